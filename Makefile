@@ -1,0 +1,95 @@
+# bqsync: a toolkit of small programs over one static library.
+#
+#   make                      build lib/libbqsync.a and every tool
+#   make check                unit (Check) and end-to-end tests
+#   make DEVELOPER=1          warnings are errors
+#   make SANITIZE=address,undefined check
+#   make install PREFIX=/usr/local
+#   make lint | check-headers | style | bench
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+
+TOOLS = bq-pull bq-partition harper-load bq-checkpoint maritime-synth bq-emulator
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -DBQSYNC_VERSION='"$(VERSION)"' -Ilib \
+	  -Wall -Wextra
+CPPFLAGS_CHECK := $(shell pkg-config --cflags check 2>/dev/null)
+LDLIBS = -lcurl -lcjson -lyaml -lssl -lcrypto -lmicrohttpd -lsqlite3 -lm -lpthread
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+ifdef DEVELOPER
+CFLAGS += -Werror -Wpedantic -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wshadow -Wformat=2 -Wvla -Wwrite-strings -Wno-format-nonliteral
+endif
+ifdef SANITIZE
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:.c=.o)
+LIB_HDR := $(sort $(wildcard lib/*.h))
+CHECK_SRC := $(sort $(wildcard tests/check_*.c))
+CHECKS := $(CHECK_SRC:.c=)
+BINS := $(TOOLS:%=bin/%)
+MANS := $(TOOLS:%=man/%.1)
+
+all: $(BINS)
+
+lib/libbqsync.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(BINS): bin/%: bin/%.o lib/libbqsync.a
+	$(CC) $(LDFLAGS) -o $@ $< lib/libbqsync.a $(LDLIBS)
+
+$(CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
+	$(CC) $(CFLAGS) $(CPPFLAGS_CHECK) $(LDFLAGS) -o $@ $< lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
+
+%.o: %.c
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_SRC:.c=.d) $(TOOLS:%=bin/%.d)
+
+check: check-unit check-e2e
+
+check-unit: $(CHECKS)
+	@fail=0; for t in $(CHECKS); do \
+		echo "== $$t"; ./$$t || fail=1; \
+	done; exit $$fail
+
+check-e2e: $(BINS)
+	tests/run-e2e.sh $(E2E)
+
+bench: $(BINS)
+	scripts/bench.sh
+
+lint:
+	mandoc -Tlint -Wwarning $(MANS)
+	scripts/check-options.sh
+
+check-headers:
+	@for h in $(LIB_HDR); do \
+		echo "#include \"$$h\"" | $(CC) $(CFLAGS) -fsyntax-only -x c - || exit 1; \
+	done; echo "headers compile on their own"
+
+style:
+	@for f in $(LIB_SRC) $(LIB_HDR) bin/*.c; do \
+		clang-format --style=file $$f | diff -u $$f - ; \
+	done; true
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1
+
+clean:
+	rm -f lib/*.o lib/*.d lib/libbqsync.a bin/*.o bin/*.d $(BINS) $(CHECKS)
+	rm -rf tests/tmp
+
+.PHONY: all check check-unit check-e2e bench lint check-headers style install clean

@@ -1,0 +1,134 @@
+/*
+ * config: the one config.yaml every tool reads, parsed with libyaml.
+ *
+ * Lookup: the path given to config_load(), else $BQSYNC_CONFIG, else
+ * ./config.yaml; a missing ./config.yaml is not an error (defaults apply),
+ * a missing explicit path is.  Precedence is option > environment > file:
+ * config_load() applies the file and then the environment (HARPER_URL,
+ * HARPER_USERNAME, HARPER_PASSWORD, GOOGLE_APPLICATION_CREDENTIALS,
+ * BIGQUERY_EMULATOR_HOST, BQSYNC_PROJECT); tools apply options afterwards
+ * by overwriting fields.  config.c is the only module that reads the
+ * environment.  An unknown key or a bad value fails with EXIT_CONFIG and a
+ * message "FILE:LINE: key 'a.b.c': why".
+ *
+ * All strings are owned by struct config and freed by config_release().
+ * Durations are seconds (double); YAML accepts 30, 30s, 500ms, 5m, 1h.
+ */
+#ifndef BQSYNC_CONFIG_H
+#define BQSYNC_CONFIG_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+enum partition_scheme {
+	PARTITION_FINGERPRINT,	/* ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(ts) AS STRING)), N)) */
+	PARTITION_MICROS	/* MOD(UNIX_MICROS(ts), N), the older plugin's */
+};
+
+/* Per-table sync settings (global sync: block, overridden per table). */
+struct config_sync {
+	long	 initial_batch;		/* 10000 */
+	long	 catchup_batch;		/* 1000 */
+	long	 steady_batch;		/* 500 */
+	double	 initial_poll;		/* 1 s */
+	double	 catchup_poll;		/* 5 s */
+	double	 steady_poll;		/* 30 s (key pollInterval) */
+	double	 catchup_threshold;	/* 3600 s: lag above => initial */
+	double	 steady_threshold;	/* 300 s: lag above => catchup */
+	double	 lookback;		/* 0 s */
+	char	*start_timestamp;	/* NULL = from the beginning */
+};
+
+struct config_table {
+	char	*id;			/* tables[].id (default: table) */
+	char	*project;		/* default: bigquery.projectId */
+	char	*dataset;
+	char	*table;
+	char	*timestamp_column;	/* default "timestamp" */
+	char	*target_table;		/* Harper table; default BigQueryData */
+	char	**columns;		/* NULL = all columns ("*") */
+	size_t	 ncolumns;
+	char	**id_columns;		/* NULL = hash of the whole row */
+	size_t	 nid_columns;
+	char	*id_column;		/* source column used as id as is, or NULL */
+	char	**indexes;		/* Harper attributes to index; NULL = ts */
+	size_t	 nindexes;
+	struct config_sync sync;
+	int	 line;			/* where it was defined, for messages */
+};
+
+struct config_synth {
+	char	*dataset;		/* default: bigquery.dataset */
+	long	 vessels;		/* 100000 */
+	long	 batch_size;		/* rows per generation tick: 100 */
+	double	 interval;		/* seconds between ticks: 60 */
+	long	 retention_days;	/* 30 */
+	double	 cleanup_interval;	/* seconds: 86400 */
+	long	 load_rows;		/* rows per load job: 500000 */
+	int	 streaming;		/* insertAll instead of load jobs */
+	char	*positions_table;	/* vessel_positions */
+	char	*events_table;		/* port_events */
+	char	*metadata_table;	/* vessel_metadata */
+	unsigned long long seed;	/* 0 = from time */
+};
+
+struct config {
+	char	*path;			/* file actually read, or NULL */
+
+	/* bigquery: */
+	char	*project;		/* BQSYNC_PROJECT > projectId > key file */
+	char	*credentials;		/* GOOGLE_APPLICATION_CREDENTIALS > credentials */
+	char	*location;		/* "US" */
+	char	*emulator_host;		/* BIGQUERY_EMULATOR_HOST, host:port */
+	char	*api_url;		/* override base URL (tests); NULL = Google */
+	long	 max_retries;		/* 5 */
+	double	 retry_deadline;	/* seconds, 600 */
+	enum partition_scheme partition;
+	struct config_table *tables;	/* at least one after load */
+	size_t	 ntables;
+
+	/* sync: (global defaults, copied into tables without overrides) */
+	struct config_sync sync;
+
+	/* harper: */
+	char	*harper_url;		/* http://127.0.0.1:9925 */
+	char	*harper_database;	/* "data" */
+	char	*harper_username;
+	char	*harper_password;	/* secret: never logged */
+	long	 batch_rows;		/* 1000 */
+	long	 batch_bytes;		/* 4 MiB */
+	long	 in_flight;		/* 2 */
+	double	 http_timeout;		/* 60 s per request */
+	double	 harper_deadline;	/* 120 s of retrying before EXIT_TEMPFAIL */
+
+	/* checkpoint: */
+	char	*ckpt_store;		/* "file" (default) or "harper" */
+	char	*ckpt_path;		/* "bqsync-state.json" */
+	char	*ckpt_table;		/* "SyncCheckpoint" */
+	char	*audit_table;		/* "SyncAudit" */
+
+	/* synthesizer: */
+	struct config_synth synth;
+};
+
+/* Fills cfg with defaults only (no file, no environment). */
+void	 config_init(struct config *);
+/*
+ * config_init(), then reads path (see lookup above) and the environment.
+ * Returns 0, or -1 with err (EXIT_CONFIG; EXIT_IOERR if unreadable).
+ */
+int	 config_load(struct config *, const char *path, struct bq_err *);
+void	 config_release(struct config *);
+/*
+ * The table whose id, target table or BigQuery table name is name; with
+ * name NULL the first table.  NULL (and err set) when there is none.
+ */
+struct config_table *config_table(const struct config *, const char *name,
+	    struct bq_err *);
+/* Parses "30", "30s", "500ms", "5m", "1h", "2d" into seconds; -1 if bad. */
+double	 config_parse_duration(const char *);
+/* Replaces *dst with a copy of src (NULL clears). */
+void	 config_set_str(char **dst, const char *src);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * log: errors, logging, exit codes and progress, shared by every tool.
+ *
+ * Library functions never print and never exit: they return -1 and fill a
+ * struct bq_err whose kind is one of the exit codes below (design.md), so a
+ * tool ends with exit(exit_for(&err)).  Messages follow err(3): lower case,
+ * no final full stop, subjects in quotes, never a secret.  Logging goes
+ * through one callback that the tool installs with bqsync_set_log(); the
+ * default writes "<progname>: <message>" to stderr, honouring the verbosity
+ * set with bqsync_set_verbosity().
+ */
+#ifndef BQSYNC_LOG_H
+#define BQSYNC_LOG_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Exit codes (a sysexits subset), the same in every tool. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* other failure */
+	EXIT_USAGE = 64,	/* command-line usage error */
+	EXIT_DATA = 65,		/* bad input data */
+	EXIT_UNAVAILABLE = 69,	/* service unavailable */
+	EXIT_IOERR = 74,	/* local I/O error */
+	EXIT_TEMPFAIL = 75,	/* temporary failure; a retry may work */
+	EXIT_NOPERM = 77,	/* permission or authentication refused */
+	EXIT_CONFIG = 78	/* configuration error */
+};
+
+struct bq_err {
+	int	 kind;		/* one of the EXIT_* codes; 0 = no error */
+	long	 http_status;	/* last HTTP status, 0 if none */
+	char	 msg[256];	/* one line, no secrets */
+};
+
+#define BQ_ERR_INIT { 0, 0, { 0 } }
+
+/* Sets kind and message; returns -1 so "return bq_err_set(...)" works. */
+int	 bq_err_set(struct bq_err *, int kind, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Prefixes the existing message with "<fmt>: "; returns -1. */
+int	 bq_err_prefix(struct bq_err *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 bq_err_clear(struct bq_err *);
+/* The exit code for err (EXIT_FAIL when kind is unset). */
+int	 exit_for(const struct bq_err *);
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+typedef void log_fn(enum log_level, const char *msg, void *arg);
+
+/* Installs the log callback (NULL restores the stderr default). */
+void	 bqsync_set_log(log_fn *, void *arg);
+void	 bqsync_set_progname(const char *);
+const char *bqsync_progname(void);
+/* -1 quiet (errors only), 0 default (warnings and info), 1 debug. */
+void	 bqsync_set_verbosity(int);
+void	 bqsync_log(enum log_level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 bqsync_vlog(enum log_level, const char *fmt, va_list);
+
+/*
+ * Tool helpers.  tool_setup() records the program name, ignores SIGPIPE
+ * (socket writes must never kill us; stdout EPIPE is re-raised by
+ * tool_write_failed()) and seeds nothing else.
+ */
+void	 tool_setup(const char *argv0);
+/*
+ * The single write-failure path: on EPIPE re-raises SIGPIPE with the
+ * default action (the process dies as a classic filter would), otherwise
+ * prints "<prog>: write: <strerror>" and exits EXIT_IOERR.
+ */
+void	 tool_write_failed(void) __attribute__((noreturn));
+/* fflush, ferror and fclose of stdout; on failure tool_write_failed(). */
+void	 tool_close_stdout(void);
+/* Prints "<prog>: <msg>" and exits with code. */
+void	 tool_die(int code, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+/* Prints "<prog>: <err->msg>" and exits with exit_for(err). */
+void	 tool_die_err(const struct bq_err *) __attribute__((noreturn));
+/* Parses a positive long for option opt, or dies with EXIT_USAGE. */
+long	 tool_parse_long(const char *opt, const char *s, long min, long max);
+
+/*
+ * Progress line on stderr, redrawn at most about once a second with \r and
+ * ended with \n by progress_done().  Only when enabled (the tool passes
+ * !quiet && isatty(2), or the --progress/--no-progress override).
+ */
+struct progress {
+	int	 enabled;
+	double	 last;
+	double	 start;
+	int	 drawn;
+};
+
+void	 progress_init(struct progress *, int enabled);
+void	 progress_update(struct progress *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 progress_done(struct progress *);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * row: what every tool agrees about a row (design.md "Rows"): its
+ * canonical JSON, its deterministic id and its timestamp.
+ *
+ * Canonical JSON: objects with keys sorted bytewise (recursively), no
+ * whitespace, strings escaped as strbuf_add_json_string(), numbers
+ * (including cJSON raw numbers) printed as the shortest "%.17g"-family
+ * decimal that round-trips to the same double, top-level "id" and
+ * "_syncedAt" left out.  The id is the first 32 hex digits of SHA-256 over
+ * the canonical JSON of the row, or, with idColumns, over the canonical
+ * JSON of the object holding only those columns; it is the same on every
+ * host, time zone and locale.
+ */
+#ifndef BQSYNC_ROW_H
+#define BQSYNC_ROW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "util.h"
+
+#define ROW_ID_LEN 32
+
+/* Appends the canonical JSON of v to out. */
+void	 row_canonical(const cJSON *v, struct strbuf *out);
+/*
+ * Computes the id of row into out (ROW_ID_LEN hex digits + NUL).  With
+ * id_columns, every listed column must be present: returns -1 naming the
+ * first missing one in *missing (not owned), else 0.
+ */
+int	 row_id(const cJSON *row, char *const *id_columns, size_t ncols,
+	    char out[ROW_ID_LEN + 1], const char **missing);
+/*
+ * The timestamp column of row in microseconds: accepts the canonical string,
+ * any form ts_parse() takes, or an integer number of microseconds.  0, or
+ * -1 when missing, null or unparseable.
+ */
+int	 row_timestamp(const cJSON *row, const char *column, int64_t *micros);
+
+#endif

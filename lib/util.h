@@ -1,0 +1,66 @@
+/*
+ * util: allocation that never returns NULL, and a growable string buffer.
+ *
+ * xmalloc() and friends abort with a message on out-of-memory; they are the
+ * only functions in libbqsync that terminate the process (as in git and
+ * sbase).  struct strbuf always holds a NUL-terminated string in buf, even
+ * when empty, once strbuf_init() has run; buf is owned by the strbuf until
+ * strbuf_detach() hands it to the caller.
+ */
+#ifndef BQSYNC_UTIL_H
+#define BQSYNC_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+/* Like asprintf(3); the caller frees the result. */
+char	*xstrfmt(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+struct strbuf {
+	char	*buf;
+	size_t	 len;
+	size_t	 alloc;
+};
+
+#define STRBUF_INIT { NULL, 0, 0 }
+
+void	 strbuf_init(struct strbuf *, size_t hint);
+void	 strbuf_release(struct strbuf *);
+void	 strbuf_reset(struct strbuf *);
+void	 strbuf_grow(struct strbuf *, size_t extra);
+void	 strbuf_add(struct strbuf *, const void *, size_t);
+void	 strbuf_adds(struct strbuf *, const char *);
+void	 strbuf_addch(struct strbuf *, int);
+void	 strbuf_addf(struct strbuf *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 strbuf_vaddf(struct strbuf *, const char *fmt, va_list);
+/* Returns buf (never NULL) and leaves the strbuf empty; caller frees. */
+char	*strbuf_detach(struct strbuf *, size_t *len);
+
+/*
+ * Appends s as a JSON string literal (with quotes), escaping per RFC 8259.
+ * Bytes are copied as they are, so valid UTF-8 stays valid UTF-8.
+ */
+void	 strbuf_add_json_string(struct strbuf *, const char *s, size_t len);
+
+/* Overwrites n bytes at p in a way the compiler cannot elide. */
+void	 util_wipe(void *p, size_t n);
+/* Wipes and frees a NUL-terminated secret; NULL is fine. */
+void	 util_free_secret(char *);
+
+/* Monotonic and wall clocks, in seconds. */
+double	 util_now_mono(void);
+double	 util_now_wall(void);
+/* Sleeps for s seconds (restarting after signals unless *stop is set). */
+void	 util_sleep(double s, volatile int *stop);
+
+/* Reads a whole file into a NUL-terminated buffer; -1 and errno on error. */
+int	 util_read_file(const char *path, struct strbuf *out);
+
+#endif
