@@ -1,0 +1,60 @@
+/*
+ * harper: a client of Harper's operations API (POST JSON to HARPER_URL,
+ * Basic auth) for one database.
+ *
+ * Harper answers errors as {"error":"text"} with a 4xx/5xx status; this
+ * module turns them into struct bq_err: 401/403 EXIT_NOPERM, other 4xx
+ * EXIT_DATA (the request or its records were refused), 5xx, timeouts and
+ * refused connections EXIT_TEMPFAIL after the http module's retries up to
+ * the configured deadline.  The password is copied, wiped on free and
+ * never appears in a message.
+ */
+#ifndef BQSYNC_HARPER_H
+#define BQSYNC_HARPER_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "log.h"
+
+struct harper_client;
+
+/* From cfg->harper_* (URL, database, credentials, timeout, deadline). */
+struct harper_client *harper_client_new(const struct config *, struct bq_err *);
+void	 harper_client_free(struct harper_client *);
+const char *harper_database(const struct harper_client *);
+
+/*
+ * Sends one operation, a JSON object as text.  On HTTP 2xx returns 0 and,
+ * when out is not NULL, the parsed response (caller frees with
+ * cJSON_Delete).  Otherwise -1 with err as above.
+ */
+int	 harper_op(struct harper_client *, const char *json, size_t len,
+	    cJSON **out, struct bq_err *);
+/*
+ * Upserts records (the text of a JSON array of objects) into table of the
+ * client's database.  0 once Harper confirmed the whole batch ("upserted N
+ * of N records"); -1 otherwise.
+ */
+int	 harper_upsert(struct harper_client *, const char *table,
+	    const char *records, size_t len, struct bq_err *);
+/* Runs SQL; *rows is the parsed JSON result (caller frees). */
+int	 harper_sql(struct harper_client *, const char *sql, cJSON **rows,
+	    struct bq_err *);
+/* 1 and *desc (may be NULL) if the table exists, 0 if not, -1 on error. */
+int	 harper_describe_table(struct harper_client *, const char *table,
+	    cJSON **desc, struct bq_err *);
+/*
+ * Creates table with primary key "id" and exactly the given indexed
+ * attributes (a table created without declared attributes indexes every
+ * attribute and ingests about 5x slower).  An existing table is success.
+ */
+int	 harper_create_table(struct harper_client *, const char *table,
+	    char *const *indexed, size_t nindexed, struct bq_err *);
+/* cluster_status; *out is the parsed response (caller frees). */
+int	 harper_cluster_status(struct harper_client *, cJSON **out,
+	    struct bq_err *);
+
+#endif
