@@ -4,9 +4,16 @@
  *
  * Worker i of n owns a timestamp t (microseconds) when
  *   fingerprint scheme: llabs(FARM_FINGERPRINT(decimal(t)) % n) == i
- *   micros scheme:      t % n == i   (the older plugin's MOD(UNIX_MICROS(ts), n))
+ *     BigQuery: ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(ts) AS STRING)), n)) = i
+ *   micros scheme:      llabs(t % n) == i
+ *     BigQuery: ABS(MOD(UNIX_MICROS(ts), n)) = i
  * which is exactly what bq-pull asks BigQuery to compute, so the client and
  * the server always agree.  All rows with one timestamp share one worker.
+ * MOD is taken before ABS in both schemes (C's % and BigQuery's MOD both
+ * truncate, the remainder has the sign of t), so ABS never sees INT64_MIN.
+ * The micros scheme equals the older plugin's MOD(UNIX_MICROS(ts), n) = i
+ * for t >= 0; for rows before 1970 that query matched no worker (MOD is
+ * negative), whereas ABS(MOD(...)) gives them to worker |t % n|.
  */
 #ifndef BQSYNC_HASH_H
 #define BQSYNC_HASH_H
