@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "hash.h"
+#include "util.h"
 #include "banned.h"
 
 /*
@@ -228,6 +230,85 @@ hash_partition(int64_t micros, int n, enum partition_scheme scheme)
 		r = hash_farm_fingerprint(dec, (size_t)len) % n;
 	}
 	return (int)(r < 0 ? -r : r);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t
+hash_workers(char *const *hosts, size_t nhosts, int threads, char ***list)
+{
+	char **w;
+	size_t n = 0, i, j;
+	int t;
+
+	if (threads < 1)
+		threads = 1;
+	w = xcalloc(nhosts * (size_t)threads + 1, sizeof(*w));
+	for (i = 0; i < nhosts; i++) {
+		for (j = 0; j < i; j++) {
+			if (strcmp(hosts[i], hosts[j]) == 0)
+				break;
+		}
+		if (j < i)	/* a host named twice is one host */
+			continue;
+		for (t = 0; t < threads; t++)
+			w[n++] = xstrfmt("%s-%d", hosts[i], t);
+	}
+	qsort(w, n, sizeof(*w), str_cmp);
+	*list = w;
+	return n;
+}
+
+long
+hash_whoami(const char *self, char *const *peers, size_t npeers,
+    int threads, char ***list, size_t *n)
+{
+	const char *dash = strrchr(self, '-');
+	char **hosts;
+	size_t i;
+	long idx = -1;
+
+	hosts = xcalloc(npeers + 1, sizeof(*hosts));
+	if (dash != NULL && dash != self && dash[1] != '\0' &&
+	    strspn(dash + 1, "0123456789") == strlen(dash + 1))
+		hosts[0] = xstrndup(self, (size_t)(dash - self));
+	else
+		hosts[0] = xstrdup(self);	/* to have a list to return */
+	memcpy(hosts + 1, peers, npeers * sizeof(*hosts));
+	*n = hash_workers(hosts, npeers + 1, threads, list);
+	for (i = 0; i < *n; i++) {
+		if (strcmp((*list)[i], self) == 0) {
+			idx = (long)i;
+			break;
+		}
+	}
+	free(hosts[0]);
+	free(hosts);
+	return idx;
+}
+
+int
+hash_parse_worker(const char *s, int *i, int *n)
+{
+	char *end;
+	long a, b;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	a = strtol(s, &end, 10);
+	if (errno != 0 || *end != '/' || end[1] < '0' || end[1] > '9')
+		return -1;
+	b = strtol(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || b < 1 || b > 1000000 || a >= b)
+		return -1;
+	*i = (int)a;
+	*n = (int)b;
+	return 0;
 }
 
 void

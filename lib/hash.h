@@ -29,6 +29,24 @@ uint64_t hash_fingerprint64(const void *s, size_t len);
 int64_t	 hash_farm_fingerprint(const void *s, size_t len);
 /* The owner (0 <= i < n) of a timestamp under scheme; n >= 1. */
 int	 hash_partition(int64_t micros, int n, enum partition_scheme scheme);
+/*
+ * The ordered worker list of a cluster (the older plugin's identity):
+ * "host-0" .. "host-(threads-1)" for every distinct host, sorted bytewise
+ * like its JavaScript sort for ASCII names (so "node-10-0" comes before
+ * "node-2-0").  Returns the count; *list and its strings are the caller's
+ * (free each, then the array).  threads >= 1.
+ */
+size_t	 hash_workers(char *const *hosts, size_t nhosts, int threads,
+	    char ***list);
+/*
+ * The index of self ("host-thread", e.g. "h1-0") in hash_workers() over
+ * self's host and the peer hosts, or -1 if self is not of that form or
+ * not in the list.  *list and *n as with hash_workers(), also on -1.
+ */
+long	 hash_whoami(const char *self, char *const *peers, size_t npeers,
+	    int threads, char ***list, size_t *n);
+/* Parses "i/N" (0 <= i < N <= 1000000) into *i and *n; 0, or -1. */
+int	 hash_parse_worker(const char *s, int *i, int *n);
 /* SHA-256 of s as 64 lowercase hex digits plus NUL. */
 void	 hash_sha256_hex(const void *s, size_t len, char out[65]);
 

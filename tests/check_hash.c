@@ -235,6 +235,85 @@ START_TEST(test_sha256)
 }
 END_TEST
 
+static void
+free_list(char **w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+}
+
+START_TEST(test_workers)
+{
+	static char h0[] = "harper-0", h1[] = "harper-1", h2[] = "harper-2";
+	static char n10[] = "node-10", n2[] = "node-2", n1[] = "node-1";
+	char *hosts[] = { h1, h0, h2, h1 }, *peers[] = { n10, n1, n2 };
+	char **w;
+	size_t n;
+
+	/* anchor-plugin.md's example: 3 hosts x 2 threads */
+	n = hash_workers(hosts, 4, 2, &w);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_str_eq(w[0], "harper-0-0");
+	ck_assert_str_eq(w[1], "harper-0-1");
+	ck_assert_str_eq(w[2], "harper-1-0");
+	ck_assert_str_eq(w[5], "harper-2-1");
+	free_list(w, n);
+	ck_assert_int_eq(hash_whoami("harper-1-0", hosts, 3, 2, &w, &n), 2);
+	ck_assert_uint_eq(n, 6);
+	free_list(w, n);
+	/* bytewise, not natural, order */
+	ck_assert_int_eq(hash_whoami("node-2-0", peers, 3, 1, &w, &n), 2);
+	ck_assert_str_eq(w[0], "node-1-0");
+	ck_assert_str_eq(w[1], "node-10-0");
+	free_list(w, n);
+	ck_assert_int_eq(hash_whoami("node-2-10", peers, 3, 11, &w, &n), 33 - 9);
+	ck_assert_str_eq(w[33 - 11], "node-2-0");
+	ck_assert_str_eq(w[33 - 10], "node-2-1");
+	ck_assert_str_eq(w[33 - 9], "node-2-10");
+	free_list(w, n);
+	/* single node, and selves that are not in the list */
+	ck_assert_int_eq(hash_whoami("solo-0", NULL, 0, 1, &w, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	free_list(w, n);
+	ck_assert_int_eq(hash_whoami("solo-1", NULL, 0, 1, &w, &n), -1);
+	free_list(w, n);
+	ck_assert_int_eq(hash_whoami("solo", NULL, 0, 1, &w, &n), -1);
+	free_list(w, n);
+	ck_assert_int_eq(hash_whoami("solo-", NULL, 0, 1, &w, &n), -1);
+	free_list(w, n);
+	ck_assert_int_eq(hash_whoami("-0", NULL, 0, 1, &w, &n), -1);
+	free_list(w, n);
+}
+END_TEST
+
+START_TEST(test_parse_worker)
+{
+	static const char *bad[] = {
+		"", "1", "/3", "1/", "3/3", "-1/3", "1/0", "1/-3", "1/3x",
+		" 1/3", "1/ 3", "+1/3", "1/+3", "a/b", "0/1000001",
+		"99999999999999999999/3",
+	};
+	int i = 7, n = 7;
+	size_t k;
+
+	ck_assert_int_eq(hash_parse_worker("0/1", &i, &n), 0);
+	ck_assert_int_eq(i, 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(hash_parse_worker("2/3", &i, &n), 0);
+	ck_assert_int_eq(i, 2);
+	ck_assert_int_eq(n, 3);
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		i = n = 7;
+		ck_assert_msg(hash_parse_worker(bad[k], &i, &n) == -1,
+		    "'%s' accepted", bad[k]);
+		ck_assert_int_eq(i + n, 14);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -248,6 +327,8 @@ main(void)
 	tcase_add_test(tc, test_partition_fingerprint);
 	tcase_add_test(tc, test_partition_micros);
 	tcase_add_test(tc, test_sha256);
+	tcase_add_test(tc, test_workers);
+	tcase_add_test(tc, test_parse_worker);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
