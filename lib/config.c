@@ -26,6 +26,7 @@
 
 enum kind {
 	K_STR,		/* string */
+	K_NAME,		/* table, column... name: no control chars or '`' */
 	K_POS,		/* long > 0 */
 	K_NONNEG,	/* long >= 0 */
 	K_DUR,		/* duration, bare number = seconds */
@@ -50,8 +51,8 @@ struct key {
 #define YO(f)	offsetof(struct config_synth, f)
 
 static const struct key bigquery_keys[] = {
-	{ "projectId", K_STR, CO(project) },
-	{ "dataset", K_STR, CO(dataset) },
+	{ "projectId", K_NAME, CO(project) },
+	{ "dataset", K_NAME, CO(dataset) },
 	{ "table", K_SPECIAL, 0 },
 	{ "timestampColumn", K_SPECIAL, 0 },
 	{ "columns", K_SPECIAL, 0 },
@@ -81,15 +82,15 @@ static const struct key sync_keys[] = {
 };
 
 static const struct key table_keys[] = {
-	{ "id", K_STR, TO(id) },
-	{ "projectId", K_STR, TO(project) },
-	{ "dataset", K_STR, TO(dataset) },
-	{ "table", K_STR, TO(table) },
-	{ "timestampColumn", K_STR, TO(timestamp_column) },
+	{ "id", K_NAME, TO(id) },
+	{ "projectId", K_NAME, TO(project) },
+	{ "dataset", K_NAME, TO(dataset) },
+	{ "table", K_NAME, TO(table) },
+	{ "timestampColumn", K_NAME, TO(timestamp_column) },
 	{ "columns", K_SPECIAL, 0 },
-	{ "targetTable", K_STR, TO(target_table) },
+	{ "targetTable", K_NAME, TO(target_table) },
 	{ "idColumns", K_SPECIAL, 0 },
-	{ "idColumn", K_STR, TO(id_column) },
+	{ "idColumn", K_NAME, TO(id_column) },
 	{ "indexes", K_SPECIAL, 0 },
 	{ "sync", K_SPECIAL, 0 },
 	{ NULL, 0, 0 }
@@ -97,7 +98,7 @@ static const struct key table_keys[] = {
 
 static const struct key harper_keys[] = {
 	{ "url", K_STR, CO(harper_url) },
-	{ "database", K_STR, CO(harper_database) },
+	{ "database", K_NAME, CO(harper_database) },
 	{ "username", K_STR, CO(harper_username) },
 	{ "password", K_SPECIAL, 0 },
 	{ "batchRows", K_POS, CO(batch_rows) },
@@ -111,13 +112,13 @@ static const struct key harper_keys[] = {
 static const struct key checkpoint_keys[] = {
 	{ "store", K_SPECIAL, 0 },
 	{ "path", K_STR, CO(ckpt_path) },
-	{ "table", K_STR, CO(ckpt_table) },
-	{ "auditTable", K_STR, CO(audit_table) },
+	{ "table", K_NAME, CO(ckpt_table) },
+	{ "auditTable", K_NAME, CO(audit_table) },
 	{ NULL, 0, 0 }
 };
 
 static const struct key synth_keys[] = {
-	{ "dataset", K_STR, YO(dataset) },
+	{ "dataset", K_NAME, YO(dataset) },
 	{ "vessels", K_POS, YO(vessels) },
 	{ "totalVessels", K_POS, YO(vessels) },
 	{ "batchSize", K_POS, YO(batch_size) },
@@ -134,9 +135,9 @@ static const struct key synth_keys[] = {
 };
 
 static const struct key synth_table_keys[] = {
-	{ "positions", K_STR, YO(positions_table) },
-	{ "events", K_STR, YO(events_table) },
-	{ "metadata", K_STR, YO(metadata_table) },
+	{ "positions", K_NAME, YO(positions_table) },
+	{ "events", K_NAME, YO(events_table) },
+	{ "metadata", K_NAME, YO(metadata_table) },
 	{ NULL, 0, 0 }
 };
 
@@ -231,12 +232,20 @@ want_scalar(struct parser *p, const char *path, const yaml_node_t *n,
 	    node_kind(n));
 }
 
+/* The message quotes the value, cut to 60 bytes and kept on one line. */
 static int
 bad_value(struct parser *p, const char *path, const yaml_node_t *n,
     const char *what)
 {
-	return fail_at(p, n, "key '%s': expected %s, got '%.60s'", path, what,
-	    scalar(n));
+	char shown[61];
+	size_t i;
+
+	for (i = 0; i < sizeof(shown) - 1 && scalar(n)[i] != '\0'; i++)
+		shown[i] = (unsigned char)scalar(n)[i] < 0x20 ? '?' :
+		    scalar(n)[i];
+	shown[i] = '\0';
+	return fail_at(p, n, "key '%s': expected %s, got '%s'", path, what,
+	    shown);
 }
 
 /* Parses a number with an optional unit; bare is the scale of no unit. */
@@ -344,6 +353,21 @@ parse_bool(const char *s, int *out)
 	return -1;
 }
 
+/*
+ * Names end up in SQL (BigQuery, quoted with backticks) and Harper
+ * operations; refuse what no quoting survives.
+ */
+static int
+valid_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '`')
+			return 0;
+	return 1;
+}
+
 /* Stores scalar n into dst according to kind; path names it in messages. */
 static int
 set_value(struct parser *p, const char *path, const yaml_node_t *n,
@@ -362,6 +386,10 @@ set_value(struct parser *p, const char *path, const yaml_node_t *n,
 		return 0;
 	s = scalar(n);
 	switch (kind) {
+	case K_NAME:
+		if (!valid_name(s))
+			return bad_value(p, path, n, "a name");
+		/* FALLTHROUGH */
 	case K_STR:
 		config_set_str(dst, s);
 		break;
@@ -427,12 +455,12 @@ get_list(struct parser *p, const char *path, const yaml_node_t *n, int star,
 	yaml_node_item_t *it;
 	yaml_node_t *item;
 	char **v = NULL;
-	size_t nv = 0;
+	size_t nv = 0, count;
 
 	if (is_null(n))
 		return 0;
 	if (n->type == YAML_SCALAR_NODE) {
-		if (scalar(n)[0] == '\0')
+		if (!valid_name(scalar(n)))
 			return bad_value(p, path, n, "a name");
 		free_list(*out, *nout);
 		*out = NULL;
@@ -447,14 +475,18 @@ get_list(struct parser *p, const char *path, const yaml_node_t *n, int star,
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail_at(p, n, "key '%s': expected a list, got %s", path,
 		    node_kind(n));
-	if (n->data.sequence.items.top == n->data.sequence.items.start)
+	count = (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+	if (count == 0)
 		return fail_at(p, n, "key '%s': expected a non-empty list",
 		    path);
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
 		item = yaml_document_get_node(p->doc, *it);
+		/* "*" (all columns) only alone. */
 		if (item->type != YAML_SCALAR_NODE || is_null(item) ||
-		    scalar(item)[0] == '\0') {
+		    !valid_name(scalar(item)) ||
+		    (star && count > 1 && strcmp(scalar(item), "*") == 0)) {
 			free_list(v, nv);
 			return fail_at(p, item,
 			    "key '%s': expected a list of names", path);
@@ -628,10 +660,10 @@ bigquery_pair(struct parser *p, const char *path, const char *key,
 	}
 	if (strcmp(key, "table") == 0) {
 		p->bq_table_line = line_of(v);
-		return set_value(p, path, v, K_STR, &p->bq_table);
+		return set_value(p, path, v, K_NAME, &p->bq_table);
 	}
 	if (strcmp(key, "timestampColumn") == 0)
-		return set_value(p, path, v, K_STR, &p->bq_ts);
+		return set_value(p, path, v, K_NAME, &p->bq_ts);
 	/* partition */
 	if (want_scalar(p, path, v, "a single value") == -1)
 		return -1;

@@ -171,7 +171,8 @@ static const char every_key[] =
     "        startTimestamp: '2025-01-01T00:00:00Z'\n"
     "    - table: b\n"
     "      idColumn: uid\n"
-    "      columns: '*'\n"
+    "      columns: ['*']\n"
+    "      indexes: mmsi\n"
     "sync:\n"
     "  initialBatchSize: 11\n"
     "  catchupBatchSize: 12\n"
@@ -261,7 +262,8 @@ START_TEST(test_every_key)
 	ck_assert_str_eq(b->target_table, "BigQueryData");
 	ck_assert_ptr_null(b->columns);
 	ck_assert_str_eq(b->id_column, "uid");
-	ck_assert_ptr_null(b->indexes);
+	ck_assert_uint_eq(b->nindexes, 1);		/* a scalar is a list */
+	ck_assert_str_eq(b->indexes[0], "mmsi");
 	ck_assert_int_eq(b->sync.steady_batch, 13);
 	ck_assert_str_eq(b->sync.start_timestamp, "2024-01-01T00:00:00Z");
 
@@ -350,6 +352,15 @@ START_TEST(test_legacy_form)
 	ck_assert_uint_eq(t->ncolumns, 2);
 	ck_assert_int_eq(t->line, 4);
 	ck_assert_double_eq(t->sync.steady_poll, 30);
+	config_release(&cfg);
+
+	/* columns: "*" means all; timestampColumn defaults to "timestamp". */
+	ck_assert_msg(load_text(&cfg,
+	    "bigquery:\n  table: t\n  columns: '*'\n", &err) == 0, "%s",
+	    err.msg);
+	ck_assert_ptr_null(cfg.tables[0].columns);
+	ck_assert_str_eq(cfg.tables[0].timestamp_column, "timestamp");
+	ck_assert_ptr_null(cfg.tables[0].dataset);
 	config_release(&cfg);
 }
 END_TEST
@@ -565,6 +576,21 @@ START_TEST(test_bad_values)
 	expect_error("bigquery:\n  tables:\n    - id: a\n      columns: []\n",
 	    EXIT_CONFIG,
 	    "4: key 'bigquery.tables[0].columns': expected a non-empty list");
+	expect_error("bigquery:\n  tables:\n    - id: a\n"
+	    "      columns: [timestamp, '*']\n", EXIT_CONFIG,
+	    "4: key 'bigquery.tables[0].columns': expected a list of names");
+	expect_error("bigquery:\n  tables:\n    - id: a\n"
+	    "      idColumns: [a, [b]]\n", EXIT_CONFIG,
+	    "4: key 'bigquery.tables[0].idColumns': expected a list of names");
+	expect_error("bigquery:\n  tables:\n    - id: a\n"
+	    "      columns: [timestamp, 'x`; DROP']\n", EXIT_CONFIG,
+	    "4: key 'bigquery.tables[0].columns': expected a list of names");
+	expect_error("bigquery:\n  dataset: \"a\\nb\"\n", EXIT_CONFIG,
+	    "2: key 'bigquery.dataset': expected a name, got 'a?b'");
+	expect_error("bigquery:\n  table: 'a`b'\n", EXIT_CONFIG,
+	    "2: key 'bigquery.table': expected a name, got 'a`b'");
+	expect_error("harper:\n  database: ''\n", EXIT_CONFIG,
+	    "2: key 'harper.database': expected a name, got ''");
 	expect_error("- a\n- b\n", EXIT_CONFIG,
 	    "1: expected a mapping at the top level");
 }
