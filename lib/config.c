@@ -522,7 +522,7 @@ walk_map(struct parser *p, const char *path, const yaml_node_t *n,
 	yaml_node_pair_t *pair, *q;
 	yaml_node_t *k, *v, *k2;
 	const struct key *kd;
-	char sub[160];
+	char sub[160], *c;
 
 	if (is_null(n))
 		return 0;
@@ -535,12 +535,15 @@ walk_map(struct parser *p, const char *path, const yaml_node_t *n,
 		k = yaml_document_get_node(p->doc, pair->key);
 		v = yaml_document_get_node(p->doc, pair->value);
 		if (k->type != YAML_SCALAR_NODE)
-			return fail_at(p, k, "key in '%s': expected a name",
-			    path);
+			return fail_at(p, k, "expected a key name, got %s",
+			    node_kind(k));
 		if (*path != '\0')
 			snprintf(sub, sizeof(sub), "%s.%s", path, scalar(k));
 		else
 			snprintf(sub, sizeof(sub), "%s", scalar(k));
+		for (c = sub; *c != '\0'; c++)	/* messages are one line */
+			if ((unsigned char)*c < 0x20)
+				*c = '?';
 		for (q = n->data.mapping.pairs.start; q < pair; q++) {
 			k2 = yaml_document_get_node(p->doc, q->key);
 			if (k2->type == YAML_SCALAR_NODE &&

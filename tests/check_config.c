@@ -534,6 +534,13 @@ START_TEST(test_unknown_keys)
 	    "3: unknown key 'synthesizer.tables.ships'");
 	expect_error("checkpoint:\n  dir: x\n", EXIT_CONFIG,
 	    "2: unknown key 'checkpoint.dir'");
+	expect_error("harper:\n  \"a\\tb\": x\n", EXIT_CONFIG,
+	    "2: unknown key 'harper.a?b'");
+	expect_error("harper:\n  [a]: x\n", EXIT_CONFIG,
+	    "2: expected a key name, got a list");
+	/* The seed plugin's Harper component keys are not ours. */
+	expect_error("pluginModule: ./src/index.js\n", EXIT_CONFIG,
+	    "1: unknown key 'pluginModule'");
 }
 END_TEST
 
