@@ -510,19 +510,143 @@ get_list(struct parser *p, const char *path, const yaml_node_t *n, int star,
  * Calls fn for each pair of mapping n, after checking that n is a mapping,
  * that keys are scalars and that no key repeats.  keys, when given, are
  * the known keys: an unknown one is an error, a known non-special one is
- * stored at base + off.
+ * stored at base + off.  YAML merge keys ("<<: *anchor", or a list of
+ * anchors) are honoured one level deep: explicit keys win, then earlier
+ * merged mappings over later ones, as the YAML 1.1 merge type says.
  */
 typedef int pair_fn(struct parser *, const char *path, const char *key,
     const yaml_node_t *k, const yaml_node_t *v, void *arg);
+
+struct walk {
+	const char	*path;
+	const struct key *keys;
+	void		*base;
+	pair_fn		*fn;
+	void		*arg;
+};
+
+static int
+is_merge_key(const yaml_node_t *k)
+{
+	return k->type == YAML_SCALAR_NODE &&
+	    k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    strcmp(scalar(k), "<<") == 0;
+}
+
+/* The pair of mapping m whose key is name, before stop; NULL if none. */
+static yaml_node_pair_t *
+map_find(struct parser *p, const yaml_node_t *m, const char *name,
+    const yaml_node_pair_t *stop)
+{
+	yaml_node_pair_t *q;
+	yaml_node_t *k;
+
+	for (q = m->data.mapping.pairs.start;
+	    q < m->data.mapping.pairs.top && q != stop; q++) {
+		k = yaml_document_get_node(p->doc, q->key);
+		if (k->type == YAML_SCALAR_NODE && !is_merge_key(k) &&
+		    strcmp(scalar(k), name) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+/* "path.name" for messages, kept on one line. */
+static void
+key_path(char *buf, size_t size, const char *path, const char *name)
+{
+	char *c;
+
+	if (*path != '\0')
+		snprintf(buf, size, "%s.%s", path, name);
+	else
+		snprintf(buf, size, "%s", name);
+	for (c = buf; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = '?';
+}
+
+static int
+walk_pair(struct parser *p, const struct walk *w, const yaml_node_t *k,
+    const yaml_node_t *v)
+{
+	const struct key *kd;
+	char sub[160];
+
+	if (k->type != YAML_SCALAR_NODE)
+		return fail_at(p, k, "expected a key name, got %s",
+		    node_kind(k));
+	key_path(sub, sizeof(sub), w->path, scalar(k));
+	if (w->keys != NULL) {
+		for (kd = w->keys; kd->name != NULL; kd++)
+			if (strcmp(kd->name, scalar(k)) == 0)
+				break;
+		if (kd->name == NULL)
+			return fail_at(p, k, "unknown key '%s'", sub);
+		if (kd->kind != K_SPECIAL)
+			return set_value(p, sub, v, kd->kind,
+			    (char *)w->base + kd->off);
+	}
+	return w->fn(p, sub, scalar(k), k, v, w->arg);
+}
+
+/* Applies the pairs of the mappings named by a "<<" value. */
+static int
+walk_merge(struct parser *p, const struct walk *w, const yaml_node_t *n,
+    const yaml_node_t *v)
+{
+	const yaml_node_t *src[16], *m;
+	yaml_node_item_t *it;
+	yaml_node_pair_t *q;
+	yaml_node_t *k;
+	size_t nsrc = 0, i, j;
+
+	if (v->type == YAML_MAPPING_NODE) {
+		src[nsrc++] = v;
+	} else if (v->type == YAML_SEQUENCE_NODE) {
+		for (it = v->data.sequence.items.start;
+		    it < v->data.sequence.items.top; it++) {
+			m = yaml_document_get_node(p->doc, *it);
+			if (m->type != YAML_MAPPING_NODE || nsrc == 16)
+				return fail_at(p, m, "key '%s': '<<' expects "
+				    "a mapping or a list of up to 16", w->path);
+			src[nsrc++] = m;
+		}
+	} else {
+		return fail_at(p, v, "key '%s': '<<' expects a mapping",
+		    w->path);
+	}
+	for (i = 0; i < nsrc; i++) {
+		for (q = src[i]->data.mapping.pairs.start;
+		    q < src[i]->data.mapping.pairs.top; q++) {
+			k = yaml_document_get_node(p->doc, q->key);
+			if (is_merge_key(k))
+				return fail_at(p, k, "key '%s': nested '<<' "
+				    "is not supported", w->path);
+			if (k->type != YAML_SCALAR_NODE ||
+			    map_find(p, n, scalar(k), NULL) != NULL)
+				continue;	/* explicit key wins */
+			for (j = 0; j < i; j++)
+				if (map_find(p, src[j], scalar(k), NULL))
+					break;
+			if (j < i)
+				continue;	/* an earlier merge wins */
+			if (walk_pair(p, w, k,
+			    yaml_document_get_node(p->doc, q->value)) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
 
 static int
 walk_map(struct parser *p, const char *path, const yaml_node_t *n,
     const struct key *keys, void *base, pair_fn *fn, void *arg)
 {
-	yaml_node_pair_t *pair, *q;
-	yaml_node_t *k, *v, *k2;
-	const struct key *kd;
-	char sub[160], *c;
+	struct walk w = { path, keys, base, fn, arg };
+	yaml_node_pair_t *pair, *merge = NULL;
+	yaml_node_t *k;
+	char sub[160];
 
 	if (is_null(n))
 		return 0;
@@ -533,40 +657,25 @@ walk_map(struct parser *p, const char *path, const yaml_node_t *n,
 	for (pair = n->data.mapping.pairs.start;
 	    pair < n->data.mapping.pairs.top; pair++) {
 		k = yaml_document_get_node(p->doc, pair->key);
-		v = yaml_document_get_node(p->doc, pair->value);
-		if (k->type != YAML_SCALAR_NODE)
-			return fail_at(p, k, "expected a key name, got %s",
-			    node_kind(k));
-		if (*path != '\0')
-			snprintf(sub, sizeof(sub), "%s.%s", path, scalar(k));
-		else
-			snprintf(sub, sizeof(sub), "%s", scalar(k));
-		for (c = sub; *c != '\0'; c++)	/* messages are one line */
-			if ((unsigned char)*c < 0x20)
-				*c = '?';
-		for (q = n->data.mapping.pairs.start; q < pair; q++) {
-			k2 = yaml_document_get_node(p->doc, q->key);
-			if (k2->type == YAML_SCALAR_NODE &&
-			    strcmp(scalar(k2), scalar(k)) == 0)
-				return fail_at(p, k, "duplicate key '%s'", sub);
+		if (is_merge_key(k)) {
+			if (merge != NULL)
+				return fail_at(p, k, "key '%s': duplicate '<<'",
+				    path);
+			merge = pair;
+			continue;
 		}
-		kd = NULL;
-		if (keys != NULL) {
-			for (kd = keys; kd->name != NULL; kd++)
-				if (strcmp(kd->name, scalar(k)) == 0)
-					break;
-			if (kd->name == NULL)
-				return fail_at(p, k, "unknown key '%s'", sub);
-			if (kd->kind != K_SPECIAL) {
-				if (set_value(p, sub, v, kd->kind,
-				    (char *)base + kd->off) == -1)
-					return -1;
-				continue;
-			}
+		if (k->type == YAML_SCALAR_NODE &&
+		    map_find(p, n, scalar(k), pair) != NULL) {
+			key_path(sub, sizeof(sub), path, scalar(k));
+			return fail_at(p, k, "duplicate key '%s'", sub);
 		}
-		if (fn(p, sub, scalar(k), k, v, arg) == -1)
+		if (walk_pair(p, &w, k,
+		    yaml_document_get_node(p->doc, pair->value)) == -1)
 			return -1;
 	}
+	if (merge != NULL && walk_merge(p, &w, n,
+	    yaml_document_get_node(p->doc, merge->value)) == -1)
+		return -1;
 	return 0;
 }
 

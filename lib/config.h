@@ -16,7 +16,9 @@
  * where a bare number means seconds, except for the poll intervals
  * (pollInterval, initialPollInterval, catchupPollInterval) where it means
  * milliseconds, as in the seed plugin.  A key with an empty or null value
- * keeps its default.
+ * keeps its default.  YAML anchors, aliases and merge keys ("<<: *base")
+ * work, so tables can share settings.  Names that reach SQL or Harper
+ * (tables, columns, datasets) may not hold control characters or '`'.
  */
 #ifndef BQSYNC_CONFIG_H
 #define BQSYNC_CONFIG_H

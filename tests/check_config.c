@@ -647,6 +647,50 @@ START_TEST(test_yaml_errors)
 }
 END_TEST
 
+START_TEST(test_merge_keys)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_msg(load_text(&cfg,
+	    "bigquery:\n"
+	    "  tables:\n"
+	    "    - &base\n"
+	    "      id: a\n"
+	    "      dataset: shared\n"
+	    "      timestampColumn: ts\n"
+	    "      sync: &fast\n"
+	    "        steadyBatchSize: 9\n"
+	    "    - <<: *base\n"
+	    "      id: b\n"
+	    "      targetTable: B\n"
+	    "    - <<: [{ dataset: first }, *base]\n"
+	    "      id: c\n"
+	    "      targetTable: C\n"
+	    "      sync:\n"
+	    "        <<: *fast\n"
+	    "        pollInterval: 1s\n", &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.ntables, 3);
+	ck_assert_str_eq(cfg.tables[1].id, "b");		/* explicit wins */
+	ck_assert_str_eq(cfg.tables[1].dataset, "shared");
+	ck_assert_str_eq(cfg.tables[1].timestamp_column, "ts");
+	ck_assert_str_eq(cfg.tables[1].target_table, "B");
+	ck_assert_int_eq(cfg.tables[1].sync.steady_batch, 9);
+	ck_assert_str_eq(cfg.tables[2].dataset, "first");	/* earlier wins */
+	ck_assert_str_eq(cfg.tables[2].timestamp_column, "ts");
+	ck_assert_int_eq(cfg.tables[2].sync.steady_batch, 9);
+	ck_assert_double_eq(cfg.tables[2].sync.steady_poll, 1);
+	config_release(&cfg);
+
+	expect_error("a: &x {b: 1}\nharper:\n  <<: *x\n", EXIT_CONFIG,
+	    "1: unknown key 'a'");
+	expect_error("harper:\n  <<: {bogus: 1}\n", EXIT_CONFIG,
+	    "2: unknown key 'harper.bogus'");
+	expect_error("harper:\n  <<: 5\n", EXIT_CONFIG,
+	    "2: key 'harper': '<<' expects a mapping");
+}
+END_TEST
+
 START_TEST(test_durations)
 {
 	ck_assert_double_eq(config_parse_duration("30"), 30);
@@ -802,6 +846,7 @@ config_suite(void)
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_table_errors);
 	tcase_add_test(tc, test_yaml_errors);
+	tcase_add_test(tc, test_merge_keys);
 	tcase_add_test(tc, test_durations);
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_table_lookup);
