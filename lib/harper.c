@@ -259,6 +259,26 @@ int
 harper_create_table(struct harper_client *h, const char *table,
     char *const *indexed, size_t nindexed, struct bq_err *err)
 {
+	return harper_create_table_columns(h, table, indexed, nindexed, NULL, 0,
+	    err);
+}
+
+static int
+listed(const char *name, char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+harper_create_table_columns(struct harper_client *h, const char *table,
+    char *const *indexed, size_t nindexed, char *const *plain, size_t nplain,
+    struct bq_err *err)
+{
 	struct strbuf sb = STRBUF_INIT;
 	struct bq_err e = BQ_ERR_INIT;
 	size_t i;
@@ -273,6 +293,15 @@ harper_create_table(struct harper_client *h, const char *table,
 		strbuf_adds(&sb, ",{\"name\":");
 		strbuf_add_json_string(&sb, indexed[i], strlen(indexed[i]));
 		strbuf_adds(&sb, ",\"indexed\":true}");
+	}
+	for (i = 0; i < nplain; i++) {
+		if (strcmp(plain[i], "id") == 0 || *plain[i] == '\0' ||
+		    listed(plain[i], indexed, nindexed) ||
+		    listed(plain[i], plain, i))
+			continue;
+		strbuf_adds(&sb, ",{\"name\":");
+		strbuf_add_json_string(&sb, plain[i], strlen(plain[i]));
+		strbuf_addch(&sb, '}');
 	}
 	strbuf_adds(&sb, "]}");
 	/* create_table also creates a missing database. */
