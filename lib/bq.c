@@ -1261,3 +1261,72 @@ bq_table_delete(struct bq_client *c, const struct bq_table_ref *ref,
 {
 	return delete_resource(c, ref, NULL, err);
 }
+
+/* --- bq-pull's query --------------------------------------------------- */
+
+static int
+add_ident(struct strbuf *sb, const char *what, const char *name,
+    struct bq_err *err)
+{
+	if (bq_quote_ident(sb, name) == -1)
+		return bq_err_set(err, EXIT_CONFIG, "invalid %s name '%.60s'",
+		    what, name != NULL ? name : "");
+	return 0;
+}
+
+/* "<part> AND `ts` > @cursor" */
+static void
+add_filter(struct strbuf *sb, const char *qts, enum partition_scheme s)
+{
+	if (s == PARTITION_MICROS)
+		strbuf_addf(sb, "ABS(MOD(UNIX_MICROS(%s), @n)) = @i", qts);
+	else
+		strbuf_addf(sb, "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(%s) "
+		    "AS STRING)), @n)) = @i", qts);
+	strbuf_addf(sb, " AND %s > @cursor", qts);
+}
+
+int
+bq_pull_sql(struct strbuf *out, const char *project, const char *dataset,
+    const char *table, char *const *columns, size_t ncolumns,
+    const char *ts_column, enum partition_scheme scheme, struct bq_err *err)
+{
+	struct strbuf tab = STRBUF_INIT, ts = STRBUF_INIT, cols = STRBUF_INIT;
+	char *path = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (project == NULL || dataset == NULL || table == NULL ||
+	    strchr(dataset, '.') != NULL || strchr(table, '.') != NULL) {
+		bq_err_set(err, EXIT_CONFIG, "invalid table '%s.%s.%s'",
+		    project ? project : "?", dataset ? dataset : "?",
+		    table ? table : "?");
+		goto out;
+	}
+	path = xstrfmt("%s.%s.%s", project, dataset, table);
+	if (add_ident(&tab, "table", path, err) == -1 ||
+	    add_ident(&ts, "timestamp column", ts_column, err) == -1)
+		goto out;
+	if (columns == NULL || ncolumns == 0)
+		strbuf_addch(&cols, '*');
+	for (i = 0; columns != NULL && i < ncolumns; i++) {
+		if (i > 0)
+			strbuf_adds(&cols, ", ");
+		if (add_ident(&cols, "column", columns[i], err) == -1)
+			goto out;
+	}
+	strbuf_addf(out, "SELECT %s FROM %s WHERE ", cols.buf, tab.buf);
+	add_filter(out, ts.buf, scheme);
+	strbuf_addf(out, " AND %s <= (SELECT MAX(%s) FROM (SELECT %s FROM %s "
+	    "WHERE ", ts.buf, ts.buf, ts.buf, tab.buf);
+	add_filter(out, ts.buf, scheme);
+	strbuf_addf(out, " ORDER BY %s LIMIT @limit)) ORDER BY %s", ts.buf,
+	    ts.buf);
+	rc = 0;
+out:
+	free(path);
+	strbuf_release(&tab);
+	strbuf_release(&ts);
+	strbuf_release(&cols);
+	return rc;
+}

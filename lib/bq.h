@@ -205,5 +205,16 @@ void	 bq_uuid(char out[37]);
  * newline or control character (we never escape: such names are refused).
  */
 int	 bq_quote_ident(struct strbuf *out, const char *name);
+/*
+ * Appends bq-pull's query (design.md "Partitioning" and "The cursor"):
+ * worker @i of @n's rows of table (project.dataset.table) with ts >
+ * @cursor, in ts order, up to @limit rows extended to the end of the last
+ * group of equal timestamps.  columns NULL = "*".  -1 with err
+ * (EXIT_CONFIG) for an identifier that cannot be quoted.
+ */
+int	 bq_pull_sql(struct strbuf *out, const char *project,
+	    const char *dataset, const char *table, char *const *columns,
+	    size_t ncolumns, const char *ts_column, enum partition_scheme,
+	    struct bq_err *err);
 
 #endif

@@ -202,6 +202,44 @@ START_TEST(test_quote_ident)
 }
 END_TEST
 
+START_TEST(test_pull_sql)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct bq_err err = BQ_ERR_INIT;
+	char *cols[] = { (char *)"mmsi", (char *)"timestamp" };
+
+	strbuf_init(&sb, 0);
+	ck_assert_int_eq(bq_pull_sql(&sb, "p", "ds", "t", NULL, 0, "ts",
+	    PARTITION_FINGERPRINT, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT * FROM `p.ds.t` WHERE "
+	    "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) "
+	    "= @i AND `ts` > @cursor AND `ts` <= (SELECT MAX(`ts`) FROM "
+	    "(SELECT `ts` FROM `p.ds.t` WHERE ABS(MOD(FARM_FINGERPRINT("
+	    "CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) = @i AND `ts` > @cursor "
+	    "ORDER BY `ts` LIMIT @limit)) ORDER BY `ts`");
+	strbuf_reset(&sb);
+	ck_assert_int_eq(bq_pull_sql(&sb, "my-proj", "d", "v", cols, 2,
+	    "timestamp", PARTITION_MICROS, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT `mmsi`, `timestamp` FROM "
+	    "`my-proj.d.v` WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i "
+	    "AND `timestamp` > @cursor AND `timestamp` <= (SELECT "
+	    "MAX(`timestamp`) FROM (SELECT `timestamp` FROM `my-proj.d.v` "
+	    "WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i AND "
+	    "`timestamp` > @cursor ORDER BY `timestamp` LIMIT @limit)) "
+	    "ORDER BY `timestamp`");
+	strbuf_reset(&sb);
+	cols[0] = (char *)"x`; DROP TABLE t; --";
+	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d", "t", cols, 2, "ts",
+	    PARTITION_MICROS, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_CONFIG);
+	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d.x", "t", NULL, 0, "ts",
+	    PARTITION_MICROS, &err), -1);
+	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d", "t", NULL, 0, "t`s",
+	    PARTITION_MICROS, &err), -1);
+	strbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(test_uuid)
 {
 	char a[37], b[37];
@@ -504,6 +542,7 @@ main(void)
 	tcase_add_test(tc, test_urls);
 	tcase_add_test(tc, test_quote_ident);
 	tcase_add_test(tc, test_uuid);
+	tcase_add_test(tc, test_pull_sql);
 	tcase_add_test(tc, test_paging);
 	tcase_add_test(tc, test_retries);
 	tcase_add_test(tc, test_job_rerun_and_fail_fast);
