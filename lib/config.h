@@ -125,6 +125,7 @@ void	 config_init(struct config *);
  * config_init(), then reads path (see lookup above) and the environment.
  * Returns 0, or -1 with err (EXIT_CONFIG; EXIT_IOERR if unreadable); on
  * failure cfg holds the defaults.  Either way config_release() frees it.
+ * cfg is overwritten: release a config_init()ed one first or it leaks.
  */
 int	 config_load(struct config *, const char *path, struct bq_err *);
 void	 config_release(struct config *);
