@@ -20,7 +20,7 @@ enum { O_ALL = 256, O_BATCH, O_CURSOR, O_FORMAT, O_NAME, O_PHASE, O_POLL,
     O_STATE, O_STORE, O_TEE };
 
 static struct config cfg;
-static struct config_table *tbl;
+static struct config_table *tbl, adhoc;
 static struct ckpt_store *st;
 static long wi, wn = 1;
 static char *name;
@@ -96,6 +96,15 @@ cmd_get(int what, const char *format)
 	return EXIT_OK;
 }
 
+/* An ack names the table by its Harper table, id or BigQuery table. */
+static int
+is_table(const char *s)
+{
+	return (tbl->target_table && strcmp(s, tbl->target_table) == 0) ||
+	    (tbl->id && strcmp(s, tbl->id) == 0) ||
+	    (tbl->table && strcmp(s, tbl->table) == 0);
+}
+
 static int
 store_rows(long long rows, const struct ckpt_ack *ack)
 {
@@ -140,8 +149,7 @@ cmd_commit(int tee)
 			    ndjson_lineno(rd));
 			break;
 		}
-		if (strcmp(ack.table, tbl->target_table) != 0 &&
-		    strcmp(ack.table, tbl->id) != 0) {
+		if (!is_table(ack.table)) {
 			bq_err_set(&err, EXIT_DATA, "%s:%lu: ack for table "
 			    "'%s', not '%s'", ndjson_name(rd),
 			    ndjson_lineno(rd), ack.table, tbl->target_table);
@@ -324,8 +332,13 @@ main(int argc, char *argv[])
 		config_set_str(&cfg.ckpt_store, store);
 	if (state != NULL)
 		config_set_str(&cfg.ckpt_path, state);
-	if ((tbl = config_table(&cfg, table, &err)) == NULL)
-		tool_die_err(&err);
+	if ((tbl = config_table(&cfg, table, &err)) == NULL) {
+		/* A table not in the file: its name, the global sync: block. */
+		adhoc.id = adhoc.table = adhoc.target_table =
+		    (char *)(table ? table : "BigQueryData");
+		adhoc.sync = cfg.sync;
+		tbl = &adhoc;
+	}
 	if (name == NULL && strcmp(cmd, "commit") == 0) {
 		if (gethostname(host, sizeof(host)) == -1)
 			snprintf(host, sizeof(host), "localhost");

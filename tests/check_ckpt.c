@@ -270,8 +270,8 @@ START_TEST(test_phase_per_table)
 	fp = fopen(path, "w");
 	ck_assert_ptr_nonnull(fp);
 	fputs("bigquery:\n  projectId: p\n  dataset: d\n  tables:\n"
-	    "    - id: a\n      table: a\n"
-	    "    - id: b\n      table: b\n"
+	    "    - id: a\n      table: a\n      targetTable: A\n"
+	    "    - id: b\n      table: b\n      targetTable: B\n"
 	    "      sync:\n        steadyBatchSize: 7\n"
 	    "        pollInterval: 2m\n        steadyThreshold: 10s\n"
 	    "sync:\n  catchupBatchSize: 900\n  catchupPollInterval: 4s\n",
