@@ -43,7 +43,8 @@ usage(FILE *fp, int status)
 static void
 emit(const char *s, size_t len)
 {
-	if (fwrite(s, 1, len, stdout) != len || fflush(stdout) == EOF)
+	if ((len > 0 && fwrite(s, 1, len, stdout) != len) ||
+	    fflush(stdout) == EOF)
 		tool_write_failed();
 }
 

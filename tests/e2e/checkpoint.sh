@@ -41,6 +41,12 @@ for l in sys.stdin:
     print("null" if v is None else v)' "$1"
 }
 
+# nstatus [options]: the number of status lines (fails if status does).
+nstatus() {
+	bq-checkpoint "$@" status > "$T/status.out" || fail "status $* failed"
+	wc -l < "$T/status.out"
+}
+
 C1=2025-11-04T15:59:00.123456Z
 C0=2025-11-04T15:58:00.000000Z
 
@@ -51,7 +57,8 @@ for store in file harper; do
 	ck reset --all -q
 	ck reset --all -q -t port_events
 
-	expect_eq "" "$(ck get)" "get without a checkpoint"
+	out=$(ck get)
+	expect_eq "" "$out" "get without a checkpoint"
 	eval "$(ck get --format sh)"
 	expect_eq "|initial|10000|1" \
 	    "$BQSYNC_CURSOR|$BQSYNC_PHASE|$BQSYNC_BATCH_SIZE|$BQSYNC_POLL_INTERVAL"
@@ -60,7 +67,8 @@ for store in file harper; do
 	{ ack VesselPositions 500 null; ack VesselPositions 500 "\"$C1\""
 	  ack vessel_positions 7 "\"$C0\""; } | ck -w 1/3 --name h-1 commit
 	expect_eq "$C1" "$(ck -w 1/3 get)" "cursor after commit"
-	expect_eq "" "$(ck -w 0/3 get)" "other worker"
+	out=$(ck -w 0/3 get)
+	expect_eq "" "$out" "other worker"
 	st=$(ck status)
 	expect_eq 1 "$(printf '%s\n' "$st" | wc -l)" "status lines"
 	expect_eq "vessel_positions:1/3" "$(printf '%s\n' "$st" | field checkpointId)"
@@ -95,7 +103,7 @@ assert r["lastSyncTime"].endswith("Z") and len(r["lastSyncTime"]) == 27' ||
 	expect_eq "steady|100|120" \
 	    "$BQSYNC_PHASE|$BQSYNC_BATCH_SIZE|$BQSYNC_POLL_INTERVAL"
 	expect_eq steady "$(ck -t port_events status | field phase)"
-	expect_eq 2 "$(ck status | wc -l)" "status of every table"
+	expect_eq 2 "$(nstatus --store "$store")" "status of every table"
 
 	# set moves back (and validates); commit never does.
 	ck -w 1/3 set --cursor '2025-11-01 00:00:00'
@@ -123,13 +131,16 @@ assert r["lastSyncTime"].endswith("Z") and len(r["lastSyncTime"]) == 27' ||
 	# --tee passes stored acks through.
 	out=$(ack VesselPositions 2 "\"$C1\"" | ck -w 2/3 commit --tee)
 	expect_eq "$(ack VesselPositions 2 "\"$C1\"")" "$out" "--tee"
-	expect_eq "" "$(ack VesselPositions 2 "\"$C1\"" | ck -w 2/3 commit)" \
-	    "commit is silent"
+	out=$(ack VesselPositions 2 "\"$C1\"" | ck -w 2/3 commit)
+	expect_eq "" "$out" "commit is silent"
 
 	# Rebalancing from 2 workers to 3: the minimum of the old layout.
 	ck reset --all -q
 	ack VesselPositions 5 '"2025-11-04T10:00:00.000000Z"' | ck -w 0/2 commit
-	expect_eq "" "$(ck -w 1/3 get 2>/dev/null)" "incomplete layout"
+	out=$(ck -w 1/3 get 2> "$T/err")
+	expect_eq "" "$out" "incomplete layout"
+	grep -q 'layout of 2 workers is incomplete (1 have a cursor)' "$T/err" ||
+	    fail "no warning about the incomplete layout: $(cat "$T/err")"
 	ack VesselPositions 5 '"2025-11-04T09:00:00.000001Z"' | ck -w 1/2 commit
 	for w in 0/3 1/3 2/3; do
 		expect_eq 2025-11-04T09:00:00.000001Z "$(ck -w "$w" get)" \
@@ -142,12 +153,12 @@ assert r["lastSyncTime"].endswith("Z") and len(r["lastSyncTime"]) == 27' ||
 	ack VesselPositions 5 '"2025-11-04T11:00:00.000000Z"' | ck -w 2/3 commit
 	expect_eq 2025-11-04T11:00:00.000000Z "$(ck -w 2/3 get)" "own checkpoint"
 	expect_eq 2025-11-04T09:00:00.000001Z "$(ck -w 0/3 get)" "still rebalanced"
-	expect_eq 3 "$(ck -t vessel_positions status | wc -l)" "records of both layouts"
+	expect_eq 3 "$(nstatus --store "$store" -t vessel_positions)" "records of both layouts"
 	ck -w 0/2 reset -q
-	expect_eq 2 "$(ck -t vessel_positions status | wc -l)" "reset one worker"
+	expect_eq 2 "$(nstatus --store "$store" -t vessel_positions)" "reset one worker"
 	ck reset --all -q
 	ck reset --all -q -t port_events
-	expect_eq 0 "$(ck status | wc -l)" "reset --all"
+	expect_eq 0 "$(nstatus --store "$store")" "reset --all"
 done
 
 # --- the file store: atomic replacement and sharing -----------------------
@@ -168,6 +179,12 @@ bq-checkpoint status | grep ':[0-3]/4' > "$T/four"
 expect_eq 4 "$(wc -l < "$T/four")" "4 concurrent workers"
 expect_eq "25 25 25 25" "$(field recordsIngested < "$T/four" | xargs)"
 expect_eq 2025-11-04T12:00:34.000000Z "$(bq-checkpoint -w 3/4 get)"
+# On a terminal, status is an aligned table.
+script -qec "bq-checkpoint status" /dev/null | tr -d '\r' > "$T/tty"
+grep -q '^TABLE  *WORKER  *NAME  *CURSOR  *LAG  *PHASE  *ROWS  *LAST SYNC$' "$T/tty" ||
+    fail "status on a terminal: $(cat "$T/tty")"
+grep -q '^vessel_positions 3/4  *[^ ]*-0 *2025-11-04T12:00:34.000000Z  *[0-9]*d[0-9]*h  *initial  *25 ' "$T/tty" ||
+    fail "status on a terminal: $(cat "$T/tty")"
 printf '{"checkpoints":[' > "$T/state.json"
 must_fail 65 bq-checkpoint get
 rm "$T/state.json"
@@ -267,5 +284,5 @@ expect_eq 2 "$(wc -l < status.ndjson)" "example 4"
 bq-checkpoint -w 0/2 set --cursor '2025-11-01 00:00:00'
 expect_eq 2025-11-01T00:00:00.000000Z "$(bq-checkpoint -w 0/2 get)" "example 5"
 bq-checkpoint reset --all
-expect_eq 0 "$(bq-checkpoint status | wc -l)" "example 5 reset"
+expect_eq 0 "$(nstatus)" "example 5 reset"
 say ok
