@@ -323,6 +323,7 @@ main(int argc, char **argv)
 		t = config_table_add(&cfg, tname ? tname : o_src);
 	if (o_resp != NULL) {
 		from_response(o_resp, t);
+		config_release(&cfg);
 		tool_close_stdout();
 		return 0;
 	}
