@@ -13,7 +13,7 @@ bigquery:
       table: t
       timestampColumn: ts
 YAML
-bqapi.py table test-project ds t '[{"name":"ts","type":"TIMESTAMP"},
+"$top"/tests/e2e/bqapi.py table test-project ds t '[{"name":"ts","type":"TIMESTAMP"},
     {"name":"seq","type":"INT64"},{"name":"mmsi","type":"STRING"},
     {"name":"lat","type":"FLOAT64"}]'
 # distinct microsecond timestamps, inserted out of order
@@ -28,12 +28,13 @@ for i in rows:
         us // 1000000, us % 1000000, i, 367000000 + i % 977,
         repr((i % 18000) / 100.0 - 90)))
 PY
-expect_eq 100000 "$(bqapi.py insert test-project ds t < "$T/src.ndjson")" inserted
+expect_eq 100000 "$("$top"/tests/e2e/bqapi.py insert test-project ds t < "$T/src.ndjson")" inserted
 
 bq-pull -c "$T/cfg.yaml" -v --limit 100000 > "$T/out.ndjson" 2> "$T/err"
 # many pages: one getQueryResults request per page after the first
-pages=$(grep -c 'queries/' "$T/emulator.log" || true)
-say "getQueryResults requests: $pages"
+pages=$(grep -c 'queries/.*pageToken=' "$T/err" || true)
+say "pages after the first: $pages"
+[ "$pages" -ge 9 ] || fail "expected at least 10 pages, got $((pages + 1))"
 
 python3 - "$T/src.ndjson" "$T/out.ndjson" <<'PY'
 import json, sys

@@ -21,7 +21,7 @@ harper:
 checkpoint:
   path: $T/state.json
 YAML
-bqapi.py table test-project ds t '[{"name":"ts","type":"TIMESTAMP"},
+"$top"/tests/e2e/bqapi.py table test-project ds t '[{"name":"ts","type":"TIMESTAMP"},
     {"name":"seq","type":"INT64"}]'
 python3 - > "$T/src.ndjson" <<'PY'
 # 3 rows before, 5,000 tied at one instant, 3 after
@@ -32,7 +32,7 @@ for i in range(3, 5003):
 for i in range(5003, 5006):
     print('{"ts":"2025-11-01T00:00:0%d.000001Z","seq":%d}' % (i - 4997, i))
 PY
-expect_eq 5006 "$(bqapi.py insert test-project ds t < "$T/src.ndjson")" inserted
+expect_eq 5006 "$("$top"/tests/e2e/bqapi.py insert test-project ds t < "$T/src.ndjson")" inserted
 
 : > "$T/all.ndjson"
 for round in $(seq 20); do

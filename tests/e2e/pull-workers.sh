@@ -15,7 +15,7 @@ bigquery:
       table: t
       timestampColumn: ts
 YAML
-bqapi.py table test-project ds t '[{"name":"ts","type":"TIMESTAMP"},
+"$top"/tests/e2e/bqapi.py table test-project ds t '[{"name":"ts","type":"TIMESTAMP"},
     {"name":"seq","type":"INT64"}]'
 python3 - > "$T/src.ndjson" <<'PY'
 # 1,500 rows over 500 whole seconds (three rows per second)
@@ -23,7 +23,7 @@ for i in range(1500):
     print('{"ts":"2025-11-01T%02d:%02d:%02dZ","seq":%d}' % (
         (i // 3) // 3600, (i // 3) // 60 % 60, (i // 3) % 60, i))
 PY
-expect_eq 1500 "$(bqapi.py insert test-project ds t < "$T/src.ndjson")" inserted
+expect_eq 1500 "$("$top"/tests/e2e/bqapi.py insert test-project ds t < "$T/src.ndjson")" inserted
 
 for scheme in fingerprint micros; do
 	for n in 1 2 3 4 5 6 7; do
