@@ -509,7 +509,7 @@ synthbq_start(const struct synthbq_opts *o, struct bq_err *err)
 	}
 	next_cleanup = now;
 	for (t = now; !stopped(o) && (o->until == INT64_MIN ||
-	    t < o->until); t += tick) {
+	    t + tick <= o->until); t += tick) {
 		double sim = (double)now + (util_now_mono() - mono0) *
 		    o->speedup * 1e6;
 
