@@ -22,6 +22,13 @@
 
 #define DAY_US		86400000000LL
 #define INSERT_ROWS	500
+/*
+ * start() loads a table's pending rows when they reach load_rows or when
+ * this many wall-clock seconds have passed since its last load: at most
+ * 288 load jobs a table a day, far below BigQuery's 1,500, however short
+ * the generation interval.
+ */
+#define LOAD_EVERY	300.0
 
 struct ctx {
 	const struct synthbq_opts *o;
@@ -34,6 +41,7 @@ struct ctx {
 	long	 pending[SYNTH_NTABLES];
 	int64_t	 loaded[SYNTH_NTABLES];
 	long	 jobs;
+	double	 last_load[SYNTH_NTABLES];	/* util_now_mono() */
 	struct progress prog;
 };
 
@@ -225,6 +233,7 @@ flush(struct ctx *x, int t, struct bq_err *err)
 		x->jobs++;
 	}
 	x->loaded[t] += x->pending[t];
+	x->last_load[t] = util_now_mono();
 	bqsync_log(LOG_DEBUG, "%s: %ld rows loaded (%" PRId64 " reported)",
 	    x->o->tables[t], x->pending[t], n);
 	x->pending[t] = 0;
@@ -232,10 +241,13 @@ flush(struct ctx *x, int t, struct bq_err *err)
 	return 0;
 }
 
-/* Generates table t over [start, end) and loads it. */
+/*
+ * Generates table t over [start, end) and loads it: all of it when now,
+ * else only when a load is due (load_rows rows, or LOAD_EVERY seconds).
+ */
 static int
 emit(struct ctx *x, int t, int64_t start, int64_t end, uint64_t count,
-    struct bq_err *err)
+    int now, struct bq_err *err)
 {
 	long limit = x->o->streaming ? 50 * INSERT_ROWS : x->o->load_rows;
 	int64_t ts;
@@ -250,7 +262,10 @@ emit(struct ctx *x, int t, int64_t start, int64_t end, uint64_t count,
 			progress_update(&x->prog, "%s: %" PRId64 " rows",
 			    x->o->tables[t], x->loaded[t] + x->pending[t]);
 	}
-	return flush(x, t, err);
+	if (now || x->o->streaming ||
+	    util_now_mono() - x->last_load[t] >= LOAD_EVERY)
+		return flush(x, t, err);
+	return 0;
 }
 
 /* All three tables over [start, end); a full window gets every vessel. */
@@ -264,11 +279,11 @@ emit_all(struct ctx *x, int64_t start, int64_t end, struct bq_err *err)
 	if (end <= start)
 		return 0;
 	if (emit(x, SYNTH_POSITIONS, start, end,
-	    (uint64_t)llround(secs * x->o->rate), err) == -1 ||
-	    emit(x, SYNTH_EVENTS, start, end, 0, err) == -1 ||
+	    (uint64_t)llround(secs * x->o->rate), 1, err) == -1 ||
+	    emit(x, SYNTH_EVENTS, start, end, 0, 1, err) == -1 ||
 	    emit(x, SYNTH_METADATA, start, end,
 	    (uint64_t)ceil(meta > (double)x->o->vessels ?
-	    (double)x->o->vessels : meta), err) == -1)
+	    (double)x->o->vessels : meta), 1, err) == -1)
 		return -1;
 	return 0;
 }
@@ -487,7 +502,7 @@ synthbq_start(const struct synthbq_opts *o, struct bq_err *err)
 	int64_t now = ts_now(), keep = o->retention_days * DAY_US;
 	int64_t tick = (int64_t)(o->interval * 1e6), t, next_cleanup;
 	double mono0 = util_now_mono();
-	int rc = -1;
+	int c, rc = -1;
 
 	if (ctx_open(&x, o, err) == -1 || ensure_tables(&x, err) == -1 ||
 	    stat_table(&x, SYNTH_POSITIONS, &st, err) == -1)
@@ -524,13 +539,16 @@ synthbq_start(const struct synthbq_opts *o, struct bq_err *err)
 			next_cleanup = t + (int64_t)(o->cleanup_interval * 1e6);
 		}
 		if (emit(&x, SYNTH_POSITIONS, t, t + tick,
-		    (uint64_t)llround(o->interval * o->rate), err) == -1 ||
-		    emit(&x, SYNTH_EVENTS, t, t + tick, 0, err) == -1 ||
+		    (uint64_t)llround(o->interval * o->rate), 0, err) == -1 ||
+		    emit(&x, SYNTH_EVENTS, t, t + tick, 0, 0, err) == -1 ||
 		    emit(&x, SYNTH_METADATA, t, t + tick,
-		    (uint64_t)(o->batch / 100 > 0 ? o->batch / 100 : 1),
+		    (uint64_t)(o->batch / 100 > 0 ? o->batch / 100 : 1), 0,
 		    err) == -1)
 			goto out;
 	}
+	for (c = 0; c < SYNTH_NTABLES; c++)
+		if (flush(&x, c, err) == -1)
+			goto out;
 	if (delete_before(&x, t - keep, err) == -1)
 		goto out;
 	summary(&x, "start");

@@ -103,7 +103,16 @@ for t in port_events vessel_metadata; do
 	[ "$lo" -ge $((end - 2 * DAY - 2 * 3600000000)) ] || fail "$t keeps old rows"
 done
 
-# An existing empty table is not an error; SIGTERM ends start cleanly.
+# An existing empty table is not an error: start backfills the window.
+ms clear
+until=$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+ms start --speedup 86400 --until "$until" 2> "$T/start.err"
+n=$(count vessel_positions)
+[ "$n" -ge 480 ] && [ "$n" -le 500 ] || fail "$n positions after start on empty tables"
+# A simulated day in few load jobs: rows are loaded every 5 minutes at most.
+grep -q 'start: .* in [1-6] load jobs' "$T/start.err" || fail "too many load jobs: $(cat "$T/start.err")"
+
+# SIGTERM ends start cleanly, after loading what it generated.
 ms clear
 maritime-synth -c "$T/synth.yaml" -s 5 start --speedup 3600 --no-backfill &
 pid=$!
