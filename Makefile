@@ -70,6 +70,13 @@ check-e2e: $(BINS)
 bench: $(BINS)
 	scripts/bench.sh $(BENCH)
 
+# libFuzzer targets (clang): run e.g. tests/fuzz_ndjson -max_total_time=60
+FUZZERS = tests/fuzz_ndjson tests/fuzz_config
+fuzz: $(FUZZERS)
+$(FUZZERS): tests/fuzz_%: tests/fuzz_%.c $(LIB_SRC) $(LIB_HDR)
+	clang -std=c11 -D_GNU_SOURCE -DBQSYNC_VERSION='"$(VERSION)"' -Ilib -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+
 lint:
 	mandoc -Tlint -Wwarning $(MANS)
 	scripts/check-options.sh
@@ -90,7 +97,7 @@ install: $(BINS)
 	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1
 
 clean:
-	rm -f lib/*.o lib/*.d lib/libbqsync.a bin/*.o bin/*.d $(BINS) $(CHECKS)
+	rm -f lib/*.o lib/*.d lib/libbqsync.a bin/*.o bin/*.d $(BINS) $(CHECKS) $(FUZZERS)
 	rm -rf tests/tmp
 
-.PHONY: all check check-unit check-e2e bench lint check-headers style install clean
+.PHONY: all check check-unit check-e2e bench fuzz lint check-headers style install clean
