@@ -76,6 +76,7 @@ PY
 )
 say "sync: $workers workers per table (bq-pull | harper-load | bq-checkpoint commit) until caught up"
 for t in $tables; do
+	pids=()
 	for ((i = 0; i < workers; i++)); do
 		(
 		while :; do
@@ -87,15 +88,16 @@ for t in $tables; do
 			[ "$after" != "$before" ] || break
 		done
 		) &
+		pids+=($!)
 	done
-	wait
+	for p in "${pids[@]}"; do wait "$p"; done
 	echo "table $t synced" >&2
 done
 
 db=maritime
 q() {
 	python3 -c 'import json,sys; print(json.dumps({"operation":"sql","sql":sys.argv[1]}))' "$1" |
-	    curl -sS --fail-with-body -K <(printf 'user = "%s:%s"\n' "$HARPER_USERNAME" "$HARPER_PASSWORD") \
+	    curl -sS -m 300 --fail-with-body -K <(printf 'user = "%s:%s"\n' "$HARPER_USERNAME" "$HARPER_PASSWORD") \
 	    -H 'Content-Type: application/json' --data-binary @- "$HARPER_URL/" |
 	    python3 -c 'import json,sys; rows=json.load(sys.stdin); [print(json.dumps(r)) for r in rows]'
 }
