@@ -66,7 +66,7 @@ export BQSYNC_CONFIG=$cfg
 
 say "maritime-synth: $days day(s) of vessel data into BigQuery (the emulator)"
 maritime-synth initialize "$days"
-maritime-synth stats
+maritime-synth stats | tee "$work/stats.ndjson"
 
 tables=$(python3 - "$cfg" <<'PY'
 import sys, re
@@ -120,8 +120,18 @@ echo "-- checkpoints: SELECT * FROM SyncCheckpoint ORDER BY nodeId" >&2
 q "SELECT checkpointId, nodeId, clusterSize, lastTimestamp, recordsIngested, phase FROM $db.SyncCheckpoint ORDER BY nodeId"
 
 say "check: every BigQuery row is in Harper exactly once"
-python3 - "$work" <<'PY'
-PY
+for pair in vessel_positions:VesselPositions:rows port_events:PortEvents:rows vessel_metadata:VesselMetadata:vessels; do
+	IFS=: read -r src dst field <<-EOF
+	$pair
+	EOF
+	want=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["table"] == sys.argv[2]: print(r[sys.argv[3]])' "$work/stats.ndjson" "$src" "$field")
+	got=$(q "SELECT count(*) AS n FROM $db.$dst" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["n"])')
+	printf '%-16s BigQuery %s, Harper %s\n' "$dst" "$want" "$got" >&2
+	[ "$want" = "$got" ] || { echo "main-job: $dst: Harper has $got rows, BigQuery $want" >&2; exit 1; }
+done
 bq-checkpoint status >&2 || true
 echo >&2
 echo "done.  Harper keeps the data: . ${BQSYNC_HARPER_DIR:-$top/.harper}/main/harper.env; scripts/harper.sh stop when finished." >&2
