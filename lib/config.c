@@ -161,7 +161,6 @@ struct parser {
 	char		*bq_ts;
 	char		**bq_columns;
 	size_t		 bq_ncolumns;
-	int		 bq_columns_set;
 	int		 password_in_file;
 };
 
@@ -765,11 +764,9 @@ bigquery_pair(struct parser *p, const char *path, const char *key,
 		p->tables_line = line_of(k);
 		return parse_tables(p, path, v);
 	}
-	if (strcmp(key, "columns") == 0) {
-		p->bq_columns_set = !is_null(v);
+	if (strcmp(key, "columns") == 0)
 		return get_list(p, path, v, 1, &p->bq_columns,
 		    &p->bq_ncolumns);
-	}
 	if (strcmp(key, "table") == 0) {
 		p->bq_table_line = line_of(v);
 		return set_value(p, path, v, K_NAME, &p->bq_table);
