@@ -869,6 +869,8 @@ merge_sync(struct config_sync *dst, const struct config_sync *global,
 	*dst = *global;
 	dst->start_timestamp = global->start_timestamp != NULL ?
 	    xstrdup(global->start_timestamp) : NULL;
+	if (o == NULL)
+		return;
 	for (kd = sync_keys, i = 0; kd->name != NULL; kd++, i++) {
 		char *d = (char *)dst + kd->off;
 		char *s = (char *)&o->s + kd->off;
@@ -942,7 +944,7 @@ finish_table(struct parser *p, size_t i)
 			    "%s:%d: table '%s': timestamp column '%s' is not "
 			    "in 'columns'", p->file, t->line, t->id,
 			    t->timestamp_column);
-		for (j = 0; j < t->nid_columns; j++)
+		for (j = 0; t->id_columns != NULL && j < t->nid_columns; j++)
 			if (!has_name(t->columns, t->ncolumns,
 			    t->id_columns[j]))
 				return bq_err_set(p->err, EXIT_CONFIG,
