@@ -12,7 +12,13 @@
  * message "FILE:LINE: key 'a.b.c': why".
  *
  * All strings are owned by struct config and freed by config_release().
- * Durations are seconds (double); YAML accepts 30, 30s, 500ms, 5m, 1h.
+ * Durations are seconds (double); YAML accepts 30, 30s, 500ms, 5m, 1h, 2d,
+ * where a bare number means seconds, except for the poll intervals
+ * (pollInterval, initialPollInterval, catchupPollInterval) where it means
+ * milliseconds, as in the seed plugin.  A key with an empty or null value
+ * keeps its default.  YAML anchors, aliases and merge keys ("<<: *base")
+ * work, so tables can share settings.  Names that reach SQL or Harper
+ * (tables, columns, datasets) may not hold control characters or '`'.
  */
 #ifndef BQSYNC_CONFIG_H
 #define BQSYNC_CONFIG_H
@@ -42,10 +48,10 @@ struct config_sync {
 
 struct config_table {
 	char	*id;			/* tables[].id (default: table) */
-	char	*project;		/* default: bigquery.projectId */
-	char	*dataset;
+	char	*project;		/* default: bigquery.projectId (may be NULL) */
+	char	*dataset;		/* default: bigquery.dataset (may be NULL) */
 	char	*table;
-	char	*timestamp_column;	/* default "timestamp" */
+	char	*timestamp_column;	/* default bigquery.timestampColumn, "timestamp" */
 	char	*target_table;		/* Harper table; default BigQueryData */
 	char	**columns;		/* NULL = all columns ("*") */
 	size_t	 ncolumns;
@@ -55,7 +61,7 @@ struct config_table {
 	char	**indexes;		/* Harper attributes to index; NULL = ts */
 	size_t	 nindexes;
 	struct config_sync sync;
-	int	 line;			/* where it was defined, for messages */
+	int	 line;			/* where it was defined, for messages; 0 if added */
 };
 
 struct config_synth {
@@ -85,7 +91,8 @@ struct config {
 	long	 max_retries;		/* 5 */
 	double	 retry_deadline;	/* seconds, 600 */
 	enum partition_scheme partition;
-	struct config_table *tables;	/* at least one after load */
+	char	*dataset;		/* bigquery.dataset: default for tables */
+	struct config_table *tables;	/* none when the file names no table */
 	size_t	 ntables;
 
 	/* sync: (global defaults, copied into tables without overrides) */
@@ -112,20 +119,30 @@ struct config {
 	struct config_synth synth;
 };
 
-/* Fills cfg with defaults only (no file, no environment). */
+/* Fills cfg with defaults only (no file, no environment); no tables. */
 void	 config_init(struct config *);
 /*
  * config_init(), then reads path (see lookup above) and the environment.
- * Returns 0, or -1 with err (EXIT_CONFIG; EXIT_IOERR if unreadable).
+ * Returns 0, or -1 with err (EXIT_CONFIG; EXIT_IOERR if unreadable); on
+ * failure cfg holds the defaults.  Either way config_release() frees it.
+ * cfg is overwritten: release a config_init()ed one first or it leaks.
  */
 int	 config_load(struct config *, const char *path, struct bq_err *);
 void	 config_release(struct config *);
 /*
- * The table whose id, target table or BigQuery table name is name; with
- * name NULL the first table.  NULL (and err set) when there is none.
+ * The table whose id, else target table, else BigQuery table name is name;
+ * with name NULL the first table.  NULL (and err set, EXIT_CONFIG) when
+ * there is none.  The pointer is valid until config_table_add/release.
  */
 struct config_table *config_table(const struct config *, const char *name,
 	    struct bq_err *);
+/*
+ * Appends a table not in the file (a tool's --table NAME): id, table and
+ * target table NAME, dataset and project from the bigquery block, timestamp
+ * column "timestamp", the global sync settings.  Returns the new entry (owned
+ * by cfg); it moves the tables array, so earlier table pointers go stale.
+ */
+struct config_table *config_table_add(struct config *, const char *id);
 /* Parses "30", "30s", "500ms", "5m", "1h", "2d" into seconds; -1 if bad. */
 double	 config_parse_duration(const char *);
 /* Replaces *dst with a copy of src (NULL clears). */

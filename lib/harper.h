@@ -53,6 +53,14 @@ int	 harper_describe_table(struct harper_client *, const char *table,
  */
 int	 harper_create_table(struct harper_client *, const char *table,
 	    char *const *indexed, size_t nindexed, struct bq_err *);
+/*
+ * The same, also declaring the attributes in plain without an index: on a
+ * table with declared attributes Harper's SQL sees only declared ones (the
+ * rest is stored and returned by search_by_* only).
+ */
+int	 harper_create_table_columns(struct harper_client *, const char *table,
+	    char *const *indexed, size_t nindexed, char *const *plain,
+	    size_t nplain, struct bq_err *);
 /* cluster_status; *out is the parsed response (caller frees). */
 int	 harper_cluster_status(struct harper_client *, cJSON **out,
 	    struct bq_err *);

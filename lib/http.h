@@ -8,7 +8,9 @@
  * with exponential backoff and full jitter (base 0.5 s, cap 30 s), honouring
  * Retry-After, until max_retries or the deadline runs out.  Request bodies
  * and credentials are never logged; debug logging shows method, URL (query
- * string included, never userinfo) and status only.
+ * string included, never userinfo) and status only.  A client is used by one
+ * thread at a time; concurrent requests use one client per thread (each
+ * keeps its own connection alive), made after the first one exists.
  */
 #ifndef BQSYNC_HTTP_H
 #define BQSYNC_HTTP_H

@@ -1,0 +1,203 @@
+/*
+ * harper-load: NDJSON rows in, batched upserts into a Harper table, one
+ * ack line per confirmed batch out (see load.h and harper-load(1)).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "load.h"
+#include "log.h"
+#include "ndjson.h"
+#include "util.h"
+#include "banned.h"
+
+enum {
+	OPT_BATCH_BYTES = 256, OPT_COLUMN, OPT_DATABASE, OPT_DEADLINE,
+	OPT_NO_CREATE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_REJECT
+};
+
+static const struct option longopts[] = {
+	{ "batch-rows",	 required_argument, NULL, 'b' },
+	{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
+	{ "config",	 required_argument, NULL, 'c' },
+	{ "column",	 required_argument, NULL, OPT_COLUMN },
+	{ "database",	 required_argument, NULL, OPT_DATABASE },
+	{ "deadline",	 required_argument, NULL, OPT_DEADLINE },
+	{ "help",	 no_argument,	    NULL, 'h' },
+	{ "in-flight",	 required_argument, NULL, 'j' },
+	{ "no-create",	 no_argument,	    NULL, OPT_NO_CREATE },
+	{ "progress",	 no_argument,	    NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument,	    NULL, OPT_NO_PROGRESS },
+	{ "quiet",	 no_argument,	    NULL, 'q' },
+	{ "reject",	 required_argument, NULL, OPT_REJECT },
+	{ "table",	 required_argument, NULL, 't' },
+	{ "verbose",	 no_argument,	    NULL, 'v' },
+	{ "version",	 no_argument,	    NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: harper-load [-hqVv] [-b rows] [-c config] "
+	    "[-j batches] [-t table]\n"
+	    "                   [--batch-bytes bytes] [--column name] "
+	    "[--database name]\n"
+	    "                   [--deadline duration] [--no-create] "
+	    "[--[no-]progress]\n"
+	    "                   [--reject file] [file]\n");
+	exit(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config cfg;
+	struct config_table *tbl;
+	struct load_opts o;
+	struct load_stats st;
+	struct loader *l = NULL;
+	struct ndjson_reader *r = NULL;
+	struct bq_err err = BQ_ERR_INIT;
+	const char *cfgpath = NULL, *table = NULL, *column = NULL;
+	const char *database = NULL, *rejpath = NULL;
+	long rows = 0, bytes = 0, inflight = 0;
+	double deadline = -1;
+	int ch, verbosity = 0, create = 1, progress = -1, rc;
+
+	tool_setup(argv[0]);
+	while ((ch = getopt_long(argc, argv, "b:c:hj:qt:Vv", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			rows = tool_parse_long("--batch-rows", optarg, 1,
+			    1000000);
+			break;
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'h':
+			usage(stdout, EXIT_OK);
+			break;
+		case 'j':
+			inflight = tool_parse_long("--in-flight", optarg, 1, 64);
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
+		case 't':
+			table = optarg;
+			break;
+		case 'V':
+			printf("harper-load %s\n", BQSYNC_VERSION);
+			exit(EXIT_OK);
+		case 'v':
+			verbosity = 1;
+			break;
+		case OPT_BATCH_BYTES:
+			bytes = tool_parse_long("--batch-bytes", optarg, 1024,
+			    1L << 30);
+			break;
+		case OPT_COLUMN:
+			column = optarg;
+			break;
+		case OPT_DATABASE:
+			database = optarg;
+			break;
+		case OPT_DEADLINE:
+			if ((deadline = config_parse_duration(optarg)) <= 0)
+				tool_die(EXIT_USAGE, "invalid duration '%s' for "
+				    "--deadline", optarg);
+			break;
+		case OPT_NO_CREATE:
+			create = 0;
+			break;
+		case OPT_PROGRESS:
+			progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			progress = 0;
+			break;
+		case OPT_REJECT:
+			rejpath = optarg;
+			break;
+		default:
+			usage(stderr, EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage(stderr, EXIT_USAGE);
+	bqsync_set_verbosity(verbosity);
+
+	if (config_load(&cfg, cfgpath, &err) == -1)
+		tool_die_err(&err);
+	if (database != NULL)
+		config_set_str(&cfg.harper_database, database);
+	if (deadline > 0)
+		cfg.harper_deadline = deadline;
+	memset(&o, 0, sizeof(o));
+	o.table = o.ack_table = table != NULL ? table : "BigQueryData";
+	o.ts_column = "timestamp";
+	if ((tbl = config_table(&cfg, table, &err)) != NULL) {
+		o.table = tbl->target_table != NULL ? tbl->target_table :
+		    tbl->id;
+		o.ack_table = tbl->id;
+		if (tbl->timestamp_column != NULL)
+			o.ts_column = tbl->timestamp_column;
+		o.id_columns = tbl->id_columns;
+		o.nid_columns = tbl->nid_columns;
+		o.id_column = tbl->id_column;
+		o.indexes = tbl->indexes;
+		o.nindexes = tbl->nindexes;
+		o.columns = tbl->columns;
+		o.ncolumns = tbl->ncolumns;
+	}
+	if (column != NULL)
+		o.ts_column = column;
+	o.batch_rows = rows > 0 ? rows : cfg.batch_rows > 0 ? cfg.batch_rows :
+	    1000;
+	o.batch_bytes = bytes > 0 ? bytes : cfg.batch_bytes > 0 ?
+	    cfg.batch_bytes : 4194304;
+	o.in_flight = inflight > 0 ? (int)inflight : cfg.in_flight > 0 ?
+	    (int)cfg.in_flight : 2;
+	o.create = create;
+	o.acks = stdout;
+	o.progress = progress >= 0 ? progress :
+	    verbosity >= 0 && isatty(STDERR_FILENO);
+
+	if (argc == 1 && strcmp(argv[0], "-") != 0)
+		r = ndjson_reader_open(argv[0], &err);
+	else
+		r = ndjson_reader_new(STDIN_FILENO, "<stdin>");
+	if (r == NULL)
+		tool_die_err(&err);
+	if (rejpath != NULL && (o.reject = fopen(rejpath, "a")) == NULL)
+		tool_die(EXIT_IOERR, "cannot open '%s': %s", rejpath,
+		    strerror(errno));
+	if ((l = load_new(&cfg, &o, &err)) == NULL)
+		tool_die_err(&err);
+	rc = load_run(l, r, &err);
+	load_get_stats(l, &st);
+	if (rc == -1 && load_write_failed(l))
+		tool_write_failed();
+	if (o.reject != NULL && fclose(o.reject) == EOF)
+		tool_die(EXIT_IOERR, "write '%s': %s", rejpath, strerror(errno));
+	if (rc == -1)
+		tool_die_err(&err);
+	if (st.rejected > 0)
+		bqsync_log(LOG_WARN, "%lu line%s rejected, written to '%s'",
+		    st.rejected, st.rejected == 1 ? "" : "s", rejpath);
+	bqsync_log(LOG_DEBUG, "%lu rows in %lu batches", st.rows, st.batches);
+	load_free(l);
+	ndjson_reader_free(r);
+	config_release(&cfg);
+	tool_close_stdout();
+	return EXIT_OK;
+}

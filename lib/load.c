@@ -1,0 +1,1031 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "harper.h"
+#include "load.h"
+#include "log.h"
+#include "ndjson.h"
+#include "row.h"
+#include "ts.h"
+#include "util.h"
+#include "banned.h"
+
+#define TS_NONE INT64_MIN
+
+enum rstate { R_LIVE, R_DEAD, R_DONE, R_REJECTED };
+enum bstate { B_OPEN, B_QUEUED, B_DONE };
+
+struct brow {
+	size_t	 off, len;		/* record in recs, no separator */
+	size_t	 raw_off, raw_len;	/* input line in raw (--reject) */
+	size_t	 id_off, id_len;	/* id in ids */
+	unsigned long line;
+	int64_t	 ts;
+	uint32_t hash;
+	int32_t	 next;			/* R_DEAD: the row that replaced it */
+	int	 state;
+	char	*msg;			/* R_REJECTED: Harper's reason */
+};
+
+struct batch {
+	struct strbuf recs;		/* "[rec,rec,...", "]" added to post */
+	struct strbuf raw;
+	struct strbuf ids;
+	struct strbuf body;		/* for partial posts */
+	struct brow *rows;
+	size_t	 nrows, arows;
+	size_t	 npub;			/* rows the acker may count (mu) */
+	int32_t	*slots;			/* id hash table: row index or -1 */
+	size_t	 nslots;
+	int64_t	 first_ts, before, min_ts;
+	char	 synced[TS_BUFSZ];
+	int	 state;
+	int	 has_dead;
+	int	 fatal;			/* err says why */
+	struct bq_err err;
+	int	 stopped;		/* a row was rejected without --reject */
+};
+
+struct loader {
+	const struct config *cfg;
+	const struct load_opts *o;
+	struct harper_client *ctl;
+	struct harper_client **clients;
+	pthread_t *workers;
+	int	 nworkers;
+	pthread_t acker;
+	int	 acker_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work, cv_done, cv_slot;
+
+	struct batch *all;
+	struct batch **freel;
+	size_t	 nfree;
+	struct batch **win;		/* dispatched, not yet acked, in order */
+	size_t	 win_head, win_n, cap;
+	struct batch **queue;		/* dispatched, not yet taken */
+	size_t	 q_head, q_n;
+	struct batch *open;
+
+	/* What the acker needs for the cursor (under mu). */
+	int64_t	 hi, hprev;		/* greatest ts read; greatest below it */
+	int64_t	 sync_max;
+	int	 unsorted;
+	int	 eof_ok;
+
+	int	 halt;			/* stop everything; err says why */
+	int	 input_done;
+	int	 quit;
+	struct bq_err err;
+	int	 write_failed;
+	int	 saved_errno;
+
+	int	 begun, ended;
+	int	 table_ready;
+	const char *name;
+	struct ndjson_reader *reader;
+	unsigned long total;
+	struct load_stats st;
+	struct progress prog;
+};
+
+static uint32_t
+fnv1a(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n--) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void
+batch_reset(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nrows; i++) {
+		free(b->rows[i].msg);
+		b->rows[i].msg = NULL;
+	}
+	strbuf_reset(&b->recs);
+	strbuf_reset(&b->raw);
+	strbuf_reset(&b->ids);
+	strbuf_reset(&b->body);
+	memset(b->slots, 0xff, b->nslots * sizeof(*b->slots));
+	b->nrows = b->npub = 0;
+	b->first_ts = b->before = b->min_ts = TS_NONE;
+	b->state = B_OPEN;
+	b->has_dead = b->fatal = b->stopped = 0;
+	bq_err_clear(&b->err);
+}
+
+static void
+batch_init(struct batch *b, long rows)
+{
+	memset(b, 0, sizeof(*b));
+	strbuf_init(&b->recs, 0);
+	strbuf_init(&b->raw, 0);
+	strbuf_init(&b->ids, 0);
+	strbuf_init(&b->body, 0);
+	for (b->nslots = 16; b->nslots < (size_t)rows * 2; b->nslots *= 2)
+		;
+	b->slots = xmalloc(b->nslots * sizeof(*b->slots));
+	batch_reset(b);
+}
+
+static void
+batch_release(struct batch *b)
+{
+	batch_reset(b);
+	strbuf_release(&b->recs);
+	strbuf_release(&b->raw);
+	strbuf_release(&b->ids);
+	strbuf_release(&b->body);
+	free(b->rows);
+	free(b->slots);
+}
+
+/* The row index holding id in b, or -1. */
+static int32_t
+batch_find(const struct batch *b, const char *id, size_t n, uint32_t h)
+{
+	size_t i, mask = b->nslots - 1;
+	int32_t r;
+
+	for (i = h & mask; (r = b->slots[i]) != -1; i = (i + 1) & mask) {
+		const struct brow *w = &b->rows[r];
+
+		if (w->hash == h && w->id_len == n &&
+		    memcmp(b->ids.buf + w->id_off, id, n) == 0)
+			return r;
+	}
+	return -1;
+}
+
+static void
+batch_index(struct batch *b, int32_t row)
+{
+	const struct brow *w = &b->rows[row];
+	size_t i, mask = b->nslots - 1;
+	int32_t r;
+
+	for (i = w->hash & mask; (r = b->slots[i]) != -1; i = (i + 1) & mask)
+		if (b->rows[r].hash == w->hash && b->rows[r].id_len ==
+		    w->id_len && memcmp(b->ids.buf + b->rows[r].id_off,
+		    b->ids.buf + w->id_off, w->id_len) == 0)
+			break;
+	b->slots[i] = row;
+}
+
+/* The final state of row i (following replacements). */
+static int
+row_final(const struct batch *b, size_t i)
+{
+	while (b->rows[i].state == R_DEAD)
+		i = (size_t)b->rows[i].next;
+	return b->rows[i].state;
+}
+
+/* Index of the first row of a done batch not yet settled, or -1. */
+static long
+first_pending(const struct batch *b)
+{
+	size_t i;
+	int s;
+
+	if (b->state != B_DONE || b->fatal)
+		return b->nrows > 0 ? 0 : -1;
+	for (i = 0; i < b->nrows; i++) {
+		s = row_final(b, i);
+		if (s != R_DONE && s != R_REJECTED)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* The greatest timestamp read before row j of b (ascending input). */
+static int64_t
+before_row(const struct batch *b, size_t j)
+{
+	size_t i;
+
+	for (i = j; i-- > 0;)
+		if (b->rows[i].ts < b->rows[j].ts)
+			return b->rows[i].ts;
+	return b->before;
+}
+
+static int64_t
+max_ts(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * The cursor after the head batch was confirmed (called with mu held).
+ * See load.h for the rule; TS_NONE means null.
+ */
+static int64_t
+cursor(struct loader *l)
+{
+	struct batch *b = NULL, *w;
+	int64_t cand, pts = TS_NONE, minp = TS_NONE, q, t;
+	size_t k, i;
+	long j = -1;
+
+	for (k = 0; k < l->win_n; k++) {
+		w = l->win[(l->win_head + k) % l->cap];
+		if ((j = first_pending(w)) >= 0) {
+			if (b == NULL) {
+				b = w;
+				pts = j == 0 ? w->first_ts : w->rows[j].ts;
+			}
+			if (!l->unsorted)
+				break;
+			if (w->state != B_DONE || w->fatal)
+				t = w->min_ts;
+			else
+				for (t = INT64_MAX, i = (size_t)j; i < w->nrows; i++)
+					if (row_final(w, i) == R_LIVE &&
+					    w->rows[i].ts < t)
+						t = w->rows[i].ts;
+			if (minp == TS_NONE || t < minp)
+				minp = t;
+		}
+	}
+	if (l->open->npub > 0) {
+		if (b == NULL) {
+			b = l->open;
+			j = 0;
+			pts = b->first_ts;
+		}
+		if (minp == TS_NONE || l->open->min_ts < minp)
+			minp = l->open->min_ts;
+	}
+	if (l->unsorted) {
+		q = l->eof_ok ? INT64_MAX : l->sync_max;
+		if (q == TS_NONE)
+			return TS_NONE;
+		if (minp != TS_NONE)
+			return q < minp - 1 ? q : minp - 1;
+		return l->eof_ok ? max_ts(l->hi, l->sync_max) : l->sync_max;
+	}
+	if (b != NULL) {
+		cand = j == 0 ? b->before : before_row(b, (size_t)j);
+		if (l->sync_max != TS_NONE && l->sync_max < pts &&
+		    l->sync_max > cand)
+			cand = l->sync_max;
+		return cand;
+	}
+	if (l->eof_ok || (l->sync_max != TS_NONE && l->sync_max >= l->hi))
+		return max_ts(l->hi, l->sync_max);
+	return max_ts(l->hprev, l->sync_max);
+}
+
+/* Harper's own words from an upsert error ("... HTTP 400: <text>"). */
+static const char *
+harper_text(const char *msg)
+{
+	const char *p = msg, *q;
+
+	while ((q = strstr(p, "HTTP ")) != NULL && (q = strstr(q, ": ")) != NULL)
+		p = q + 2;
+	return p;
+}
+
+static void
+write_reject(struct loader *l, const char *s, size_t n)
+{
+	flockfile(l->o->reject);
+	fwrite(s, 1, n, l->o->reject);
+	putc_unlocked('\n', l->o->reject);
+	fflush_unlocked(l->o->reject);
+	funlockfile(l->o->reject);
+}
+
+/* Posts rows idx[lo..hi) of b; 0 ok, 1 stopped at a bad row, -1 fatal. */
+static int
+post_rows(struct loader *l, struct harper_client *h, struct batch *b,
+    const int32_t *idx, size_t lo, size_t hi)
+{
+	struct bq_err e = BQ_ERR_INIT;
+	const char *body;
+	size_t i, len, mid;
+	int rc;
+
+	if (lo >= hi)
+		return 0;
+	if (lo == 0 && hi == b->nrows && !b->has_dead) {
+		strbuf_addch(&b->recs, ']');
+		body = b->recs.buf;
+		len = b->recs.len;
+	} else {
+		strbuf_reset(&b->body);
+		strbuf_addch(&b->body, '[');
+		for (i = lo; i < hi; i++) {
+			if (i > lo)
+				strbuf_addch(&b->body, ',');
+			strbuf_add(&b->body, b->recs.buf +
+			    b->rows[idx[i]].off, b->rows[idx[i]].len);
+		}
+		strbuf_addch(&b->body, ']');
+		body = b->body.buf;
+		len = b->body.len;
+	}
+	rc = harper_upsert(h, l->o->table, body, len, &e);
+	if (body == b->recs.buf)
+		b->recs.buf[--b->recs.len] = '\0';
+	if (rc == 0) {
+		for (i = lo; i < hi; i++)
+			b->rows[idx[i]].state = R_DONE;
+		return 0;
+	}
+	/* Only a refusal of records is worth bisecting. */
+	if (e.kind != EXIT_DATA || strstr(e.msg, "does not exist") != NULL) {
+		b->fatal = 1;
+		b->err = e;
+		return -1;
+	}
+	if (hi - lo == 1) {
+		b->rows[idx[lo]].state = R_REJECTED;
+		b->rows[idx[lo]].msg = xstrdup(harper_text(e.msg));
+		if (l->o->reject == NULL) {
+			b->stopped = 1;
+			return 1;
+		}
+		return 0;
+	}
+	mid = lo + (hi - lo) / 2;
+	if ((rc = post_rows(l, h, b, idx, lo, mid)) != 0)
+		return rc;
+	return post_rows(l, h, b, idx, mid, hi);
+}
+
+static void
+post_batch(struct loader *l, struct harper_client *h, struct batch *b)
+{
+	int32_t *idx;
+	size_t i, n = 0;
+
+	/* With dead rows, post_rows() rebuilds the body of the live ones. */
+	idx = xmalloc((b->nrows + 1) * sizeof(*idx));
+	for (i = 0; i < b->nrows; i++)
+		if (b->rows[i].state == R_LIVE)
+			idx[n++] = (int32_t)i;
+	post_rows(l, h, b, idx, 0, n);
+	free(idx);
+}
+
+struct worker_arg {
+	struct loader *l;
+	int	 i;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct loader *l = ((struct worker_arg *)arg)->l;
+	struct harper_client *h = l->clients[((struct worker_arg *)arg)->i];
+	struct batch *b;
+
+	free(arg);
+	pthread_mutex_lock(&l->mu);
+	for (;;) {
+		while (l->q_n == 0 && !l->quit)
+			pthread_cond_wait(&l->cv_work, &l->mu);
+		if (l->q_n == 0)
+			break;
+		b = l->queue[l->q_head];
+		l->q_head = (l->q_head + 1) % l->cap;
+		l->q_n--;
+		if (l->halt) {
+			b->fatal = 1;
+			bq_err_set(&b->err, EXIT_FAIL, "not sent");
+		} else {
+			pthread_mutex_unlock(&l->mu);
+			post_batch(l, h, b);
+			pthread_mutex_lock(&l->mu);
+		}
+		b->state = B_DONE;
+		pthread_cond_broadcast(&l->cv_done);
+		pthread_cond_broadcast(&l->cv_slot);
+	}
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
+static void
+halt_with(struct loader *l, const struct bq_err *e)
+{
+	if (!l->halt) {
+		l->halt = 1;
+		l->err = *e;
+	}
+	pthread_cond_broadcast(&l->cv_done);
+	pthread_cond_broadcast(&l->cv_slot);
+	pthread_cond_broadcast(&l->cv_work);
+}
+
+/* Writes the ack of the head batch b; 0, or -1 on a write error. */
+static int
+write_ack(struct loader *l, struct batch *b, unsigned long rows, int64_t c)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[TS_BUFSZ];
+	int rc = 0;
+
+	(void)b;
+	strbuf_init(&sb, 128);
+	strbuf_adds(&sb, "{\"table\":");
+	strbuf_add_json_string(&sb, l->o->ack_table, strlen(l->o->ack_table));
+	strbuf_addf(&sb, ",\"rows\":%lu,\"total\":%lu,\"cursor\":", rows,
+	    l->total);
+	if (c == TS_NONE)
+		strbuf_adds(&sb, "null");
+	else {
+		ts_format(c, buf);
+		strbuf_addf(&sb, "\"%s\"", buf);
+	}
+	strbuf_adds(&sb, "}\n");
+	if (fwrite(sb.buf, 1, sb.len, l->o->acks) != sb.len ||
+	    fflush(l->o->acks) == EOF)
+		rc = -1;
+	strbuf_release(&sb);
+	return rc;
+}
+
+static void *
+acker_main(void *arg)
+{
+	struct loader *l = arg;
+	struct bq_err e = BQ_ERR_INIT;
+	struct batch *b;
+	unsigned long rows;
+	int64_t c;
+	size_t i;
+
+	pthread_mutex_lock(&l->mu);
+	for (;;) {
+		while (!l->halt && (l->win_n == 0 ||
+		    l->win[l->win_head]->state != B_DONE) &&
+		    !(l->input_done && l->win_n == 0))
+			pthread_cond_wait(&l->cv_done, &l->mu);
+		if (l->halt || l->win_n == 0)
+			break;
+		b = l->win[l->win_head];
+		if (b->fatal) {
+			halt_with(l, &b->err);
+			break;
+		}
+		for (rows = 0, i = 0; i < b->nrows; i++)
+			if (row_final(b, i) == R_DONE)
+				rows++;
+		l->total += rows;
+		c = cursor(l);
+		pthread_mutex_unlock(&l->mu);
+		for (i = 0; i < b->nrows; i++) {
+			if (b->rows[i].state != R_REJECTED)
+				continue;
+			if (b->stopped) {
+				bq_err_set(&e, EXIT_DATA,
+				    "%s:%lu: rejected by Harper: %s", l->name,
+				    b->rows[i].line, b->rows[i].msg);
+				break;
+			}
+			bqsync_log(LOG_ERROR, "%s:%lu: rejected by Harper: %s",
+			    l->name, b->rows[i].line, b->rows[i].msg);
+			write_reject(l, b->raw.buf + b->rows[i].raw_off,
+			    b->rows[i].raw_len);
+			l->st.rejected++;
+		}
+		if (write_ack(l, b, rows, c) == -1) {
+			int saved = errno;
+
+			pthread_mutex_lock(&l->mu);
+			l->write_failed = 1;
+			l->saved_errno = saved;
+			bq_err_set(&e, EXIT_IOERR, "write: %s", strerror(saved));
+			halt_with(l, &e);
+			break;
+		}
+		l->st.rows += rows;
+		l->st.batches++;
+		progress_update(&l->prog, "%lu rows, %lu batches", l->st.rows,
+		    l->st.batches);
+		pthread_mutex_lock(&l->mu);
+		l->win_head = (l->win_head + 1) % l->cap;
+		l->win_n--;
+		batch_reset(b);
+		l->freel[l->nfree++] = b;
+		pthread_cond_broadcast(&l->cv_slot);
+		if (e.kind != 0) {
+			halt_with(l, &e);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
+struct loader *
+load_new(const struct config *cfg, const struct load_opts *o,
+    struct bq_err *err)
+{
+	struct loader *l;
+	int i;
+
+	l = xcalloc(1, sizeof(*l));
+	l->cfg = cfg;
+	l->o = o;
+	if ((l->ctl = harper_client_new(cfg, err)) == NULL) {
+		free(l);
+		return NULL;
+	}
+	l->nworkers = o->in_flight > 0 ? o->in_flight : 1;
+	l->cap = (size_t)l->nworkers;
+	l->clients = xcalloc((size_t)l->nworkers, sizeof(*l->clients));
+	for (i = 0; i < l->nworkers; i++)
+		l->clients[i] = harper_client_new(cfg, err);
+	l->workers = xcalloc((size_t)l->nworkers, sizeof(*l->workers));
+	l->all = xcalloc(l->cap + 1, sizeof(*l->all));
+	l->freel = xcalloc(l->cap + 1, sizeof(*l->freel));
+	for (i = 0; i <= (int)l->cap; i++) {
+		batch_init(&l->all[i], o->batch_rows);
+		l->freel[l->nfree++] = &l->all[i];
+	}
+	l->win = xcalloc(l->cap, sizeof(*l->win));
+	l->queue = xcalloc(l->cap, sizeof(*l->queue));
+	l->open = l->freel[--l->nfree];
+	l->hi = l->hprev = l->sync_max = TS_NONE;
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv_work, NULL);
+	pthread_cond_init(&l->cv_done, NULL);
+	pthread_cond_init(&l->cv_slot, NULL);
+	progress_init(&l->prog, o->progress);
+	return l;
+}
+
+void
+load_free(struct loader *l)
+{
+	int i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i <= (int)l->cap; i++)
+		batch_release(&l->all[i]);
+	for (i = 0; i < l->nworkers; i++)
+		harper_client_free(l->clients[i]);
+	harper_client_free(l->ctl);
+	pthread_mutex_destroy(&l->mu);
+	pthread_cond_destroy(&l->cv_work);
+	pthread_cond_destroy(&l->cv_done);
+	pthread_cond_destroy(&l->cv_slot);
+	free(l->clients);
+	free(l->workers);
+	free(l->all);
+	free(l->freel);
+	free(l->win);
+	free(l->queue);
+	free(l);
+}
+
+int
+load_write_failed(const struct loader *l)
+{
+	return l->write_failed;
+}
+
+void
+load_get_stats(const struct loader *l, struct load_stats *st)
+{
+	*st = l->st;
+}
+
+/* 1 if a live row of b has an id that a batch still being posted has. */
+static int
+conflicts(struct loader *l, const struct batch *b)
+{
+	const struct batch *w;
+	const struct brow *r;
+	size_t k, i;
+
+	for (k = 0; k < l->win_n; k++) {
+		w = l->win[(l->win_head + k) % l->cap];
+		if (w->state == B_DONE)
+			continue;
+		for (i = 0; i < b->nrows; i++) {
+			r = &b->rows[i];
+			if (r->state == R_LIVE && batch_find(w, b->ids.buf +
+			    r->id_off, r->id_len, r->hash) != -1)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Hands the open batch to the workers, waiting for a free slot and for
+ * batches in flight that write the same ids (so the later version wins).
+ */
+static int
+dispatch(struct loader *l)
+{
+	struct batch *b = l->open;
+
+	if (b->nrows == 0)
+		return 0;
+	pthread_mutex_lock(&l->mu);
+	while (!l->halt && (l->win_n >= l->cap || l->nfree == 0 ||
+	    conflicts(l, b)))
+		pthread_cond_wait(&l->cv_slot, &l->mu);
+	if (l->halt) {
+		pthread_mutex_unlock(&l->mu);
+		return -1;
+	}
+	b->state = B_QUEUED;
+	l->win[(l->win_head + l->win_n) % l->cap] = b;
+	l->win_n++;
+	l->queue[(l->q_head + l->q_n) % l->cap] = b;
+	l->q_n++;
+	l->open = l->freel[--l->nfree];
+	pthread_cond_signal(&l->cv_work);
+	pthread_mutex_unlock(&l->mu);
+	return 0;
+}
+
+/* Creates the table on the first row (declaring its columns), or checks it. */
+static int
+ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
+{
+	const struct load_opts *o = l->o;
+	char **plain = NULL;
+	const cJSON *c;
+	size_t n = 0, a = 0;
+	int rc = -1, have;
+	char *ts = NULL;
+
+	if (!o->create) {
+		if ((have = harper_describe_table(l->ctl, o->table, NULL,
+		    err)) == -1)
+			return -1;
+		if (have == 0)
+			return bq_err_set(err, EXIT_UNAVAILABLE,
+			    "table '%s.%s' does not exist (--no-create)",
+			    harper_database(l->ctl), o->table);
+		return 0;
+	}
+	a = (o->columns != NULL ? o->ncolumns : (size_t)cJSON_GetArraySize(row))
+	    + 2;
+	plain = xcalloc(a, sizeof(*plain));
+	if (o->columns != NULL)
+		for (; n < o->ncolumns; n++)
+			plain[n] = o->columns[n];
+	else
+		cJSON_ArrayForEach(c, row)
+			if (strcmp(c->string, "__proto__") != 0)
+				plain[n++] = c->string;
+	plain[n++] = (char *)"_syncedAt";
+	ts = xstrdup(o->ts_column);
+	plain[n++] = ts;
+	if (o->nindexes > 0)
+		rc = harper_create_table_columns(l->ctl, o->table, o->indexes,
+		    o->nindexes, plain, n, err);
+	else
+		rc = harper_create_table_columns(l->ctl, o->table, &ts, 1,
+		    plain, n, err);
+	free(ts);
+	free(plain);
+	return rc;
+}
+
+/* The id of row: 0 with id and its length (append: add it to the record). */
+static int
+get_id(struct loader *l, const cJSON *row, char buf[64], const char **id,
+    size_t *n, int *append, struct bq_err *err)
+{
+	const struct load_opts *o = l->o;
+	const char *col = o->id_column != NULL ? o->id_column : "id";
+	const char *missing = NULL;
+	const cJSON *v;
+	double d;
+
+	v = cJSON_GetObjectItemCaseSensitive(row, col);
+	if (v != NULL) {
+		*append = strcmp(col, "id") != 0;
+		if (cJSON_IsString(v)) {
+			*id = v->valuestring;
+			*n = strlen(v->valuestring);
+			return 0;
+		}
+		d = v->valuedouble;
+		if (cJSON_IsNumber(v) && floor(d) == d &&
+		    fabs(d) <= 9007199254740992.0) {
+			snprintf(buf, 64, "%.0f", d);
+			*id = buf;
+			*n = strlen(buf);
+			*append = 1;
+			return 0;
+		}
+		return bq_err_set(err, EXIT_DATA,
+		    "id column '%s' is neither a string nor an integer", col);
+	}
+	if (o->id_column != NULL)
+		return bq_err_set(err, EXIT_DATA, "no id column '%s'", col);
+	if (row_id(row, o->id_columns, o->nid_columns, buf, &missing) == -1)
+		return bq_err_set(err, EXIT_DATA, "no id column '%s'",
+		    missing != NULL ? missing : "?");
+	*id = buf;
+	*n = ROW_ID_LEN;
+	*append = 1;
+	return 0;
+}
+
+/* Appends one row (the object text line[0..len)) to the open batch. */
+static int
+add_row(struct loader *l, const cJSON *v, const char *line, size_t len,
+    int64_t ts, struct bq_err *err)
+{
+	struct batch *b = l->open;
+	struct brow *r;
+	char idbuf[64];
+	const char *id = NULL;
+	size_t idlen = 0, need, s, e;
+	int append = 0;
+	int32_t dup;
+
+	if (get_id(l, v, idbuf, &id, &idlen, &append, err) == -1)
+		return -1;
+	for (s = 0; s < len && line[s] != '{'; s++)
+		;
+	for (e = len; e > s && line[e - 1] != '}'; e--)
+		;
+	need = (e - s) + idlen + 64;
+	if (b->nrows > 0 && (b->nrows >= (size_t)l->o->batch_rows ||
+	    b->recs.len + need > (size_t)l->o->batch_bytes)) {
+		if (dispatch(l) == -1)
+			return 1;
+		b = l->open;
+	}
+	if (b->nrows == b->arows) {
+		b->arows = b->arows ? b->arows * 2 : 64;
+		b->rows = xrealloc(b->rows, b->arows * sizeof(*b->rows));
+	}
+	if (b->nrows == 0)
+		ts_format(ts_now(), b->synced);
+	r = &b->rows[b->nrows];
+	memset(r, 0, sizeof(*r));
+	r->line = ndjson_lineno(l->reader);
+	r->ts = ts;
+	r->state = R_LIVE;
+	r->id_off = b->ids.len;
+	r->id_len = idlen;
+	strbuf_add(&b->ids, id, idlen);
+	r->hash = fnv1a(id, idlen);
+	strbuf_addch(&b->recs, b->nrows == 0 ? '[' : ',');
+	r->off = b->recs.len;
+	/* The object without its "}", then id and _syncedAt (last wins). */
+	strbuf_add(&b->recs, line + s, e - s - 1);
+	if (v->child != NULL)
+		strbuf_addch(&b->recs, ',');
+	if (append) {
+		strbuf_adds(&b->recs, "\"id\":");
+		strbuf_add_json_string(&b->recs, id, idlen);
+		strbuf_addch(&b->recs, ',');
+	}
+	strbuf_adds(&b->recs, "\"_syncedAt\":\"");
+	strbuf_adds(&b->recs, b->synced);
+	strbuf_adds(&b->recs, "\"}");
+	r->len = b->recs.len - r->off;
+	if (l->o->reject != NULL) {
+		r->raw_off = b->raw.len;
+		r->raw_len = len;
+		strbuf_add(&b->raw, line, len);
+	}
+	if ((dup = batch_find(b, id, idlen, r->hash)) != -1) {
+		b->rows[dup].state = R_DEAD;
+		b->rows[dup].next = (int32_t)b->nrows;
+		b->has_dead = 1;
+	}
+	batch_index(b, (int32_t)b->nrows);
+	pthread_mutex_lock(&l->mu);
+	if (b->nrows == 0) {
+		b->first_ts = b->min_ts = ts;
+		b->before = ts > l->hi ? l->hi : ts == l->hi ? l->hprev :
+		    TS_NONE;
+	} else if (ts < b->min_ts)
+		b->min_ts = ts;
+	if (l->hi == TS_NONE || ts > l->hi) {
+		l->hprev = l->hi;
+		l->hi = ts;
+	} else if (ts < l->hi && !l->unsorted) {
+		l->unsorted = 1;
+		bqsync_log(LOG_WARN, "%s: rows are not in timestamp order: "
+		    "only sync lines and the end of input prove groups "
+		    "complete", l->name);
+	}
+	b->nrows++;
+	b->npub = b->nrows;
+	pthread_mutex_unlock(&l->mu);
+	return 0;
+}
+
+/* A {"@bqsync":...} line. */
+static int
+control(struct loader *l, const cJSON *v, struct bq_err *err)
+{
+	const char *what = cJSON_GetStringValue(v->child);
+	const cJSON *c;
+	int64_t t;
+
+	if (what == NULL)
+		return bq_err_set(err, EXIT_DATA, "bad control line");
+	if (strcmp(what, "begin") == 0) {
+		l->begun = 1;
+		l->ended = 0;
+	} else if (strcmp(what, "end") == 0)
+		l->ended = 1;
+	else if (strcmp(what, "sync") == 0) {
+		c = cJSON_GetObjectItemCaseSensitive(v, "cursor");
+		if (!cJSON_IsString(c) || ts_parse(c->valuestring, &t) == -1)
+			return bq_err_set(err, EXIT_DATA,
+			    "sync line without a valid cursor");
+		pthread_mutex_lock(&l->mu);
+		if (l->sync_max == TS_NONE || t > l->sync_max)
+			l->sync_max = t;
+		pthread_mutex_unlock(&l->mu);
+		if (dispatch(l) == -1)
+			return 1;
+	} else
+		bqsync_log(LOG_WARN, "ignoring unknown control line '%s'", what);
+	return 0;
+}
+
+/* One input line: 0 done, -1 bad line (err), 1 halted. */
+static int
+one_line(struct loader *l, struct ndjson_reader *r, const char *line,
+    size_t len, struct bq_err *err)
+{
+	const struct load_opts *o = l->o;
+	const cJSON *c;
+	cJSON *v;
+	int64_t ts;
+	int rc = -1;
+
+	if ((v = ndjson_parse(r, line, len, err)) == NULL)
+		return -1;
+	if (!cJSON_IsObject(v)) {
+		bq_err_set(err, EXIT_DATA, "not a JSON object");
+		goto out;
+	}
+	if (v->child != NULL && strcmp(v->child->string, "@bqsync") == 0) {
+		rc = control(l, v, err);
+		goto out;
+	}
+	if (l->ended)
+		l->ended = 0;	/* rows after "end": a new stream */
+	if (row_timestamp(v, o->ts_column, &ts) == -1) {
+		c = cJSON_GetObjectItemCaseSensitive(v, o->ts_column);
+		bq_err_set(err, EXIT_DATA, c == NULL || cJSON_IsNull(c) ?
+		    "no timestamp column '%s'" :
+		    "invalid timestamp in column '%s'", o->ts_column);
+		goto out;
+	}
+	if (!l->table_ready) {
+		if (ensure_table(l, v, err) == -1) {
+			pthread_mutex_lock(&l->mu);
+			halt_with(l, err);
+			pthread_mutex_unlock(&l->mu);
+			rc = 1;
+			goto out;
+		}
+		l->table_ready = 1;
+	}
+	rc = add_row(l, v, line, len, ts, err);
+out:
+	cJSON_Delete(v);
+	return rc;
+}
+
+static int
+start_threads(struct loader *l, struct bq_err *err)
+{
+	struct worker_arg *a;
+	int i;
+
+	for (i = 0; i < l->nworkers; i++) {
+		if (l->clients[i] == NULL)
+			return bq_err_set(err, EXIT_CONFIG, "harper client");
+		a = xmalloc(sizeof(*a));
+		a->l = l;
+		a->i = i;
+		if (pthread_create(&l->workers[i], NULL, worker_main, a) != 0) {
+			free(a);
+			l->nworkers = i;
+			return bq_err_set(err, EXIT_FAIL, "pthread_create");
+		}
+	}
+	if (pthread_create(&l->acker, NULL, acker_main, l) != 0)
+		return bq_err_set(err, EXIT_FAIL, "pthread_create");
+	l->acker_started = 1;
+	return 0;
+}
+
+static void
+stop_threads(struct loader *l)
+{
+	int i;
+
+	pthread_mutex_lock(&l->mu);
+	l->input_done = 1;
+	pthread_cond_broadcast(&l->cv_done);
+	pthread_mutex_unlock(&l->mu);
+	if (l->acker_started)
+		pthread_join(l->acker, NULL);
+	pthread_mutex_lock(&l->mu);
+	l->quit = 1;
+	pthread_cond_broadcast(&l->cv_work);
+	pthread_mutex_unlock(&l->mu);
+	for (i = 0; i < l->nworkers; i++)
+		pthread_join(l->workers[i], NULL);
+	progress_done(&l->prog);
+}
+
+int
+load_run(struct loader *l, struct ndjson_reader *r, struct bq_err *err)
+{
+	struct bq_err bad = BQ_ERR_INIT;
+	const char *line;
+	size_t len, i;
+	int rc, eof = 0, halted = 0;
+
+	l->name = ndjson_name(r);
+	l->reader = r;
+	if (start_threads(l, err) == -1) {
+		pthread_mutex_lock(&l->mu);
+		halt_with(l, err);
+		pthread_mutex_unlock(&l->mu);
+		stop_threads(l);
+		return -1;
+	}
+	for (;;) {
+		if ((rc = ndjson_read_line(r, &line, &len, &bad)) == 0) {
+			eof = 1;
+			break;
+		}
+		if (rc == -1)
+			break;
+		for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t' ||
+		    line[i] == '\r'); i++)
+			;
+		if (i == len)
+			continue;
+		bq_err_clear(&bad);
+		if ((rc = one_line(l, r, line, len, &bad)) == 1) {
+			halted = 1;
+			break;
+		}
+		if (rc == 0)
+			continue;
+		/* A bad line: name:line: first. */
+		if (strncmp(bad.msg, l->name, strlen(l->name)) != 0)
+			bq_err_prefix(&bad, "%s:%lu", l->name, ndjson_lineno(r));
+		if (l->o->reject == NULL)
+			break;
+		bqsync_log(LOG_ERROR, "%s", bad.msg);
+		write_reject(l, line, len);
+		l->st.rejected++;
+	}
+	pthread_mutex_lock(&l->mu);
+	if (eof)
+		l->eof_ok = !l->begun || l->ended;
+	pthread_mutex_unlock(&l->mu);
+	if (!halted)
+		dispatch(l);
+	stop_threads(l);
+	if (l->halt && l->err.kind != 0) {
+		*err = l->err;
+		if (l->write_failed)
+			errno = l->saved_errno;	/* for tool_write_failed() */
+		return -1;
+	}
+	if (!eof) {
+		*err = bad;
+		return -1;
+	}
+	if (l->begun && !l->ended)
+		return bq_err_set(err, EXIT_DATA,
+		    "%s: input ended before the end marker", l->name);
+	return 0;
+}

@@ -1,0 +1,156 @@
+/*
+ * synth: the maritime data model and a deterministic, event-driven vessel
+ * simulation that writes the rows of three BigQuery tables (vessel
+ * positions, port events, vessel metadata) as compact NDJSON.
+ *
+ * A fleet of N vessels (no cap) is drawn from a seed; every vessel sails
+ * great-circle legs between the 29 weighted ports at its type's cruise
+ * speed, arrives, may wait at anchor, berths, dwells and departs.  Each leg
+ * is a pure function of (seed, vessel, leg number), so a vessel's track
+ * does not depend on which table is written or how often it reports, and
+ * the same seed, window and count give the same bytes.  Memory is O(fleet).
+ * A struct synth is one table's generator over one simulated world; it
+ * never prints, and is not thread-safe.
+ */
+#ifndef BQSYNC_SYNTH_H
+#define BQSYNC_SYNTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define SYNTH_NPORTS		29
+#define SYNTH_NTYPES		6
+#define SYNTH_NFLAGS		20
+#define SYNTH_NMIDS		22
+#define SYNTH_WEIGHT_SUM	127
+#define SYNTH_EARTH_NM		(6371.0 / 1.852)	/* mean radius, nm */
+
+enum synth_table {
+	SYNTH_POSITIONS,	/* vessel_positions, one row per report */
+	SYNTH_EVENTS,		/* port_events, one row per port event */
+	SYNTH_METADATA,		/* vessel_metadata, one row per vessel update */
+	SYNTH_NTABLES
+};
+
+struct synth_port {
+	const char	*id;		/* UN/LOCODE */
+	const char	*name;
+	double		 lat, lon;	/* degrees */
+	int		 weight;	/* selection weight, sum 127 */
+	const char	*region;
+};
+
+struct synth_type {
+	const char	*name;
+	double		 speed_min, speed_max;	/* knots */
+	int		 length_min, length_max;	/* metres */
+	double		 draft_min, draft_max;	/* metres */
+	double		 share;			/* of the fleet */
+	double		 dwt_mult;		/* deadweight = length * mult * 10 */
+	double		 dwell_min, dwell_max;	/* hours at berth */
+	double		 p_anchor;		/* waits at anchor before berthing */
+	double		 wait_min, wait_max;	/* hours at anchor */
+};
+
+extern const struct synth_port synth_ports[SYNTH_NPORTS];
+extern const struct synth_type synth_types[SYNTH_NTYPES];
+extern const char *const synth_flags[SYNTH_NFLAGS];
+extern const int synth_mids[SYNTH_NMIDS];
+
+/* AIS navigation statuses used in the rows (ITU-R M.1371 wording). */
+#define SYNTH_ST_UNDERWAY	"Under way using engine"
+#define SYNTH_ST_ANCHOR		"At anchor"
+#define SYNTH_ST_MANOEUVRE	"Restricted manoeuverability"
+#define SYNTH_ST_MOORED		"Moored"
+
+/* xoshiro256** seeded through splitmix64: the only randomness used. */
+struct synth_rng {
+	uint64_t	 s[4];
+};
+
+/* One splitmix64 step: advances *state and returns the next value. */
+uint64_t synth_splitmix64(uint64_t *state);
+void	 synth_rng_seed(struct synth_rng *, uint64_t seed);
+uint64_t synth_rng_next(struct synth_rng *);
+/* Uniform in [0, 1) with 53 random bits. */
+double	 synth_rng_double(struct synth_rng *);
+
+/* Port index for u in [0, 1), by weight (first cumulative weight > u*127). */
+int	 synth_pick_port(double u);
+/* Vessel type index for u in [0, 1), by cumulative share. */
+int	 synth_pick_type(double u);
+/* IMO check digit of the first six digits (weights 7..2, mod 10). */
+int	 synth_imo_check_digit(uint32_t first6);
+/* 1 if s is "IMOddddddd" or "ddddddd" with a valid check digit, else 0. */
+int	 synth_imo_valid(const char *s);
+
+/* Great-circle distance in nautical miles (haversine, mean radius). */
+double	 synth_distance_nm(double lat1, double lon1, double lat2, double lon2);
+/* Initial great-circle bearing from point 1 to point 2, degrees [0, 360). */
+double	 synth_bearing(double lat1, double lon1, double lat2, double lon2);
+/* The point dist_nm along the great circle from lat/lon at bearing brg. */
+void	 synth_destination(double lat, double lon, double brg, double dist_nm,
+	    double *lat2, double *lon2);
+
+/*
+ * A binary min-heap of (key, id) pairs ordered by key, then id, so equal
+ * keys pop in a deterministic order.  Capacity is fixed at creation.
+ */
+struct synth_heap;
+
+struct synth_heap *synth_heap_new(size_t capacity);
+void	 synth_heap_free(struct synth_heap *);
+size_t	 synth_heap_len(const struct synth_heap *);
+/* Returns 0, or -1 when the heap is full. */
+int	 synth_heap_push(struct synth_heap *, int64_t key, uint32_t id);
+/* Removes the smallest pair into key and id; 0, or -1 when empty. */
+int	 synth_heap_pop(struct synth_heap *, int64_t *key, uint32_t *id);
+
+/*
+ * Table descriptions.  synth_table_parse() accepts "vessel_positions" or
+ * "positions", "port_events" or "events", "vessel_metadata" or "metadata"
+ * and returns the table or -1.  The schema is the JSON array of
+ * TableFieldSchema objects; the clustering a NULL-terminated list of
+ * column names.  All are static.
+ */
+int	 synth_table_parse(const char *name);
+const char *synth_table_name(enum synth_table);
+const char *synth_table_ts_column(enum synth_table);
+const char *synth_table_schema(enum synth_table);
+const char *const *synth_table_clustering(enum synth_table);
+/* The column holding the MMSI ("mmsi", or "vessel_mmsi" for events). */
+const char *synth_table_mmsi_column(enum synth_table);
+
+struct synth;
+
+/*
+ * A generator of table's rows over a world of vessels drawn from seed,
+ * whose voyages start at epoch (µs since 1970).  vessels must be >= 1.
+ * Free with synth_free().
+ */
+struct synth *synth_new(enum synth_table table, uint64_t seed, long vessels,
+	    int64_t epoch);
+void	 synth_free(struct synth *);
+long	 synth_vessels(const struct synth *);
+/* The MMSI of vessel i (0 <= i < vessels), as 9 digits. */
+uint32_t synth_mmsi(const struct synth *, long i);
+
+/*
+ * Sets the next window [start, end) (start >= epoch, and not before the
+ * previous window for the same generator).  Positions and metadata: count
+ * rows spread evenly over the window, vessels reporting in turn (the turn
+ * carries over windows).  Events: the events that happen in the window,
+ * at most count of them (0 = no limit).
+ */
+void	 synth_window(struct synth *, int64_t start, int64_t end,
+	    uint64_t count);
+/*
+ * Appends the next row of the window, with its newline, to out and sets
+ * *ts to its timestamp.  Returns 1, or 0 when the window is exhausted.
+ * Rows come in non-decreasing timestamp order.
+ */
+int	 synth_next(struct synth *, struct strbuf *out, int64_t *ts);
+
+#endif

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# setup.sh: installs what bqsync needs on a Debian 12 machine, idempotently:
+# the build and test dependencies from Debian's archive (when run as root),
+# harperdb from npm into .harper/pkg, and the official Node BigQuery client
+# (the emulator's judge) into tests/clients.  Prints what it did.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+say() { printf 'setup.sh: %s\n' "$*" >&2; }
+
+pkgs="build-essential pkg-config libcurl4-openssl-dev libcjson-dev libyaml-dev
+libssl-dev check libsubunit-dev libmicrohttpd-dev libsqlite3-dev sqlite3 mandoc
+curl python3 openssl ca-certificates"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+# Node.js may come with its own npm (as on these machines), so ask for the
+# commands, not for Debian's packages.
+command -v node >/dev/null || missing="$missing nodejs"
+command -v npm >/dev/null || missing="$missing npm"
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		say "missing Debian packages:$missing (run as root, or: sudo apt-get install$missing)"
+		exit 1
+	fi
+	say "installing Debian packages:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >&2
+else
+	say "Debian packages present"
+fi
+
+"$top/scripts/harper.sh" install
+
+if [ -f "$top/tests/clients/package.json" ]; then
+	if [ ! -d "$top/tests/clients/node_modules/@google-cloud/bigquery" ]; then
+		say "installing the Node BigQuery client into tests/clients"
+		npm install --prefix "$top/tests/clients" --no-audit --no-fund --loglevel=error >&2
+	else
+		say "Node BigQuery client present in tests/clients"
+	fi
+fi

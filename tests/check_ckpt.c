@@ -1,0 +1,762 @@
+/*
+ * check_ckpt: checkpoint records, phases, the file store (atomic replace,
+ * flock sharing between processes), forward-only cursors, rebalancing, and
+ * the Harper store against the real Harper (HARPER_URL, HARPER_USERNAME,
+ * HARPER_PASSWORD from the environment) in a private database.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt.h"
+#include "config.h"
+#include "harper.h"
+#include "ts.h"
+#include "util.h"
+#include "banned.h"
+
+#define SEC	1000000LL
+#define T0	1762271940123456LL	/* 2025-11-04T15:59:00.123456Z */
+
+static char dir[64];
+
+static void
+mkdir_tmp(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/check_ckpt.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+rm_tmp(void)
+{
+	char *cmd = xstrfmt("rm -rf '%s'", dir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* A file store at dir/state.json. */
+static struct ckpt_store *
+file_store(struct config *cfg)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	struct ckpt_store *st;
+	char *path = xstrfmt("%s/state.json", dir);
+
+	config_init(cfg);
+	config_set_str(&cfg->ckpt_store, "file");
+	config_set_str(&cfg->ckpt_path, path);
+	free(path);
+	st = ckpt_store_new(cfg, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	return st;
+}
+
+static struct config_sync
+default_sync(void)
+{
+	struct config cfg;
+	struct config_sync s;
+
+	config_init(&cfg);
+	s = cfg.sync;
+	config_release(&cfg);
+	return s;
+}
+
+START_TEST(test_record_roundtrip)
+{
+	struct ckpt_record r, d;
+	struct strbuf sb = STRBUF_INIT;
+	struct bq_err err = BQ_ERR_INIT;
+	cJSON *j;
+
+	ckpt_record_init(&r, "vessel_positions", 1, 3);
+	r.worker = xstrdup("node-a-2");
+	r.has_cursor = 1;
+	r.cursor = T0;
+	r.records = 9007199254740000LL;
+	r.has_sync = 1;
+	r.last_sync = T0 + 5 * SEC;
+	r.phase = CKPT_CATCHUP;
+	r.batch_size = 1000;
+	ckpt_record_encode(&r, &sb);
+	ck_assert_str_eq(sb.buf, "{\"checkpointId\":\"vessel_positions:1/3\","
+	    "\"tableId\":\"vessel_positions\",\"nodeId\":1,\"clusterSize\":3,"
+	    "\"worker\":\"node-a-2\","
+	    "\"lastTimestamp\":\"2025-11-04T15:59:00.123456Z\","
+	    "\"recordsIngested\":9007199254740000,"
+	    "\"lastSyncTime\":\"2025-11-04T15:59:05.123456Z\","
+	    "\"phase\":\"catchup\",\"batchSize\":1000}");
+	j = cJSON_Parse(sb.buf);
+	ck_assert_int_eq(ckpt_record_decode(j, &d, &err), 0);
+	ck_assert_str_eq(d.table_id, "vessel_positions");
+	ck_assert_str_eq(d.worker, "node-a-2");
+	ck_assert_int_eq(d.node_id, 1);
+	ck_assert_int_eq(d.cluster_size, 3);
+	ck_assert(d.has_cursor && d.cursor == T0);
+	ck_assert(d.records == r.records);
+	ck_assert(d.has_sync && d.last_sync == r.last_sync);
+	ck_assert_int_eq(d.phase, CKPT_CATCHUP);
+	ck_assert_int_eq(d.batch_size, 1000);
+	cJSON_Delete(j);
+	ckpt_record_release(&d);
+
+	/* No cursor, no worker: nulls, and back. */
+	free(r.worker);
+	r.worker = NULL;
+	r.has_cursor = r.has_sync = 0;
+	strbuf_reset(&sb);
+	ckpt_record_encode(&r, &sb);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\"lastTimestamp\":null"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\"worker\":null"));
+	j = cJSON_Parse(sb.buf);
+	ck_assert_int_eq(ckpt_record_decode(j, &d, &err), 0);
+	ck_assert(!d.has_cursor && !d.has_sync && d.worker == NULL);
+	cJSON_Delete(j);
+	ckpt_record_release(&d);
+	ckpt_record_release(&r);
+	strbuf_release(&sb);
+}
+END_TEST
+
+static void
+expect_decode_fails(const char *json, const char *field)
+{
+	struct ckpt_record d;
+	struct bq_err err = BQ_ERR_INIT;
+	cJSON *j = cJSON_Parse(json);
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(ckpt_record_decode(j, &d, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_DATA);
+	ck_assert_msg(strstr(err.msg, field) != NULL, "%s: %s", json,
+	    err.msg);
+	ckpt_record_release(&d);
+	cJSON_Delete(j);
+}
+
+START_TEST(test_record_decode)
+{
+	struct ckpt_record d;
+	struct bq_err err = BQ_ERR_INIT;
+	char buf[TS_BUFSZ];
+	cJSON *j;
+
+	/* The older plugin's nanosecond text is accepted, truncated to µs. */
+	j = cJSON_Parse("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"lastTimestamp\":\"2025-11-10T12:00:00.123456000Z\","
+	    "\"recordsIngested\":5,\"extra\":1}");
+	ck_assert_int_eq(ckpt_record_decode(j, &d, &err), 0);
+	ck_assert_str_eq(ts_format(d.cursor, buf), "2025-11-10T12:00:00.123456Z");
+	ck_assert_int_eq(d.phase, CKPT_INITIAL);
+	ckpt_record_release(&d);
+	cJSON_Delete(j);
+
+	expect_decode_fails("[]", "object");
+	expect_decode_fails("{\"nodeId\":0,\"clusterSize\":1}", "tableId");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":3,\"clusterSize\":3}",
+	    "nodeId");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":-1,\"clusterSize\":3}",
+	    "nodeId");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0.5,\"clusterSize\":3}",
+	    "nodeId");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":0}",
+	    "clusterSize");
+	expect_decode_fails("{\"checkpointId\":\"t:1/3\",\"tableId\":\"t\","
+	    "\"nodeId\":0,\"clusterSize\":3}", "checkpointId");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"lastTimestamp\":\"yesterday\"}", "lastTimestamp");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"phase\":\"warp\"}", "phase");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"recordsIngested\":-4}", "recordsIngested");
+}
+END_TEST
+
+START_TEST(test_ack_parse)
+{
+	struct ckpt_ack a;
+	struct bq_err err = BQ_ERR_INIT;
+	cJSON *j;
+
+	j = cJSON_Parse("{\"table\":\"BigQueryData\",\"rows\":500,"
+	    "\"total\":1500,\"cursor\":\"2025-11-04T15:59:00.123456Z\"}");
+	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), 0);
+	ck_assert_str_eq(a.table, "BigQueryData");
+	ck_assert(a.rows == 500 && a.has_cursor && a.cursor == T0);
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"table\":\"B\",\"rows\":3,\"cursor\":null}");
+	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), 0);
+	ck_assert(a.rows == 3 && !a.has_cursor);
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"table\":\"B\",\"rows\":-3,\"cursor\":null}");
+	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), -1);
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"table\":\"B\",\"rows\":3}");
+	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), -1);
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"table\":\"B\",\"rows\":3,\"cursor\":\"noon\"}");
+	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_DATA);
+	cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(test_phase_thresholds)
+{
+	struct config_sync s = default_sync();
+	int64_t now = T0 + 86400 * SEC;
+
+	ck_assert_int_eq(ckpt_phase_for(&s, 0, 0, now), CKPT_INITIAL);
+	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 3600 * SEC - 1, now),
+	    CKPT_INITIAL);
+	/* Exactly at a threshold is not above it (strict >). */
+	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 3600 * SEC, now),
+	    CKPT_CATCHUP);
+	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 300 * SEC - 1, now),
+	    CKPT_CATCHUP);
+	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 300 * SEC, now),
+	    CKPT_STEADY);
+	ck_assert_int_eq(ckpt_phase_for(&s, 1, now, now), CKPT_STEADY);
+	ck_assert_int_eq(ckpt_phase_for(&s, 1, now + 60 * SEC, now),
+	    CKPT_STEADY);
+	s.steady_threshold = 10;
+	s.catchup_threshold = 20;
+	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 11 * SEC, now),
+	    CKPT_CATCHUP);
+	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 21 * SEC, now),
+	    CKPT_INITIAL);
+}
+END_TEST
+
+START_TEST(test_phase_settings)
+{
+	struct config_sync s = default_sync();
+	enum ckpt_phase p;
+
+	ck_assert_int_eq(ckpt_batch_size(&s, CKPT_INITIAL), 10000);
+	ck_assert_int_eq(ckpt_batch_size(&s, CKPT_CATCHUP), 1000);
+	ck_assert_int_eq(ckpt_batch_size(&s, CKPT_STEADY), 500);
+	ck_assert(ckpt_poll_interval(&s, CKPT_INITIAL) == 1);
+	ck_assert(ckpt_poll_interval(&s, CKPT_CATCHUP) == 5);
+	ck_assert(ckpt_poll_interval(&s, CKPT_STEADY) == 30);
+	ck_assert_int_eq(ckpt_phase_parse("catchup", &p), 0);
+	ck_assert_int_eq(p, CKPT_CATCHUP);
+	ck_assert_int_eq(ckpt_phase_parse("Steady", &p), -1);
+	ck_assert_str_eq(ckpt_phase_name(CKPT_STEADY), "steady");
+}
+END_TEST
+
+/* Per-table sync: overrides from config.yaml, the rest from sync:. */
+START_TEST(test_phase_per_table)
+{
+	struct config cfg;
+	struct config_table *a, *b;
+	struct bq_err err = BQ_ERR_INIT;
+	char *path;
+	FILE *fp;
+
+	mkdir_tmp();
+	path = xstrfmt("%s/config.yaml", dir);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("bigquery:\n  projectId: p\n  dataset: d\n  tables:\n"
+	    "    - id: a\n      table: a\n      targetTable: A\n"
+	    "    - id: b\n      table: b\n      targetTable: B\n"
+	    "      sync:\n        steadyBatchSize: 7\n"
+	    "        pollInterval: 2m\n        steadyThreshold: 10s\n"
+	    "sync:\n  catchupBatchSize: 900\n  catchupPollInterval: 4s\n",
+	    fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_msg(config_load(&cfg, path, &err) == 0, "%s", err.msg);
+	a = config_table(&cfg, "a", &err);
+	b = config_table(&cfg, "b", &err);
+	ck_assert(a != NULL && b != NULL);
+	ck_assert_int_eq(ckpt_batch_size(&a->sync, CKPT_STEADY), 500);
+	ck_assert_int_eq(ckpt_batch_size(&b->sync, CKPT_STEADY), 7);
+	ck_assert_int_eq(ckpt_batch_size(&a->sync, CKPT_CATCHUP), 900);
+	ck_assert_int_eq(ckpt_batch_size(&b->sync, CKPT_CATCHUP), 900);
+	ck_assert_int_eq(ckpt_batch_size(&b->sync, CKPT_INITIAL), 10000);
+	ck_assert(ckpt_poll_interval(&a->sync, CKPT_STEADY) == 30);
+	ck_assert(ckpt_poll_interval(&b->sync, CKPT_STEADY) == 120);
+	ck_assert(ckpt_poll_interval(&b->sync, CKPT_CATCHUP) == 4);
+	ck_assert_int_eq(ckpt_phase_for(&a->sync, 1, T0 - 11 * SEC, T0),
+	    CKPT_STEADY);
+	ck_assert_int_eq(ckpt_phase_for(&b->sync, 1, T0 - 11 * SEC, T0),
+	    CKPT_CATCHUP);
+	config_release(&cfg);
+	free(path);
+	rm_tmp();
+}
+END_TEST
+
+START_TEST(test_start_format)
+{
+	struct config cfg;
+	struct config_sync sy = default_sync();
+	struct ckpt_start b = { 0, 0, 0, 0 };
+	struct ckpt_record r;
+	struct strbuf sb = STRBUF_INIT;
+	cJSON *j;
+
+	ckpt_start_format(&b, "t", 0, 1, &sy, T0, CKPT_FMT_CURSOR, &sb);
+	ck_assert_str_eq(sb.buf, "\n");
+	strbuf_reset(&sb);
+	ckpt_start_format(&b, "t", 0, 1, &sy, T0, CKPT_FMT_SH, &sb);
+	ck_assert_str_eq(sb.buf, "BQSYNC_CURSOR=''\nBQSYNC_PHASE=initial\n"
+	    "BQSYNC_BATCH_SIZE=10000\nBQSYNC_POLL_INTERVAL=1\n");
+	b.has_cursor = b.rebalanced = 1;
+	b.cursor = T0 - 400 * SEC;
+	b.from_n = 2;
+	strbuf_reset(&sb);
+	ckpt_start_format(&b, "t", 1, 3, &sy, T0, CKPT_FMT_CURSOR, &sb);
+	ck_assert_str_eq(sb.buf, "2025-11-04T15:52:20.123456Z\n");
+	strbuf_reset(&sb);
+	ckpt_start_format(&b, "t", 1, 3, &sy, T0, CKPT_FMT_POLL, &sb);
+	ck_assert_str_eq(sb.buf, "5\n");
+	strbuf_reset(&sb);
+	ckpt_start_format(&b, "t", 1, 3, &sy, T0, CKPT_FMT_JSON, &sb);
+	j = cJSON_Parse(sb.buf);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "phase")->valuestring,
+	    "catchup");
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "worker")->valuestring, "1/3");
+	ck_assert_int_eq(cJSON_GetObjectItem(j, "batchSize")->valueint, 1000);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "rebalanced")));
+	cJSON_Delete(j);
+
+	/* status: NDJSON with lag_seconds, or a table with a header. */
+	config_init(&cfg);
+	ckpt_record_init(&r, "t", 0, 1);
+	r.has_cursor = 1;
+	r.cursor = T0 - 90 * SEC;
+	strbuf_reset(&sb);
+	ckpt_status_format(&r, 1, &cfg, T0, 0, &sb);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\"phase\":\"steady\""));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\"lag_seconds\":90.000}\n"));
+	strbuf_reset(&sb);
+	ckpt_status_format(&r, 1, &cfg, T0, 1, &sb);
+	ck_assert_int_eq(strncmp(sb.buf, "TABLE ", 6), 0);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\nt     0/1     -      "
+	    "2025-11-04T15:57:30.123456Z 90s     steady"));
+	ckpt_record_release(&r);
+	config_release(&cfg);
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(test_parse_worker)
+{
+	long i, n;
+
+	ck_assert_int_eq(ckpt_parse_worker("1/3", &i, &n), 0);
+	ck_assert(i == 1 && n == 3);
+	ck_assert_int_eq(ckpt_parse_worker("0/1", &i, &n), 0);
+	ck_assert_int_eq(ckpt_parse_worker("3/3", &i, &n), -1);
+	ck_assert_int_eq(ckpt_parse_worker("-1/3", &i, &n), -1);
+	ck_assert_int_eq(ckpt_parse_worker("1/0", &i, &n), -1);
+	ck_assert_int_eq(ckpt_parse_worker("1", &i, &n), -1);
+	ck_assert_int_eq(ckpt_parse_worker("1/3x", &i, &n), -1);
+	ck_assert_int_eq(ckpt_parse_worker("", &i, &n), -1);
+}
+END_TEST
+
+static void
+advance(struct ckpt_store *st, const struct config_sync *s, const char *t,
+    long i, long n, int64_t cursor, long long rows, int *moved)
+{
+	struct ckpt_update up = { "w", cursor != 0, cursor, rows, T0 };
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_msg(ckpt_advance(st, s, t, i, n, &up, moved, &err) == 0,
+	    "%s", err.msg);
+}
+
+static int64_t
+cursor_of(struct ckpt_store *st, const char *t, long i, long n,
+    long long *records)
+{
+	struct ckpt_record r;
+	struct bq_err err = BQ_ERR_INIT;
+	int64_t c;
+
+	ck_assert_int_eq(ckpt_load(st, t, i, n, &r, &err), 1);
+	c = r.has_cursor ? r.cursor : 0;
+	if (records != NULL)
+		*records = r.records;
+	ckpt_record_release(&r);
+	return c;
+}
+
+/* The forward-only rule, for whichever store st is. */
+static void
+check_forward_only(struct ckpt_store *st)
+{
+	struct config_sync s = default_sync();
+	struct bq_err err = BQ_ERR_INIT;
+	struct ckpt_record r;
+	long long recs;
+	int moved;
+
+	ck_assert_int_eq(ckpt_load(st, "t", 0, 1, &r, &err), 0);
+	advance(st, &s, "t", 0, 1, T0, 10, &moved);
+	ck_assert_int_eq(moved, 1);
+	advance(st, &s, "t", 0, 1, T0 - SEC, 5, &moved);	/* older */
+	ck_assert_int_eq(moved, 0);
+	ck_assert(cursor_of(st, "t", 0, 1, &recs) == T0);
+	ck_assert_int_eq(recs, 15);
+	advance(st, &s, "t", 0, 1, T0, 1, &moved);		/* equal */
+	ck_assert_int_eq(moved, 0);
+	advance(st, &s, "t", 0, 1, 0, 4, &moved);		/* no cursor */
+	ck_assert(cursor_of(st, "t", 0, 1, &recs) == T0);
+	ck_assert_int_eq(recs, 20);
+	advance(st, &s, "t", 0, 1, T0 + 1, 0, &moved);
+	ck_assert_int_eq(moved, 1);
+	ck_assert(cursor_of(st, "t", 0, 1, NULL) == T0 + 1);
+	/* T0 is the clock in advance(): lag 0, steady, its batch size. */
+	ck_assert_int_eq(ckpt_load(st, "t", 0, 1, &r, &err), 1);
+	ck_assert_int_eq(r.phase, CKPT_STEADY);
+	ck_assert_int_eq(r.batch_size, 500);
+	ck_assert(r.has_sync && r.last_sync == T0);
+	ckpt_record_release(&r);
+	/* set moves back; counts are kept. */
+	ck_assert_int_eq(ckpt_set(st, &s, "t", 0, 1, NULL, T0 - 7200 * SEC,
+	    T0, &err), 0);
+	ck_assert_int_eq(ckpt_load(st, "t", 0, 1, &r, &err), 1);
+	ck_assert(r.cursor == T0 - 7200 * SEC && r.records == 20);
+	ck_assert_int_eq(r.phase, CKPT_INITIAL);
+	ck_assert_int_eq(r.batch_size, 10000);
+	ckpt_record_release(&r);
+}
+
+START_TEST(test_file_forward_only)
+{
+	struct config cfg;
+	struct ckpt_store *st;
+
+	mkdir_tmp();
+	st = file_store(&cfg);
+	check_forward_only(st);
+	ckpt_store_free(st);
+	config_release(&cfg);
+	rm_tmp();
+}
+END_TEST
+
+/* The file after a crash mid-write is the old one; a stale .tmp is harmless. */
+START_TEST(test_file_atomic)
+{
+	struct config cfg;
+	struct config_sync s = default_sync();
+	struct ckpt_store *st;
+	struct ckpt_record *recs;
+	struct bq_err err = BQ_ERR_INIT;
+	struct stat sb;
+	size_t n;
+	char *tmp, *path;
+	FILE *fp;
+
+	mkdir_tmp();
+	st = file_store(&cfg);
+	advance(st, &s, "t", 0, 2, T0, 1, NULL);
+	path = xstrfmt("%s/state.json", dir);
+	tmp = xstrfmt("%s/state.json.tmp", dir);
+	ck_assert_int_eq(stat(tmp, &sb), -1);	/* renamed away */
+	/* A writer died after writing half of the new file. */
+	fp = fopen(tmp, "w");
+	fputs("{\"checkpoints\":[{\"checkpointId\":\"t:0/2\",\"tab", fp);
+	fclose(fp);
+	ck_assert(cursor_of(st, "t", 0, 2, NULL) == T0);
+	ck_assert_int_eq(ckpt_list(st, NULL, &recs, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ckpt_records_free(recs, n);
+	/* The next writer replaces the stale temporary file. */
+	advance(st, &s, "t", 1, 2, T0 + SEC, 1, NULL);
+	ck_assert_int_eq(stat(tmp, &sb), -1);
+	ck_assert(cursor_of(st, "t", 0, 2, NULL) == T0);
+	ck_assert(cursor_of(st, "t", 1, 2, NULL) == T0 + SEC);
+	/* A corrupt state file is an error, never an empty store. */
+	fp = fopen(path, "w");
+	fputs("{\"checkpoints\":[{\"checkpointId\"", fp);
+	fclose(fp);
+	ck_assert_int_eq(ckpt_list(st, NULL, &recs, &n, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_DATA);
+	ck_assert_ptr_nonnull(strstr(err.msg, "state.json"));
+	free(tmp);
+	free(path);
+	ckpt_store_free(st);
+	config_release(&cfg);
+	rm_tmp();
+}
+END_TEST
+
+/*
+ * Four processes add 1 row 200 times each to one shared record and to a
+ * record of their own; without the flock around read-modify-write, updates
+ * would be lost.
+ */
+START_TEST(test_file_flock_shared)
+{
+	struct config cfg;
+	struct config_sync s = default_sync();
+	struct ckpt_store *st;
+	pid_t pids[4];
+	long long recs;
+	int k, j, status;
+
+	mkdir_tmp();
+	st = file_store(&cfg);
+	for (k = 0; k < 4; k++) {
+		pids[k] = fork();
+		ck_assert_int_ne(pids[k], -1);
+		if (pids[k] == 0) {
+			struct ckpt_store *mine = file_store(&cfg);
+
+			for (j = 1; j <= 200; j++) {
+				advance(mine, &s, "t", 0, 1, T0 + j, 1, NULL);
+				advance(mine, &s, "t", k, 4, T0 + j, 1, NULL);
+			}
+			ckpt_store_free(mine);
+			_exit(0);
+		}
+	}
+	for (k = 0; k < 4; k++) {
+		ck_assert_int_eq(waitpid(pids[k], &status, 0), pids[k]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ck_assert(cursor_of(st, "t", 0, 1, &recs) == T0 + 200);
+	ck_assert_int_eq(recs, 800);
+	for (k = 0; k < 4; k++) {
+		ck_assert(cursor_of(st, "t", k, 4, &recs) == T0 + 200);
+		ck_assert_int_eq(recs, 200);
+	}
+	ckpt_store_free(st);
+	config_release(&cfg);
+	rm_tmp();
+}
+END_TEST
+
+static void
+check_rebalance(struct ckpt_store *st)
+{
+	struct config_sync s = default_sync();
+	struct ckpt_start b;
+	struct bq_err err = BQ_ERR_INIT;
+	size_t nd;
+
+	/* Nothing at all: no cursor. */
+	ck_assert_int_eq(ckpt_start(st, "r", 0, 3, &b, &err), 0);
+	ck_assert(!b.has_cursor && !b.rebalanced);
+	/* 2 workers, complete: a new 3-worker layout starts at their minimum. */
+	advance(st, &s, "r", 0, 2, T0 + 50 * SEC, 1, NULL);
+	advance(st, &s, "r", 1, 2, T0 + 30 * SEC, 1, NULL);
+	advance(st, &s, "other", 0, 1, T0, 1, NULL);	/* another table */
+	ck_assert_int_eq(ckpt_start(st, "r", 2, 3, &b, &err), 0);
+	ck_assert(b.has_cursor && b.rebalanced);
+	ck_assert(b.cursor == T0 + 30 * SEC);
+	ck_assert_int_eq(b.from_n, 2);
+	/* A worker's own record wins. */
+	ck_assert_int_eq(ckpt_start(st, "r", 1, 2, &b, &err), 0);
+	ck_assert(b.cursor == T0 + 30 * SEC && !b.rebalanced);
+	/* An incomplete 3-worker layout is not trusted; 2 still is. */
+	advance(st, &s, "r", 0, 3, T0 + 90 * SEC, 1, NULL);
+	ck_assert_int_eq(ckpt_start(st, "r", 1, 4, &b, &err), 0);
+	ck_assert(b.cursor == T0 + 30 * SEC && b.from_n == 2);
+	/* Once 3 is complete its (larger) minimum is the better start. */
+	advance(st, &s, "r", 1, 3, T0 + 70 * SEC, 1, NULL);
+	advance(st, &s, "r", 2, 3, T0 + 80 * SEC, 1, NULL);
+	ck_assert_int_eq(ckpt_start(st, "r", 1, 4, &b, &err), 0);
+	ck_assert(b.cursor == T0 + 70 * SEC && b.from_n == 3);
+	/* Without any complete layout there is no safe cursor. */
+	ck_assert_int_eq(ckpt_delete(st, "r", 1, 2, &nd, &err), 0);
+	ck_assert_uint_eq(nd, 1);
+	ck_assert_int_eq(ckpt_delete(st, "r", 2, 3, &nd, &err), 0);
+	ck_assert_int_eq(ckpt_start(st, "r", 1, 4, &b, &err), 0);
+	ck_assert(!b.has_cursor && !b.rebalanced);
+	/* reset --all: every record of the table, none of the other. */
+	ck_assert_int_eq(ckpt_delete(st, "r", 0, 0, &nd, &err), 0);
+	ck_assert_uint_eq(nd, 3);
+	ck_assert(cursor_of(st, "other", 0, 1, NULL) == T0);
+	ck_assert_int_eq(ckpt_delete(st, "r", 0, 0, &nd, &err), 0);
+	ck_assert_uint_eq(nd, 0);
+}
+
+START_TEST(test_file_rebalance)
+{
+	struct config cfg;
+	struct ckpt_store *st;
+
+	mkdir_tmp();
+	st = file_store(&cfg);
+	check_rebalance(st);
+	ckpt_store_free(st);
+	config_release(&cfg);
+	rm_tmp();
+}
+END_TEST
+
+START_TEST(test_bad_store)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	config_init(&cfg);
+	config_set_str(&cfg.ckpt_store, "redis");
+	ck_assert_ptr_null(ckpt_store_new(&cfg, &err));
+	ck_assert_int_eq(err.kind, EXIT_CONFIG);
+	config_release(&cfg);
+}
+END_TEST
+
+/* --- the Harper store, against the real Harper -------------------------- */
+
+static void
+harper_config(struct config *cfg, const char *db)
+{
+	const char *url = getenv("HARPER_URL");
+
+	ck_assert_msg(url != NULL && *url != '\0', "HARPER_URL is not set: "
+	    "source the Harper env file (e.g. .harper/main/harper.env)");
+	config_init(cfg);
+	config_set_str(&cfg->harper_url, url);
+	config_set_str(&cfg->harper_username, getenv("HARPER_USERNAME"));
+	config_set_str(&cfg->harper_password, getenv("HARPER_PASSWORD"));
+	config_set_str(&cfg->harper_database, db);
+	config_set_str(&cfg->ckpt_store, "harper");
+	cfg->harper_deadline = 20;
+}
+
+static void
+drop_db(struct config *cfg)
+{
+	struct harper_client *hc;
+	struct bq_err err = BQ_ERR_INIT;
+	char *op;
+
+	hc = harper_client_new(cfg, &err);
+	ck_assert_ptr_nonnull(hc);
+	op = xstrfmt("{\"operation\":\"drop_database\",\"database\":\"%s\"}",
+	    cfg->harper_database);
+	harper_op(hc, op, strlen(op), NULL, &err);	/* may not exist */
+	free(op);
+	harper_client_free(hc);
+}
+
+START_TEST(test_harper_store)
+{
+	struct config cfg;
+	struct ckpt_store *st;
+	struct ckpt_record *recs;
+	struct harper_client *hc;
+	struct bq_err err = BQ_ERR_INIT;
+	cJSON *desc = NULL, *rows = NULL, *a;
+	char *db = xstrfmt("t_check_ckpt_%ld", (long)getpid()), *sql;
+	size_t n;
+	int pk = 0, idx = 0, found = 0;
+
+	harper_config(&cfg, db);
+	drop_db(&cfg);
+	st = ckpt_store_new(&cfg, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	/* No table yet: an empty store, and reading does not create it. */
+	ck_assert_int_eq(ckpt_list(st, NULL, &recs, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	check_forward_only(st);
+	ckpt_store_free(st);
+
+	/* A fresh store object sees the table: the rest runs on it. */
+	st = ckpt_store_new(&cfg, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	check_rebalance(st);
+	ck_assert_int_eq(ckpt_list(st, NULL, &recs, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);	/* t:0/1 and other:0/1 */
+	ck_assert_str_eq(recs[0].table_id, "other");
+	ck_assert_str_eq(recs[1].table_id, "t");
+	ckpt_records_free(recs, n);
+
+	/* The table: checkpointId key, nodeId and tableId indexed. */
+	hc = harper_client_new(&cfg, &err);
+	ck_assert_ptr_nonnull(hc);
+	ck_assert_int_eq(harper_describe_table(hc, "SyncCheckpoint", &desc,
+	    &err), 1);
+	ck_assert_str_eq(cJSON_GetObjectItem(desc, "hash_attribute")->
+	    valuestring, "checkpointId");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(desc, "attributes")) {
+		const char *nm = cJSON_GetObjectItem(a, "attribute")->valuestring;
+
+		if (cJSON_IsTrue(cJSON_GetObjectItem(a, "is_primary_key")))
+			pk += strcmp(nm, "checkpointId") == 0;
+		if (cJSON_IsTrue(cJSON_GetObjectItem(a, "indexed")))
+			idx += strcmp(nm, "nodeId") == 0 ||
+			    strcmp(nm, "tableId") == 0;
+	}
+	ck_assert_int_eq(pk, 1);
+	ck_assert_int_eq(idx, 2);
+	/* SQL sees every field (the monitoring query). */
+	sql = xstrfmt("SELECT * FROM %s.SyncCheckpoint ORDER BY nodeId", db);
+	ck_assert_msg(harper_sql(hc, sql, &rows, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(cJSON_GetArraySize(rows), 2);
+	cJSON_ArrayForEach(a, rows) {
+		const cJSON *ts = cJSON_GetObjectItem(a, "lastTimestamp");
+
+		ck_assert(cJSON_IsString(ts));
+		ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(a,
+		    "recordsIngested")));
+		found += strcmp(ts->valuestring,
+		    "2025-11-04T15:59:00.123456Z") == 0;
+	}
+	ck_assert_int_eq(found, 1);	/* other:0/1; t:0/1 was set back */
+	cJSON_Delete(rows);
+	free(sql);
+	cJSON_Delete(desc);
+	harper_client_free(hc);
+	ckpt_store_free(st);
+	drop_db(&cfg);
+	config_release(&cfg);
+	free(db);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("ckpt");
+	TCase *tc = tcase_create("core");
+	TCase *th = tcase_create("harper");
+	SRunner *sr;
+	int nf;
+
+	bqsync_set_verbosity(-1);	/* rebalancing warnings are expected */
+	tcase_add_test(tc, test_record_roundtrip);
+	tcase_add_test(tc, test_record_decode);
+	tcase_add_test(tc, test_ack_parse);
+	tcase_add_test(tc, test_phase_thresholds);
+	tcase_add_test(tc, test_phase_settings);
+	tcase_add_test(tc, test_phase_per_table);
+	tcase_add_test(tc, test_parse_worker);
+	tcase_add_test(tc, test_start_format);
+	tcase_add_test(tc, test_file_forward_only);
+	tcase_add_test(tc, test_file_atomic);
+	tcase_add_test(tc, test_file_flock_shared);
+	tcase_add_test(tc, test_file_rebalance);
+	tcase_add_test(tc, test_bad_store);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(th, test_harper_store);
+	tcase_set_timeout(th, 120);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, th);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,866 @@
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+#include "banned.h"
+
+static char tmp_path[64];
+
+static void
+clear_env(void)
+{
+	unsetenv("BQSYNC_CONFIG");
+	unsetenv("HARPER_URL");
+	unsetenv("HARPER_USERNAME");
+	unsetenv("HARPER_PASSWORD");
+	unsetenv("GOOGLE_APPLICATION_CREDENTIALS");
+	unsetenv("BIGQUERY_EMULATOR_HOST");
+	unsetenv("BQSYNC_PROJECT");
+}
+
+/* Writes text to a fresh temporary file (mode 600) and returns its path. */
+static const char *
+write_tmp(const char *text)
+{
+	int fd;
+
+	snprintf(tmp_path, sizeof(tmp_path), "/tmp/check_config.XXXXXX");
+	fd = mkstemp(tmp_path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return tmp_path;
+}
+
+static int
+load_text(struct config *cfg, const char *text, struct bq_err *err)
+{
+	int rc;
+
+	clear_env();
+	rc = config_load(cfg, write_tmp(text), err);
+	unlink(tmp_path);
+	return rc;
+}
+
+/* Loads text, expects failure, and checks that the message ends in want. */
+static void
+expect_error(const char *text, int kind, const char *want)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	char full[320];
+
+	ck_assert_int_eq(load_text(&cfg, text, &err), -1);
+	ck_assert_int_eq(err.kind, kind);
+	snprintf(full, sizeof(full), "%s:%s", tmp_path, want);
+	ck_assert_str_eq(err.msg, full);
+	/* On failure cfg holds defaults and can be released. */
+	ck_assert_str_eq(cfg.harper_url, "http://127.0.0.1:9925");
+	ck_assert_uint_eq(cfg.ntables, 0);
+	config_release(&cfg);
+}
+
+START_TEST(test_defaults)
+{
+	struct config cfg;
+
+	config_init(&cfg);
+	ck_assert_ptr_null(cfg.path);
+	ck_assert_str_eq(cfg.location, "US");
+	ck_assert_int_eq(cfg.max_retries, 5);
+	ck_assert_double_eq(cfg.retry_deadline, 600);
+	ck_assert_int_eq(cfg.partition, PARTITION_FINGERPRINT);
+	ck_assert_int_eq(cfg.sync.initial_batch, 10000);
+	ck_assert_int_eq(cfg.sync.catchup_batch, 1000);
+	ck_assert_int_eq(cfg.sync.steady_batch, 500);
+	ck_assert_double_eq(cfg.sync.initial_poll, 1);
+	ck_assert_double_eq(cfg.sync.catchup_poll, 5);
+	ck_assert_double_eq(cfg.sync.steady_poll, 30);
+	ck_assert_double_eq(cfg.sync.catchup_threshold, 3600);
+	ck_assert_double_eq(cfg.sync.steady_threshold, 300);
+	ck_assert_double_eq(cfg.sync.lookback, 0);
+	ck_assert_ptr_null(cfg.sync.start_timestamp);
+	ck_assert_str_eq(cfg.harper_url, "http://127.0.0.1:9925");
+	ck_assert_str_eq(cfg.harper_database, "data");
+	ck_assert_int_eq(cfg.batch_rows, 1000);
+	ck_assert_int_eq(cfg.batch_bytes, 4 << 20);
+	ck_assert_int_eq(cfg.in_flight, 2);
+	ck_assert_double_eq(cfg.http_timeout, 60);
+	ck_assert_double_eq(cfg.harper_deadline, 120);
+	ck_assert_str_eq(cfg.ckpt_store, "file");
+	ck_assert_str_eq(cfg.ckpt_path, "bqsync-state.json");
+	ck_assert_str_eq(cfg.ckpt_table, "SyncCheckpoint");
+	ck_assert_str_eq(cfg.audit_table, "SyncAudit");
+	ck_assert_int_eq(cfg.synth.vessels, 100000);
+	ck_assert_int_eq(cfg.synth.batch_size, 100);
+	ck_assert_double_eq(cfg.synth.interval, 60);
+	ck_assert_int_eq(cfg.synth.retention_days, 30);
+	ck_assert_double_eq(cfg.synth.cleanup_interval, 86400);
+	ck_assert_int_eq(cfg.synth.load_rows, 500000);
+	ck_assert_int_eq(cfg.synth.streaming, 0);
+	ck_assert_str_eq(cfg.synth.positions_table, "vessel_positions");
+	ck_assert_str_eq(cfg.synth.events_table, "port_events");
+	ck_assert_str_eq(cfg.synth.metadata_table, "vessel_metadata");
+	ck_assert_uint_eq(cfg.ntables, 0);
+	config_release(&cfg);
+}
+END_TEST
+
+/* The reference config.yaml at the top of the tree loads as documented. */
+START_TEST(test_reference_file)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	struct config_table *t;
+
+	clear_env();
+	ck_assert_msg(config_load(&cfg, "config.yaml", &err) == 0, "%s",
+	    err.msg);
+	ck_assert_str_eq(cfg.path, "config.yaml");
+	ck_assert_str_eq(cfg.project, "bqsync-demo");
+	ck_assert_str_eq(cfg.dataset, "maritime_tracking");
+	ck_assert_uint_eq(cfg.ntables, 3);
+	t = &cfg.tables[1];
+	ck_assert_str_eq(t->id, "port_events");
+	ck_assert_str_eq(t->timestamp_column, "event_time");
+	ck_assert_str_eq(t->target_table, "PortEvents");
+	ck_assert_str_eq(t->dataset, "maritime_tracking");
+	ck_assert_str_eq(t->project, "bqsync-demo");
+	ck_assert_uint_eq(t->nindexes, 2);
+	ck_assert_str_eq(t->indexes[1], "vessel_mmsi");
+	t = &cfg.tables[2];
+	ck_assert_uint_eq(t->nid_columns, 1);
+	ck_assert_str_eq(t->id_columns[0], "mmsi");
+	ck_assert_double_eq(t->sync.steady_poll, 30);
+	ck_assert_double_eq(cfg.harper_deadline, 120);
+	ck_assert_double_eq(cfg.synth.cleanup_interval, 86400);
+	config_release(&cfg);
+}
+END_TEST
+
+static const char every_key[] =
+    "bigquery:\n"
+    "  projectId: p1\n"
+    "  dataset: ds\n"
+    "  credentials: /k.json\n"
+    "  location: EU\n"
+    "  partition: micros\n"
+    "  maxRetries: 0\n"
+    "  retryDeadline: 5m\n"
+    "  apiUrl: http://127.0.0.1:1/\n"
+    "  timestampColumn: ts\n"
+    "  tables:\n"
+    "    - id: a\n"
+    "      projectId: other\n"
+    "      dataset: ds2\n"
+    "      table: ta\n"
+    "      timestampColumn: t\n"
+    "      columns: [t, k, v]\n"
+    "      targetTable: A\n"
+    "      idColumns: [k]\n"
+    "      indexes: [t, k]\n"
+    "      sync:\n"
+    "        steadyBatchSize: 7\n"
+    "        pollInterval: 2s\n"
+    "        startTimestamp: '2025-01-01T00:00:00Z'\n"
+    "    - table: b\n"
+    "      idColumn: uid\n"
+    "      columns: ['*']\n"
+    "      indexes: mmsi\n"
+    "sync:\n"
+    "  initialBatchSize: 11\n"
+    "  catchupBatchSize: 12\n"
+    "  steadyBatchSize: 13\n"
+    "  initialPollInterval: 100\n"
+    "  catchupPollInterval: 2500ms\n"
+    "  pollInterval: 30000\n"
+    "  catchupThreshold: 2h\n"
+    "  steadyThreshold: 600\n"
+    "  lookback: 1.5s\n"
+    "  startTimestamp: '2024-01-01T00:00:00Z'\n"
+    "harper:\n"
+    "  url: http://h:1\n"
+    "  database: db\n"
+    "  username: u\n"
+    "  password: pw\n"
+    "  batchRows: 10\n"
+    "  batchBytes: 2MiB\n"
+    "  inFlight: 3\n"
+    "  timeout: 500ms\n"
+    "  retryDeadline: 1d\n"
+    "checkpoint:\n"
+    "  store: harper\n"
+    "  path: /tmp/s.json\n"
+    "  table: Ck\n"
+    "  auditTable: Au\n"
+    "synthesizer:\n"
+    "  dataset: sd\n"
+    "  vessels: 5\n"
+    "  batchSize: 6\n"
+    "  generationInterval: 2m\n"
+    "  retentionDays: 8\n"
+    "  cleanupInterval: 3h\n"
+    "  loadRows: 9\n"
+    "  streaming: true\n"
+    "  seed: 18446744073709551615\n"
+    "  tables:\n"
+    "    positions: P\n"
+    "    events: E\n"
+    "    metadata: M\n";
+
+START_TEST(test_every_key)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	struct config_table *a, *b;
+
+	ck_assert_msg(load_text(&cfg, every_key, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(cfg.project, "p1");
+	ck_assert_str_eq(cfg.dataset, "ds");
+	ck_assert_str_eq(cfg.credentials, "/k.json");
+	ck_assert_str_eq(cfg.location, "EU");
+	ck_assert_int_eq(cfg.partition, PARTITION_MICROS);
+	ck_assert_int_eq(cfg.max_retries, 0);
+	ck_assert_double_eq(cfg.retry_deadline, 300);
+	ck_assert_str_eq(cfg.api_url, "http://127.0.0.1:1/");
+	ck_assert_uint_eq(cfg.ntables, 2);
+
+	a = &cfg.tables[0];
+	ck_assert_str_eq(a->id, "a");
+	ck_assert_str_eq(a->project, "other");
+	ck_assert_str_eq(a->dataset, "ds2");
+	ck_assert_str_eq(a->table, "ta");
+	ck_assert_str_eq(a->timestamp_column, "t");
+	ck_assert_uint_eq(a->ncolumns, 3);
+	ck_assert_str_eq(a->columns[2], "v");
+	ck_assert_str_eq(a->target_table, "A");
+	ck_assert_uint_eq(a->nid_columns, 1);
+	ck_assert_str_eq(a->id_columns[0], "k");
+	ck_assert_ptr_null(a->id_column);
+	ck_assert_uint_eq(a->nindexes, 2);
+	ck_assert_int_eq(a->line, 12);
+	/* Per-table sync overrides the global block key by key. */
+	ck_assert_int_eq(a->sync.initial_batch, 11);
+	ck_assert_int_eq(a->sync.catchup_batch, 12);
+	ck_assert_int_eq(a->sync.steady_batch, 7);
+	ck_assert_double_eq(a->sync.steady_poll, 2);
+	ck_assert_double_eq_tol(a->sync.initial_poll, 0.1, 1e-9);
+	ck_assert_str_eq(a->sync.start_timestamp, "2025-01-01T00:00:00Z");
+
+	b = &cfg.tables[1];
+	ck_assert_str_eq(b->id, "b");
+	ck_assert_str_eq(b->table, "b");
+	ck_assert_str_eq(b->project, "p1");
+	ck_assert_str_eq(b->dataset, "ds");
+	ck_assert_str_eq(b->timestamp_column, "ts");	/* bigquery default */
+	ck_assert_str_eq(b->target_table, "BigQueryData");
+	ck_assert_ptr_null(b->columns);
+	ck_assert_str_eq(b->id_column, "uid");
+	ck_assert_uint_eq(b->nindexes, 1);		/* a scalar is a list */
+	ck_assert_str_eq(b->indexes[0], "mmsi");
+	ck_assert_int_eq(b->sync.steady_batch, 13);
+	ck_assert_str_eq(b->sync.start_timestamp, "2024-01-01T00:00:00Z");
+
+	ck_assert_int_eq(cfg.sync.initial_batch, 11);
+	ck_assert_int_eq(cfg.sync.steady_batch, 13);
+	ck_assert_double_eq_tol(cfg.sync.initial_poll, 0.1, 1e-9);
+	ck_assert_double_eq(cfg.sync.catchup_poll, 2.5);
+	ck_assert_double_eq(cfg.sync.steady_poll, 30);
+	ck_assert_double_eq(cfg.sync.catchup_threshold, 7200);
+	ck_assert_double_eq(cfg.sync.steady_threshold, 600);
+	ck_assert_double_eq(cfg.sync.lookback, 1.5);
+
+	ck_assert_str_eq(cfg.harper_url, "http://h:1");
+	ck_assert_str_eq(cfg.harper_database, "db");
+	ck_assert_str_eq(cfg.harper_username, "u");
+	ck_assert_str_eq(cfg.harper_password, "pw");
+	ck_assert_int_eq(cfg.batch_rows, 10);
+	ck_assert_int_eq(cfg.batch_bytes, 2 << 20);
+	ck_assert_int_eq(cfg.in_flight, 3);
+	ck_assert_double_eq(cfg.http_timeout, 0.5);
+	ck_assert_double_eq(cfg.harper_deadline, 86400);
+
+	ck_assert_str_eq(cfg.ckpt_store, "harper");
+	ck_assert_str_eq(cfg.ckpt_path, "/tmp/s.json");
+	ck_assert_str_eq(cfg.ckpt_table, "Ck");
+	ck_assert_str_eq(cfg.audit_table, "Au");
+
+	ck_assert_str_eq(cfg.synth.dataset, "sd");
+	ck_assert_int_eq(cfg.synth.vessels, 5);
+	ck_assert_int_eq(cfg.synth.batch_size, 6);
+	ck_assert_double_eq(cfg.synth.interval, 120);
+	ck_assert_int_eq(cfg.synth.retention_days, 8);
+	ck_assert_double_eq(cfg.synth.cleanup_interval, 10800);
+	ck_assert_int_eq(cfg.synth.load_rows, 9);
+	ck_assert_int_eq(cfg.synth.streaming, 1);
+	ck_assert(cfg.synth.seed == 18446744073709551615ULL);
+	ck_assert_str_eq(cfg.synth.positions_table, "P");
+	ck_assert_str_eq(cfg.synth.events_table, "E");
+	ck_assert_str_eq(cfg.synth.metadata_table, "M");
+	config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_synth_aliases)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_msg(load_text(&cfg,
+	    "bigquery:\n  dataset: d\n"
+	    "synthesizer:\n  totalVessels: 42\n  generationIntervalMs: 1500\n"
+	    "  cleanupIntervalHours: 2\n  streaming: no\n", &err) == 0,
+	    "%s", err.msg);
+	ck_assert_int_eq(cfg.synth.vessels, 42);
+	ck_assert_double_eq(cfg.synth.interval, 1.5);
+	ck_assert_double_eq(cfg.synth.cleanup_interval, 7200);
+	ck_assert_int_eq(cfg.synth.streaming, 0);
+	ck_assert_str_eq(cfg.synth.dataset, "d");	/* bigquery default */
+	config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_legacy_form)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	struct config_table *t;
+
+	ck_assert_msg(load_text(&cfg,
+	    "bigquery:\n"
+	    "  projectId: p\n"
+	    "  dataset: maritime\n"
+	    "  table: vessel_positions\n"
+	    "  timestampColumn: ts\n"
+	    "  columns: [ts, mmsi]\n"
+	    "sync:\n"
+	    "  pollInterval: 30000\n", &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.ntables, 1);
+	t = &cfg.tables[0];
+	ck_assert_str_eq(t->id, "vessel_positions");
+	ck_assert_str_eq(t->table, "vessel_positions");
+	ck_assert_str_eq(t->target_table, "BigQueryData");
+	ck_assert_str_eq(t->dataset, "maritime");
+	ck_assert_str_eq(t->project, "p");
+	ck_assert_str_eq(t->timestamp_column, "ts");
+	ck_assert_uint_eq(t->ncolumns, 2);
+	ck_assert_int_eq(t->line, 4);
+	ck_assert_double_eq(t->sync.steady_poll, 30);
+	config_release(&cfg);
+
+	/* columns: "*" means all; timestampColumn defaults to "timestamp". */
+	ck_assert_msg(load_text(&cfg,
+	    "bigquery:\n  table: t\n  columns: '*'\n", &err) == 0, "%s",
+	    err.msg);
+	ck_assert_ptr_null(cfg.tables[0].columns);
+	ck_assert_str_eq(cfg.tables[0].timestamp_column, "timestamp");
+	ck_assert_ptr_null(cfg.tables[0].dataset);
+	config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_env_overrides_file)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	clear_env();
+	write_tmp("bigquery:\n  projectId: fromfile\n  table: t\n"
+	    "  credentials: /file.json\n"
+	    "harper:\n  url: http://file:1\n  username: fu\n");
+	chmod(tmp_path, 0600);
+	setenv("HARPER_URL", "http://env:2", 1);
+	setenv("HARPER_USERNAME", "eu", 1);
+	setenv("HARPER_PASSWORD", "ep", 1);
+	setenv("GOOGLE_APPLICATION_CREDENTIALS", "/env.json", 1);
+	setenv("BIGQUERY_EMULATOR_HOST", "127.0.0.1:9050", 1);
+	setenv("BQSYNC_PROJECT", "fromenv", 1);
+	ck_assert_msg(config_load(&cfg, tmp_path, &err) == 0, "%s", err.msg);
+	unlink(tmp_path);
+	ck_assert_str_eq(cfg.harper_url, "http://env:2");
+	ck_assert_str_eq(cfg.harper_username, "eu");
+	ck_assert_str_eq(cfg.harper_password, "ep");
+	ck_assert_str_eq(cfg.credentials, "/env.json");
+	ck_assert_str_eq(cfg.emulator_host, "127.0.0.1:9050");
+	ck_assert_str_eq(cfg.project, "fromenv");
+	/* Tables inherit the effective project. */
+	ck_assert_str_eq(cfg.tables[0].project, "fromenv");
+	config_release(&cfg);
+	clear_env();
+}
+END_TEST
+
+START_TEST(test_empty_env_is_unset)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	clear_env();
+	write_tmp("harper:\n  url: http://file:1\n");
+	setenv("HARPER_URL", "", 1);
+	ck_assert_int_eq(config_load(&cfg, tmp_path, &err), 0);
+	unlink(tmp_path);
+	ck_assert_str_eq(cfg.harper_url, "http://file:1");
+	config_release(&cfg);
+	clear_env();
+}
+END_TEST
+
+START_TEST(test_lookup_order)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	char dir[] = "/tmp/check_config_dir.XXXXXX";
+	char cwd[4096], envfile[64];
+	FILE *fp;
+
+	clear_env();
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chdir(dir), 0);
+
+	/* No ./config.yaml: defaults, no error. */
+	ck_assert_int_eq(config_load(&cfg, NULL, &err), 0);
+	ck_assert_ptr_null(cfg.path);
+	config_release(&cfg);
+
+	/* ./config.yaml is read. */
+	fp = fopen("config.yaml", "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("harper:\n  database: cwd\n", fp);
+	fclose(fp);
+	ck_assert_int_eq(config_load(&cfg, NULL, &err), 0);
+	ck_assert_str_eq(cfg.harper_database, "cwd");
+	config_release(&cfg);
+
+	/* $BQSYNC_CONFIG beats ./config.yaml; empty means unset. */
+	snprintf(envfile, sizeof(envfile), "%s/env.yaml", dir);
+	fp = fopen(envfile, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("harper:\n  database: env\n", fp);
+	fclose(fp);
+	setenv("BQSYNC_CONFIG", envfile, 1);
+	ck_assert_int_eq(config_load(&cfg, NULL, &err), 0);
+	ck_assert_str_eq(cfg.harper_database, "env");
+	config_release(&cfg);
+	setenv("BQSYNC_CONFIG", "", 1);
+	ck_assert_int_eq(config_load(&cfg, NULL, &err), 0);
+	ck_assert_str_eq(cfg.harper_database, "cwd");
+	config_release(&cfg);
+
+	/* An explicit path beats both. */
+	setenv("BQSYNC_CONFIG", envfile, 1);
+	ck_assert_int_eq(config_load(&cfg, "config.yaml", &err), 0);
+	ck_assert_str_eq(cfg.harper_database, "cwd");
+	config_release(&cfg);
+
+	/* A missing $BQSYNC_CONFIG file is an error. */
+	setenv("BQSYNC_CONFIG", "/nonexistent/x.yaml", 1);
+	ck_assert_int_eq(config_load(&cfg, NULL, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_IOERR);
+	config_release(&cfg);
+
+	clear_env();
+	unlink(envfile);
+	unlink("config.yaml");
+	ck_assert_int_eq(chdir(cwd), 0);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_missing_explicit_file)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	clear_env();
+	ck_assert_int_eq(config_load(&cfg, "/nonexistent/x", &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_IOERR);
+	ck_assert_str_eq(err.msg,
+	    "cannot open '/nonexistent/x': No such file or directory");
+	config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_empty_file)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_int_eq(load_text(&cfg, "", &err), 0);
+	ck_assert_str_eq(cfg.harper_database, "data");
+	config_release(&cfg);
+	ck_assert_int_eq(load_text(&cfg, "# only a comment\n", &err), 0);
+	config_release(&cfg);
+	ck_assert_int_eq(load_text(&cfg, "harper:\nsync:\n", &err), 0);
+	ck_assert_str_eq(cfg.harper_database, "data");
+	config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_null_keeps_default)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_int_eq(load_text(&cfg,
+	    "harper:\n  url:\n  batchRows: ~\n", &err), 0);
+	ck_assert_str_eq(cfg.harper_url, "http://127.0.0.1:9925");
+	ck_assert_int_eq(cfg.batch_rows, 1000);
+	config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_unknown_keys)
+{
+	expect_error("bigquery:\n  dataset: d\n  foo: 1\n", EXIT_CONFIG,
+	    "3: unknown key 'bigquery.foo'");
+	expect_error("harper:\n  url: x\n\nnope:\n  a: 1\n", EXIT_CONFIG,
+	    "4: unknown key 'nope'");
+	expect_error("sync:\n  pollIntervall: 5\n", EXIT_CONFIG,
+	    "2: unknown key 'sync.pollIntervall'");
+	expect_error("bigquery:\n  tables:\n    - id: a\n      bogus: 1\n",
+	    EXIT_CONFIG, "4: unknown key 'bigquery.tables[0].bogus'");
+	expect_error("bigquery:\n  tables:\n    - id: a\n      sync:\n"
+	    "        x: 1\n", EXIT_CONFIG,
+	    "5: unknown key 'bigquery.tables[0].sync.x'");
+	expect_error("synthesizer:\n  tables:\n    ships: s\n", EXIT_CONFIG,
+	    "3: unknown key 'synthesizer.tables.ships'");
+	expect_error("checkpoint:\n  dir: x\n", EXIT_CONFIG,
+	    "2: unknown key 'checkpoint.dir'");
+	expect_error("harper:\n  \"a\\tb\": x\n", EXIT_CONFIG,
+	    "2: unknown key 'harper.a?b'");
+	expect_error("harper:\n  [a]: x\n", EXIT_CONFIG,
+	    "2: expected a key name, got a list");
+	/* The seed plugin's Harper component keys are not ours. */
+	expect_error("pluginModule: ./src/index.js\n", EXIT_CONFIG,
+	    "1: unknown key 'pluginModule'");
+}
+END_TEST
+
+START_TEST(test_bad_values)
+{
+	expect_error("harper:\n  batchRows: x\n", EXIT_CONFIG,
+	    "2: key 'harper.batchRows': expected a positive integer, got 'x'");
+	expect_error("harper:\n  batchRows: 0\n", EXIT_CONFIG,
+	    "2: key 'harper.batchRows': expected a positive integer, got '0'");
+	expect_error("harper:\n  inFlight: -1\n", EXIT_CONFIG,
+	    "2: key 'harper.inFlight': expected a positive integer, got '-1'");
+	expect_error("harper:\n  batchBytes: 4XB\n", EXIT_CONFIG,
+	    "2: key 'harper.batchBytes': expected a positive size, got '4XB'");
+	expect_error("harper:\n  timeout: 0s\n", EXIT_CONFIG,
+	    "2: key 'harper.timeout': expected a positive duration, got '0s'");
+	expect_error("sync:\n  lookback: 5 weeks\n", EXIT_CONFIG,
+	    "2: key 'sync.lookback': expected a duration, got '5 weeks'");
+	expect_error("bigquery:\n  maxRetries: 1.5\n", EXIT_CONFIG,
+	    "2: key 'bigquery.maxRetries': expected a non-negative integer, "
+	    "got '1.5'");
+	expect_error("bigquery:\n  partition: crc\n", EXIT_CONFIG,
+	    "2: key 'bigquery.partition': expected 'fingerprint' or 'micros', "
+	    "got 'crc'");
+	expect_error("checkpoint:\n  store: s3\n", EXIT_CONFIG,
+	    "2: key 'checkpoint.store': expected 'file' or 'harper', got 's3'");
+	expect_error("synthesizer:\n  streaming: maybe\n", EXIT_CONFIG,
+	    "2: key 'synthesizer.streaming': expected true or false, "
+	    "got 'maybe'");
+	expect_error("synthesizer:\n  seed: -3\n", EXIT_CONFIG,
+	    "2: key 'synthesizer.seed': expected a non-negative integer, "
+	    "got '-3'");
+	expect_error("harper:\n  url: [a, b]\n", EXIT_CONFIG,
+	    "2: key 'harper.url': expected a single value, got a list");
+	expect_error("harper: 5\n", EXIT_CONFIG,
+	    "1: key 'harper': expected a mapping, got a value");
+	expect_error("bigquery:\n  tables: x\n", EXIT_CONFIG,
+	    "2: key 'bigquery.tables': expected a list, got a value");
+	expect_error("bigquery:\n  tables: []\n", EXIT_CONFIG,
+	    "2: key 'bigquery.tables': expected a non-empty list");
+	expect_error("bigquery:\n  tables:\n    - id: a\n      columns: []\n",
+	    EXIT_CONFIG,
+	    "4: key 'bigquery.tables[0].columns': expected a non-empty list");
+	expect_error("bigquery:\n  tables:\n    - id: a\n"
+	    "      columns: [timestamp, '*']\n", EXIT_CONFIG,
+	    "4: key 'bigquery.tables[0].columns': expected a list of names");
+	expect_error("bigquery:\n  tables:\n    - id: a\n"
+	    "      idColumns: [a, [b]]\n", EXIT_CONFIG,
+	    "4: key 'bigquery.tables[0].idColumns': expected a list of names");
+	expect_error("bigquery:\n  tables:\n    - id: a\n"
+	    "      columns: [timestamp, 'x`; DROP']\n", EXIT_CONFIG,
+	    "4: key 'bigquery.tables[0].columns': expected a list of names");
+	expect_error("bigquery:\n  dataset: \"a\\nb\"\n", EXIT_CONFIG,
+	    "2: key 'bigquery.dataset': expected a name, got 'a?b'");
+	expect_error("bigquery:\n  table: 'a`b'\n", EXIT_CONFIG,
+	    "2: key 'bigquery.table': expected a name, got 'a`b'");
+	expect_error("harper:\n  database: ''\n", EXIT_CONFIG,
+	    "2: key 'harper.database': expected a name, got ''");
+	expect_error("- a\n- b\n", EXIT_CONFIG,
+	    "1: expected a mapping at the top level");
+}
+END_TEST
+
+START_TEST(test_table_errors)
+{
+	expect_error("bigquery:\n  tables:\n    - id: a\n    - id: a\n"
+	    "      targetTable: X\n", EXIT_CONFIG,
+	    "4: duplicate table id 'a'");
+	expect_error("bigquery:\n  tables:\n    - id: a\n      targetTable: T\n"
+	    "    - id: b\n      targetTable: T\n", EXIT_CONFIG,
+	    "5: table 'b': target table 'T' is already used by table 'a'");
+	/* Two tables without targetTable both default to BigQueryData. */
+	expect_error("bigquery:\n  tables:\n    - id: a\n    - id: b\n",
+	    EXIT_CONFIG, "4: table 'b': target table 'BigQueryData' is "
+	    "already used by table 'a'");
+	expect_error("bigquery:\n  tables:\n    - id: a\n      columns: [x, y]\n",
+	    EXIT_CONFIG,
+	    "3: table 'a': timestamp column 'timestamp' is not in 'columns'");
+	expect_error("bigquery:\n  tables:\n    - id: a\n"
+	    "      columns: [timestamp]\n      idColumns: [k]\n", EXIT_CONFIG,
+	    "3: table 'a': id column 'k' is not in 'columns'");
+	expect_error("bigquery:\n  tables:\n    - targetTable: A\n",
+	    EXIT_CONFIG, "3: key 'bigquery.tables[0]': needs 'id' or 'table'");
+	expect_error("bigquery:\n  table: t\n  tables:\n    - id: a\n",
+	    EXIT_CONFIG, "2: key 'bigquery.table': not allowed with "
+	    "'bigquery.tables' (line 3)");
+	expect_error("bigquery:\n  table: t\n  columns: [a]\n", EXIT_CONFIG,
+	    "2: table 't': timestamp column 'timestamp' is not in 'columns'");
+}
+END_TEST
+
+START_TEST(test_yaml_errors)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	expect_error("harper:\n  url: a\n  url: b\n", EXIT_CONFIG,
+	    "3: duplicate key 'harper.url'");
+	ck_assert_int_eq(load_text(&cfg, "harper:\n  url: [\n", &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, ": invalid YAML: "));
+	config_release(&cfg);
+	expect_error("harper: {}\n---\nsync: {}\n", EXIT_CONFIG,
+	    "2: more than one YAML document");
+}
+END_TEST
+
+START_TEST(test_merge_keys)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_msg(load_text(&cfg,
+	    "bigquery:\n"
+	    "  tables:\n"
+	    "    - &base\n"
+	    "      id: a\n"
+	    "      dataset: shared\n"
+	    "      timestampColumn: ts\n"
+	    "      sync: &fast\n"
+	    "        steadyBatchSize: 9\n"
+	    "    - <<: *base\n"
+	    "      id: b\n"
+	    "      targetTable: B\n"
+	    "    - <<: [{ dataset: first }, *base]\n"
+	    "      id: c\n"
+	    "      targetTable: C\n"
+	    "      sync:\n"
+	    "        <<: *fast\n"
+	    "        pollInterval: 1s\n", &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.ntables, 3);
+	ck_assert_str_eq(cfg.tables[1].id, "b");		/* explicit wins */
+	ck_assert_str_eq(cfg.tables[1].dataset, "shared");
+	ck_assert_str_eq(cfg.tables[1].timestamp_column, "ts");
+	ck_assert_str_eq(cfg.tables[1].target_table, "B");
+	ck_assert_int_eq(cfg.tables[1].sync.steady_batch, 9);
+	ck_assert_str_eq(cfg.tables[2].dataset, "first");	/* earlier wins */
+	ck_assert_str_eq(cfg.tables[2].timestamp_column, "ts");
+	ck_assert_int_eq(cfg.tables[2].sync.steady_batch, 9);
+	ck_assert_double_eq(cfg.tables[2].sync.steady_poll, 1);
+	config_release(&cfg);
+
+	expect_error("a: &x {b: 1}\nharper:\n  <<: *x\n", EXIT_CONFIG,
+	    "1: unknown key 'a'");
+	expect_error("harper:\n  <<: {bogus: 1}\n", EXIT_CONFIG,
+	    "2: unknown key 'harper.bogus'");
+	expect_error("harper:\n  <<: 5\n", EXIT_CONFIG,
+	    "2: key 'harper': '<<' expects a mapping");
+}
+END_TEST
+
+START_TEST(test_durations)
+{
+	ck_assert_double_eq(config_parse_duration("30"), 30);
+	ck_assert_double_eq(config_parse_duration("30s"), 30);
+	ck_assert_double_eq(config_parse_duration("500ms"), 0.5);
+	ck_assert_double_eq(config_parse_duration("5m"), 300);
+	ck_assert_double_eq(config_parse_duration("1h"), 3600);
+	ck_assert_double_eq(config_parse_duration("2d"), 172800);
+	ck_assert_double_eq(config_parse_duration("0"), 0);
+	ck_assert_double_eq(config_parse_duration("1.5s"), 1.5);
+	ck_assert_double_eq(config_parse_duration("10 s"), 10);
+	ck_assert_double_eq(config_parse_duration(""), -1);
+	ck_assert_double_eq(config_parse_duration("s"), -1);
+	ck_assert_double_eq(config_parse_duration("-5s"), -1);
+	ck_assert_double_eq(config_parse_duration("5x"), -1);
+	ck_assert_double_eq(config_parse_duration("inf"), -1);
+	ck_assert_double_eq(config_parse_duration("nan"), -1);
+	ck_assert_double_eq(config_parse_duration("0x10"), -1);
+	ck_assert_double_eq(config_parse_duration("1e400"), -1);
+	ck_assert_double_eq(config_parse_duration(NULL), -1);
+}
+END_TEST
+
+START_TEST(test_sizes)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_int_eq(load_text(&cfg, "harper:\n  batchBytes: 512KiB\n",
+	    &err), 0);
+	ck_assert_int_eq(cfg.batch_bytes, 512 * 1024);
+	config_release(&cfg);
+	ck_assert_int_eq(load_text(&cfg, "harper:\n  batchBytes: 1000\n",
+	    &err), 0);
+	ck_assert_int_eq(cfg.batch_bytes, 1000);
+	config_release(&cfg);
+	expect_error("harper:\n  batchBytes: 99999999999999999999\n",
+	    EXIT_CONFIG, "2: key 'harper.batchBytes': expected a positive "
+	    "size, got '99999999999999999999'");
+}
+END_TEST
+
+START_TEST(test_table_lookup)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	struct config_table *t;
+
+	clear_env();
+	ck_assert_int_eq(config_load(&cfg, "config.yaml", &err), 0);
+	t = config_table(&cfg, NULL, &err);
+	ck_assert_str_eq(t->id, "vessel_positions");
+	t = config_table(&cfg, "port_events", &err);
+	ck_assert_str_eq(t->target_table, "PortEvents");
+	t = config_table(&cfg, "VesselMetadata", &err);
+	ck_assert_str_eq(t->id, "vessel_metadata");
+	ck_assert_ptr_null(config_table(&cfg, "nope", &err));
+	ck_assert_int_eq(err.kind, EXIT_CONFIG);
+	ck_assert_str_eq(err.msg, "unknown table 'nope'");
+
+	t = config_table_add(&cfg, "Extra");
+	ck_assert_uint_eq(cfg.ntables, 4);
+	ck_assert_str_eq(t->id, "Extra");
+	ck_assert_str_eq(t->table, "Extra");
+	ck_assert_str_eq(t->target_table, "Extra");
+	ck_assert_str_eq(t->timestamp_column, "timestamp");
+	ck_assert_str_eq(t->dataset, "maritime_tracking");
+	ck_assert_int_eq(t->sync.steady_batch, 500);
+	ck_assert_ptr_eq(config_table(&cfg, "Extra", &err), t);
+	config_release(&cfg);
+
+	/* By table name when id and target differ. */
+	ck_assert_int_eq(load_text(&cfg, "bigquery:\n  tables:\n"
+	    "    - id: x\n      table: raw\n      targetTable: X\n", &err), 0);
+	ck_assert_ptr_eq(config_table(&cfg, "raw", &err), &cfg.tables[0]);
+	config_release(&cfg);
+
+	config_init(&cfg);
+	ck_assert_ptr_null(config_table(&cfg, NULL, &err));
+	ck_assert_int_eq(err.kind, EXIT_CONFIG);
+	t = config_table_add(&cfg, "T");
+	ck_assert_ptr_null(t->dataset);
+	ck_assert_ptr_eq(config_table(&cfg, NULL, &err), t);
+	config_release(&cfg);
+}
+END_TEST
+
+static int warned;
+
+static void
+count_warn(enum log_level lvl, const char *msg, void *arg)
+{
+	(void)arg;
+	if (lvl == LOG_WARN && strstr(msg, "readable") != NULL &&
+	    strstr(msg, "sekrit") == NULL)
+		warned++;
+}
+
+START_TEST(test_password_mode_warning)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	clear_env();
+	bqsync_set_log(count_warn, NULL);
+	write_tmp("harper:\n  password: sekrit\n");
+	chmod(tmp_path, 0600);
+	warned = 0;
+	ck_assert_int_eq(config_load(&cfg, tmp_path, &err), 0);
+	ck_assert_int_eq(warned, 0);
+	config_release(&cfg);
+	chmod(tmp_path, 0644);
+	ck_assert_int_eq(config_load(&cfg, tmp_path, &err), 0);
+	ck_assert_int_eq(warned, 1);
+	ck_assert_str_eq(cfg.harper_password, "sekrit");
+	config_release(&cfg);
+	unlink(tmp_path);
+	bqsync_set_log(NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_set_str)
+{
+	char *s = NULL;
+
+	config_set_str(&s, "a");
+	ck_assert_str_eq(s, "a");
+	config_set_str(&s, "b");
+	ck_assert_str_eq(s, "b");
+	config_set_str(&s, NULL);
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_reference_file);
+	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_synth_aliases);
+	tcase_add_test(tc, test_legacy_form);
+	tcase_add_test(tc, test_env_overrides_file);
+	tcase_add_test(tc, test_empty_env_is_unset);
+	tcase_add_test(tc, test_lookup_order);
+	tcase_add_test(tc, test_missing_explicit_file);
+	tcase_add_test(tc, test_empty_file);
+	tcase_add_test(tc, test_null_keeps_default);
+	tcase_add_test(tc, test_unknown_keys);
+	tcase_add_test(tc, test_bad_values);
+	tcase_add_test(tc, test_table_errors);
+	tcase_add_test(tc, test_yaml_errors);
+	tcase_add_test(tc, test_merge_keys);
+	tcase_add_test(tc, test_durations);
+	tcase_add_test(tc, test_sizes);
+	tcase_add_test(tc, test_table_lookup);
+	tcase_add_test(tc, test_password_mode_warning);
+	tcase_add_test(tc, test_set_str);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+
+	srunner_run_all(sr, CK_NORMAL);
+	return srunner_ntests_failed(sr) ? EXIT_FAILURE : EXIT_SUCCESS;
+}

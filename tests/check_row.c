@@ -1,0 +1,255 @@
+/*
+ * check_row: canonical JSON, row ids (whole row and idColumns) and the
+ * timestamp column.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "hash.h"
+#include "row.h"
+#include "util.h"
+#include "banned.h"
+
+static char *
+canon_of(const char *json)
+{
+	struct strbuf sb = STRBUF_INIT;
+	cJSON *v = cJSON_Parse(json);
+
+	ck_assert_msg(v != NULL, "bad test JSON %s", json);
+	strbuf_init(&sb, 0);
+	row_canonical(v, &sb);
+	cJSON_Delete(v);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void
+expect_canon(const char *json, const char *want)
+{
+	char *got = canon_of(json);
+
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+static void
+id_of(const char *json, char *const *cols, size_t ncols, char out[33])
+{
+	cJSON *v = cJSON_Parse(json);
+	const char *missing = NULL;
+
+	ck_assert(v != NULL);
+	ck_assert_int_eq(row_id(v, cols, ncols, out, &missing), 0);
+	ck_assert_ptr_null(missing);
+	cJSON_Delete(v);
+}
+
+START_TEST(test_canonical_form)
+{
+	expect_canon("{ \"b\" : 1, \"a\" : [ 3, { \"z\": null, \"y\": true } ] }",
+	    "{\"a\":[3,{\"y\":true,\"z\":null}],\"b\":1}");
+	/* top-level id and _syncedAt only */
+	expect_canon("{\"id\":\"x\",\"_syncedAt\":5,\"n\":{\"id\":1,"
+	    "\"_syncedAt\":2}}", "{\"n\":{\"_syncedAt\":2,\"id\":1}}");
+	/* bytewise key order: upper case, then "_", then lower, then UTF-8 */
+	expect_canon("{\"\xc3\xa9\":1,\"b\":2,\"_\":3,\"B\":4,\"aa\":5,\"a\":6}",
+	    "{\"B\":4,\"_\":3,\"a\":6,\"aa\":5,\"b\":2,\"\xc3\xa9\":1}");
+	expect_canon("{\"s\":\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"}",
+	    "{\"s\":\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"}");
+	expect_canon("[]", "[]");
+	expect_canon("{}", "{}");
+	expect_canon("\"x\"", "\"x\"");
+	expect_canon("{\"a\":false,\"b\":[[],{}]}",
+	    "{\"a\":false,\"b\":[[],{}]}");
+}
+END_TEST
+
+START_TEST(test_canonical_numbers)
+{
+	expect_canon("[1, 1.0, 1e0, 10E-1, -0, 0.0, -0.0]",
+	    "[1,1,1,1,0,0,0]");
+	expect_canon("[0.1, 1.5, -2.25, 3.14, 6.0009827716399995]",
+	    "[0.1,1.5,-2.25,3.14,6.0009827716399995]");
+	expect_canon("[37200.0, 1.7664E7, 1699089600123456, -1699089600123456]",
+	    "[37200,17664000,1699089600123456,-1699089600123456]");
+	/* 2^53 exact without exponent; beyond, the %g family */
+	expect_canon("[9007199254740992, -9007199254740992, 9007199254740994,"
+	    " 1e17, 9223372036854775807]",
+	    "[9007199254740992,-9007199254740992,9007199254740994,1e+17,"
+	    "9.223372036854776e+18]");
+	expect_canon("[1e300, 1.5e-7, 123456789.125, 5e-324]",
+	    "[1e+300,1.5e-07,123456789.125,5e-324]");
+	expect_canon("[0.30000000000000004, 100.00000000000001]",
+	    "[0.30000000000000004,100.00000000000001]");
+}
+END_TEST
+
+START_TEST(test_canonical_raw)
+{
+	struct strbuf sb = STRBUF_INIT;
+	cJSON *o = cJSON_CreateObject(), *p = cJSON_CreateObject();
+	char *want;
+
+	strbuf_init(&sb, 0);
+	cJSON_AddItemToObject(o, "x", cJSON_CreateRaw("1.50"));
+	cJSON_AddItemToObject(o, "big", cJSON_CreateRaw("9007199254740993"));
+	cJSON_AddItemToObject(o, "obj", cJSON_CreateRaw("{\"b\":1, \"a\":2}"));
+	cJSON_AddItemToObject(o, "n", cJSON_CreateRaw("37200.0"));
+	row_canonical(o, &sb);
+	/* the same values parsed */
+	cJSON_AddItemToObject(p, "n", cJSON_CreateNumber(37200));
+	cJSON_AddItemToObject(p, "obj", cJSON_Parse("{\"a\":2,\"b\":1}"));
+	cJSON_AddItemToObject(p, "big", cJSON_CreateNumber(9007199254740993.0));
+	cJSON_AddItemToObject(p, "x", cJSON_CreateNumber(1.5));
+	want = canon_of("{\"big\":9007199254740992,\"n\":37200,"
+	    "\"obj\":{\"a\":2,\"b\":1},\"x\":1.5}");
+	ck_assert_str_eq(sb.buf, want);
+	strbuf_reset(&sb);
+	row_canonical(p, &sb);
+	ck_assert_str_eq(sb.buf, want);
+	free(want);
+	strbuf_release(&sb);
+	cJSON_Delete(o);
+	cJSON_Delete(p);
+}
+END_TEST
+
+START_TEST(test_id_stability)
+{
+	char a[33], b[33], c[33], hex[65];
+	const char *row = "{\"timestamp\":\"2023-11-04T15:59:00.123456Z\","
+	    "\"mmsi\":367000001,\"speed\":12.5,\"name\":\"EVER GIVEN\"}";
+	const char *canon = "{\"mmsi\":367000001,\"name\":\"EVER GIVEN\","
+	    "\"speed\":12.5,\"timestamp\":\"2023-11-04T15:59:00.123456Z\"}";
+
+	id_of(row, NULL, 0, a);
+	ck_assert_uint_eq(strlen(a), ROW_ID_LEN);
+	/* = first 32 hex digits of SHA-256 of the canonical form */
+	hash_sha256_hex(canon, strlen(canon), hex);
+	ck_assert(strncmp(a, hex, 32) == 0);
+	/*
+	 * A fixed value, so that a change of canonical form shows (Python:
+	 * sha256(json.dumps(r, sort_keys=True, separators=(",",":")))).
+	 */
+	ck_assert_str_eq(a, "600d5cf350982280cd2bfb0690d21188");
+	/* key order, whitespace, an id and _syncedAt do not matter */
+	id_of("{ \"name\": \"EVER GIVEN\", \"speed\": 1.25e1, \"mmsi\": "
+	    "367000001.0, \"timestamp\": \"2023-11-04T15:59:00.123456Z\", "
+	    "\"id\": \"old\", \"_syncedAt\": \"2026-01-01\" }", NULL, 0, b);
+	ck_assert_str_eq(a, b);
+	/* any value change does */
+	id_of("{\"timestamp\":\"2023-11-04T15:59:00.123457Z\",\"mmsi\":"
+	    "367000001,\"speed\":12.5,\"name\":\"EVER GIVEN\"}", NULL, 0, c);
+	ck_assert_str_ne(a, c);
+}
+END_TEST
+
+START_TEST(test_id_columns)
+{
+	static char mmsi[] = "mmsi", imo[] = "imo", id[] = "id";
+	char *cols[] = { mmsi, imo }, *rev[] = { imo, mmsi, imo };
+	char *one[] = { mmsi }, *idcol[] = { id };
+	char a[33], b[33], c[33], hex[65];
+	const char *missing = NULL;
+	const char *k = "{\"imo\":9811000,\"mmsi\":353136000}";
+	cJSON *v;
+
+	id_of("{\"mmsi\":353136000,\"imo\":9811000,\"speed\":1}", cols, 2, a);
+	id_of("{\"speed\":2,\"imo\":9811000,\"mmsi\":353136000,\"x\":[]}",
+	    rev, 3, b);
+	ck_assert_str_eq(a, b);
+	hash_sha256_hex(k, strlen(k), hex);
+	ck_assert(strncmp(a, hex, 32) == 0);
+	id_of("{\"mmsi\":353136000,\"imo\":9811000,\"speed\":1}", one, 1, c);
+	ck_assert_str_ne(a, c);
+	/* null is a value; an id column is usable as key */
+	id_of("{\"mmsi\":null}", one, 1, c);
+	hash_sha256_hex("{\"mmsi\":null}", 13, hex);
+	ck_assert(strncmp(c, hex, 32) == 0);
+	id_of("{\"id\":7,\"a\":1}", idcol, 1, c);
+	hash_sha256_hex("{\"id\":7}", 8, hex);
+	ck_assert(strncmp(c, hex, 32) == 0);
+	/* a missing column is named; lookups are case-sensitive */
+	v = cJSON_Parse("{\"MMSI\":1,\"imo\":2}");
+	ck_assert_int_eq(row_id(v, cols, 2, a, &missing), -1);
+	ck_assert_ptr_eq(missing, cols[0]);
+	cJSON_Delete(v);
+}
+END_TEST
+
+static int
+ts_of(const char *json, const char *col, int64_t *t)
+{
+	cJSON *v = cJSON_Parse(json);
+	int rc;
+
+	ck_assert(v != NULL);
+	rc = row_timestamp(v, col, t);
+	cJSON_Delete(v);
+	return rc;
+}
+
+START_TEST(test_timestamp)
+{
+	int64_t t = 0;
+	cJSON *o;
+
+	ck_assert_int_eq(ts_of("{\"timestamp\":\"2023-11-04T15:59:00.123456Z\"}",
+	    "timestamp", &t), 0);
+	ck_assert_int_eq(t, 1699113540123456LL);
+	ck_assert_int_eq(ts_of("{\"event_time\":\"2023-11-04 15:59:00\"}",
+	    "event_time", &t), 0);
+	ck_assert_int_eq(t, 1699113540000000LL);
+	ck_assert_int_eq(ts_of("{\"t\":1699113540123456}", "t", &t), 0);
+	ck_assert_int_eq(t, 1699113540123456LL);
+	ck_assert_int_eq(ts_of("{\"t\":\"1699113540123456\"}", "t", &t), 0);
+	ck_assert_int_eq(t, 1699113540123456LL);
+	ck_assert_int_eq(ts_of("{\"t\":-1}", "t", &t), 0);
+	ck_assert_int_eq(t, -1);
+	/* cJSON raw (verbatim digits) */
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "t", cJSON_CreateRaw("1699113540123457"));
+	ck_assert_int_eq(row_timestamp(o, "t", &t), 0);
+	ck_assert_int_eq(t, 1699113540123457LL);
+	cJSON_Delete(o);
+	t = 42;
+	ck_assert_int_eq(ts_of("{\"t\":null}", "t", &t), -1);
+	ck_assert_int_eq(ts_of("{\"x\":1}", "t", &t), -1);
+	ck_assert_int_eq(ts_of("{\"T\":1}", "t", &t), -1);
+	ck_assert_int_eq(ts_of("{\"t\":1.5}", "t", &t), -1);
+	ck_assert_int_eq(ts_of("{\"t\":true}", "t", &t), -1);
+	ck_assert_int_eq(ts_of("{\"t\":\"yesterday\"}", "t", &t), -1);
+	ck_assert_int_eq(ts_of("{\"t\":\"2023-02-30\"}", "t", &t), -1);
+	ck_assert_int_eq(ts_of("{\"t\":1e300}", "t", &t), -1);
+	ck_assert_int_eq(ts_of("{\"t\":{}}", "t", &t), -1);
+	ck_assert_int_eq(ts_of("[1]", "t", &t), -1);
+	ck_assert_int_eq(t, 42);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("row");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_canonical_form);
+	tcase_add_test(tc, test_canonical_numbers);
+	tcase_add_test(tc, test_canonical_raw);
+	tcase_add_test(tc, test_id_stability);
+	tcase_add_test(tc, test_id_columns);
+	tcase_add_test(tc, test_timestamp);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
