@@ -102,7 +102,8 @@ async function main() {
   const [[cnt]] = await bq.query(`SELECT COUNT(*) AS n FROM clients_${mode}.t`);
   out({what: 'count', n: cnt.n});
 
-  await ds.delete({force: true});
+  // The endpoint run's table stays for bq-pull to read (emulator-clients.sh).
+  if (mode === 'env') await ds.delete({force: true});
   out({what: 'done'});
 }
 main().catch((e) => { console.error('node client failed:', e.message, JSON.stringify(e.errors || '')); process.exit(1); });
