@@ -331,6 +331,8 @@ main(int argc, char **argv)
 		tool_die(EXIT_CONFIG, "no table: give --table or "
 		    "--source-table, or list tables in the config");
 	if (o_proj) config_set_str(&t->project, o_proj);
+	if (o_proj && cfg.project == NULL)	/* also the billing project */
+		config_set_str(&cfg.project, o_proj);
 	if (o_ds) config_set_str(&t->dataset, o_ds);
 	if (o_src) config_set_str(&t->table, o_src);
 	if (o_col) config_set_str(&t->timestamp_column, o_col);
