@@ -1,0 +1,74 @@
+/*
+ * synthbq: maritime-synth's BigQuery mode.  Creates the dataset and the
+ * three tables (DAY partitioning on each table's timestamp column,
+ * clustering), loads generated rows with load jobs of at most load_rows
+ * rows (or insertAll requests of 500 rows when streaming), keeps a
+ * rolling window of retention_days, and reports counts.
+ *
+ * Time in start() is simulated: sim = start + (wall elapsed) * speedup, so
+ * a test can run a day in seconds; until stops it at a simulated instant.
+ * Every function returns 0, or -1 with err; none prints (progress goes to
+ * stderr through lib/log.h's progress line when enabled).
+ */
+#ifndef BQSYNC_SYNTHBQ_H
+#define BQSYNC_SYNTHBQ_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "log.h"
+#include "synth.h"
+
+struct synthbq_opts {
+	const struct config *cfg;	/* BigQuery connection */
+	const char *dataset;		/* NULL = synthesizer.dataset */
+	const char *tables[SYNTH_NTABLES];	/* NULL = synthesizer.tables */
+	uint64_t seed;			/* 0 = from the clock */
+	long	 vessels;		/* 0 = synthesizer.vessels */
+	double	 rate;			/* positions/s; 0 = batchSize/interval */
+	long	 batch;			/* positions per tick */
+	double	 interval;		/* simulated seconds between ticks */
+	long	 retention_days;
+	double	 cleanup_interval;	/* simulated seconds */
+	long	 load_rows;		/* rows per load job */
+	int	 streaming;		/* insertAll instead of load jobs */
+	int	 no_backfill;
+	int	 progress;		/* progress line on stderr */
+	int64_t	 until;			/* simulated end of start(); INT64_MIN = none */
+	double	 speedup;		/* simulated seconds per second; 0 = 1 */
+	volatile sig_atomic_t *stop;	/* set by a signal: end after the batch */
+};
+
+struct synthbq_stat {
+	const char *table;
+	int	 exists;
+	int64_t	 rows, vessels;
+	int64_t	 min_ts, max_ts;	/* INT64_MIN when the table is empty */
+};
+
+/*
+ * Fills the fields left 0/NULL from cfg's synthesizer: block (options
+ * override it) and sets cfg.  Draws a seed from the clock when none is set.
+ */
+void	 synthbq_opts_fill(struct synthbq_opts *, const struct config *cfg);
+/* Creates what is missing and loads the last days of data. */
+int	 synthbq_initialize(const struct synthbq_opts *, long days,
+	    struct bq_err *);
+/*
+ * Backfills the rolling window (unless no_backfill), then generates every
+ * interval and deletes rows older than the retention every
+ * cleanup_interval, until *stop or the simulated clock reaches until.
+ */
+int	 synthbq_start(const struct synthbq_opts *, struct bq_err *);
+/* Rows, distinct vessels, oldest and newest timestamp of each table. */
+int	 synthbq_stats(const struct synthbq_opts *,
+	    struct synthbq_stat out[SYNTH_NTABLES], struct bq_err *);
+/* Deletes every row (DML), keeping the tables and their schema. */
+int	 synthbq_clear(const struct synthbq_opts *, struct bq_err *);
+/* Deletes the three tables. */
+int	 synthbq_clean(const struct synthbq_opts *, struct bq_err *);
+/* clean, then initialize with days. */
+int	 synthbq_reset(const struct synthbq_opts *, long days, struct bq_err *);
+
+#endif
