@@ -25,7 +25,7 @@ YAML
     '[{"name":"timestamp","type":"TIMESTAMP"},{"name":"mmsi","type":"STRING"},
       {"name":"seq","type":"INT64"}]'
 python3 - > "$T/src.ndjson" <<'PY'
-for i in range(300):
+for i in range(3000):
     print('{"timestamp":"%d.%06d","mmsi":"%d","seq":%d}' % (
         1762000000 + i // 2, (i % 2) * 250000, 367000000 + i % 7, i))
 PY
@@ -37,7 +37,7 @@ for w in 0 1 2; do
 	bq-pull --worker $w/3 --after "$(bq-checkpoint get --worker $w/3)" |
 	    harper-load | bq-checkpoint commit --worker $w/3
 done
-expect_eq 300 "$(hcount "$db.VesselPositions")" "Harper rows"
+expect_eq 3000 "$(hcount "$db.VesselPositions")" "Harper rows"
 # a second cycle finds nothing new
 for w in 0 1 2; do
 	bq-pull --worker $w/3 --after "$(bq-checkpoint get --worker $w/3)" \
@@ -54,7 +54,8 @@ grep -q '^-- bytes processed: [0-9][0-9]*$' "$T/dry" ||
 grep -q '@n = 4, @i = 0, @limit = 1000' "$T/dry" || fail "dry run params"
 ! grep -q '"seq"' "$T/dry" || fail "dry run printed rows"
 
-# EXAMPLE 3: head closes the pipe; bq-pull dies of SIGPIPE, silently
+# EXAMPLE 3: head closes the pipe; bq-pull dies of SIGPIPE, silently (the
+# rows exceed a pipe buffer, so bq-pull is still writing)
 set +o pipefail
 bq-pull --no-markers --source-table vessel_positions 2> "$T/pipe.err" |
     head -n 5 > "$T/head"
@@ -65,13 +66,13 @@ expect_eq 141 "$rc" "bq-pull status after head closed the pipe"
 [ ! -s "$T/pipe.err" ] || fail "stderr: $(cat "$T/pipe.err")"
 
 # --lookback re-reads (cursor - 1s, cursor]; the sync cursor never goes back
-c=2025-11-01T12:29:09.250000Z	# the last row
+c=2025-11-01T12:51:39.250000Z	# the last row
 expect_eq 0 "$(bq-pull --after "$c" --no-markers | wc -l)" "rows after $c"
 bq-pull --after "$c" --lookback 1s > "$T/lb"
 expect_eq 2 "$(grep -vc '@bqsync' "$T/lb")" "rows with --lookback 1s"
 expect_eq "{\"@bqsync\":\"sync\",\"cursor\":\"$c\"}" \
     "$(grep '"sync"' "$T/lb")" "sync line with --lookback"
-bq-pull --after 2025-11-01T12:29:09Z --lookback 1s > "$T/lb2"
+bq-pull --after 2025-11-01T12:51:39Z --lookback 1s > "$T/lb2"
 expect_eq 3 "$(grep -vc '@bqsync' "$T/lb2")" "rows in (08, 09.25]"
 
 # usage errors: 64

@@ -34,7 +34,6 @@ fault '{"path":"/queries","method":"POST","status":503,"count":1}'
 fault '{"path":"/queries","method":"POST","status":429,"count":1}'
 fault '{"path":"/queries","method":"POST","status":400,
     "reason":"jobRateLimitExceeded","count":1}'
-fault '{"incomplete":2}'
 fault '{"path":"/queries/job","method":"GET","status":500,"count":1}'
 fault '{"path":"/queries/job","method":"GET","status":502,"count":1}'
 fault '{"path":"/queries/job","method":"GET","truncate":1,"count":1}'
@@ -46,6 +45,19 @@ for st in 503 429 400 500 502; do
 done
 grep -q 're-running the query' "$T/err" || fail "the failed job was not re-run"
 grep -q 'partial file' "$T/err" || fail "no truncated answer was met"
+python3 - "$T/out.ndjson" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert lines[0] == '{"@bqsync":"begin"}' and lines[-1] == '{"@bqsync":"end"}'
+rows = [json.loads(l) for l in lines[1:-2]]
+assert [r["seq"] for r in rows] == list(range(25000)), len(rows)
+assert json.loads(lines[-2])["cursor"] == rows[-1]["ts"]
+PY
+
+# a slow job: jobComplete:false answers are polled until it is done
+curl -sf -X DELETE "http://$BIGQUERY_EMULATOR_HOST/emulator/faults" > /dev/null
+fault '{"incomplete":3}'
+bq-pull -c "$T/cfg.yaml" -v --limit 100000 > "$T/out.ndjson" 2> "$T/err"
 polls=$(grep 'GET .*/queries/job' "$T/err" | grep -v pageToken | grep -c ': 200$')
 [ "$polls" -ge 2 ] || fail "jobComplete:false was not polled ($polls)"
 python3 - "$T/out.ndjson" <<'PY'
