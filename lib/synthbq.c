@@ -268,12 +268,17 @@ emit(struct ctx *x, int t, int64_t start, int64_t end, uint64_t count,
 	return 0;
 }
 
-/* All three tables over [start, end); a full window gets every vessel. */
+/*
+ * All three tables over [start, end).  Metadata: one row per vessel when
+ * every_vessel, else in proportion of the retention window.
+ */
 static int
-emit_all(struct ctx *x, int64_t start, int64_t end, struct bq_err *err)
+emit_all(struct ctx *x, int64_t start, int64_t end, int every_vessel,
+    struct bq_err *err)
 {
 	double secs = (double)(end - start) / 1e6;
-	double meta = (double)x->o->vessels * (double)(end - start) /
+	double meta = every_vessel ? (double)x->o->vessels :
+	    (double)x->o->vessels * (double)(end - start) /
 	    ((double)x->o->retention_days * DAY_US);
 
 	if (end <= start)
@@ -309,7 +314,7 @@ synthbq_initialize(const struct synthbq_opts *o, long days,
 
 	if (ctx_open(&x, o, err) == -1 || ensure_tables(&x, err) == -1)
 		goto out;
-	if (emit_all(&x, now - days * DAY_US, now, err) == -1)
+	if (emit_all(&x, now - days * DAY_US, now, 1, err) == -1)
 		goto out;
 	summary(&x, "initialize");
 	rc = 0;
@@ -509,15 +514,15 @@ synthbq_start(const struct synthbq_opts *o, struct bq_err *err)
 		goto out;
 	if (!o->no_backfill) {
 		if (st.rows == 0 || st.max_ts == INT64_MIN) {
-			if (emit_all(&x, now - keep, now, err) == -1)
+			if (emit_all(&x, now - keep, now, 1, err) == -1)
 				goto out;
 		} else {
 			if (st.min_ts - (now - keep) > DAY_US &&
-			    emit_all(&x, now - keep, st.min_ts, err) == -1)
+			    emit_all(&x, now - keep, st.min_ts, 0, err) == -1)
 				goto out;
 			t = st.max_ts + 1 > now - keep ? st.max_ts + 1 :
 			    now - keep;
-			if (emit_all(&x, t, now, err) == -1)
+			if (emit_all(&x, t, now, 0, err) == -1)
 				goto out;
 		}
 		summary(&x, "backfill");

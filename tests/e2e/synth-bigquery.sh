@@ -18,7 +18,8 @@ synthesizer:
   cleanupInterval: 6h
   loadRows: 1000
 YAML
-ms() { maritime-synth -c "$T/synth.yaml" -s 5 "$@"; }
+# (The man page's EXAMPLES, with this configuration.)
+ms() { maritime-synth -c "$T/synth.yaml" -s 1 "$@"; }
 
 # q SQL: the first row of a query, as tab-separated values.
 q() {
@@ -87,7 +88,7 @@ ms reset 2
 expect_eq 480 "$(count vessel_positions)" "positions after reset 2"
 
 # start over a simulated day: the window is kept at two days.
-until=$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+until=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 ms start --speedup 86400 --until "$until"
 read -r n lo hi <<< "$(q 'SELECT COUNT(*), MIN(timestamp), MAX(timestamp) FROM `synthtest.maritime.vessel_positions`')"
 end=$(python3 -c "import datetime as d; print(int(d.datetime.strptime('$until','%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=d.timezone.utc).timestamp()*1e6))")
@@ -114,7 +115,7 @@ grep -q 'start: .* in [1-6] load jobs' "$T/start.err" || fail "too many load job
 
 # SIGTERM ends start cleanly, after loading what it generated.
 ms clear
-maritime-synth -c "$T/synth.yaml" -s 5 start --speedup 3600 --no-backfill &
+maritime-synth -c "$T/synth.yaml" -s 1 start --speedup 3600 --no-backfill &
 pid=$!
 sleep 2
 kill -TERM $pid
@@ -124,6 +125,15 @@ wait $pid || fail "start did not end cleanly on SIGTERM (status $?)"
 # Configuration and usage errors.
 must_fail 64 ms initialize nine
 must_fail 64 ms stats extra
+# Streaming inserts (insertAll, 500 rows a request) instead of load jobs.
+ms clear
+ms --streaming initialize 1 2> "$T/stream.err"
+expect_eq 240 "$(count vessel_positions)" "positions streamed"
+expect_eq 40 "$(count vessel_metadata)" "metadata streamed"
+grep -q 'insertAll requests' "$T/stream.err" || fail "not streamed: $(cat "$T/stream.err")"
+
 ms clean
+expect_eq 0 "$(curl -s "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/synthtest/datasets/maritime/tables" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("tables", [])))')" "tables after clean"
 must_fail 78 maritime-synth -c /dev/null stats
 say ok
