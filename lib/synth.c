@@ -1177,3 +1177,32 @@ synth_next(struct synth *s, struct strbuf *out, int64_t *ts)
 	s->emitted++;
 	return 1;
 }
+
+int
+synth_plan(enum synth_table table, long vessels, double rate, int64_t now,
+    int64_t *start, int64_t *end, long long *count, struct bq_err *err)
+{
+	if (*start == INT64_MIN)
+		*start = now;
+	if (*count < 0 && *end == INT64_MIN) {
+		if (table != SYNTH_METADATA)
+			return bq_err_set(err, EXIT_USAGE,
+			    "generate needs --count or --end");
+		*count = vessels;
+	}
+	if (table == SYNTH_EVENTS) {
+		if (*end == INT64_MIN)
+			*end = INT64_MAX;
+		if (*count < 0)
+			*count = 0;
+	} else {
+		if (*end == INT64_MIN)
+			*end = *start + (int64_t)((double)*count / rate * 1e6);
+		if (*count < 0)
+			*count = (long long)((double)(*end - *start) / 1e6 *
+			    rate);
+	}
+	if (*end < *start)
+		return bq_err_set(err, EXIT_USAGE, "--end is before --start");
+	return 0;
+}

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "util.h"
 
 #define SYNTH_NPORTS		29
@@ -152,5 +153,16 @@ void	 synth_window(struct synth *, int64_t start, int64_t end,
  * Rows come in non-decreasing timestamp order.
  */
 int	 synth_next(struct synth *, struct strbuf *out, int64_t *ts);
+
+/*
+ * Completes the window of a one-shot run (maritime-synth generate): *start
+ * INT64_MIN means now; *end INT64_MIN and *count -1 mean unset.  Positions
+ * and metadata: the missing one of end and count follows from rate
+ * (rows/s); metadata with neither gets one row per vessel.  Events: end
+ * defaults to INT64_MAX, count to 0 (no limit).  0, or -1 with err
+ * (EXIT_USAGE) when both are missing or end precedes start.
+ */
+int	 synth_plan(enum synth_table, long vessels, double rate, int64_t now,
+	    int64_t *start, int64_t *end, long long *count, struct bq_err *);
 
 #endif

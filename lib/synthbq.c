@@ -9,6 +9,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -413,6 +414,30 @@ synthbq_stats(const struct synthbq_opts *o,
 out:
 	ctx_close(&x);
 	return rc;
+}
+
+void
+synthbq_stat_format(const struct synthbq_stat *st, int json,
+    struct strbuf *out)
+{
+	char a[TS_BUFSZ + 2] = "null", b[TS_BUFSZ + 2] = "null";
+	char ta[TS_BUFSZ], tb[TS_BUFSZ];
+
+	if (st->min_ts != INT64_MIN) {
+		snprintf(a, sizeof(a), json ? "\"%s\"" : "%s",
+		    ts_format(st->min_ts, ta));
+		snprintf(b, sizeof(b), json ? "\"%s\"" : "%s",
+		    ts_format(st->max_ts, tb));
+	}
+	if (json)
+		strbuf_addf(out, "{\"table\":\"%s\",\"exists\":%s,"
+		    "\"rows\":%" PRId64 ",\"vessels\":%" PRId64 ",\"min\":%s,"
+		    "\"max\":%s}\n", st->table, st->exists ? "true" : "false",
+		    st->rows, st->vessels, a, b);
+	else
+		strbuf_addf(out, "%-20s %10" PRId64 " rows %8" PRId64
+		    " vessels  %s .. %s%s\n", st->table, st->rows, st->vessels,
+		    a, b, st->exists ? "" : "  (no table)");
 }
 
 /* DELETE rows of every table older than cutoff (all rows: INT64_MAX). */

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "synth.h"
+#include "util.h"
 
 struct synthbq_opts {
 	const struct config *cfg;	/* BigQuery connection */
@@ -64,6 +65,12 @@ int	 synthbq_start(const struct synthbq_opts *, struct bq_err *);
 /* Rows, distinct vessels, oldest and newest timestamp of each table. */
 int	 synthbq_stats(const struct synthbq_opts *,
 	    struct synthbq_stat out[SYNTH_NTABLES], struct bq_err *);
+/*
+ * Appends st as one line to out: a JSON object {"table", "exists", "rows",
+ * "vessels", "min", "max"} when json, else aligned text for a terminal.
+ */
+void	 synthbq_stat_format(const struct synthbq_stat *st, int json,
+	    struct strbuf *out);
 /* Deletes every row (DML), keeping the tables and their schema. */
 int	 synthbq_clear(const struct synthbq_opts *, struct bq_err *);
 /* Deletes the three tables. */
