@@ -242,6 +242,12 @@ flush(struct ctx *x, int t, struct bq_err *err)
 	return 0;
 }
 
+static int
+stopped(const struct synthbq_opts *o)
+{
+	return o->stop != NULL && *o->stop;
+}
+
 /*
  * Generates table t over [start, end) and loads it: all of it when now,
  * else only when a load is due (load_rows rows, or LOAD_EVERY seconds).
@@ -257,8 +263,12 @@ emit(struct ctx *x, int t, int64_t start, int64_t end, uint64_t count,
 		x->gen[t] = synth_new(t, x->o->seed, x->o->vessels, start);
 	synth_window(x->gen[t], start, end, count);
 	while (synth_next(x->gen[t], &x->buf[t], &ts)) {
-		if (++x->pending[t] >= limit && flush(x, t, err) == -1)
-			return -1;
+		if (++x->pending[t] >= limit) {
+			if (flush(x, t, err) == -1)
+				return -1;
+			if (stopped(x->o))	/* a signal: end after this job */
+				break;
+		}
 		if ((x->pending[t] & 1023) == 0)
 			progress_update(&x->prog, "%s: %" PRId64 " rows",
 			    x->o->tables[t], x->loaded[t] + x->pending[t]);
@@ -282,14 +292,15 @@ emit_all(struct ctx *x, int64_t start, int64_t end, int every_vessel,
 	    (double)x->o->vessels * (double)(end - start) /
 	    ((double)x->o->retention_days * DAY_US);
 
-	if (end <= start)
+	if (end <= start || stopped(x->o))
 		return 0;
 	if (emit(x, SYNTH_POSITIONS, start, end,
 	    (uint64_t)llround(secs * x->o->rate), 1, err) == -1 ||
-	    emit(x, SYNTH_EVENTS, start, end, 0, 1, err) == -1 ||
-	    emit(x, SYNTH_METADATA, start, end,
+	    (!stopped(x->o) && emit(x, SYNTH_EVENTS, start, end, 0, 1,
+	    err) == -1) ||
+	    (!stopped(x->o) && emit(x, SYNTH_METADATA, start, end,
 	    (uint64_t)ceil(meta > (double)x->o->vessels ?
-	    (double)x->o->vessels : meta), 1, err) == -1)
+	    (double)x->o->vessels : meta), 1, err) == -1))
 		return -1;
 	return 0;
 }
@@ -299,6 +310,8 @@ summary(struct ctx *x, const char *what)
 {
 	if (x->prog.drawn)
 		progress_done(&x->prog);
+	if (stopped(x->o))
+		bqsync_log(LOG_WARN, "%s: interrupted by a signal", what);
 	bqsync_log(LOG_INFO, "%s: %" PRId64 " positions, %" PRId64
 	    " port events, %" PRId64 " metadata rows in %ld %s", what,
 	    x->loaded[0], x->loaded[1], x->loaded[2], x->jobs,
@@ -516,12 +529,6 @@ synthbq_reset(const struct synthbq_opts *o, long days, struct bq_err *err)
 	if (synthbq_clean(o, err) == -1)
 		return -1;
 	return synthbq_initialize(o, days, err);
-}
-
-static int
-stopped(const struct synthbq_opts *o)
-{
-	return o->stop != NULL && *o->stop;
 }
 
 int
