@@ -171,6 +171,7 @@ whoami(void)
 
 	config_init(&cfg);
 	if (o.harper) {
+		config_release(&cfg);
 		if (config_load(&cfg, o.config, &err) == -1 ||
 		    (hc = harper_client_new(&cfg, &err)) == NULL ||
 		    harper_cluster_status(hc, &st, &err) == -1)
@@ -332,11 +333,12 @@ main(int argc, char *argv[])
 		tool_close_stdout();
 		return status;
 	}
-	config_init(&cfg);
 	if (*mode == '\0') {
 		if (o.wn < 1 || (o.column && o.table))
 			usage(stderr, EXIT_USAGE);
-		col = load_config(&cfg);
+		col = load_config(&cfg);	/* config_load() inits cfg */
+	} else {
+		config_init(&cfg);
 	}
 	for (i = 0; i == 0 || i < argc; i++) {
 		if ((r = ndjson_reader_open(argc ? argv[i] : "-", &err)) == NULL) {

@@ -278,7 +278,8 @@ hash_whoami(const char *self, char *const *peers, size_t npeers,
 		hosts[0] = xstrndup(self, (size_t)(dash - self));
 	else
 		hosts[0] = xstrdup(self);	/* to have a list to return */
-	memcpy(hosts + 1, peers, npeers * sizeof(*hosts));
+	if (npeers > 0)
+		memcpy(hosts + 1, peers, npeers * sizeof(*hosts));
 	*n = hash_workers(hosts, npeers + 1, threads, list);
 	for (i = 0; i < *n; i++) {
 		if (strcmp((*list)[i], self) == 0) {

@@ -510,10 +510,12 @@ acker_main(void *arg)
 			l->st.rejected++;
 		}
 		if (write_ack(l, b, rows, c) == -1) {
+			int saved = errno;
+
 			pthread_mutex_lock(&l->mu);
 			l->write_failed = 1;
-			l->saved_errno = errno;
-			bq_err_set(&e, EXIT_IOERR, "write: %s", strerror(errno));
+			l->saved_errno = saved;
+			bq_err_set(&e, EXIT_IOERR, "write: %s", strerror(saved));
 			halt_with(l, &e);
 			break;
 		}
@@ -1014,6 +1016,8 @@ load_run(struct loader *l, struct ndjson_reader *r, struct bq_err *err)
 	stop_threads(l);
 	if (l->halt && l->err.kind != 0) {
 		*err = l->err;
+		if (l->write_failed)
+			errno = l->saved_errno;	/* for tool_write_failed() */
 		return -1;
 	}
 	if (!eof) {

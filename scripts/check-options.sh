@@ -40,7 +40,8 @@ for src in bin/*.c; do
 		checked=$((checked + 1))
 		# "-" in the name is literal; escape regex metacharacters.
 		re=$(printf '%s' "$opt" | sed 's/[].[^$*\\/]/\\&/g')
-		if ! grep -Eq "(Fl (\\\\)?-|\\\\-\\\\-)$re([^A-Za-z0-9_-]|\$)" \
+		# ".Fl \-name", ".Fl -name", ".Fl c , -name", "\-\-name"
+		if ! grep -Eq "(^|[^A-Za-z0-9_\\\\-])(\\\\?-){1,2}$re([^A-Za-z0-9_-]|\$)" \
 		    "$page"; then
 			echo "$page: missing --$opt (from $src)"
 			missing=$((missing + 1))

@@ -4,7 +4,7 @@
 # at START microseconds after 2025-11-01 (default 0), one second apart.
 # With --ids every row carries an "id" ("r<n>").  Used by the harper-load
 # end-to-end tests and benchmark.
-import json, sys
+import json, signal, sys
 from datetime import datetime, timedelta, timezone
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -14,6 +14,7 @@ start = int(args[2]) if len(args) > 2 else 0
 ids = "--ids" in sys.argv
 base = datetime(2025, 11, 1, tzinfo=timezone.utc)
 out = sys.stdout
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 status = ["underway", "moored", "anchored", "fishing"]
 for i in range(n):
     t = base + timedelta(microseconds=start + (i // group) * 1000000 + 123)
