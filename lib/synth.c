@@ -13,6 +13,12 @@
  * The anchorage is the berth position itself: a vessel never moves while
  * in port, so no report can jump.  Positions at sea are computed exactly on
  * the great circle from the distance sailed since t_dep.
+ *
+ * Order: positions and metadata take evenly spread slots of the window in
+ * turn (vessel i of the round reports in slot i), so their timestamps rise
+ * by construction and a vessel's voyage is advanced lazily to the slot;
+ * port events come from a min-heap holding each vessel's next event time.
+ * Either way memory is O(vessels), whatever the number of rows.
  */
 #include <math.h>
 #include <stdlib.h>

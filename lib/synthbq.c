@@ -114,8 +114,10 @@ ctx_open(struct ctx *x, const struct synthbq_opts *o, struct bq_err *err)
 	memset(x, 0, sizeof(*x));
 	x->o = o;
 	progress_init(&x->prog, o->progress);
-	for (t = 0; t < SYNTH_NTABLES; t++)
+	for (t = 0; t < SYNTH_NTABLES; t++) {
 		strbuf_init(&x->buf[t], 0);
+		x->last_load[t] = -LOAD_EVERY;	/* the first load is due */
+	}
 	if (o->dataset == NULL || *o->dataset == '\0')
 		return bq_err_set(err, EXIT_CONFIG,
 		    "no dataset (synthesizer.dataset or --dataset)");

@@ -117,10 +117,16 @@ grep -q 'start: .* in [1-6] load jobs' "$T/start.err" || fail "too many load job
 ms clear
 maritime-synth -c "$T/synth.yaml" -s 1 start --speedup 3600 --no-backfill &
 pid=$!
-sleep 2
+cleanup "kill $pid"
+for i in $(seq 600); do	# until its first rows are in
+	[ "$(count vessel_positions)" -gt 0 ] && break
+	kill -0 $pid 2> /dev/null || fail "start exited early"
+	sleep 0.1
+done
+before=$(count vessel_positions)
 kill -TERM $pid
 wait $pid || fail "start did not end cleanly on SIGTERM (status $?)"
-[ "$(count vessel_positions)" -gt 0 ] || fail "start loaded nothing"
+[ "$(count vessel_positions)" -ge "$before" ] || fail "rows lost at SIGTERM"
 
 # Configuration and usage errors.
 must_fail 64 ms initialize nine
