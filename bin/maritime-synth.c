@@ -3,6 +3,7 @@
  * metadata, as NDJSON on stdout or loaded into BigQuery.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -136,13 +137,20 @@ generate(const struct synthbq_opts *o, int table, long long count,
 	struct synth *s;
 	struct strbuf out;
 	int64_t ts;
+	uint64_t seed;
 
 	if (table < 0)
 		tool_die(EXIT_USAGE, "generate needs --table");
 	if (synth_plan(table, o->vessels, o->rate, ts_now(), &start, &end,
 	    &count, &err) == -1)
 		tool_die_err(&err);
-	s = synth_new(table, o->seed, o->vessels, start);
+	seed = o->seed;
+	if (seed == 0) {	/* from the clock */
+		seed = (uint64_t)ts_now();
+		seed = synth_splitmix64(&seed);
+		bqsync_log(LOG_DEBUG, "seed %" PRIu64, seed);
+	}
+	s = synth_new(table, seed, o->vessels, start);
 	synth_window(s, start, end, (uint64_t)count);
 	strbuf_init(&out, 1 << 17);
 	while (synth_next(s, &out, &ts)) {

@@ -42,6 +42,7 @@ struct ctx {
 	long	 pending[SYNTH_NTABLES];
 	int64_t	 loaded[SYNTH_NTABLES];
 	long	 jobs;
+	uint64_t seed;
 	double	 last_load[SYNTH_NTABLES];	/* util_now_mono() */
 	struct progress prog;
 };
@@ -62,11 +63,6 @@ synthbq_opts_fill(struct synthbq_opts *o, const struct config *cfg)
 		o->tables[SYNTH_METADATA] = s->metadata_table;
 	if (o->seed == 0)
 		o->seed = s->seed;
-	if (o->seed == 0) {
-		o->seed = (uint64_t)ts_now();
-		o->seed = synth_splitmix64(&o->seed);
-		bqsync_log(LOG_DEBUG, "seed %" PRIu64, o->seed);
-	}
 	if (o->vessels == 0)
 		o->vessels = s->vessels > 0 ? s->vessels : 100000;
 	if (o->batch == 0)
@@ -125,6 +121,21 @@ ctx_open(struct ctx *x, const struct synthbq_opts *o, struct bq_err *err)
 		return -1;
 	if ((x->project = bq_client_project(x->c, err)) == NULL)
 		return -1;
+	/*
+	 * Without a seed, one derived from the dataset's name (FNV-1a): every
+	 * run over a dataset simulates the same fleet, so a restarted start
+	 * keeps the MMSIs already in the tables.
+	 */
+	x->seed = o->seed;
+	if (x->seed == 0) {
+		const char *p;
+
+		x->seed = 0xcbf29ce484222325ULL;
+		for (p = o->dataset; *p != '\0'; p++)
+			x->seed = (x->seed ^ (unsigned char)*p) *
+			    0x100000001b3ULL;
+	}
+	bqsync_log(LOG_DEBUG, "seed %" PRIu64, x->seed);
 	for (t = 0; t < SYNTH_NTABLES; t++) {
 		char *path = xstrfmt("%s.%s.%s", x->project, o->dataset,
 		    o->tables[t]);
@@ -262,7 +273,7 @@ emit(struct ctx *x, int t, int64_t start, int64_t end, uint64_t count,
 	int64_t ts;
 
 	if (x->gen[t] == NULL)
-		x->gen[t] = synth_new(t, x->o->seed, x->o->vessels, start);
+		x->gen[t] = synth_new(t, x->seed, x->o->vessels, start);
 	synth_window(x->gen[t], start, end, count);
 	while (synth_next(x->gen[t], &x->buf[t], &ts)) {
 		if (++x->pending[t] >= limit) {

@@ -25,7 +25,7 @@ struct synthbq_opts {
 	const struct config *cfg;	/* BigQuery connection */
 	const char *dataset;		/* NULL = synthesizer.dataset */
 	const char *tables[SYNTH_NTABLES];	/* NULL = synthesizer.tables */
-	uint64_t seed;			/* 0 = from the clock */
+	uint64_t seed;			/* 0 = derived from the dataset name */
 	long	 vessels;		/* 0 = synthesizer.vessels */
 	double	 rate;			/* positions/s; 0 = batchSize/interval */
 	long	 batch;			/* positions per tick */
@@ -50,7 +50,7 @@ struct synthbq_stat {
 
 /*
  * Fills the fields left 0/NULL from cfg's synthesizer: block (options
- * override it) and sets cfg.  Draws a seed from the clock when none is set.
+ * override it) and sets cfg.
  */
 void	 synthbq_opts_fill(struct synthbq_opts *, const struct config *cfg);
 /* Creates what is missing and loads the last days of data. */
