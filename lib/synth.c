@@ -99,7 +99,7 @@ static const char *const home_ports[SYNTH_NFLAGS] = {
 
 const int synth_mids[SYNTH_NMIDS] = {
 	201, 211, 219, 227, 232, 236, 240, 244, 247,	/* Europe */
-	303, 310, 338,					/* North America */
+	303, 310, 338,				/* North America */
 	412, 413, 414, 416, 419,			/* Asia */
 	563, 564, 565, 566, 567,			/* South-East Asia */
 };
@@ -389,7 +389,8 @@ synth_heap_pop(struct synth_heap *h, int64_t *key, uint32_t *id)
 
 /* ---- tables --------------------------------------------------------- */
 
-#define F(n, t, m)	"{\"name\":\"" n "\",\"type\":\"" t "\",\"mode\":\"" m "\"}"
+#define F(n, t, m) \
+	"{\"name\":\"" n "\",\"type\":\"" t "\",\"mode\":\"" m "\"}"
 
 static const char positions_schema[] = "["
 	F("mmsi", "STRING", "REQUIRED") ","
@@ -541,7 +542,7 @@ struct synth {
 	/* window */
 	int64_t	 start, end;
 	uint64_t count, emitted;
-	int64_t	 step, rem, acc, slot;	/* even spread of count rows */
+	int64_t	 step, rem, acc, slot;	/* spread of count rows */
 	uint64_t turn;			/* next vessel to report */
 };
 
@@ -1135,7 +1136,7 @@ next_event(struct synth *s, struct strbuf *out, int64_t *ts)
 		if (t >= s->start)
 			break;
 	}
-	/* After DEPARTURE the vessel is on its next leg: the call was origin. */
+	/* After DEPARTURE the vessel is on its next leg: the call is origin. */
 	strbuf_grow(out, 320);
 	p = out->buf + out->len;
 	p = put_str(p, "{\"event_time\":\"");

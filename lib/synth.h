@@ -26,12 +26,12 @@
 #define SYNTH_NFLAGS		20
 #define SYNTH_NMIDS		22
 #define SYNTH_WEIGHT_SUM	127
-#define SYNTH_EARTH_NM		(6371.0 / 1.852)	/* mean radius, nm */
+#define SYNTH_EARTH_NM		(6371.0 / 1.852)	/* radius, nm */
 
 enum synth_table {
 	SYNTH_POSITIONS,	/* vessel_positions, one row per report */
 	SYNTH_EVENTS,		/* port_events, one row per port event */
-	SYNTH_METADATA,		/* vessel_metadata, one row per vessel update */
+	SYNTH_METADATA,		/* vessel_metadata, per vessel update */
 	SYNTH_NTABLES
 };
 
@@ -49,9 +49,9 @@ struct synth_type {
 	int		 length_min, length_max;	/* metres */
 	double		 draft_min, draft_max;	/* metres */
 	double		 share;			/* of the fleet */
-	double		 dwt_mult;		/* deadweight = length * mult * 10 */
+	double		 dwt_mult;	/* dwt = length * mult * 10 */
 	double		 dwell_min, dwell_max;	/* hours at berth */
-	double		 p_anchor;		/* waits at anchor before berthing */
+	double		 p_anchor;	/* P(wait at anchor) */
 	double		 wait_min, wait_max;	/* hours at anchor */
 };
 
@@ -88,12 +88,14 @@ int	 synth_imo_check_digit(uint32_t first6);
 int	 synth_imo_valid(const char *s);
 
 /* Great-circle distance in nautical miles (haversine, mean radius). */
-double	 synth_distance_nm(double lat1, double lon1, double lat2, double lon2);
+double	 synth_distance_nm(double lat1, double lon1, double lat2,
+	    double lon2);
 /* Initial great-circle bearing from point 1 to point 2, degrees [0, 360). */
-double	 synth_bearing(double lat1, double lon1, double lat2, double lon2);
+double	 synth_bearing(double lat1, double lon1, double lat2,
+	    double lon2);
 /* The point dist_nm along the great circle from lat/lon at bearing brg. */
-void	 synth_destination(double lat, double lon, double brg, double dist_nm,
-	    double *lat2, double *lon2);
+void	 synth_destination(double lat, double lon, double brg,
+	    double dist_nm, double *lat2, double *lon2);
 
 /*
  * A binary min-heap of (key, id) pairs ordered by key, then id, so equal

@@ -35,7 +35,7 @@ struct ctx {
 	const struct synthbq_opts *o;
 	struct bq_client *c;
 	const char *project;
-	char	*fq[SYNTH_NTABLES];		/* `project.dataset.table` */
+	char	*fq[SYNTH_NTABLES];	/* `project.dataset.table` */
 	cJSON	*schema[SYNTH_NTABLES];
 	struct synth *gen[SYNTH_NTABLES];
 	struct strbuf buf[SYNTH_NTABLES];
@@ -112,7 +112,7 @@ ctx_open(struct ctx *x, const struct synthbq_opts *o, struct bq_err *err)
 	progress_init(&x->prog, o->progress);
 	for (t = 0; t < SYNTH_NTABLES; t++) {
 		strbuf_init(&x->buf[t], 0);
-		x->last_load[t] = -LOAD_EVERY;	/* the first load is due */
+		x->last_load[t] = -LOAD_EVERY;	/* the first is due */
 	}
 	if (o->dataset == NULL || *o->dataset == '\0')
 		return bq_err_set(err, EXIT_CONFIG,
@@ -177,7 +177,8 @@ ensure_tables(struct ctx *x, struct bq_err *err)
 		struct bq_table_spec spec;
 
 		memset(&spec, 0, sizeof(spec));
-		spec.schema_fields = cJSON_GetObjectItem(x->schema[t], "fields");
+		spec.schema_fields = cJSON_GetObjectItem(x->schema[t],
+		    "fields");
 		if (spec.schema_fields == NULL)
 			spec.schema_fields = x->schema[t];
 		spec.partition_type = "DAY";
@@ -279,7 +280,7 @@ emit(struct ctx *x, int t, int64_t start, int64_t end, uint64_t count,
 		if (++x->pending[t] >= limit) {
 			if (flush(x, t, err) == -1)
 				return -1;
-			if (stopped(x->o))	/* a signal: end after this job */
+			if (stopped(x->o))	/* a signal: end here */
 				break;
 		}
 		if ((x->pending[t] & 1023) == 0)

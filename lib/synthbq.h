@@ -24,28 +24,28 @@
 struct synthbq_opts {
 	const struct config *cfg;	/* BigQuery connection */
 	const char *dataset;		/* NULL = synthesizer.dataset */
-	const char *tables[SYNTH_NTABLES];	/* NULL = synthesizer.tables */
-	uint64_t seed;			/* 0 = derived from the dataset name */
+	const char *tables[SYNTH_NTABLES]; /* NULL = synthesizer.tables */
+	uint64_t seed;			/* 0 = from the dataset name */
 	long	 vessels;		/* 0 = synthesizer.vessels */
-	double	 rate;			/* positions/s; 0 = batchSize/interval */
+	double	 rate;			/* rows/s; 0 = batch/interval */
 	long	 batch;			/* positions per tick */
-	double	 interval;		/* simulated seconds between ticks */
+	double	 interval;		/* simulated s between ticks */
 	long	 retention_days;
 	double	 cleanup_interval;	/* simulated seconds */
 	long	 load_rows;		/* rows per load job */
-	int	 streaming;		/* insertAll instead of load jobs */
+	int	 streaming;		/* insertAll, not load jobs */
 	int	 no_backfill;
 	int	 progress;		/* progress line on stderr */
-	int64_t	 until;			/* simulated end of start(); INT64_MIN = none */
-	double	 speedup;		/* simulated seconds per second; 0 = 1 */
-	volatile sig_atomic_t *stop;	/* set by a signal: end after the batch */
+	int64_t	 until;			/* simulated end, or INT64_MIN */
+	double	 speedup;		/* simulated s per s; 0 = 1 */
+	volatile sig_atomic_t *stop;	/* set by a signal: end soon */
 };
 
 struct synthbq_stat {
 	const char *table;
 	int	 exists;
 	int64_t	 rows, vessels;
-	int64_t	 min_ts, max_ts;	/* INT64_MIN when the table is empty */
+	int64_t	 min_ts, max_ts;	/* INT64_MIN when empty */
 };
 
 /*
@@ -76,6 +76,7 @@ int	 synthbq_clear(const struct synthbq_opts *, struct bq_err *);
 /* Deletes the three tables. */
 int	 synthbq_clean(const struct synthbq_opts *, struct bq_err *);
 /* clean, then initialize with days. */
-int	 synthbq_reset(const struct synthbq_opts *, long days, struct bq_err *);
+int	 synthbq_reset(const struct synthbq_opts *, long days,
+	    struct bq_err *);
 
 #endif

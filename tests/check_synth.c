@@ -283,8 +283,8 @@ START_TEST(test_positions_rows)
 		ck_assert(synth_imo_valid(str(j, "imo")));
 		ck_assert(is_ts(str(j, "timestamp")));
 		ck_assert_str_eq(str(j, "report_date"), "20250101");
-		ck_assert_int_eq(strncmp(str(j, "timestamp"), "2025-01-01T", 11),
-		    0);
+		ck_assert_int_eq(strncmp(str(j, "timestamp"), "2025-01-01T",
+		    11), 0);
 		f = cJSON_GetObjectItem(j, "latitude");
 		ck_assert(cJSON_IsNumber(f) && fabs(f->valuedouble) <= 90);
 		f = cJSON_GetObjectItem(j, "longitude");
@@ -384,7 +384,8 @@ START_TEST(test_tables)
 	cJSON *s;
 	int t;
 
-	ck_assert_int_eq(synth_table_parse("vessel_positions"), SYNTH_POSITIONS);
+	ck_assert_int_eq(synth_table_parse("vessel_positions"),
+	    SYNTH_POSITIONS);
 	ck_assert_int_eq(synth_table_parse("events"), SYNTH_EVENTS);
 	ck_assert_int_eq(synth_table_parse("metadata"), SYNTH_METADATA);
 	ck_assert_int_eq(synth_table_parse("nope"), -1);
