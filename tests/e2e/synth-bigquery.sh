@@ -138,6 +138,14 @@ expect_eq 240 "$(count vessel_positions)" "positions streamed"
 expect_eq 40 "$(count vessel_metadata)" "metadata streamed"
 grep -q 'insertAll requests' "$T/stream.err" || fail "not streamed: $(cat "$T/stream.err")"
 
+# Without a seed, runs over one dataset share one fleet (seed from its name).
+ms clear
+maritime-synth -c "$T/synth.yaml" initialize 1
+maritime-synth -c "$T/synth.yaml" initialize 1
+expect_eq 480 "$(count vessel_positions)" "positions of two runs"
+expect_eq 40 "$(q 'SELECT COUNT(DISTINCT mmsi) FROM `synthtest.maritime.vessel_positions`')" \
+    "vessels of two unseeded runs"
+
 ms clean
 expect_eq 0 "$(curl -s "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/synthtest/datasets/maritime/tables" |
     python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("tables", [])))')" "tables after clean"
