@@ -20,7 +20,7 @@ enum { O_ALL = 256, O_BATCH, O_CURSOR, O_FORMAT, O_NAME, O_PHASE, O_POLL,
     O_STATE, O_STORE, O_TEE };
 
 static struct config cfg;
-static struct config_table *tbl;
+static struct config_table *tbl, adhoc;
 static struct ckpt_store *st;
 static long wi, wn = 1;
 static char *name;
@@ -43,57 +43,39 @@ usage(FILE *fp, int status)
 static void
 emit(const char *s, size_t len)
 {
-	if (fwrite(s, 1, len, stdout) != len || fflush(stdout) == EOF)
+	if ((len > 0 && fwrite(s, 1, len, stdout) != len) ||
+	    fflush(stdout) == EOF)
 		tool_write_failed();
 }
 
 static int
-cmd_get(int what, const char *format)
+cmd_get(enum ckpt_format fmt)
 {
 	struct ckpt_start s;
 	struct bq_err err = BQ_ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
-	enum ckpt_phase ph;
-	char cur[TS_BUFSZ] = "";
+	char cur[TS_BUFSZ];
 
 	if (ckpt_start(st, tbl->id, wi, wn, &s, &err) == -1)
 		tool_die_err(&err);
-	if (s.has_cursor)
-		ts_format(s.cursor, cur);
 	if (s.rebalanced)
 		bqsync_log(LOG_DEBUG, "no checkpoint for '%s' worker %ld/%ld: "
 		    "starting from %s, the minimum cursor of the %ld-worker "
-		    "layout", tbl->id, wi, wn, cur, s.from_n);
-	ph = ckpt_phase_for(&tbl->sync, s.has_cursor, s.cursor, ts_now());
-	if (what == O_PHASE)
-		strbuf_addf(&sb, "%s\n", ckpt_phase_name(ph));
-	else if (what == O_BATCH)
-		strbuf_addf(&sb, "%ld\n", ckpt_batch_size(&tbl->sync, ph));
-	else if (what == O_POLL)
-		strbuf_addf(&sb, "%g\n", ckpt_poll_interval(&tbl->sync, ph));
-	else if (format != NULL && strcmp(format, "sh") == 0)
-		strbuf_addf(&sb, "BQSYNC_CURSOR='%s'\nBQSYNC_PHASE=%s\n"
-		    "BQSYNC_BATCH_SIZE=%ld\nBQSYNC_POLL_INTERVAL=%g\n", cur,
-		    ckpt_phase_name(ph), ckpt_batch_size(&tbl->sync, ph),
-		    ckpt_poll_interval(&tbl->sync, ph));
-	else if (format != NULL) {
-		strbuf_adds(&sb, "{\"table\":");
-		strbuf_add_json_string(&sb, tbl->id, strlen(tbl->id));
-		strbuf_addf(&sb, ",\"worker\":\"%ld/%ld\",\"cursor\":", wi, wn);
-		if (s.has_cursor)
-			strbuf_addf(&sb, "\"%s\"", cur);
-		else
-			strbuf_adds(&sb, "null");
-		strbuf_addf(&sb, ",\"phase\":\"%s\",\"batchSize\":%ld,"
-		    "\"pollInterval\":%g,\"rebalanced\":%s}\n",
-		    ckpt_phase_name(ph), ckpt_batch_size(&tbl->sync, ph),
-		    ckpt_poll_interval(&tbl->sync, ph),
-		    s.rebalanced ? "true" : "false");
-	} else
-		strbuf_addf(&sb, "%s\n", cur);
+		    "layout", tbl->id, wi, wn, ts_format(s.cursor, cur),
+		    s.from_n);
+	ckpt_start_format(&s, tbl->id, wi, wn, &tbl->sync, ts_now(), fmt, &sb);
 	emit(sb.buf, sb.len);
 	strbuf_release(&sb);
 	return EXIT_OK;
+}
+
+/* An ack names the table by its Harper table, id or BigQuery table. */
+static int
+is_table(const char *s)
+{
+	return (tbl->target_table && strcmp(s, tbl->target_table) == 0) ||
+	    (tbl->id && strcmp(s, tbl->id) == 0) ||
+	    (tbl->table && strcmp(s, tbl->table) == 0);
 }
 
 static int
@@ -140,8 +122,7 @@ cmd_commit(int tee)
 			    ndjson_lineno(rd));
 			break;
 		}
-		if (strcmp(ack.table, tbl->target_table) != 0 &&
-		    strcmp(ack.table, tbl->id) != 0) {
+		if (!is_table(ack.table)) {
 			bq_err_set(&err, EXIT_DATA, "%s:%lu: ack for table "
 			    "'%s', not '%s'", ndjson_name(rd),
 			    ndjson_lineno(rd), ack.table, tbl->target_table);
@@ -171,67 +152,17 @@ cmd_commit(int tee)
 	return rc;
 }
 
-static void
-human_lag(const struct ckpt_record *r, int64_t now, char *buf, size_t sz)
-{
-	long long s = (now - r->cursor) / 1000000;
-
-	if (!r->has_cursor)
-		snprintf(buf, sz, "-");
-	else if (s < 0 || s < 120)
-		snprintf(buf, sz, "%llds", s);
-	else if (s < 7200)
-		snprintf(buf, sz, "%lldm%02llds", s / 60, s % 60);
-	else if (s < 172800)
-		snprintf(buf, sz, "%lldh%02lldm", s / 3600, s / 60 % 60);
-	else
-		snprintf(buf, sz, "%lldd%02lldh", s / 86400, s / 3600 % 24);
-}
-
 static int
 cmd_status(const char *only)
 {
-	struct ckpt_record *recs = NULL, *r;
-	struct config_table *t;
-	struct bq_err err = BQ_ERR_INIT, e2;
+	struct ckpt_record *recs = NULL;
+	struct bq_err err = BQ_ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
-	const struct config_sync *sync;
-	size_t n, k;
-	int64_t now = ts_now();
-	int tw = 5, ww = 6, tty = isatty(STDOUT_FILENO);
-	char cur[TS_BUFSZ], syn[TS_BUFSZ], lag[32], wk[48];
+	size_t n;
 
 	if (ckpt_list(st, only, &recs, &n, &err) == -1)
 		tool_die_err(&err);
-	for (k = 0; k < n; k++) {
-		if ((int)strlen(recs[k].table_id) > tw)
-			tw = (int)strlen(recs[k].table_id);
-		if (recs[k].worker && (int)strlen(recs[k].worker) > ww)
-			ww = (int)strlen(recs[k].worker);
-	}
-	if (tty)
-		strbuf_addf(&sb, "%-*s %-7s %-*s %-27s %-7s %-7s %12s %s\n",
-		    tw, "TABLE", "WORKER", ww, "NAME", "CURSOR", "LAG",
-		    "PHASE", "ROWS", "LAST SYNC");
-	for (k = 0; k < n; k++) {
-		r = &recs[k];
-		t = config_table(&cfg, r->table_id, &e2);
-		sync = t ? &t->sync : &cfg.sync;
-		if (!tty) {
-			ckpt_status_encode(r, sync, now, &sb);
-			strbuf_addch(&sb, '\n');
-			continue;
-		}
-		human_lag(r, now, lag, sizeof(lag));
-		snprintf(wk, sizeof(wk), "%ld/%ld", r->node_id,
-		    r->cluster_size);
-		strbuf_addf(&sb, "%-*s %-7s %-*s %-27s %-7s %-7s %12lld %s\n",
-		    tw, r->table_id, wk, ww, r->worker ? r->worker : "-",
-		    r->has_cursor ? ts_format(r->cursor, cur) : "-", lag,
-		    ckpt_phase_name(ckpt_phase_for(sync, r->has_cursor,
-		    r->cursor, now)), r->records,
-		    r->has_sync ? ts_format(r->last_sync, syn) : "-");
-	}
+	ckpt_status_format(recs, n, &cfg, ts_now(), isatty(STDOUT_FILENO), &sb);
 	emit(sb.buf, sb.len);
 	strbuf_release(&sb);
 	ckpt_records_free(recs, n);
@@ -263,9 +194,10 @@ main(int argc, char *argv[])
 	};
 	struct bq_err err = BQ_ERR_INIT;
 	const char *cpath = NULL, *table = NULL, *store = NULL, *state = NULL;
-	const char *cursor = NULL, *format = NULL, *cmd;
+	const char *cursor = NULL, *cmd;
+	enum ckpt_format fmt = CKPT_FMT_CURSOR;
 	char host[256], dflt[300];
-	int ch, all = 0, tee = 0, what = 0, nwhat = 0, rc;
+	int ch, all = 0, tee = 0, nwhat = 0, rc;
 	size_t nd;
 	int64_t micros;
 
@@ -286,10 +218,19 @@ main(int argc, char *argv[])
 				    "i/N with 0 <= i < N", optarg);
 			break;
 		case O_ALL: all = 1; break;
-		case O_BATCH: case O_PHASE: case O_POLL:
-			what = ch; nwhat++; break;
+		case O_BATCH: fmt = CKPT_FMT_BATCH; nwhat++; break;
+		case O_PHASE: fmt = CKPT_FMT_PHASE; nwhat++; break;
+		case O_POLL: fmt = CKPT_FMT_POLL; nwhat++; break;
 		case O_CURSOR: cursor = optarg; break;
-		case O_FORMAT: format = optarg; nwhat++; break;
+		case O_FORMAT:
+			if (strcmp(optarg, "sh") == 0)
+				fmt = CKPT_FMT_SH;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = CKPT_FMT_JSON;
+			else
+				usage(stderr, EXIT_USAGE);
+			nwhat++;
+			break;
 		case O_NAME: name = optarg; break;
 		case O_STATE: state = optarg; break;
 		case O_STORE: store = optarg; break;
@@ -306,10 +247,7 @@ main(int argc, char *argv[])
 	    strcmp(cmd, "status") != 0 && strcmp(cmd, "set") != 0 &&
 	    strcmp(cmd, "reset") != 0)
 		usage(stderr, EXIT_USAGE);
-	if (nwhat > 1 || (format && strcmp(format, "sh") != 0 &&
-	    strcmp(format, "json") != 0))
-		usage(stderr, EXIT_USAGE);
-	if ((nwhat && strcmp(cmd, "get") != 0) ||
+	if (nwhat > 1 || (nwhat && strcmp(cmd, "get") != 0) ||
 	    (tee && strcmp(cmd, "commit") != 0) ||
 	    (all && strcmp(cmd, "reset") != 0) ||
 	    (name && strcmp(cmd, "commit") != 0 && strcmp(cmd, "set") != 0) ||
@@ -324,8 +262,13 @@ main(int argc, char *argv[])
 		config_set_str(&cfg.ckpt_store, store);
 	if (state != NULL)
 		config_set_str(&cfg.ckpt_path, state);
-	if ((tbl = config_table(&cfg, table, &err)) == NULL)
-		tool_die_err(&err);
+	if ((tbl = config_table(&cfg, table, &err)) == NULL) {
+		/* A table not in the file: its name, the global sync: block. */
+		adhoc.id = adhoc.table = adhoc.target_table =
+		    (char *)(table ? table : "BigQueryData");
+		adhoc.sync = cfg.sync;
+		tbl = &adhoc;
+	}
 	if (name == NULL && strcmp(cmd, "commit") == 0) {
 		if (gethostname(host, sizeof(host)) == -1)
 			snprintf(host, sizeof(host), "localhost");
@@ -338,7 +281,7 @@ main(int argc, char *argv[])
 
 	rc = EXIT_OK;
 	if (strcmp(cmd, "get") == 0)
-		rc = cmd_get(what, format);
+		rc = cmd_get(fmt);
 	else if (strcmp(cmd, "commit") == 0)
 		rc = cmd_commit(tee);
 	else if (strcmp(cmd, "status") == 0)

@@ -35,9 +35,12 @@ struct bq_query {
 	char		*job_id;
 	char		*job_project;
 	char		*location;
-	cJSON		*resp;		/* the current page's response */
+	cJSON		*resp;		/* the current page, rows emptied */
+	struct strbuf	 page;		/* its text */
+	size_t		 rpos, rend;	/* the rows still to read in page */
+	cJSON		*row;		/* the last row handed out */
+	cJSON		*rows;		/* bq_query_next_page()'s array */
 	cJSON		*schema;	/* detached "fields" */
-	cJSON		*empty;		/* [] for pages without rows */
 	char		*page_token;
 	long		 page_rows;
 	long		 timeout_ms;
@@ -46,6 +49,7 @@ struct bq_query {
 	int64_t		 total_rows;
 	int64_t		 bytes;
 	int64_t		 dml;
+	size_t		 span[2];	/* rows of the last answer in page */
 };
 
 static const char *
@@ -351,19 +355,128 @@ backoff(int attempt)
 	util_sleep(d * (0.5 + r / 512.0), NULL);
 }
 
+/* --- page text: the rows array is parsed one row at a time ------------- */
+
+static size_t
+skip_ws(const char *s, size_t i, size_t n)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+	    s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* Advances *i past one JSON value (structure only); -1 if cut short. */
+static int
+skip_value(const char *s, size_t *i, size_t n)
+{
+	size_t k = skip_ws(s, *i, n);
+	int depth = 0, in_str = 0;
+
+	if (k >= n)
+		return -1;
+	if (s[k] != '{' && s[k] != '[' && s[k] != '"') {
+		while (k < n && s[k] != ',' && s[k] != '}' && s[k] != ']' &&
+		    s[k] != ' ' && s[k] != '\n' && s[k] != '\r' && s[k] != '\t')
+			k++;
+		*i = k;
+		return k < n ? 0 : -1;
+	}
+	for (; k < n; k++) {
+		char ch = s[k];
+
+		if (in_str) {
+			if (ch == '\\')
+				k++;
+			else if (ch == '"') {
+				in_str = 0;
+				if (depth == 0) {
+					*i = k + 1;
+					return 0;
+				}
+			}
+			continue;
+		}
+		if (ch == '"')
+			in_str = 1;
+		else if (ch == '{' || ch == '[')
+			depth++;
+		else if ((ch == '}' || ch == ']') && --depth == 0) {
+			*i = k + 1;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Splits a response: *meta = the object with "rows" emptied (caller frees),
+ * [*rs, *re) = the span of the rows array (0, 0 if none).  -1 if the text
+ * is not a complete JSON object (e.g. a body cut short).
+ */
+static int
+parse_page(const char *s, size_t n, cJSON **meta, size_t *rs, size_t *re)
+{
+	struct strbuf m = STRBUF_INIT;
+	size_t i = skip_ws(s, 0, n), ks, ke;
+
+	*meta = NULL;
+	*rs = *re = 0;
+	if (i >= n || s[i] != '{')
+		return -1;
+	for (i++;;) {
+		i = skip_ws(s, i, n);
+		if (i < n && s[i] == '}')
+			break;
+		ks = i;
+		if (i >= n || s[i] != '"' || skip_value(s, &i, n) == -1)
+			return -1;
+		ke = i;
+		i = skip_ws(s, i, n);
+		if (i >= n || s[i] != ':')
+			return -1;
+		i = skip_ws(s, i + 1, n);
+		if (ke - ks == 6 && memcmp(s + ks, "\"rows\"", 6) == 0 &&
+		    i < n && s[i] == '[')
+			*rs = i;
+		if (skip_value(s, &i, n) == -1)
+			return -1;
+		if (*rs != 0 && *re == 0)
+			*re = i;
+		i = skip_ws(s, i, n);
+		if (i < n && s[i] == ',')
+			i++;
+		else if (i >= n || s[i] != '}')
+			return -1;
+	}
+	if (*re == 0) {
+		*meta = cJSON_ParseWithLength(s, n);
+	} else {
+		strbuf_init(&m, 1024);
+		strbuf_add(&m, s, *rs);
+		strbuf_adds(&m, "[]");
+		strbuf_add(&m, s + *re, n - *re);
+		*meta = cJSON_ParseWithLength(m.buf, m.len);
+		strbuf_release(&m);
+	}
+	return *meta != NULL ? 0 : -1;
+}
+
 /*
  * A JSON call: retries answers whose 2xx body does not parse (a response
  * cut short) and answers the classifier calls retryable, to be safe when
  * the HTTP layer gave up early.  Returns the status with *out, or -1.
+ * With page != NULL the body is kept there and *out is its meta part
+ * (see parse_page), span[] the rows.
  */
 static long
 json_call(struct bq_client *c, const char *method, const char *url,
     const char *ctype, const char *body, size_t len, const char *what,
-    cJSON **out, struct bq_err *err)
+    cJSON **out, struct strbuf *page, size_t span[2], struct bq_err *err)
 {
 	struct http_response resp;
 	long status = -1;
-	int attempt;
+	int attempt, ok;
 
 	http_response_init(&resp);
 	if (out != NULL)
@@ -377,12 +490,24 @@ json_call(struct bq_client *c, const char *method, const char *url,
 		if (resp.status >= 200 && resp.status < 300) {
 			cJSON *j = NULL;
 
-			if (resp.body.len == 0 || (j = cJSON_ParseWithLength(
-			    resp.body.buf, resp.body.len)) != NULL) {
+			if (page != NULL)
+				ok = parse_page(resp.body.buf, resp.body.len,
+				    &j, &span[0], &span[1]) == 0;
+			else
+				ok = resp.body.len == 0 || (j =
+				    cJSON_ParseWithLength(resp.body.buf,
+				    resp.body.len)) != NULL;
+			if (ok) {
 				if (out != NULL)
 					*out = j;
 				else
 					cJSON_Delete(j);
+				if (page != NULL) {
+					struct strbuf tmp = *page;
+
+					*page = resp.body;
+					resp.body = tmp;
+				}
 				status = resp.status;
 				goto out;
 			}
@@ -423,7 +548,7 @@ bq_request(struct bq_client *c, const char *method, const char *path,
 	if (body != NULL && (text = cJSON_PrintUnformatted(body)) == NULL)
 		abort();
 	rc = json_call(c, method, url, text ? "application/json" : NULL, text,
-	    text ? strlen(text) : 0, method, out, err);
+	    text ? strlen(text) : 0, method, out, NULL, NULL, err);
 	free(text);
 	free(url);
 	return rc;
@@ -540,21 +665,28 @@ bq_query_free(struct bq_query *q)
 	free(q->job_project);
 	free(q->location);
 	cJSON_Delete(q->resp);
+	strbuf_release(&q->page);
+	cJSON_Delete(q->row);
+	cJSON_Delete(q->rows);
 	cJSON_Delete(q->schema);
-	cJSON_Delete(q->empty);
 	free(q->page_token);
 	free(q);
 }
 
-/* Takes over a (complete) response as the current page. */
+/* Takes over a complete response (meta part, text in q->page). */
 static void
-take_page(struct bq_query *q, cJSON *resp)
+take_page(struct bq_query *q, cJSON *resp, const size_t span[2])
 {
 	const char *tok = jstr(resp, "pageToken");
 	cJSON *s;
 
 	cJSON_Delete(q->resp);
 	q->resp = resp;
+	q->rpos = q->rend = 0;
+	if (span[1] > span[0]) {
+		q->rpos = span[0] + 1;		/* after '[' */
+		q->rend = span[1] - 1;		/* at ']' */
+	}
 	free(q->page_token);
 	q->page_token = tok != NULL && *tok != '\0' ? xstrdup(tok) : NULL;
 	if (q->schema == NULL && (s = cJSON_GetObjectItem(resp, "schema")) !=
@@ -616,7 +748,7 @@ get_results(struct bq_query *q, const char *tok, cJSON **out,
 	}
 	url = bq_client_url(q->c, sb.buf, 0);
 	rc = json_call(q->c, "GET", url, NULL, NULL, 0,
-	    "jobs.getQueryResults", out, err);
+	    "jobs.getQueryResults", out, &q->page, q->span, err);
 	free(url);
 	strbuf_release(&sb);
 	return rc;
@@ -646,7 +778,7 @@ run_once(struct bq_query *q, struct bq_err *err)
 	strbuf_adds(&sb, "/queries");
 	url = bq_client_url(q->c, sb.buf, 0);
 	if (json_call(q->c, "POST", url, "application/json", text,
-	    strlen(text), "jobs.query", &resp, err) == -1)
+	    strlen(text), "jobs.query", &resp, &q->page, q->span, err) == -1)
 		goto out;
 	remember_job(q, resp);
 	while (!job_complete(resp)) {
@@ -660,7 +792,7 @@ run_once(struct bq_query *q, struct bq_err *err)
 		if (get_results(q, NULL, &resp, err) == -1)
 			goto out;
 	}
-	take_page(q, resp);
+	take_page(q, resp, q->span);
 	resp = NULL;
 	rc = 0;
 out:
@@ -711,7 +843,6 @@ bq_query_start(struct bq_client *c, const struct bq_query_opts *o,
 	    NULL);
 	q->sql_body = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
-	q->empty = cJSON_CreateArray();
 	if (run_query(q, err) == -1)
 		goto fail;
 	return q;
@@ -721,34 +852,92 @@ fail:
 }
 
 int
-bq_query_next_page(struct bq_query *q, const cJSON **rows,
-    struct bq_err *err)
+bq_query_fetch_page(struct bq_query *q, struct bq_err *err)
 {
-	cJSON *resp = NULL, *r;
+	cJSON *resp = NULL;
 
 	if (q->done)
 		return 0;
 	if (q->delivered > 0) {
-		if (q->page_token == NULL) {
+		if (q->page_token == NULL || q->c == NULL) {
 			q->done = 1;
-			cJSON_Delete(q->resp);
-			q->resp = NULL;
+			q->rpos = q->rend = 0;
 			return 0;
 		}
-		cJSON_Delete(q->resp);
-		q->resp = NULL;
 		do {
 			cJSON_Delete(resp);
 			resp = NULL;
 			if (get_results(q, q->page_token, &resp, err) == -1)
 				return -1;
 		} while (!job_complete(resp));
-		take_page(q, resp);
+		take_page(q, resp, q->span);
 	}
 	q->delivered++;
-	r = cJSON_GetObjectItem(q->resp, "rows");
-	*rows = cJSON_IsArray(r) ? r : q->empty;
 	return 1;
+}
+
+int
+bq_query_next_row(struct bq_query *q, const cJSON **row, struct bq_err *err)
+{
+	const char *s = q->page.buf;
+	size_t i = skip_ws(s, q->rpos, q->rend), start;
+
+	cJSON_Delete(q->row);
+	q->row = NULL;
+	if (i < q->rend && s[i] == ',')
+		i = skip_ws(s, i + 1, q->rend);
+	if (i >= q->rend) {
+		q->rpos = q->rend;
+		return 0;
+	}
+	start = i;
+	if (skip_value(s, &i, q->rend + 1) == -1 ||
+	    (q->row = cJSON_ParseWithLength(s + start, i - start)) == NULL)
+		return bq_err_set(err, EXIT_DATA, "invalid row in the answer");
+	q->rpos = i;
+	*row = q->row;
+	return 1;
+}
+
+int
+bq_query_next_page(struct bq_query *q, const cJSON **rows,
+    struct bq_err *err)
+{
+	int r = bq_query_fetch_page(q, err);
+
+	cJSON_Delete(q->rows);
+	q->rows = NULL;
+	if (r != 1)
+		return r;
+	if (q->rend > q->rpos)
+		q->rows = cJSON_ParseWithLength(q->page.buf + q->rpos - 1,
+		    q->rend - q->rpos + 2);
+	else
+		q->rows = cJSON_CreateArray();
+	if (q->rows == NULL)
+		return bq_err_set(err, EXIT_DATA, "invalid rows in the answer");
+	q->rpos = q->rend;
+	*rows = q->rows;
+	return 1;
+}
+
+struct bq_query *
+bq_query_from_text(const char *text, size_t len, struct bq_err *err)
+{
+	struct bq_query *q = xcalloc(1, sizeof(*q));
+	cJSON *meta;
+	size_t span[2];
+
+	q->total_rows = q->bytes = q->dml = -1;
+	if (parse_page(text, len, &meta, &span[0], &span[1]) == -1) {
+		bq_query_free(q);
+		bq_err_set(err, EXIT_DATA, "not a complete JSON object");
+		return NULL;
+	}
+	strbuf_init(&q->page, len);
+	strbuf_add(&q->page, text, len);
+	take_page(q, meta, span);
+	return q;
 }
 
 const cJSON *
@@ -965,7 +1154,7 @@ bq_load_ndjson(struct bq_client *c, const struct bq_table_ref *ref,
 		strbuf_adds(&path, "/jobs?uploadType=multipart");
 		url = bq_client_url(c, path.buf, 1);
 		st = json_call(c, "POST", url, ctype, body.buf, body.len,
-		    "jobs.insert", NULL, err);
+		    "jobs.insert", NULL, NULL, NULL, err);
 		if (st == -1 && err->http_status == 409) {
 			bq_err_clear(err);	/* our retry created it */
 			st = 200;

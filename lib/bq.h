@@ -98,6 +98,22 @@ struct bq_query *bq_query_start(struct bq_client *,
  */
 int	 bq_query_next_page(struct bq_query *, const cJSON **rows,
 	    struct bq_err *err);
+/*
+ * The streaming form: bq_query_fetch_page() moves to the next page (1, 0
+ * after the last, -1 with err); bq_query_next_row() then returns its rows
+ * one at a time (1 with *row, valid until the next call; 0 at the end of
+ * the page; -1 with err, EXIT_DATA).  Only one page of text is in memory.
+ * Do not mix with bq_query_next_page() on one query.
+ */
+int	 bq_query_fetch_page(struct bq_query *, struct bq_err *err);
+int	 bq_query_next_row(struct bq_query *, const cJSON **row,
+	    struct bq_err *err);
+/*
+ * A query over a saved jobs.query/getQueryResults answer (text copied):
+ * one page, no further requests.  NULL with err (EXIT_DATA).
+ */
+struct bq_query *bq_query_from_text(const char *text, size_t len,
+	    struct bq_err *err);
 /* The result schema's "fields" array (valid while q lives), or NULL. */
 const cJSON *bq_query_schema(const struct bq_query *);
 /* totalRows, totalBytesProcessed, numDmlAffectedRows (-1 if absent). */

@@ -1182,3 +1182,111 @@ out:
 	ckpt_records_free(recs, nrecs);
 	return 0;
 }
+
+void
+ckpt_start_format(const struct ckpt_start *s, const char *table_id, long i,
+    long n, const struct config_sync *sync, int64_t now,
+    enum ckpt_format fmt, struct strbuf *sb)
+{
+	enum ckpt_phase ph;
+	char cur[TS_BUFSZ] = "";
+	const char *name;
+	long batch;
+	double poll;
+
+	if (s->has_cursor)
+		ts_format(s->cursor, cur);
+	ph = ckpt_phase_for(sync, s->has_cursor, s->cursor, now);
+	name = ckpt_phase_name(ph);
+	batch = ckpt_batch_size(sync, ph);
+	poll = ckpt_poll_interval(sync, ph);
+	switch (fmt) {
+	case CKPT_FMT_PHASE:
+		strbuf_addf(sb, "%s\n", name);
+		break;
+	case CKPT_FMT_BATCH:
+		strbuf_addf(sb, "%ld\n", batch);
+		break;
+	case CKPT_FMT_POLL:
+		strbuf_addf(sb, "%g\n", poll);
+		break;
+	case CKPT_FMT_SH:
+		strbuf_addf(sb, "BQSYNC_CURSOR='%s'\nBQSYNC_PHASE=%s\n"
+		    "BQSYNC_BATCH_SIZE=%ld\nBQSYNC_POLL_INTERVAL=%g\n", cur,
+		    name, batch, poll);
+		break;
+	case CKPT_FMT_JSON:
+		strbuf_adds(sb, "{\"table\":");
+		add_str(sb, table_id);
+		strbuf_addf(sb, ",\"worker\":\"%ld/%ld\",\"cursor\":", i, n);
+		add_str(sb, s->has_cursor ? cur : NULL);
+		strbuf_addf(sb, ",\"phase\":\"%s\",\"batchSize\":%ld,"
+		    "\"pollInterval\":%g,\"rebalanced\":%s}\n", name, batch,
+		    poll, s->rebalanced ? "true" : "false");
+		break;
+	default:
+		strbuf_addf(sb, "%s\n", cur);
+		break;
+	}
+}
+
+/* A lag for humans: 42s, 5m03s, 2h05m, 3d04h; "-" without a cursor. */
+static void
+human_lag(const struct ckpt_record *r, int64_t now, char *buf, size_t sz)
+{
+	long long s = (now - r->cursor) / 1000000;
+
+	if (!r->has_cursor)
+		snprintf(buf, sz, "-");
+	else if (s < 120)
+		snprintf(buf, sz, "%llds", s);
+	else if (s < 7200)
+		snprintf(buf, sz, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 172800)
+		snprintf(buf, sz, "%lldh%02lldm", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, sz, "%lldd%02lldh", s / 86400, s / 3600 % 24);
+}
+
+void
+ckpt_status_format(const struct ckpt_record *recs, size_t n,
+    const struct config *cfg, int64_t now, int text, struct strbuf *sb)
+{
+	const struct ckpt_record *r;
+	const struct config_table *t;
+	const struct config_sync *sync;
+	struct bq_err err = BQ_ERR_INIT;
+	char cur[TS_BUFSZ], syn[TS_BUFSZ], lag[32], wk[48];
+	int tw = 5, ww = 6;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if ((int)strlen(recs[k].table_id) > tw)
+			tw = (int)strlen(recs[k].table_id);
+		if (recs[k].worker && (int)strlen(recs[k].worker) > ww)
+			ww = (int)strlen(recs[k].worker);
+	}
+	if (text)
+		strbuf_addf(sb, "%-*s %-7s %-*s %-27s %-7s %-7s %12s %s\n",
+		    tw, "TABLE", "WORKER", ww, "NAME", "CURSOR", "LAG",
+		    "PHASE", "ROWS", "LAST SYNC");
+	for (k = 0; k < n; k++) {
+		r = &recs[k];
+		t = config_table(cfg, r->table_id, &err);
+		sync = t != NULL ? &t->sync : &cfg->sync;
+		if (!text) {
+			ckpt_status_encode(r, sync, now, sb);
+			strbuf_addch(sb, '\n');
+			continue;
+		}
+		human_lag(r, now, lag, sizeof(lag));
+		snprintf(wk, sizeof(wk), "%ld/%ld", r->node_id,
+		    r->cluster_size);
+		strbuf_addf(sb, "%-*s %-7s %-*s %-27s %-7s %-7s %12lld %s\n",
+		    tw, r->table_id, wk, ww, r->worker ? r->worker : "-",
+		    r->has_cursor ? ts_format(r->cursor, cur) : "-", lag,
+		    ckpt_phase_name(ckpt_phase_for(sync, r->has_cursor,
+		    r->cursor, now)), r->records,
+		    r->has_sync ? ts_format(r->last_sync, syn) : "-");
+	}
+}

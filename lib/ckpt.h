@@ -141,6 +141,10 @@ int	 ckpt_ack_parse(const cJSON *, struct ckpt_ack *, struct bq_err *);
 void	 ckpt_status_encode(const struct ckpt_record *,
 	    const struct config_sync *, int64_t now, struct strbuf *);
 
+/* What `bq-checkpoint get` prints (ckpt_start_format). */
+enum ckpt_format { CKPT_FMT_CURSOR, CKPT_FMT_PHASE, CKPT_FMT_BATCH,
+    CKPT_FMT_POLL, CKPT_FMT_SH, CKPT_FMT_JSON };
+
 /* Where a worker starts (ckpt_start). */
 struct ckpt_start {
 	int	 has_cursor;
@@ -155,5 +159,21 @@ struct ckpt_start {
  */
 int	 ckpt_start(struct ckpt_store *, const char *table_id, long i, long n,
 	    struct ckpt_start *, struct bq_err *);
+
+/*
+ * Appends, for worker i/n of table_id starting at s, its cursor (or an empty
+ * line), its phase at now, that phase's batch size or poll interval (in
+ * seconds), shell assignments or one JSON object; always ending in "\n".
+ */
+void	 ckpt_start_format(const struct ckpt_start *, const char *table_id,
+	    long i, long n, const struct config_sync *, int64_t now,
+	    enum ckpt_format, struct strbuf *);
+/*
+ * Appends records as status at now (each with its table's sync settings
+ * from cfg, else the global ones): NDJSON (ckpt_status_encode), or with
+ * text != 0 an aligned table with a header line.
+ */
+void	 ckpt_status_format(const struct ckpt_record *, size_t,
+	    const struct config *, int64_t now, int text, struct strbuf *);
 
 #endif

@@ -26,6 +26,7 @@
 
 enum kind {
 	K_STR,		/* string */
+	K_NAME,		/* table, column... name: no control chars or '`' */
 	K_POS,		/* long > 0 */
 	K_NONNEG,	/* long >= 0 */
 	K_DUR,		/* duration, bare number = seconds */
@@ -50,8 +51,8 @@ struct key {
 #define YO(f)	offsetof(struct config_synth, f)
 
 static const struct key bigquery_keys[] = {
-	{ "projectId", K_STR, CO(project) },
-	{ "dataset", K_STR, CO(dataset) },
+	{ "projectId", K_NAME, CO(project) },
+	{ "dataset", K_NAME, CO(dataset) },
 	{ "table", K_SPECIAL, 0 },
 	{ "timestampColumn", K_SPECIAL, 0 },
 	{ "columns", K_SPECIAL, 0 },
@@ -81,15 +82,15 @@ static const struct key sync_keys[] = {
 };
 
 static const struct key table_keys[] = {
-	{ "id", K_STR, TO(id) },
-	{ "projectId", K_STR, TO(project) },
-	{ "dataset", K_STR, TO(dataset) },
-	{ "table", K_STR, TO(table) },
-	{ "timestampColumn", K_STR, TO(timestamp_column) },
+	{ "id", K_NAME, TO(id) },
+	{ "projectId", K_NAME, TO(project) },
+	{ "dataset", K_NAME, TO(dataset) },
+	{ "table", K_NAME, TO(table) },
+	{ "timestampColumn", K_NAME, TO(timestamp_column) },
 	{ "columns", K_SPECIAL, 0 },
-	{ "targetTable", K_STR, TO(target_table) },
+	{ "targetTable", K_NAME, TO(target_table) },
 	{ "idColumns", K_SPECIAL, 0 },
-	{ "idColumn", K_STR, TO(id_column) },
+	{ "idColumn", K_NAME, TO(id_column) },
 	{ "indexes", K_SPECIAL, 0 },
 	{ "sync", K_SPECIAL, 0 },
 	{ NULL, 0, 0 }
@@ -97,7 +98,7 @@ static const struct key table_keys[] = {
 
 static const struct key harper_keys[] = {
 	{ "url", K_STR, CO(harper_url) },
-	{ "database", K_STR, CO(harper_database) },
+	{ "database", K_NAME, CO(harper_database) },
 	{ "username", K_STR, CO(harper_username) },
 	{ "password", K_SPECIAL, 0 },
 	{ "batchRows", K_POS, CO(batch_rows) },
@@ -111,13 +112,13 @@ static const struct key harper_keys[] = {
 static const struct key checkpoint_keys[] = {
 	{ "store", K_SPECIAL, 0 },
 	{ "path", K_STR, CO(ckpt_path) },
-	{ "table", K_STR, CO(ckpt_table) },
-	{ "auditTable", K_STR, CO(audit_table) },
+	{ "table", K_NAME, CO(ckpt_table) },
+	{ "auditTable", K_NAME, CO(audit_table) },
 	{ NULL, 0, 0 }
 };
 
 static const struct key synth_keys[] = {
-	{ "dataset", K_STR, YO(dataset) },
+	{ "dataset", K_NAME, YO(dataset) },
 	{ "vessels", K_POS, YO(vessels) },
 	{ "totalVessels", K_POS, YO(vessels) },
 	{ "batchSize", K_POS, YO(batch_size) },
@@ -134,9 +135,9 @@ static const struct key synth_keys[] = {
 };
 
 static const struct key synth_table_keys[] = {
-	{ "positions", K_STR, YO(positions_table) },
-	{ "events", K_STR, YO(events_table) },
-	{ "metadata", K_STR, YO(metadata_table) },
+	{ "positions", K_NAME, YO(positions_table) },
+	{ "events", K_NAME, YO(events_table) },
+	{ "metadata", K_NAME, YO(metadata_table) },
 	{ NULL, 0, 0 }
 };
 
@@ -160,7 +161,6 @@ struct parser {
 	char		*bq_ts;
 	char		**bq_columns;
 	size_t		 bq_ncolumns;
-	int		 bq_columns_set;
 	int		 password_in_file;
 };
 
@@ -231,12 +231,20 @@ want_scalar(struct parser *p, const char *path, const yaml_node_t *n,
 	    node_kind(n));
 }
 
+/* The message quotes the value, cut to 60 bytes and kept on one line. */
 static int
 bad_value(struct parser *p, const char *path, const yaml_node_t *n,
     const char *what)
 {
-	return fail_at(p, n, "key '%s': expected %s, got '%.60s'", path, what,
-	    scalar(n));
+	char shown[61];
+	size_t i;
+
+	for (i = 0; i < sizeof(shown) - 1 && scalar(n)[i] != '\0'; i++)
+		shown[i] = (unsigned char)scalar(n)[i] < 0x20 ? '?' :
+		    scalar(n)[i];
+	shown[i] = '\0';
+	return fail_at(p, n, "key '%s': expected %s, got '%s'", path, what,
+	    shown);
 }
 
 /* Parses a number with an optional unit; bare is the scale of no unit. */
@@ -344,6 +352,21 @@ parse_bool(const char *s, int *out)
 	return -1;
 }
 
+/*
+ * Names end up in SQL (BigQuery, quoted with backticks) and Harper
+ * operations; refuse what no quoting survives.
+ */
+static int
+valid_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '`')
+			return 0;
+	return 1;
+}
+
 /* Stores scalar n into dst according to kind; path names it in messages. */
 static int
 set_value(struct parser *p, const char *path, const yaml_node_t *n,
@@ -362,6 +385,10 @@ set_value(struct parser *p, const char *path, const yaml_node_t *n,
 		return 0;
 	s = scalar(n);
 	switch (kind) {
+	case K_NAME:
+		if (!valid_name(s))
+			return bad_value(p, path, n, "a name");
+		/* FALLTHROUGH */
 	case K_STR:
 		config_set_str(dst, s);
 		break;
@@ -427,12 +454,12 @@ get_list(struct parser *p, const char *path, const yaml_node_t *n, int star,
 	yaml_node_item_t *it;
 	yaml_node_t *item;
 	char **v = NULL;
-	size_t nv = 0;
+	size_t nv = 0, count;
 
 	if (is_null(n))
 		return 0;
 	if (n->type == YAML_SCALAR_NODE) {
-		if (scalar(n)[0] == '\0')
+		if (!valid_name(scalar(n)))
 			return bad_value(p, path, n, "a name");
 		free_list(*out, *nout);
 		*out = NULL;
@@ -447,14 +474,18 @@ get_list(struct parser *p, const char *path, const yaml_node_t *n, int star,
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail_at(p, n, "key '%s': expected a list, got %s", path,
 		    node_kind(n));
-	if (n->data.sequence.items.top == n->data.sequence.items.start)
+	count = (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+	if (count == 0)
 		return fail_at(p, n, "key '%s': expected a non-empty list",
 		    path);
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
 		item = yaml_document_get_node(p->doc, *it);
+		/* "*" (all columns) only alone. */
 		if (item->type != YAML_SCALAR_NODE || is_null(item) ||
-		    scalar(item)[0] == '\0') {
+		    !valid_name(scalar(item)) ||
+		    (star && count > 1 && strcmp(scalar(item), "*") == 0)) {
 			free_list(v, nv);
 			return fail_at(p, item,
 			    "key '%s': expected a list of names", path);
@@ -478,18 +509,142 @@ get_list(struct parser *p, const char *path, const yaml_node_t *n, int star,
  * Calls fn for each pair of mapping n, after checking that n is a mapping,
  * that keys are scalars and that no key repeats.  keys, when given, are
  * the known keys: an unknown one is an error, a known non-special one is
- * stored at base + off.
+ * stored at base + off.  YAML merge keys ("<<: *anchor", or a list of
+ * anchors) are honoured one level deep: explicit keys win, then earlier
+ * merged mappings over later ones, as the YAML 1.1 merge type says.
  */
 typedef int pair_fn(struct parser *, const char *path, const char *key,
     const yaml_node_t *k, const yaml_node_t *v, void *arg);
+
+struct walk {
+	const char	*path;
+	const struct key *keys;
+	void		*base;
+	pair_fn		*fn;
+	void		*arg;
+};
+
+static int
+is_merge_key(const yaml_node_t *k)
+{
+	return k->type == YAML_SCALAR_NODE &&
+	    k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    strcmp(scalar(k), "<<") == 0;
+}
+
+/* The pair of mapping m whose key is name, before stop; NULL if none. */
+static yaml_node_pair_t *
+map_find(struct parser *p, const yaml_node_t *m, const char *name,
+    const yaml_node_pair_t *stop)
+{
+	yaml_node_pair_t *q;
+	yaml_node_t *k;
+
+	for (q = m->data.mapping.pairs.start;
+	    q < m->data.mapping.pairs.top && q != stop; q++) {
+		k = yaml_document_get_node(p->doc, q->key);
+		if (k->type == YAML_SCALAR_NODE && !is_merge_key(k) &&
+		    strcmp(scalar(k), name) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+/* "path.name" for messages, kept on one line. */
+static void
+key_path(char *buf, size_t size, const char *path, const char *name)
+{
+	char *c;
+
+	if (*path != '\0')
+		snprintf(buf, size, "%s.%s", path, name);
+	else
+		snprintf(buf, size, "%s", name);
+	for (c = buf; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = '?';
+}
+
+static int
+walk_pair(struct parser *p, const struct walk *w, const yaml_node_t *k,
+    const yaml_node_t *v)
+{
+	const struct key *kd;
+	char sub[160];
+
+	if (k->type != YAML_SCALAR_NODE)
+		return fail_at(p, k, "expected a key name, got %s",
+		    node_kind(k));
+	key_path(sub, sizeof(sub), w->path, scalar(k));
+	if (w->keys != NULL) {
+		for (kd = w->keys; kd->name != NULL; kd++)
+			if (strcmp(kd->name, scalar(k)) == 0)
+				break;
+		if (kd->name == NULL)
+			return fail_at(p, k, "unknown key '%s'", sub);
+		if (kd->kind != K_SPECIAL)
+			return set_value(p, sub, v, kd->kind,
+			    (char *)w->base + kd->off);
+	}
+	return w->fn(p, sub, scalar(k), k, v, w->arg);
+}
+
+/* Applies the pairs of the mappings named by a "<<" value. */
+static int
+walk_merge(struct parser *p, const struct walk *w, const yaml_node_t *n,
+    const yaml_node_t *v)
+{
+	const yaml_node_t *src[16], *m;
+	yaml_node_item_t *it;
+	yaml_node_pair_t *q;
+	yaml_node_t *k;
+	size_t nsrc = 0, i, j;
+
+	if (v->type == YAML_MAPPING_NODE) {
+		src[nsrc++] = v;
+	} else if (v->type == YAML_SEQUENCE_NODE) {
+		for (it = v->data.sequence.items.start;
+		    it < v->data.sequence.items.top; it++) {
+			m = yaml_document_get_node(p->doc, *it);
+			if (m->type != YAML_MAPPING_NODE || nsrc == 16)
+				return fail_at(p, m, "key '%s': '<<' expects "
+				    "a mapping or a list of up to 16", w->path);
+			src[nsrc++] = m;
+		}
+	} else {
+		return fail_at(p, v, "key '%s': '<<' expects a mapping",
+		    w->path);
+	}
+	for (i = 0; i < nsrc; i++) {
+		for (q = src[i]->data.mapping.pairs.start;
+		    q < src[i]->data.mapping.pairs.top; q++) {
+			k = yaml_document_get_node(p->doc, q->key);
+			if (is_merge_key(k))
+				return fail_at(p, k, "key '%s': nested '<<' "
+				    "is not supported", w->path);
+			if (k->type != YAML_SCALAR_NODE ||
+			    map_find(p, n, scalar(k), NULL) != NULL)
+				continue;	/* explicit key wins */
+			for (j = 0; j < i; j++)
+				if (map_find(p, src[j], scalar(k), NULL))
+					break;
+			if (j < i)
+				continue;	/* an earlier merge wins */
+			if (walk_pair(p, w, k,
+			    yaml_document_get_node(p->doc, q->value)) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
 
 static int
 walk_map(struct parser *p, const char *path, const yaml_node_t *n,
     const struct key *keys, void *base, pair_fn *fn, void *arg)
 {
-	yaml_node_pair_t *pair, *q;
-	yaml_node_t *k, *v, *k2;
-	const struct key *kd;
+	struct walk w = { path, keys, base, fn, arg };
+	yaml_node_pair_t *pair, *merge = NULL;
+	yaml_node_t *k;
 	char sub[160];
 
 	if (is_null(n))
@@ -501,37 +656,25 @@ walk_map(struct parser *p, const char *path, const yaml_node_t *n,
 	for (pair = n->data.mapping.pairs.start;
 	    pair < n->data.mapping.pairs.top; pair++) {
 		k = yaml_document_get_node(p->doc, pair->key);
-		v = yaml_document_get_node(p->doc, pair->value);
-		if (k->type != YAML_SCALAR_NODE)
-			return fail_at(p, k, "key in '%s': expected a name",
-			    path);
-		if (*path != '\0')
-			snprintf(sub, sizeof(sub), "%s.%s", path, scalar(k));
-		else
-			snprintf(sub, sizeof(sub), "%s", scalar(k));
-		for (q = n->data.mapping.pairs.start; q < pair; q++) {
-			k2 = yaml_document_get_node(p->doc, q->key);
-			if (k2->type == YAML_SCALAR_NODE &&
-			    strcmp(scalar(k2), scalar(k)) == 0)
-				return fail_at(p, k, "duplicate key '%s'", sub);
+		if (is_merge_key(k)) {
+			if (merge != NULL)
+				return fail_at(p, k, "key '%s': duplicate '<<'",
+				    path);
+			merge = pair;
+			continue;
 		}
-		kd = NULL;
-		if (keys != NULL) {
-			for (kd = keys; kd->name != NULL; kd++)
-				if (strcmp(kd->name, scalar(k)) == 0)
-					break;
-			if (kd->name == NULL)
-				return fail_at(p, k, "unknown key '%s'", sub);
-			if (kd->kind != K_SPECIAL) {
-				if (set_value(p, sub, v, kd->kind,
-				    (char *)base + kd->off) == -1)
-					return -1;
-				continue;
-			}
+		if (k->type == YAML_SCALAR_NODE &&
+		    map_find(p, n, scalar(k), pair) != NULL) {
+			key_path(sub, sizeof(sub), path, scalar(k));
+			return fail_at(p, k, "duplicate key '%s'", sub);
 		}
-		if (fn(p, sub, scalar(k), k, v, arg) == -1)
+		if (walk_pair(p, &w, k,
+		    yaml_document_get_node(p->doc, pair->value)) == -1)
 			return -1;
 	}
+	if (merge != NULL && walk_merge(p, &w, n,
+	    yaml_document_get_node(p->doc, merge->value)) == -1)
+		return -1;
 	return 0;
 }
 
@@ -621,17 +764,15 @@ bigquery_pair(struct parser *p, const char *path, const char *key,
 		p->tables_line = line_of(k);
 		return parse_tables(p, path, v);
 	}
-	if (strcmp(key, "columns") == 0) {
-		p->bq_columns_set = !is_null(v);
+	if (strcmp(key, "columns") == 0)
 		return get_list(p, path, v, 1, &p->bq_columns,
 		    &p->bq_ncolumns);
-	}
 	if (strcmp(key, "table") == 0) {
 		p->bq_table_line = line_of(v);
-		return set_value(p, path, v, K_STR, &p->bq_table);
+		return set_value(p, path, v, K_NAME, &p->bq_table);
 	}
 	if (strcmp(key, "timestampColumn") == 0)
-		return set_value(p, path, v, K_STR, &p->bq_ts);
+		return set_value(p, path, v, K_NAME, &p->bq_ts);
 	/* partition */
 	if (want_scalar(p, path, v, "a single value") == -1)
 		return -1;
@@ -728,6 +869,8 @@ merge_sync(struct config_sync *dst, const struct config_sync *global,
 	*dst = *global;
 	dst->start_timestamp = global->start_timestamp != NULL ?
 	    xstrdup(global->start_timestamp) : NULL;
+	if (o == NULL)
+		return;
 	for (kd = sync_keys, i = 0; kd->name != NULL; kd++, i++) {
 		char *d = (char *)dst + kd->off;
 		char *s = (char *)&o->s + kd->off;
@@ -801,7 +944,7 @@ finish_table(struct parser *p, size_t i)
 			    "%s:%d: table '%s': timestamp column '%s' is not "
 			    "in 'columns'", p->file, t->line, t->id,
 			    t->timestamp_column);
-		for (j = 0; j < t->nid_columns; j++)
+		for (j = 0; t->id_columns != NULL && j < t->nid_columns; j++)
 			if (!has_name(t->columns, t->ncolumns,
 			    t->id_columns[j]))
 				return bq_err_set(p->err, EXIT_CONFIG,

@@ -16,7 +16,9 @@
  * where a bare number means seconds, except for the poll intervals
  * (pollInterval, initialPollInterval, catchupPollInterval) where it means
  * milliseconds, as in the seed plugin.  A key with an empty or null value
- * keeps its default.
+ * keeps its default.  YAML anchors, aliases and merge keys ("<<: *base")
+ * work, so tables can share settings.  Names that reach SQL or Harper
+ * (tables, columns, datasets) may not hold control characters or '`'.
  */
 #ifndef BQSYNC_CONFIG_H
 #define BQSYNC_CONFIG_H
@@ -123,6 +125,7 @@ void	 config_init(struct config *);
  * config_init(), then reads path (see lookup above) and the environment.
  * Returns 0, or -1 with err (EXIT_CONFIG; EXIT_IOERR if unreadable); on
  * failure cfg holds the defaults.  Either way config_release() frees it.
+ * cfg is overwritten: release a config_init()ed one first or it leaks.
  */
 int	 config_load(struct config *, const char *path, struct bq_err *);
 void	 config_release(struct config *);

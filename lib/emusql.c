@@ -924,6 +924,11 @@ emusql_register(sqlite3 *db)
 	size_t i;
 	int rc;
 
+	/* GoogleSQL's LIKE is case-sensitive. */
+	rc = sqlite3_exec(db, "PRAGMA case_sensitive_like = ON", NULL, NULL,
+	    NULL);
+	if (rc != SQLITE_OK)
+		return rc;
 	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		rc = sqlite3_create_function(db, fns[i].name, fns[i].nargs,
 		    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fns[i].fn, NULL,
@@ -1966,7 +1971,7 @@ parse_call(struct parser *p, struct scope *sc, struct tok *ft, struct ex *e)
 			ex_set(e, EMU_T_INT64, "(%s)", a[0].sql.buf);
 		else
 			ex_set(e, EMU_T_INT64, "bq_floordiv(%s, %d)",
-			    a[0].sql.buf, fn[6] == 'I' || fn[6] == 'i' ?
+			    a[0].sql.buf, strcasecmp(fn, "UNIX_MILLIS") == 0 ?
 			    1000 : 1000000);
 	} else if (strcasecmp(fn, "TIMESTAMP_MICROS") == 0 ||
 	    strcasecmp(fn, "TIMESTAMP_MILLIS") == 0 ||
@@ -1975,8 +1980,8 @@ parse_call(struct parser *p, struct scope *sc, struct tok *ft, struct ex *e)
 		if (need_type(p, &a[0], EMU_T_INT64, fn, ft) == -1)
 			goto out;
 		ex_set(e, EMU_T_TIMESTAMP, "bq_ts_check(bq_iarith(42, %s, %d))",
-		    a[0].sql.buf, fn[11] == 'C' || fn[11] == 'c' ? 1 :
-		    fn[11] == 'L' || fn[11] == 'l' ? 1000 : 1000000);
+		    a[0].sql.buf, strcasecmp(fn, "TIMESTAMP_MICROS") == 0 ? 1 :
+		    strcasecmp(fn, "TIMESTAMP_MILLIS") == 0 ? 1000 : 1000000);
 	} else if (strcasecmp(fn, "TIMESTAMP") == 0) {
 		NARGS(1, 1);
 		if (a[0].lit == LIT_STRING) {
@@ -3078,8 +3083,11 @@ in_list(char **list, size_t n, const char *s)
 	return 0;
 }
 
-/* Resolves an ORDER BY / GROUP BY term naming a select alias or ordinal. */
-static const char *
+/*
+ * Resolves an ORDER BY / GROUP BY term naming a select alias or ordinal:
+ * the item's index, -1 if the term is an expression, -2 on errors.
+ */
+static int
 item_ref(struct parser *p, struct core *c, int order)
 {
 	struct tok *t = peek(p), *nx = peek2(p, 1);
@@ -3089,27 +3097,31 @@ item_ref(struct parser *p, struct core *c, int order)
 	    nx->k == TK_EOF || is_kw(nx, "ASC") || is_kw(nx, "DESC") ||
 	    is_kw(nx, "LIMIT") || is_kw(nx, "NULLS") || is_kw(nx, "HAVING") ||
 	    is_kw(nx, "ORDER") || is_kw(nx, "WINDOW") || is_kw(nx, "QUALIFY")))
-		return NULL;
+		return -1;
 	if (t->k == TK_INT) {
 		long k = strtol(t->v, NULL, 10);
 
 		if (k < 1 || (size_t)k > c->nitems) {
 			perr(p, t, "%s BY is out of SELECT column number range: "
 			    "%ld", order ? "ORDER" : "GROUP", k);
-			return "";
+			return -2;
 		}
 		p->i++;
-		return c->items[k - 1].sql;
+		return (int)k - 1;
 	}
 	if (t->k != TK_IDENT && t->k != TK_QIDENT)
-		return NULL;
+		return -1;
+	/* In GROUP BY a column of the FROM clause wins over an alias. */
+	if (!order)
+		for (i = 0; i < c->sc->ncols; i++)
+			if (strcasecmp(c->sc->cols[i].name, t->v) == 0)
+				return -1;
 	for (i = 0; i < c->nitems; i++)
-		if (c->items[i].name && strcasecmp(c->items[i].name, t->v) == 0 &&
-		    (order || !c->items[i].is_colref)) {
+		if (c->items[i].name && strcasecmp(c->items[i].name, t->v) == 0) {
 			p->i++;
-			return c->items[i].sql;
+			return (int)i;
 		}
-	return NULL;
+	return -1;
 }
 
 static const char *stop_kw[] = { "FROM", "WHERE", "GROUP", "HAVING", "ORDER",
@@ -3200,28 +3212,29 @@ parse_core(struct parser *p, struct scope *outer, struct core *c,
 		}
 		strbuf_adds(&rest, " GROUP BY ");
 		do {
-			const char *ref = item_ref(p, c, 0);
+			int ref = item_ref(p, c, 0);
+			enum emu_type gt;
 
-			if (p->err->kind)
+			if (ref == -2)
 				goto out;
 			group = xrealloc(group, (ngroup + 1) * sizeof(char *));
-			if (ref)
-				group[ngroup] = xstrdup(ref);
-			else {
-				ex_release(&e);
-				ex_init(&e);
+			ex_release(&e);
+			ex_init(&e);
+			if (ref >= 0) {
+				gt = c->cols[ref].type;
+				group[ngroup] = xstrdup(c->items[ref].sql);
+			} else {
 				if (parse_expr(p, c->sc, &e) == -1)
 					goto out;
-				if (e.type == EMU_T_NESTED ||
-				    e.type == EMU_T_FLOAT64 ||
-				    e.type == EMU_T_JSON ||
-				    e.type == EMU_T_GEOGRAPHY) {
-					perr(p, NULL, "Grouping by expressions "
-					    "of type %s is not allowed",
-					    emusql_type_name(e.type));
-					goto out;
-				}
+				gt = e.type;
 				group[ngroup] = xstrdup(e.sql.buf);
+			}
+			if (gt == EMU_T_NESTED || gt == EMU_T_FLOAT64 ||
+			    gt == EMU_T_JSON || gt == EMU_T_GEOGRAPHY) {
+				free(group[ngroup]);
+				perr(p, NULL, "Grouping by expressions of type "
+				    "%s is not allowed", emusql_type_name(gt));
+				goto out;
 			}
 			strbuf_addf(&rest, "%s%s", ngroup ? ", " : "",
 			    group[ngroup]);
@@ -3359,10 +3372,11 @@ parse_query(struct parser *p, struct scope *outer, struct strbuf *out,
 			goto out;
 		strbuf_adds(out, " ORDER BY ");
 		do {
-			const char *ref = item_ref(p, &c, 1);
+			int k = item_ref(p, &c, 1);
+			const char *ref = k >= 0 ? c.items[k].sql : NULL;
 			struct ex e;
 
-			if (p->err->kind)
+			if (k == -2)
 				goto out;
 			ex_init(&e);
 			if (ref == NULL) {

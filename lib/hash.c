@@ -206,7 +206,8 @@ hash_farm_fingerprint(const void *s, size_t len)
 	uint64_t u = hash_fingerprint64(s, len);
 	int64_t r;
 
-	memcpy(&r, &u, sizeof(r));	/* two's complement reinterpretation */
+	/* two's complement reinterpretation */
+	memcpy(&r, &u, sizeof(r));
 	return r;
 }
 
@@ -278,7 +279,8 @@ hash_whoami(const char *self, char *const *peers, size_t npeers,
 		hosts[0] = xstrndup(self, (size_t)(dash - self));
 	else
 		hosts[0] = xstrdup(self);	/* to have a list to return */
-	memcpy(hosts + 1, peers, npeers * sizeof(*hosts));
+	if (npeers > 0)
+		memcpy(hosts + 1, peers, npeers * sizeof(*hosts));
 	*n = hash_workers(hosts, npeers + 1, threads, list);
 	for (i = 0; i < *n; i++) {
 		if (strcmp((*list)[i], self) == 0) {

@@ -9,11 +9,15 @@ say() { printf 'setup.sh: %s\n' "$*" >&2; }
 
 pkgs="build-essential pkg-config libcurl4-openssl-dev libcjson-dev libyaml-dev
 libssl-dev check libsubunit-dev libmicrohttpd-dev libsqlite3-dev sqlite3 mandoc
-nodejs npm curl python3 openssl ca-certificates"
+curl python3 openssl ca-certificates"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
 done
+# Node.js may come with its own npm (as on these machines), so ask for the
+# commands, not for Debian's packages.
+command -v node >/dev/null || missing="$missing nodejs"
+command -v npm >/dev/null || missing="$missing npm"
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		say "missing Debian packages:$missing (run as root, or: sudo apt-get install$missing)"

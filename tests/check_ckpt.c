@@ -270,8 +270,8 @@ START_TEST(test_phase_per_table)
 	fp = fopen(path, "w");
 	ck_assert_ptr_nonnull(fp);
 	fputs("bigquery:\n  projectId: p\n  dataset: d\n  tables:\n"
-	    "    - id: a\n      table: a\n"
-	    "    - id: b\n      table: b\n"
+	    "    - id: a\n      table: a\n      targetTable: A\n"
+	    "    - id: b\n      table: b\n      targetTable: B\n"
 	    "      sync:\n        steadyBatchSize: 7\n"
 	    "        pollInterval: 2m\n        steadyThreshold: 10s\n"
 	    "sync:\n  catchupBatchSize: 900\n  catchupPollInterval: 4s\n",
@@ -296,6 +296,61 @@ START_TEST(test_phase_per_table)
 	config_release(&cfg);
 	free(path);
 	rm_tmp();
+}
+END_TEST
+
+START_TEST(test_start_format)
+{
+	struct config cfg;
+	struct config_sync sy = default_sync();
+	struct ckpt_start b = { 0, 0, 0, 0 };
+	struct ckpt_record r;
+	struct strbuf sb = STRBUF_INIT;
+	cJSON *j;
+
+	ckpt_start_format(&b, "t", 0, 1, &sy, T0, CKPT_FMT_CURSOR, &sb);
+	ck_assert_str_eq(sb.buf, "\n");
+	strbuf_reset(&sb);
+	ckpt_start_format(&b, "t", 0, 1, &sy, T0, CKPT_FMT_SH, &sb);
+	ck_assert_str_eq(sb.buf, "BQSYNC_CURSOR=''\nBQSYNC_PHASE=initial\n"
+	    "BQSYNC_BATCH_SIZE=10000\nBQSYNC_POLL_INTERVAL=1\n");
+	b.has_cursor = b.rebalanced = 1;
+	b.cursor = T0 - 400 * SEC;
+	b.from_n = 2;
+	strbuf_reset(&sb);
+	ckpt_start_format(&b, "t", 1, 3, &sy, T0, CKPT_FMT_CURSOR, &sb);
+	ck_assert_str_eq(sb.buf, "2025-11-04T15:52:20.123456Z\n");
+	strbuf_reset(&sb);
+	ckpt_start_format(&b, "t", 1, 3, &sy, T0, CKPT_FMT_POLL, &sb);
+	ck_assert_str_eq(sb.buf, "5\n");
+	strbuf_reset(&sb);
+	ckpt_start_format(&b, "t", 1, 3, &sy, T0, CKPT_FMT_JSON, &sb);
+	j = cJSON_Parse(sb.buf);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "phase")->valuestring,
+	    "catchup");
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "worker")->valuestring, "1/3");
+	ck_assert_int_eq(cJSON_GetObjectItem(j, "batchSize")->valueint, 1000);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "rebalanced")));
+	cJSON_Delete(j);
+
+	/* status: NDJSON with lag_seconds, or a table with a header. */
+	config_init(&cfg);
+	ckpt_record_init(&r, "t", 0, 1);
+	r.has_cursor = 1;
+	r.cursor = T0 - 90 * SEC;
+	strbuf_reset(&sb);
+	ckpt_status_format(&r, 1, &cfg, T0, 0, &sb);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\"phase\":\"steady\""));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\"lag_seconds\":90.000}\n"));
+	strbuf_reset(&sb);
+	ckpt_status_format(&r, 1, &cfg, T0, 1, &sb);
+	ck_assert_int_eq(strncmp(sb.buf, "TABLE ", 6), 0);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\nt     0/1     -      "
+	    "2025-11-04T15:57:30.123456Z 90s     steady"));
+	ckpt_record_release(&r);
+	config_release(&cfg);
+	strbuf_release(&sb);
 }
 END_TEST
 
@@ -688,6 +743,7 @@ main(void)
 	tcase_add_test(tc, test_phase_settings);
 	tcase_add_test(tc, test_phase_per_table);
 	tcase_add_test(tc, test_parse_worker);
+	tcase_add_test(tc, test_start_format);
 	tcase_add_test(tc, test_file_forward_only);
 	tcase_add_test(tc, test_file_atomic);
 	tcase_add_test(tc, test_file_flock_shared);

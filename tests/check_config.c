@@ -171,7 +171,8 @@ static const char every_key[] =
     "        startTimestamp: '2025-01-01T00:00:00Z'\n"
     "    - table: b\n"
     "      idColumn: uid\n"
-    "      columns: '*'\n"
+    "      columns: ['*']\n"
+    "      indexes: mmsi\n"
     "sync:\n"
     "  initialBatchSize: 11\n"
     "  catchupBatchSize: 12\n"
@@ -261,7 +262,8 @@ START_TEST(test_every_key)
 	ck_assert_str_eq(b->target_table, "BigQueryData");
 	ck_assert_ptr_null(b->columns);
 	ck_assert_str_eq(b->id_column, "uid");
-	ck_assert_ptr_null(b->indexes);
+	ck_assert_uint_eq(b->nindexes, 1);		/* a scalar is a list */
+	ck_assert_str_eq(b->indexes[0], "mmsi");
 	ck_assert_int_eq(b->sync.steady_batch, 13);
 	ck_assert_str_eq(b->sync.start_timestamp, "2024-01-01T00:00:00Z");
 
@@ -350,6 +352,15 @@ START_TEST(test_legacy_form)
 	ck_assert_uint_eq(t->ncolumns, 2);
 	ck_assert_int_eq(t->line, 4);
 	ck_assert_double_eq(t->sync.steady_poll, 30);
+	config_release(&cfg);
+
+	/* columns: "*" means all; timestampColumn defaults to "timestamp". */
+	ck_assert_msg(load_text(&cfg,
+	    "bigquery:\n  table: t\n  columns: '*'\n", &err) == 0, "%s",
+	    err.msg);
+	ck_assert_ptr_null(cfg.tables[0].columns);
+	ck_assert_str_eq(cfg.tables[0].timestamp_column, "timestamp");
+	ck_assert_ptr_null(cfg.tables[0].dataset);
 	config_release(&cfg);
 }
 END_TEST
@@ -523,6 +534,13 @@ START_TEST(test_unknown_keys)
 	    "3: unknown key 'synthesizer.tables.ships'");
 	expect_error("checkpoint:\n  dir: x\n", EXIT_CONFIG,
 	    "2: unknown key 'checkpoint.dir'");
+	expect_error("harper:\n  \"a\\tb\": x\n", EXIT_CONFIG,
+	    "2: unknown key 'harper.a?b'");
+	expect_error("harper:\n  [a]: x\n", EXIT_CONFIG,
+	    "2: expected a key name, got a list");
+	/* The seed plugin's Harper component keys are not ours. */
+	expect_error("pluginModule: ./src/index.js\n", EXIT_CONFIG,
+	    "1: unknown key 'pluginModule'");
 }
 END_TEST
 
@@ -565,6 +583,21 @@ START_TEST(test_bad_values)
 	expect_error("bigquery:\n  tables:\n    - id: a\n      columns: []\n",
 	    EXIT_CONFIG,
 	    "4: key 'bigquery.tables[0].columns': expected a non-empty list");
+	expect_error("bigquery:\n  tables:\n    - id: a\n"
+	    "      columns: [timestamp, '*']\n", EXIT_CONFIG,
+	    "4: key 'bigquery.tables[0].columns': expected a list of names");
+	expect_error("bigquery:\n  tables:\n    - id: a\n"
+	    "      idColumns: [a, [b]]\n", EXIT_CONFIG,
+	    "4: key 'bigquery.tables[0].idColumns': expected a list of names");
+	expect_error("bigquery:\n  tables:\n    - id: a\n"
+	    "      columns: [timestamp, 'x`; DROP']\n", EXIT_CONFIG,
+	    "4: key 'bigquery.tables[0].columns': expected a list of names");
+	expect_error("bigquery:\n  dataset: \"a\\nb\"\n", EXIT_CONFIG,
+	    "2: key 'bigquery.dataset': expected a name, got 'a?b'");
+	expect_error("bigquery:\n  table: 'a`b'\n", EXIT_CONFIG,
+	    "2: key 'bigquery.table': expected a name, got 'a`b'");
+	expect_error("harper:\n  database: ''\n", EXIT_CONFIG,
+	    "2: key 'harper.database': expected a name, got ''");
 	expect_error("- a\n- b\n", EXIT_CONFIG,
 	    "1: expected a mapping at the top level");
 }
@@ -611,6 +644,50 @@ START_TEST(test_yaml_errors)
 	config_release(&cfg);
 	expect_error("harper: {}\n---\nsync: {}\n", EXIT_CONFIG,
 	    "2: more than one YAML document");
+}
+END_TEST
+
+START_TEST(test_merge_keys)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_msg(load_text(&cfg,
+	    "bigquery:\n"
+	    "  tables:\n"
+	    "    - &base\n"
+	    "      id: a\n"
+	    "      dataset: shared\n"
+	    "      timestampColumn: ts\n"
+	    "      sync: &fast\n"
+	    "        steadyBatchSize: 9\n"
+	    "    - <<: *base\n"
+	    "      id: b\n"
+	    "      targetTable: B\n"
+	    "    - <<: [{ dataset: first }, *base]\n"
+	    "      id: c\n"
+	    "      targetTable: C\n"
+	    "      sync:\n"
+	    "        <<: *fast\n"
+	    "        pollInterval: 1s\n", &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.ntables, 3);
+	ck_assert_str_eq(cfg.tables[1].id, "b");		/* explicit wins */
+	ck_assert_str_eq(cfg.tables[1].dataset, "shared");
+	ck_assert_str_eq(cfg.tables[1].timestamp_column, "ts");
+	ck_assert_str_eq(cfg.tables[1].target_table, "B");
+	ck_assert_int_eq(cfg.tables[1].sync.steady_batch, 9);
+	ck_assert_str_eq(cfg.tables[2].dataset, "first");	/* earlier wins */
+	ck_assert_str_eq(cfg.tables[2].timestamp_column, "ts");
+	ck_assert_int_eq(cfg.tables[2].sync.steady_batch, 9);
+	ck_assert_double_eq(cfg.tables[2].sync.steady_poll, 1);
+	config_release(&cfg);
+
+	expect_error("a: &x {b: 1}\nharper:\n  <<: *x\n", EXIT_CONFIG,
+	    "1: unknown key 'a'");
+	expect_error("harper:\n  <<: {bogus: 1}\n", EXIT_CONFIG,
+	    "2: unknown key 'harper.bogus'");
+	expect_error("harper:\n  <<: 5\n", EXIT_CONFIG,
+	    "2: key 'harper': '<<' expects a mapping");
 }
 END_TEST
 
@@ -735,6 +812,46 @@ START_TEST(test_password_mode_warning)
 }
 END_TEST
 
+/* The EXAMPLES config of man/bqsync-config.5 loads and means what it says. */
+START_TEST(test_man_example)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	struct strbuf page = STRBUF_INIT, yaml = STRBUF_INIT;
+	struct config_table *t;
+	const char *ex, *start, *end;
+
+	ck_assert_int_eq(util_read_file("man/bqsync-config.5", &page), 0);
+	ex = strstr(page.buf, ".Sh EXAMPLES");
+	ck_assert_ptr_nonnull(ex);
+	start = strstr(ex, ".Bd -literal -offset indent\n");
+	ck_assert_ptr_nonnull(start);
+	start = strchr(start, '\n') + 1;
+	end = strstr(start, ".Ed\n");
+	ck_assert_ptr_nonnull(end);
+	strbuf_add(&yaml, start, (size_t)(end - start));
+	ck_assert_msg(load_text(&cfg, yaml.buf, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.ntables, 2);
+	t = config_table(&cfg, "VesselMetadata", &err);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->id, "vessel_metadata");
+	ck_assert_str_eq(t->dataset, "maritime_tracking");
+	ck_assert_str_eq(t->project, "my-project");
+	ck_assert_str_eq(t->timestamp_column, "last_updated");
+	ck_assert_uint_eq(t->nid_columns, 1);
+	ck_assert_str_eq(t->indexes[0], "last_updated");
+	ck_assert_double_eq(t->sync.steady_poll, 120);
+	t = &cfg.tables[0];
+	ck_assert_str_eq(t->timestamp_column, "timestamp");
+	ck_assert_ptr_null(t->id_columns);
+	ck_assert_double_eq(t->sync.steady_poll, 30);
+	ck_assert_int_eq(cfg.batch_rows, 1000);
+	config_release(&cfg);
+	strbuf_release(&yaml);
+	strbuf_release(&page);
+}
+END_TEST
+
 START_TEST(test_set_str)
 {
 	char *s = NULL;
@@ -769,10 +886,12 @@ config_suite(void)
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_table_errors);
 	tcase_add_test(tc, test_yaml_errors);
+	tcase_add_test(tc, test_merge_keys);
 	tcase_add_test(tc, test_durations);
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_table_lookup);
 	tcase_add_test(tc, test_password_mode_warning);
+	tcase_add_test(tc, test_man_example);
 	tcase_add_test(tc, test_set_str);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,143 @@
+/*
+ * bq-emulator: a local BigQuery REST v2 server for tests, demos and
+ * offline development (see bq-emulator(1)).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu.h"
+#include "log.h"
+#include "util.h"
+#include "banned.h"
+
+#define MAX_FAULTS 32
+
+static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: bq-emulator [-hqVv] [-d dir] [-f fault] "
+	    "[-H host] [-k keyfile]\n"
+	    "                   [-l ms] [-P project] [-p port] "
+	    "[-u userfile]\n"
+	    "                   [--discovery file]\n");
+	exit(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "data",	required_argument,	NULL, 'd' },
+		{ "discovery",	required_argument,	NULL, 'D' },
+		{ "fault",	required_argument,	NULL, 'f' },
+		{ "host",	required_argument,	NULL, 'H' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "token-key",	required_argument,	NULL, 'k' },
+		{ "latency",	required_argument,	NULL, 'l' },
+		{ "project",	required_argument,	NULL, 'P' },
+		{ "port",	required_argument,	NULL, 'p' },
+		{ "quiet",	no_argument,		NULL, 'q' },
+		{ "token-user",	required_argument,	NULL, 'u' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct emu_opts o;
+	struct bq_err err = BQ_ERR_INIT;
+	struct emu *e;
+	const char *faults[MAX_FAULTS];
+	int nfaults = 0, ch, i, sig, verbosity = 0;
+	sigset_t set;
+
+	tool_setup(argv[0]);
+	memset(&o, 0, sizeof(o));
+	o.port = 9050;
+	while ((ch = getopt_long(argc, argv, "d:f:H:hk:l:P:p:qu:Vv", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			o.data_dir = optarg;
+			break;
+		case 'D':
+			o.discovery = optarg;
+			break;
+		case 'f':
+			if (nfaults == MAX_FAULTS)
+				tool_die(EXIT_USAGE, "too many --fault options");
+			faults[nfaults++] = optarg;
+			break;
+		case 'H':
+			o.host = optarg;
+			break;
+		case 'h':
+			usage(stdout, EXIT_OK);
+			break;
+		case 'k':
+			o.token_key = optarg;
+			break;
+		case 'l':
+			o.latency_ms = tool_parse_long("--latency", optarg, 0,
+			    600000);
+			break;
+		case 'P':
+			o.project = optarg;
+			break;
+		case 'p':
+			o.port = (int)tool_parse_long("--port", optarg, 0,
+			    65535);
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
+		case 'u':
+			o.token_user = optarg;
+			break;
+		case 'V':
+			printf("bq-emulator %s\n", BQSYNC_VERSION);
+			tool_close_stdout();
+			return EXIT_OK;
+		case 'v':
+			verbosity = 1;
+			break;
+		default:
+			usage(stderr, EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 0)
+		usage(stderr, EXIT_USAGE);
+	bqsync_set_verbosity(verbosity);
+
+	/* Block the stop signals before libmicrohttpd starts its threads. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if ((e = emu_new(&o, &err)) == NULL)
+		tool_die_err(&err);
+	for (i = 0; i < nfaults; i++)
+		if (emu_add_fault(e, faults[i], &err) == -1) {
+			emu_free(e);
+			tool_die_err(&err);
+		}
+	/* stdout carries the address to use as BIGQUERY_EMULATOR_HOST. */
+	printf("%s:%d\n", o.host && strcmp(o.host, "localhost") != 0 ?
+	    o.host : "127.0.0.1", emu_port(e));
+	if (fflush(stdout) == EOF)
+		tool_write_failed();
+	bqsync_log(LOG_INFO, "listening on http://%s:%d%s%s",
+	    o.host ? o.host : "127.0.0.1", emu_port(e),
+	    o.data_dir ? ", data in " : " (in memory)",
+	    o.data_dir ? o.data_dir : "");
+	sigwait(&set, &sig);
+	bqsync_log(LOG_DEBUG, "signal %d: stopping", sig);
+	emu_free(e);
+	tool_close_stdout();
+	return EXIT_OK;
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# config-errors: every tool reports config.yaml problems the same way,
+# "TOOL: FILE:LINE: ..." with exit 78, and an unreadable explicit file with
+# exit 74; -c beats $BQSYNC_CONFIG.  No Harper needed: the tools stop at
+# the config.
+# quick
+. "$(dirname "$0")/lib.sh"
+
+# One invocation per tool that reads the config before anything else.
+run_tool() {	# run_tool TOOL [config options...]
+	local tool=$1
+	shift
+	case $tool in
+	bq-partition) bq-partition "$@" -w 0/1 < /dev/null ;;
+	bq-checkpoint) bq-checkpoint "$@" --state "$T/state.json" get ;;
+	harper-load) harper-load "$@" < /dev/null ;;
+	bq-pull) bq-pull "$@" -t t --dry-run ;;
+	maritime-synth) maritime-synth "$@" generate -t vessel_positions -n 1 ;;
+	esac
+}
+
+tools=()
+for t in bq-partition bq-checkpoint harper-load bq-pull maritime-synth; do
+	[ -x "$top/bin/$t" ] && tools+=("$t")
+done
+[ ${#tools[@]} -gt 0 ] || fail "no tool built"
+
+cat > "$T/unknown.yaml" <<'Y'
+bigquery:
+  dataset: d
+  foo: 1
+Y
+cat > "$T/badval.yaml" <<'Y'
+harper:
+  batchRows: x
+Y
+cat > "$T/dup.yaml" <<'Y'
+bigquery:
+  tables:
+    - id: a
+      targetTable: A
+    - id: a
+      targetTable: B
+Y
+printf 'harper:\n  url: [\n' > "$T/syntax.yaml"
+
+for tool in "${tools[@]}"; do
+	say "$tool"
+	must_fail 74 run_tool "$tool" -c "$T/missing.yaml" 2> "$T/err"
+	expect_eq "$tool: cannot open '$T/missing.yaml': No such file or directory" \
+	    "$(cat "$T/err")" "$tool missing file"
+
+	must_fail 78 run_tool "$tool" -c "$T/unknown.yaml" 2> "$T/err"
+	expect_eq "$tool: $T/unknown.yaml:3: unknown key 'bigquery.foo'" \
+	    "$(cat "$T/err")" "$tool unknown key"
+
+	must_fail 78 run_tool "$tool" -c "$T/badval.yaml" 2> "$T/err"
+	expect_eq "$tool: $T/badval.yaml:2: key 'harper.batchRows': expected a positive integer, got 'x'" \
+	    "$(cat "$T/err")" "$tool bad value"
+
+	must_fail 78 run_tool "$tool" -c "$T/dup.yaml" 2> "$T/err"
+	expect_eq "$tool: $T/dup.yaml:5: duplicate table id 'a'" \
+	    "$(cat "$T/err")" "$tool duplicate id"
+
+	must_fail 78 run_tool "$tool" -c "$T/syntax.yaml" 2> "$T/err"
+	grep -q "^$tool: $T/syntax.yaml:[0-9]*: invalid YAML: " "$T/err" ||
+	    fail "$tool syntax error: $(cat "$T/err")"
+
+	# $BQSYNC_CONFIG is read when there is no -c ...
+	BQSYNC_CONFIG=$T/unknown.yaml must_fail 78 run_tool "$tool" 2> "$T/err"
+	expect_eq "$tool: $T/unknown.yaml:3: unknown key 'bigquery.foo'" \
+	    "$(cat "$T/err")" "$tool via BQSYNC_CONFIG"
+done
+
+# ... and -c wins over it: the bad file named by the environment is not
+# read, so the filter runs (an empty input gives an empty output).
+printf 'sync:\n  pollInterval: 30000\n' > "$T/good.yaml"
+out=$(BQSYNC_CONFIG=$T/unknown.yaml bq-partition -c "$T/good.yaml" -w 0/1 < /dev/null)
+expect_eq "" "$out" "bq-partition output with -c"
+say "ok"

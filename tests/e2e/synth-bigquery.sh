@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# maritime-synth's BigQuery mode against bq-emulator: initialize 7 with a
+# small configured rate, stats, clear (keeps the schema, empties), reset 2,
+# and start keeping the two-day window over a simulated day.  Counts and
+# time ranges are checked with queries of our own through curl.
+. "$(dirname "$0")/lib.sh"
+
+start_emulator
+cat > "$T/synth.yaml" <<YAML
+bigquery:
+  projectId: synthtest
+  dataset: maritime
+synthesizer:
+  vessels: 40
+  batchSize: 10
+  generationInterval: 1h
+  retentionDays: 2
+  cleanupInterval: 6h
+  loadRows: 1000
+YAML
+# (The man page's EXAMPLES, with this configuration.)
+ms() { maritime-synth -c "$T/synth.yaml" -s 1 "$@"; }
+
+# q SQL: the first row of a query, as tab-separated values.
+q() {
+	python3 - "$1" <<'PY'
+import json, sys, urllib.request, os
+body = json.dumps({"query": sys.argv[1], "useLegacySql": False,
+                   "formatOptions": {"useInt64Timestamp": True}}).encode()
+url = "http://%s/bigquery/v2/projects/synthtest/queries" % os.environ["BIGQUERY_EMULATOR_HOST"]
+req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+r = json.load(urllib.request.urlopen(req))
+print("\t".join("" if c["v"] is None else str(c["v"]) for c in r["rows"][0]["f"]))
+PY
+}
+count() { q "SELECT COUNT(*) FROM \`synthtest.maritime.$1\`"; }
+now_us() { python3 -c 'import time; print(int(time.time() * 1e6))'; }
+DAY=86400000000
+
+# initialize 7: 10 positions an hour for a week, every vessel's metadata.
+t0=$(now_us)
+ms initialize 7
+t1=$(now_us)
+expect_eq 1680 "$(count vessel_positions)" "positions after initialize 7"
+expect_eq 40 "$(count vessel_metadata)" "metadata after initialize 7"
+[ "$(count port_events)" -gt 40 ] || fail "too few port events"
+read -r lo hi <<< "$(q 'SELECT MIN(timestamp), MAX(timestamp) FROM `synthtest.maritime.vessel_positions`')"
+[ "$lo" -ge $((t0 - 7 * DAY)) ] && [ "$lo" -lt $((t0 - 7 * DAY + 3600000000)) ] ||
+    fail "oldest position $lo is not a week ago"
+[ "$hi" -le "$t1" ] && [ "$hi" -gt $((t1 - 3600000000)) ] || fail "newest position $hi is not now"
+expect_eq 40 "$(q 'SELECT COUNT(DISTINCT mmsi) FROM `synthtest.maritime.vessel_positions`')" \
+    "vessels in positions"
+# The tables are partitioned and clustered as documented.
+curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/synthtest/datasets/maritime/tables/vessel_positions" |
+    python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+assert t["timePartitioning"]["type"] == "DAY", t
+assert t["timePartitioning"]["field"] == "timestamp", t
+assert t["clustering"]["fields"] == ["vessel_type", "mmsi", "report_date"], t
+assert len(t["schema"]["fields"]) == 18, t
+' || fail "vessel_positions table definition"
+
+# stats: JSON lines that agree with the queries.
+ms stats > "$T/stats"
+python3 - "$T/stats" <<'PY' || fail "stats output"
+import json, sys
+s = {r["table"]: r for r in map(json.loads, open(sys.argv[1]))}
+assert set(s) == {"vessel_positions", "port_events", "vessel_metadata"}, s
+p = s["vessel_positions"]
+assert p["exists"] and p["rows"] == 1680 and p["vessels"] == 40, p
+assert p["min"] < p["max"] and p["min"].endswith("Z"), p
+assert s["vessel_metadata"]["rows"] == 40, s
+PY
+
+# clear: empty tables that keep their schema; stats still answers.
+ms clear
+for t in vessel_positions port_events vessel_metadata; do
+	expect_eq 0 "$(count $t)" "$t after clear"
+done
+curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/synthtest/datasets/maritime/tables/port_events" |
+    python3 -c 'import json,sys; assert len(json.load(sys.stdin)["schema"]["fields"]) == 8' ||
+    fail "port_events lost its schema"
+ms stats | grep -q '"rows":0' || fail "stats after clear"
+
+# reset 2: two days again.
+ms reset 2
+expect_eq 480 "$(count vessel_positions)" "positions after reset 2"
+
+# start over a simulated day: the window is kept at two days.
+until=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+ms start --speedup 86400 --until "$until"
+read -r n lo hi <<< "$(q 'SELECT COUNT(*), MIN(timestamp), MAX(timestamp) FROM `synthtest.maritime.vessel_positions`')"
+end=$(python3 -c "import datetime as d; print(int(d.datetime.strptime('$until','%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=d.timezone.utc).timestamp()*1e6))")
+[ "$hi" -le "$end" ] && [ "$hi" -gt $((end - 2 * 3600000000)) ] ||
+    fail "newest position $hi is not at the simulated end $end"
+[ "$lo" -ge $((end - 2 * DAY - 2 * 3600000000)) ] || fail "rows older than the retention remain ($lo)"
+[ "$lo" -lt $((end - 2 * DAY + 2 * 3600000000)) ] || fail "the window is not two days ($lo)"
+[ "$n" -ge 450 ] && [ "$n" -le 500 ] || fail "$n positions in a two-day window at 10/h"
+for t in port_events vessel_metadata; do
+	col=event_time
+	[ $t = vessel_metadata ] && col=last_updated
+	lo=$(q "SELECT MIN($col) FROM \`synthtest.maritime.$t\`")
+	[ "$lo" -ge $((end - 2 * DAY - 2 * 3600000000)) ] || fail "$t keeps old rows"
+done
+
+# An existing empty table is not an error: start backfills the window.
+ms clear
+until=$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+ms start --speedup 86400 --until "$until" 2> "$T/start.err"
+n=$(count vessel_positions)
+[ "$n" -ge 480 ] && [ "$n" -le 500 ] || fail "$n positions after start on empty tables"
+# A simulated day in few load jobs: rows are loaded every 5 minutes at most.
+grep -q 'start: .* in [1-6] load jobs' "$T/start.err" || fail "too many load jobs: $(cat "$T/start.err")"
+
+# SIGTERM ends start cleanly, after loading what it generated.
+ms clear
+maritime-synth -c "$T/synth.yaml" -s 1 start --speedup 3600 --no-backfill &
+pid=$!
+cleanup "kill $pid"
+for i in $(seq 600); do	# until its first rows are in
+	[ "$(count vessel_positions)" -gt 0 ] && break
+	kill -0 $pid 2> /dev/null || fail "start exited early"
+	sleep 0.1
+done
+before=$(count vessel_positions)
+kill -TERM $pid
+wait $pid || fail "start did not end cleanly on SIGTERM (status $?)"
+[ "$(count vessel_positions)" -ge "$before" ] || fail "rows lost at SIGTERM"
+
+# Configuration and usage errors.
+must_fail 64 ms initialize nine
+must_fail 64 ms stats extra
+# Streaming inserts (insertAll, 500 rows a request) instead of load jobs.
+ms clear
+ms --streaming initialize 1 2> "$T/stream.err"
+expect_eq 240 "$(count vessel_positions)" "positions streamed"
+expect_eq 40 "$(count vessel_metadata)" "metadata streamed"
+grep -q 'insertAll requests' "$T/stream.err" || fail "not streamed: $(cat "$T/stream.err")"
+
+# Without a seed, runs over one dataset share one fleet (seed from its name).
+ms clear
+maritime-synth -c "$T/synth.yaml" initialize 1
+maritime-synth -c "$T/synth.yaml" initialize 1
+expect_eq 480 "$(count vessel_positions)" "positions of two runs"
+expect_eq 40 "$(q 'SELECT COUNT(DISTINCT mmsi) FROM `synthtest.maritime.vessel_positions`')" \
+    "vessels of two unseeded runs"
+
+ms clean
+expect_eq 0 "$(curl -s "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/synthtest/datasets/maritime/tables" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("tables", [])))')" "tables after clean"
+must_fail 78 maritime-synth -c /dev/null stats
+say ok
