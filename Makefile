@@ -38,6 +38,7 @@ CHECK_SRC := $(sort $(wildcard tests/check_*.c))
 CHECKS := $(CHECK_SRC:.c=)
 BINS := $(TOOLS:%=bin/%)
 MANS := $(TOOLS:%=man/%.1)
+MAN5 = man/bqsync-config.5
 
 all: $(BINS)
 
@@ -78,7 +79,7 @@ $(FUZZERS): tests/fuzz_%: tests/fuzz_%.c $(LIB_SRC) $(LIB_HDR)
 	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 lint:
-	mandoc -Tlint -Wwarning $(MANS)
+	mandoc -Tlint -Wwarning $(MANS) $(MAN5)
 	scripts/check-options.sh
 
 check-headers:
@@ -92,9 +93,10 @@ style:
 	done; true
 
 install: $(BINS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libbqsync.a bin/*.o bin/*.d $(BINS) $(CHECKS) $(FUZZERS)

@@ -48,8 +48,8 @@ static struct {
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: bq-partition [-qSv] [-c config] [-k column | -t table]"
-	    " [-p scheme] -w i/N\n\t\t    [file ...]\n"
+	fprintf(fp, "usage: bq-partition [-qSv] [-c config] "
+	    "[-k column | -t table] [-p scheme] -w i/N\n\t\t    [file ...]\n"
 	    "       bq-partition fingerprint [-x] [file ...]\n"
 	    "       bq-partition whoami [-c config] [-f json | sh]"
 	    " [-H | -P host,...] [-n threads]\n\t\t    [-s self]\n"
@@ -139,7 +139,8 @@ fingerprint(struct ndjson_reader *r, int *bad)
 			line = b.buf;
 			len = b.len;
 		}
-		if (printf("%" PRId64 "\n", hash_farm_fingerprint(line, len)) < 0)
+		if (printf("%" PRId64 "\n",
+		    hash_farm_fingerprint(line, len)) < 0)
 			tool_write_failed();
 	}
 	strbuf_release(&b);
@@ -341,7 +342,8 @@ main(int argc, char *argv[])
 		config_init(&cfg);
 	}
 	for (i = 0; i == 0 || i < argc; i++) {
-		if ((r = ndjson_reader_open(argc ? argv[i] : "-", &err)) == NULL) {
+		r = ndjson_reader_open(argc ? argv[i] : "-", &err);
+		if (r == NULL) {
 			bqsync_log(LOG_ERROR, "%s", err.msg);
 			status = EXIT_IOERR;
 			continue;

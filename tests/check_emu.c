@@ -1,0 +1,767 @@
+/*
+ * check_emu: bq-emulator's routes, paging, errors, faults, load jobs and
+ * token endpoint, over real HTTP (libcurl) against an in-process server.
+ */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emu.h"
+#include "util.h"
+
+static struct emu *E;
+static char base[64];
+static CURLcode last_curl;
+
+static size_t
+collect(char *p, size_t sz, size_t n, void *arg)
+{
+	strbuf_add(arg, p, sz * n);
+	return sz * n;
+}
+
+/* One request; returns the HTTP status (0 on transport errors). */
+static long
+req_full(const char *method, const char *path, const char *body,
+    const char *ctype, const char *auth, char **out)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	char *url = xstrfmt("%s%s", base, path), hdr[512];
+	long code = 0;
+
+	strbuf_init(&sb, 0);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		snprintf(hdr, sizeof(hdr), "Content-Type: %s",
+		    ctype ? ctype : "application/json");
+		h = curl_slist_append(h, hdr);
+	}
+	if (auth) {
+		snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", auth);
+		h = curl_slist_append(h, hdr);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	last_curl = curl_easy_perform(c);
+	if (last_curl == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	free(url);
+	if (out)
+		*out = strbuf_detach(&sb, NULL);
+	else
+		strbuf_release(&sb);
+	return code;
+}
+
+static cJSON *
+reqj(const char *method, const char *path, const char *body, long *code)
+{
+	char *out = NULL;
+	cJSON *j;
+
+	*code = req_full(method, path, body, NULL, NULL, &out);
+	j = cJSON_Parse(out);
+	free(out);
+	return j;
+}
+
+static const char *
+js(const cJSON *o, const char *path)
+{
+	/* "a.b.c" (array elements by number) -> string value or NULL. */
+	char *p = xstrdup(path), *save = NULL, *k;
+	const cJSON *cur = o;
+	static char num[64];
+	const char *r = NULL;
+
+	for (k = strtok_r(p, ".", &save); k && cur; k = strtok_r(NULL, ".",
+	    &save))
+		cur = cJSON_IsArray(cur) ? cJSON_GetArrayItem(cur, atoi(k)) :
+		    cJSON_GetObjectItemCaseSensitive(cur, k);
+	if (cJSON_IsString(cur))
+		r = cur->valuestring;
+	else if (cJSON_IsNumber(cur)) {
+		snprintf(num, sizeof(num), "%.0f", cur->valuedouble);
+		r = num;
+	} else if (cJSON_IsBool(cur))
+		r = cJSON_IsTrue(cur) ? "true" : "false";
+	free(p);
+	return r;
+}
+
+static void
+start(const char *key)
+{
+	struct emu_opts o;
+	struct bq_err err = BQ_ERR_INIT;
+
+	memset(&o, 0, sizeof(o));
+	o.token_key = key;
+	E = emu_new(&o, &err);
+	ck_assert_msg(E != NULL, "%s", err.msg);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", emu_port(E));
+}
+
+static void
+setup(void)
+{
+	long code;
+	cJSON *j;
+
+	start(NULL);
+	j = reqj("POST", "/bigquery/v2/projects/p/datasets",
+	    "{\"datasetReference\":{\"datasetId\":\"ds\"},\"location\":\"US\","
+	    "\"projectId\":\"p\"}", &code);
+	ck_assert_int_eq(code, 200);
+	cJSON_Delete(j);
+	j = reqj("POST", "/bigquery/v2/projects/p/datasets/ds/tables",
+	    "{\"tableReference\":{\"tableId\":\"t\"},\"schema\":{\"fields\":["
+	    "{\"name\":\"id\",\"type\":\"INTEGER\",\"mode\":\"REQUIRED\"},"
+	    "{\"name\":\"ts\",\"type\":\"TIMESTAMP\"},{\"name\":\"name\","
+	    "\"type\":\"STRING\"}]},\"timePartitioning\":{\"type\":\"DAY\","
+	    "\"field\":\"ts\"},\"clustering\":{\"fields\":[\"id\"]}}", &code);
+	ck_assert_int_eq(code, 200);
+	cJSON_Delete(j);
+}
+
+static void
+teardown(void)
+{
+	emu_free(E);
+	E = NULL;
+}
+
+/* Inserts ids 1..n at 2023-11-04T09:20:00Z + id seconds. */
+static void
+fill(int n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	long code;
+	cJSON *j;
+	int i;
+
+	strbuf_adds(&sb, "{\"skipInvalidRows\":null,\"templateSuffix\":null,"
+	    "\"rows\":[");
+	for (i = 1; i <= n; i++)
+		strbuf_addf(&sb, "%s{\"insertId\":\"x_%d\",\"json\":{\"id\":%d,"
+		    "\"ts\":%lld,\"name\":%s}}", i > 1 ? "," : "", i, i,
+		    1699089600LL + i, i % 2 ? "\"odd\"" : "null");
+	strbuf_adds(&sb, "]}");
+	j = reqj("POST", "/projects/p/datasets/ds/tables/t/insertAll?alt=json",
+	    sb.buf, &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_ptr_null(cJSON_GetObjectItem(j, "insertErrors"));
+	cJSON_Delete(j);
+	strbuf_release(&sb);
+}
+
+START_TEST(test_healthz_and_both_url_forms)
+{
+	char *out = NULL;
+	long code;
+	cJSON *j;
+
+	ck_assert_int_eq(req_full("GET", "/healthz", NULL, NULL, NULL, &out),
+	    200);
+	ck_assert_str_eq(out, "ok\n");
+	free(out);
+	j = reqj("GET", "/projects/p/datasets/ds?prettyPrint=false&fields=x",
+	    NULL, &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "id"), "p:ds");
+	ck_assert_str_eq(js(j, "kind"), "bigquery#dataset");
+	cJSON_Delete(j);
+	j = reqj("GET", "/bigquery/v2/projects/p/datasets/ds/tables/t", NULL,
+	    &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "id"), "p:ds.t");
+	ck_assert_str_eq(js(j, "numRows"), "0");
+	ck_assert_str_eq(js(j, "schema.fields.1.type"), "TIMESTAMP");
+	ck_assert_str_eq(js(j, "schema.fields.1.mode"), "NULLABLE");
+	ck_assert_str_eq(js(j, "timePartitioning.field"), "ts");
+	cJSON_Delete(j);
+	ck_assert_int_eq(req_full("GET", "/bigquery/v2/nothing", NULL, NULL,
+	    NULL, NULL), 404);
+}
+END_TEST
+
+START_TEST(test_error_envelopes)
+{
+	long code;
+	char *out = NULL;
+	cJSON *j;
+
+	j = reqj("POST", "/projects/p/datasets",
+	    "{\"datasetReference\":{\"datasetId\":\"ds\"}}", &code);
+	ck_assert_int_eq(code, 409);
+	ck_assert_str_eq(js(j, "error.code"), "409");
+	ck_assert_str_eq(js(j, "error.message"), "Already Exists: Dataset p:ds");
+	ck_assert_str_eq(js(j, "error.errors.0.domain"), "global");
+	ck_assert_str_eq(js(j, "error.errors.0.reason"), "duplicate");
+	ck_assert_str_eq(js(j, "error.status"), "ALREADY_EXISTS");
+	cJSON_Delete(j);
+	j = reqj("GET", "/projects/p/datasets/ds/tables/nope", NULL, &code);
+	ck_assert_int_eq(code, 404);
+	ck_assert_str_eq(js(j, "error.errors.0.reason"), "notFound");
+	ck_assert_str_eq(js(j, "error.status"), "NOT_FOUND");
+	ck_assert_str_eq(js(j, "error.message"), "Not found: Table p:ds.nope");
+	cJSON_Delete(j);
+	j = reqj("POST", "/projects/p/queries", "{\"query\":\"SELEC 1\","
+	    "\"useLegacySql\":false}", &code);
+	ck_assert_int_eq(code, 400);
+	ck_assert_str_eq(js(j, "error.errors.0.reason"), "invalidQuery");
+	ck_assert_str_eq(js(j, "error.status"), "INVALID_ARGUMENT");
+	cJSON_Delete(j);
+	/* The API's default is legacy SQL, which the emulator refuses. */
+	j = reqj("POST", "/projects/p/queries", "{\"query\":\"SELECT 1\"}",
+	    &code);
+	ck_assert_int_eq(code, 400);
+	cJSON_Delete(j);
+	j = reqj("DELETE", "/projects/p/datasets/ds", NULL, &code);
+	ck_assert_int_eq(code, 400);
+	ck_assert_str_eq(js(j, "error.errors.0.reason"), "resourceInUse");
+	cJSON_Delete(j);
+	ck_assert_int_eq(req_full("DELETE",
+	    "/projects/p/datasets/ds?deleteContents=true", NULL, NULL, NULL,
+	    &out), 204);
+	ck_assert_str_eq(out, "");
+	free(out);
+	ck_assert_int_eq(req_full("GET", "/projects/p/datasets/ds/tables/t",
+	    NULL, NULL, NULL, NULL), 404);
+}
+END_TEST
+
+START_TEST(test_insert_all_errors)
+{
+	long code;
+	cJSON *j;
+
+	j = reqj("POST", "/projects/p/datasets/ds/tables/t/insertAll",
+	    "{\"rows\":[{\"json\":{\"id\":1}},{\"json\":{\"id\":\"x\"}},"
+	    "{\"json\":{\"name\":\"no id\"}},{\"json\":{\"id\":2,\"zz\":1}}]}",
+	    &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j,
+	    "insertErrors")), 4);
+	ck_assert_str_eq(js(j, "insertErrors.0.index"), "1");
+	ck_assert_str_eq(js(j, "insertErrors.0.errors.0.reason"), "invalid");
+	ck_assert_str_eq(js(j, "insertErrors.0.errors.0.location"), "id");
+	ck_assert_str_eq(js(j, "insertErrors.1.errors.0.message"),
+	    "Missing required field: id.");
+	ck_assert_str_eq(js(j, "insertErrors.3.index"), "0");
+	ck_assert_str_eq(js(j, "insertErrors.3.errors.0.reason"), "stopped");
+	cJSON_Delete(j);
+	j = reqj("GET", "/projects/p/datasets/ds/tables/t", NULL, &code);
+	ck_assert_str_eq(js(j, "numRows"), "0");
+	cJSON_Delete(j);
+	/* skipInvalidRows + ignoreUnknownValues keep the good rows. */
+	j = reqj("POST", "/projects/p/datasets/ds/tables/t/insertAll",
+	    "{\"skipInvalidRows\":true,\"ignoreUnknownValues\":true,\"rows\":["
+	    "{\"json\":{\"id\":1}},{\"json\":{\"id\":\"x\"}},"
+	    "{\"json\":{\"id\":2,\"zz\":1}}]}", &code);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j,
+	    "insertErrors")), 1);
+	cJSON_Delete(j);
+	j = reqj("GET", "/projects/p/datasets/ds/tables/t", NULL, &code);
+	ck_assert_str_eq(js(j, "numRows"), "2");
+	cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(test_tabledata_paging)
+{
+	char path[256], tok[128] = "";
+	int page = 0, seen = 0;
+	long code;
+
+	fill(10);
+	for (;;) {
+		cJSON *j, *rows, *r;
+
+		snprintf(path, sizeof(path), "/projects/p/datasets/ds/tables/t/"
+		    "data?maxResults=3&formatOptions.useInt64Timestamp=true%s%s",
+		    *tok ? "&pageToken=" : "", tok);
+		j = reqj("GET", path, NULL, &code);
+		ck_assert_int_eq(code, 200);
+		ck_assert_str_eq(js(j, "totalRows"), "10");
+		rows = cJSON_GetObjectItem(j, "rows");
+		ck_assert_int_eq(cJSON_GetArraySize(rows), page < 3 ? 3 : 1);
+		cJSON_ArrayForEach(r, rows) {
+			char want[32];
+
+			seen++;
+			snprintf(want, sizeof(want), "%d", seen);
+			ck_assert_str_eq(js(r, "f.0.v"), want);
+			snprintf(want, sizeof(want), "%lld",
+			    (1699089600LL + seen) * 1000000);
+			ck_assert_str_eq(js(r, "f.1.v"), want);
+		}
+		page++;
+		if (js(j, "pageToken") == NULL) {
+			cJSON_Delete(j);
+			break;
+		}
+		snprintf(tok, sizeof(tok), "%s", js(j, "pageToken"));
+		cJSON_Delete(j);
+	}
+	ck_assert_int_eq(page, 4);
+	ck_assert_int_eq(seen, 10);
+	ck_assert_int_eq(req_full("GET", "/projects/p/datasets/ds/tables/t/"
+	    "data?pageToken=garbage", NULL, NULL, NULL, NULL), 400);
+}
+END_TEST
+
+START_TEST(test_query_paging_and_timestamps)
+{
+	long code;
+	cJSON *j;
+	char path[256], id[128];
+
+	fill(5);
+	j = reqj("POST", "/projects/p/queries", "{\"query\":\"SELECT id, ts, "
+	    "name FROM ds.t WHERE ts > @c ORDER BY ts\",\"useLegacySql\":false,"
+	    "\"parameterMode\":\"named\",\"queryParameters\":[{\"name\":\"c\","
+	    "\"parameterType\":{\"type\":\"TIMESTAMP\"},\"parameterValue\":"
+	    "{\"value\":\"2023-11-04 09:20:01\"}}],\"maxResults\":2}", &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "kind"), "bigquery#queryResponse");
+	ck_assert_str_eq(js(j, "jobComplete"), "true");
+	ck_assert_str_eq(js(j, "totalRows"), "4");
+	ck_assert_str_eq(js(j, "schema.fields.0.type"), "INTEGER");
+	ck_assert_str_eq(js(j, "schema.fields.1.type"), "TIMESTAMP");
+	/* Without useInt64Timestamp: BigQuery's float seconds. */
+	ck_assert_str_eq(js(j, "rows.0.f.1.v"), "1.699089602E9");
+	ck_assert_ptr_null(js(j, "rows.0.f.2.v"));
+	ck_assert_ptr_nonnull(js(j, "pageToken"));
+	snprintf(id, sizeof(id), "%s", js(j, "jobReference.jobId"));
+	snprintf(path, sizeof(path), "/bigquery/v2/projects/p/queries/%s?"
+	    "pageToken=%s&formatOptions.useInt64Timestamp=true&location=US", id,
+	    js(j, "pageToken"));
+	cJSON_Delete(j);
+	j = reqj("GET", path, NULL, &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "kind"), "bigquery#getQueryResultsResponse");
+	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "4");
+	ck_assert_str_eq(js(j, "rows.0.f.1.v"), "1699089604000000");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), 2);
+	ck_assert_ptr_null(js(j, "pageToken"));
+	cJSON_Delete(j);
+	/* startIndex, as bq sends it; an empty page has no "rows". */
+	snprintf(path, sizeof(path), "/projects/p/queries/%s?startIndex=3&"
+	    "maxResults=100&timeoutMs=0", id);
+	j = reqj("GET", path, NULL, &code);
+	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "5");
+	cJSON_Delete(j);
+	snprintf(path, sizeof(path), "/projects/p/queries/%s?startIndex=4", id);
+	j = reqj("GET", path, NULL, &code);
+	ck_assert_ptr_null(cJSON_GetObjectItem(j, "rows"));
+	ck_assert_str_eq(js(j, "totalRows"), "4");
+	cJSON_Delete(j);
+	ck_assert_int_eq(req_full("GET", "/projects/p/queries/nosuchjob", NULL,
+	    NULL, NULL, NULL), 404);
+}
+END_TEST
+
+START_TEST(test_jobs_insert_get_dml_dryrun)
+{
+	long code;
+	cJSON *j;
+	char *id;
+
+	fill(6);
+	j = reqj("POST", "/projects/p/jobs", "{\"configuration\":{\"query\":{"
+	    "\"query\":\"SELECT COUNT(*) AS n FROM `p.ds.t`\",\"useLegacySql\":"
+	    "false}},\"jobReference\":{\"projectId\":\"p\",\"jobId\":\"j1\","
+	    "\"location\":\"US\"}}", &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "status.state"), "DONE");
+	ck_assert_str_eq(js(j, "configuration.jobType"), "QUERY");
+	cJSON_Delete(j);
+	j = reqj("POST", "/projects/p/jobs", "{\"configuration\":{\"query\":{"
+	    "\"query\":\"SELECT 1\",\"useLegacySql\":false}},\"jobReference\":"
+	    "{\"jobId\":\"j1\"}}", &code);
+	ck_assert_int_eq(code, 409);
+	cJSON_Delete(j);
+	j = reqj("GET", "/projects/p/jobs/j1?location=US", NULL, &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "id"), "p:US.j1");
+	ck_assert_str_eq(js(j, "statistics.query.statementType"), "SELECT");
+	cJSON_Delete(j);
+	j = reqj("GET", "/projects/p/queries/j1", NULL, &code);
+	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "6");
+	ck_assert_str_eq(js(j, "schema.fields.0.name"), "n");
+	cJSON_Delete(j);
+	/* DML through jobs.query. */
+	j = reqj("POST", "/projects/p/queries", "{\"query\":\"DELETE FROM "
+	    "ds.t WHERE ts < @cut\",\"useLegacySql\":false,\"queryParameters\":"
+	    "[{\"name\":\"cut\",\"parameterType\":{\"type\":\"TIMESTAMP\"},"
+	    "\"parameterValue\":{\"value\":\"2023-11-04T09:20:03Z\"}}]}", &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "numDmlAffectedRows"), "2");
+	ck_assert_str_eq(js(j, "dmlStats.deletedRowCount"), "2");
+	ck_assert_ptr_null(cJSON_GetObjectItem(j, "rows"));
+	id = xstrdup(js(j, "jobReference.jobId"));
+	cJSON_Delete(j);
+	{
+		char path[160];
+
+		snprintf(path, sizeof(path), "/projects/p/jobs/%s", id);
+		j = reqj("GET", path, NULL, &code);
+		ck_assert_str_eq(js(j, "statistics.query.numDmlAffectedRows"),
+		    "2");
+		ck_assert_str_eq(js(j, "statistics.query.statementType"),
+		    "DELETE");
+		cJSON_Delete(j);
+	}
+	free(id);
+	/* Dry run: schema and an estimate, no rows. */
+	j = reqj("POST", "/projects/p/queries", "{\"query\":\"SELECT id FROM "
+	    "ds.t\",\"useLegacySql\":false,\"dryRun\":true}", &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_ptr_null(cJSON_GetObjectItem(j, "rows"));
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "32");
+	ck_assert_str_eq(js(j, "schema.fields.0.name"), "id");
+	cJSON_Delete(j);
+	/* A failed job: getQueryResults answers the error, jobs.get 200. */
+	j = reqj("POST", "/projects/p/jobs", "{\"configuration\":{\"query\":{"
+	    "\"query\":\"SELECT MOD(id, 0) FROM ds.t\",\"useLegacySql\":"
+	    "false}},\"jobReference\":{\"jobId\":\"bad\"}}", &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "status.errorResult.reason"), "invalidQuery");
+	cJSON_Delete(j);
+	j = reqj("GET", "/projects/p/queries/bad", NULL, &code);
+	ck_assert_int_eq(code, 400);
+	ck_assert_str_eq(js(j, "error.message"), "division by zero: "
+	    "MOD(3, 0)");
+	cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(test_request_id_idempotent)
+{
+	long code;
+	cJSON *a, *b;
+	const char *q = "{\"query\":\"SELECT 1\",\"useLegacySql\":false,"
+	    "\"requestId\":\"8e5b4f8e-0f7c-4c7e-9a6b-6f1d3b2f1c11\"}";
+
+	a = reqj("POST", "/projects/p/queries", q, &code);
+	b = reqj("POST", "/projects/p/queries", q, &code);
+	ck_assert_str_eq(js(a, "jobReference.jobId"),
+	    js(b, "jobReference.jobId"));
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+END_TEST
+
+START_TEST(test_faults)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	long code;
+	cJSON *j;
+	char path[160];
+	const char *q = "{\"query\":\"SELECT 1\",\"useLegacySql\":false}";
+
+	ck_assert_int_eq(emu_add_fault(E, "503:queries:2", &err), 0);
+	j = reqj("POST", "/projects/p/queries", q, &code);
+	ck_assert_int_eq(code, 503);
+	ck_assert_str_eq(js(j, "error.errors.0.reason"), "backendError");
+	cJSON_Delete(j);
+	ck_assert_int_eq(req_full("POST", "/projects/p/queries", q, NULL, NULL,
+	    NULL), 503);
+	ck_assert_int_eq(req_full("POST", "/projects/p/queries", q, NULL, NULL,
+	    NULL), 200);
+	/* Through the control endpoint: 429, then jobComplete:false x2. */
+	ck_assert_int_eq(req_full("POST", "/emulator/faults",
+	    "{\"status\":429,\"path\":\"datasets\",\"method\":\"GET\"}", NULL,
+	    NULL, NULL), 200);
+	j = reqj("GET", "/projects/p/datasets", NULL, &code);
+	ck_assert_int_eq(code, 429);
+	ck_assert_str_eq(js(j, "error.status"), "RESOURCE_EXHAUSTED");
+	cJSON_Delete(j);
+	ck_assert_int_eq(req_full("POST", "/emulator/faults",
+	    "{\"incomplete\":2}", NULL, NULL, NULL), 200);
+	j = reqj("POST", "/projects/p/queries", q, &code);
+	ck_assert_str_eq(js(j, "jobComplete"), "false");
+	ck_assert_ptr_null(cJSON_GetObjectItem(j, "rows"));
+	snprintf(path, sizeof(path), "/projects/p/queries/%s",
+	    js(j, "jobReference.jobId"));
+	cJSON_Delete(j);
+	j = reqj("GET", path, NULL, &code);
+	ck_assert_str_eq(js(j, "jobComplete"), "false");
+	cJSON_Delete(j);
+	j = reqj("GET", path, NULL, &code);
+	ck_assert_str_eq(js(j, "jobComplete"), "true");
+	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "1");
+	cJSON_Delete(j);
+	/* A truncated body is a transport error for the client. */
+	ck_assert_int_eq(emu_add_fault(E, "{\"truncate\":1}", &err), 0);
+	ck_assert_int_eq(req_full("POST", "/projects/p/queries", q, NULL, NULL,
+	    NULL), 0);
+	ck_assert_int_eq(last_curl, CURLE_PARTIAL_FILE);
+	ck_assert_int_eq(req_full("POST", "/projects/p/queries", q, NULL, NULL,
+	    NULL), 200);
+	ck_assert_int_eq(emu_add_fault(E, "502", &err), 0);
+	ck_assert_int_eq(req_full("GET", "/projects/p/datasets", NULL, NULL,
+	    NULL, NULL), 502);
+	ck_assert_int_eq(req_full("DELETE", "/emulator/faults", NULL, NULL,
+	    NULL, NULL), 204);
+	ck_assert_int_eq(emu_add_fault(E, "{\"nothing\":1}", &err), -1);
+	ck_assert_int_eq(emu_add_fault(E, "200", &err), -1);
+}
+END_TEST
+
+START_TEST(test_load_job_multipart)
+{
+	const char *body =
+	    "--BOUND\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n"
+	    "{\"configuration\":{\"load\":{\"sourceFormat\":"
+	    "\"NEWLINE_DELIMITED_JSON\",\"destinationTable\":{\"projectId\":"
+	    "\"p\",\"datasetId\":\"ds\",\"tableId\":\"pos\"},\"schema\":"
+	    "{\"fields\":[{\"name\":\"ts\",\"type\":\"TIMESTAMP\"},{\"name\":"
+	    "\"mmsi\",\"type\":\"INT64\"}]},\"writeDisposition\":"
+	    "\"WRITE_APPEND\"}},\"jobReference\":{\"jobId\":\"load1\"}}\r\n"
+	    "--BOUND\r\nContent-Type: application/octet-stream\r\n\r\n"
+	    "{\"ts\":\"2024-01-01T00:00:00Z\",\"mmsi\":9007199254740993}\n"
+	    "{\"ts\":\"2024-01-01 00:00:01.5\",\"mmsi\":2}\n\n"
+	    "{\"ts\":1704067202,\"mmsi\":3}\r\n--BOUND--\r\n";
+	char *out = NULL, *bad;
+	cJSON *j;
+	long code;
+
+	code = req_full("POST", "/upload/bigquery/v2/projects/p/jobs?"
+	    "uploadType=multipart", body, "multipart/related; boundary=BOUND",
+	    NULL, &out);
+	ck_assert_int_eq(code, 200);
+	j = cJSON_Parse(out);
+	ck_assert_str_eq(js(j, "status.state"), "DONE");
+	ck_assert_ptr_null(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"),
+	    "errorResult"));
+	ck_assert_str_eq(js(j, "statistics.load.outputRows"), "3");
+	cJSON_Delete(j);
+	free(out);
+	j = reqj("POST", "/projects/p/queries", "{\"query\":\"SELECT mmsi, "
+	    "UNIX_MICROS(ts) FROM ds.pos ORDER BY ts\",\"useLegacySql\":false}",
+	    &code);
+	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "9007199254740993");
+	ck_assert_str_eq(js(j, "rows.1.f.1.v"), "1704067201500000");
+	ck_assert_str_eq(js(j, "rows.2.f.1.v"), "1704067202000000");
+	cJSON_Delete(j);
+	/* One bad row fails the whole job (maxBadRecords 0); nothing lands. */
+	bad = xstrdup(body);
+	memcpy(strstr(bad, "load1"), "load2", 5);
+	memcpy(strstr(bad, "\"mmsi\":2"), "\"mmsi\":X", 8);
+	code = req_full("POST", "/upload/bigquery/v2/projects/p/jobs?"
+	    "uploadType=multipart", bad, "multipart/related; boundary=BOUND",
+	    NULL, &out);
+	free(bad);
+	j = cJSON_Parse(out);
+	ck_assert_str_eq(js(j, "status.errorResult.reason"), "invalid");
+	cJSON_Delete(j);
+	free(out);
+	j = reqj("GET", "/projects/p/datasets/ds/tables/pos", NULL, &code);
+	ck_assert_str_eq(js(j, "numRows"), "3");
+	cJSON_Delete(j);
+}
+END_TEST
+
+static char *
+b64url(const unsigned char *p, size_t n)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+	    "vwxyz0123456789-_";
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	strbuf_init(&sb, 0);
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ?
+		    (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+
+		strbuf_addch(&sb, a[v >> 18 & 63]);
+		strbuf_addch(&sb, a[v >> 12 & 63]);
+		if (i + 1 < n)
+			strbuf_addch(&sb, a[v >> 6 & 63]);
+		if (i + 2 < n)
+			strbuf_addch(&sb, a[v & 63]);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static char *
+make_jwt(EVP_PKEY *k, long iat, long exp)
+{
+	const char *h = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
+	char *c = xstrfmt("{\"iss\":\"puller@test-project.iam.gserviceaccount."
+	    "com\",\"aud\":\"https://oauth2.googleapis.com/token\",\"scope\":"
+	    "\"https://www.googleapis.com/auth/bigquery\",\"iat\":%ld,\"exp\":"
+	    "%ld}", iat, exp);
+	char *hb = b64url((const unsigned char *)h, strlen(h));
+	char *cb = b64url((const unsigned char *)c, strlen(c));
+	char *input = xstrfmt("%s.%s", hb, cb), *sb, *jwt;
+	unsigned char sig[512];
+	size_t sl = sizeof(sig);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	ck_assert_int_eq(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k),
+	    1);
+	ck_assert_int_eq(EVP_DigestSign(md, sig, &sl,
+	    (const unsigned char *)input, strlen(input)), 1);
+	EVP_MD_CTX_free(md);
+	sb = b64url(sig, sl);
+	jwt = xstrfmt("%s.%s", input, sb);
+	free(c);
+	free(hb);
+	free(cb);
+	free(input);
+	free(sb);
+	return jwt;
+}
+
+START_TEST(test_token_endpoint)
+{
+	EVP_PKEY *k = EVP_RSA_gen(2048), *other = EVP_RSA_gen(2048);
+	char path[] = "/tmp/check_emu_keyXXXXXX", *form, *jwt, *out = NULL;
+	FILE *fp;
+	int fd;
+	long now = (long)time(NULL);
+	cJSON *j;
+	char tok[256];
+
+	ck_assert_ptr_nonnull(k);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	fp = fdopen(fd, "w");
+	ck_assert_int_eq(PEM_write_PUBKEY(fp, k), 1);
+	fclose(fp);
+	start(path);
+	unlink(path);
+	/* Without a token every API call is 401. */
+	ck_assert_int_eq(req_full("GET", "/projects/p/datasets", NULL, NULL,
+	    NULL, NULL), 401);
+	ck_assert_int_eq(req_full("GET", "/projects/p/datasets", NULL, NULL,
+	    "made-up", NULL), 401);
+	jwt = make_jwt(k, now, now + 3600);
+	form = xstrfmt("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type"
+	    "%%3Ajwt-bearer&assertion=%s", jwt);
+	ck_assert_int_eq(req_full("POST", "/token", form,
+	    "application/x-www-form-urlencoded", NULL, &out), 200);
+	j = cJSON_Parse(out);
+	ck_assert_str_eq(js(j, "token_type"), "Bearer");
+	ck_assert_str_eq(js(j, "expires_in"), "3599");
+	snprintf(tok, sizeof(tok), "%s", js(j, "access_token"));
+	cJSON_Delete(j);
+	free(out);
+	free(form);
+	free(jwt);
+	ck_assert_int_eq(req_full("GET", "/projects/p/datasets", NULL, NULL,
+	    tok, NULL), 200);
+	/* Another key's signature, and a too-long lifetime, are refused. */
+	jwt = make_jwt(other, now, now + 3600);
+	form = xstrfmt("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type"
+	    "%%3Ajwt-bearer&assertion=%s", jwt);
+	ck_assert_int_eq(req_full("POST", "/token", form,
+	    "application/x-www-form-urlencoded", NULL, &out), 400);
+	j = cJSON_Parse(out);
+	ck_assert_str_eq(js(j, "error"), "invalid_grant");
+	ck_assert_str_eq(js(j, "error_description"), "Invalid JWT Signature.");
+	cJSON_Delete(j);
+	free(out);
+	free(form);
+	free(jwt);
+	jwt = make_jwt(k, now, now + 7200);
+	form = xstrfmt("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type"
+	    "%%3Ajwt-bearer&assertion=%s", jwt);
+	ck_assert_int_eq(req_full("POST", "/token", form,
+	    "application/x-www-form-urlencoded", NULL, NULL), 400);
+	free(form);
+	free(jwt);
+	/* Expiring every token makes clients refresh. */
+	ck_assert_int_eq(req_full("POST", "/emulator/faults",
+	    "{\"expireTokens\":true}", NULL, NULL, NULL), 200);
+	ck_assert_int_eq(req_full("GET", "/projects/p/datasets", NULL, NULL,
+	    tok, NULL), 401);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
+}
+END_TEST
+
+START_TEST(test_loopback_only)
+{
+	struct emu_opts o;
+	struct bq_err err = BQ_ERR_INIT;
+
+	memset(&o, 0, sizeof(o));
+	o.host = "0.0.0.0";
+	ck_assert_ptr_null(emu_new(&o, &err));
+	ck_assert_int_eq(err.kind, EXIT_USAGE);
+}
+END_TEST
+
+START_TEST(test_quote_long_numbers)
+{
+	const char *in = "{\"a\":9007199254740993,\"b\":1.5,"
+	    "\"c\":\"12345678901234567890\",\"d\":[-12345678901234567]}";
+	char *s = emu_quote_long_numbers(in, strlen(in));
+
+	ck_assert_str_eq(s, "{\"a\":\"9007199254740993\",\"b\":1.5,"
+	    "\"c\":\"12345678901234567890\",\"d\":[\"-12345678901234567\"]}");
+	free(s);
+}
+END_TEST
+
+static Suite *
+emu_suite(void)
+{
+	Suite *s = suite_create("emu");
+	TCase *tc = tcase_create("server");
+	TCase *tk = tcase_create("standalone");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_healthz_and_both_url_forms);
+	tcase_add_test(tc, test_error_envelopes);
+	tcase_add_test(tc, test_insert_all_errors);
+	tcase_add_test(tc, test_tabledata_paging);
+	tcase_add_test(tc, test_query_paging_and_timestamps);
+	tcase_add_test(tc, test_jobs_insert_get_dml_dryrun);
+	tcase_add_test(tc, test_request_id_idempotent);
+	tcase_add_test(tc, test_faults);
+	tcase_add_test(tc, test_load_job_multipart);
+	suite_add_tcase(s, tc);
+	tcase_set_timeout(tk, 30);
+	tcase_add_checked_fixture(tk, NULL, teardown);
+	tcase_add_test(tk, test_token_endpoint);
+	tcase_add_test(tk, test_loopback_only);
+	tcase_add_test(tk, test_quote_long_numbers);
+	suite_add_tcase(s, tk);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(emu_suite());
+	int failed;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
