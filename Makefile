@@ -38,6 +38,7 @@ CHECK_SRC := $(sort $(wildcard tests/check_*.c))
 CHECKS := $(CHECK_SRC:.c=)
 BINS := $(TOOLS:%=bin/%)
 MANS := $(TOOLS:%=man/%.1)
+MAN5 = man/bqsync-config.5
 
 all: $(BINS)
 
@@ -71,14 +72,14 @@ bench: $(BINS)
 	scripts/bench.sh $(BENCH)
 
 # libFuzzer targets (clang): run e.g. tests/fuzz_ndjson -max_total_time=60
-FUZZERS = tests/fuzz_ndjson tests/fuzz_config
+FUZZERS = tests/fuzz_ndjson tests/fuzz_config tests/fuzz_ts tests/fuzz_row
 fuzz: $(FUZZERS)
 $(FUZZERS): tests/fuzz_%: tests/fuzz_%.c $(LIB_SRC) $(LIB_HDR)
 	clang -std=c11 -D_GNU_SOURCE -DBQSYNC_VERSION='"$(VERSION)"' -Ilib -g -O1 \
 	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 lint:
-	mandoc -Tlint -Wwarning $(MANS)
+	mandoc -Tlint -Wwarning $(MANS) $(MAN5)
 	scripts/check-options.sh
 
 check-headers:
@@ -92,9 +93,10 @@ style:
 	done; true
 
 install: $(BINS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libbqsync.a bin/*.o bin/*.d $(BINS) $(CHECKS) $(FUZZERS)

@@ -48,8 +48,8 @@ static struct {
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: bq-partition [-qSv] [-c config] [-k column | -t table]"
-	    " [-p scheme] -w i/N\n\t\t    [file ...]\n"
+	fprintf(fp, "usage: bq-partition [-qSv] [-c config] "
+	    "[-k column | -t table] [-p scheme] -w i/N\n\t\t    [file ...]\n"
 	    "       bq-partition fingerprint [-x] [file ...]\n"
 	    "       bq-partition whoami [-c config] [-f json | sh]"
 	    " [-H | -P host,...] [-n threads]\n\t\t    [-s self]\n"
@@ -111,6 +111,16 @@ filter(struct ndjson_reader *r, const char *col, int *bad)
 	return stop;
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
 /* One input of fingerprint: one signed int64 per line. */
 static int
 fingerprint(struct ndjson_reader *r, int *bad)
@@ -119,17 +129,16 @@ fingerprint(struct ndjson_reader *r, int *bad)
 	struct strbuf b = STRBUF_INIT;
 	const char *line;
 	size_t len, i;
-	unsigned int x;
 	int rc;
 
 	strbuf_init(&b, 0);
 	while ((rc = ndjson_read_line(r, &line, &len, &err)) == 1) {
 		if (o.hex) {
 			strbuf_reset(&b);
-			for (i = 0; i + 1 < len && sscanf(line + i, "%2x", &x)
-			    == 1 && strspn(line + i, "0123456789abcdefABCDEF")
-			    >= 2; i += 2)
-				strbuf_addch(&b, (int)x);
+			for (i = 0; i + 1 < len && hexval(line[i]) >= 0 &&
+			    hexval(line[i + 1]) >= 0; i += 2)
+				strbuf_addch(&b, hexval(line[i]) << 4 |
+				    hexval(line[i + 1]));
 			if (i != len && bad_line(r, bad, "invalid hex")) {
 				rc = 1;
 				break;
@@ -139,7 +148,8 @@ fingerprint(struct ndjson_reader *r, int *bad)
 			line = b.buf;
 			len = b.len;
 		}
-		if (printf("%" PRId64 "\n", hash_farm_fingerprint(line, len)) < 0)
+		if (printf("%" PRId64 "\n",
+		    hash_farm_fingerprint(line, len)) < 0)
 			tool_write_failed();
 	}
 	strbuf_release(&b);
@@ -341,7 +351,8 @@ main(int argc, char *argv[])
 		config_init(&cfg);
 	}
 	for (i = 0; i == 0 || i < argc; i++) {
-		if ((r = ndjson_reader_open(argc ? argv[i] : "-", &err)) == NULL) {
+		r = ndjson_reader_open(argc ? argv[i] : "-", &err);
+		if (r == NULL) {
 			bqsync_log(LOG_ERROR, "%s", err.msg);
 			status = EXIT_IOERR;
 			continue;

@@ -3,6 +3,7 @@
  * metadata, as NDJSON on stdout or loaded into BigQuery.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,33 +114,17 @@ static int
 stats(const struct synthbq_opts *o, struct bq_err *err)
 {
 	struct synthbq_stat st[SYNTH_NTABLES];
-	char a[TS_BUFSZ], b[TS_BUFSZ];
-	int t, json = !isatty(STDOUT_FILENO);
+	struct strbuf out = STRBUF_INIT;
+	int t;
 
 	if (synthbq_stats(o, st, err) == -1)
 		return -1;
-	for (t = 0; t < SYNTH_NTABLES; t++) {
-		int empty = st[t].min_ts == INT64_MIN;
-
-		if (empty) {
-			snprintf(a, sizeof(a), "null");
-			snprintf(b, sizeof(b), "null");
-		} else {
-			ts_format(st[t].min_ts, a);
-			ts_format(st[t].max_ts, b);
-		}
-		if (json)
-			printf("{\"table\":\"%s\",\"exists\":%s,\"rows\":%lld,"
-			    "\"vessels\":%lld,\"min\":%s%s%s,\"max\":%s%s%s}\n",
-			    st[t].table, st[t].exists ? "true" : "false",
-			    (long long)st[t].rows, (long long)st[t].vessels,
-			    empty ? "" : "\"", a, empty ? "" : "\"",
-			    empty ? "" : "\"", b, empty ? "" : "\"");
-		else
-			printf("%-20s %10lld rows %8lld vessels  %s .. %s\n",
-			    st[t].table, (long long)st[t].rows,
-			    (long long)st[t].vessels, a, b);
-	}
+	strbuf_init(&out, 0);
+	for (t = 0; t < SYNTH_NTABLES; t++)
+		synthbq_stat_format(&st[t], !isatty(STDOUT_FILENO), &out);
+	if (fwrite(out.buf, 1, out.len, stdout) != out.len)
+		tool_write_failed();
+	strbuf_release(&out);
 	return 0;
 }
 
@@ -148,38 +133,25 @@ static int
 generate(const struct synthbq_opts *o, int table, long long count,
     int64_t start, int64_t end)
 {
+	struct bq_err err = BQ_ERR_INIT;
 	struct synth *s;
 	struct strbuf out;
 	int64_t ts;
+	uint64_t seed;
 
 	if (table < 0)
 		tool_die(EXIT_USAGE, "generate needs --table");
-	if (start == INT64_MIN)
-		start = ts_now();
-	if (table == SYNTH_EVENTS) {
-		if (count < 0 && end == INT64_MIN)
-			tool_die(EXIT_USAGE, "generate needs --count or --end");
-		if (end == INT64_MIN)
-			end = INT64_MAX;
-	} else {
-		double rate = o->rate;
-
-		if (count < 0 && end == INT64_MIN) {
-			if (table != SYNTH_METADATA)
-				tool_die(EXIT_USAGE,
-				    "generate needs --count or --end");
-			count = o->vessels;
-		}
-		if (end == INT64_MIN)
-			end = start + (int64_t)((double)count / rate * 1e6);
-		if (count < 0)
-			count = (long long)((double)(end - start) / 1e6 *
-			    rate);
+	if (synth_plan(table, o->vessels, o->rate, ts_now(), &start, &end,
+	    &count, &err) == -1)
+		tool_die_err(&err);
+	seed = o->seed;
+	if (seed == 0) {	/* from the clock */
+		seed = (uint64_t)ts_now();
+		seed = synth_splitmix64(&seed);
+		bqsync_log(LOG_DEBUG, "seed %" PRIu64, seed);
 	}
-	if (end < start)
-		tool_die(EXIT_USAGE, "--end is before --start");
-	s = synth_new(table, o->seed, o->vessels, start);
-	synth_window(s, start, end, count < 0 ? 0 : (uint64_t)count);
+	s = synth_new(table, seed, o->vessels, start);
+	synth_window(s, start, end, (uint64_t)count);
 	strbuf_init(&out, 1 << 17);
 	while (synth_next(s, &out, &ts)) {
 		if (out.len < (1 << 16))

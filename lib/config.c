@@ -161,7 +161,6 @@ struct parser {
 	char		*bq_ts;
 	char		**bq_columns;
 	size_t		 bq_ncolumns;
-	int		 bq_columns_set;
 	int		 password_in_file;
 };
 
@@ -765,11 +764,9 @@ bigquery_pair(struct parser *p, const char *path, const char *key,
 		p->tables_line = line_of(k);
 		return parse_tables(p, path, v);
 	}
-	if (strcmp(key, "columns") == 0) {
-		p->bq_columns_set = !is_null(v);
+	if (strcmp(key, "columns") == 0)
 		return get_list(p, path, v, 1, &p->bq_columns,
 		    &p->bq_ncolumns);
-	}
 	if (strcmp(key, "table") == 0) {
 		p->bq_table_line = line_of(v);
 		return set_value(p, path, v, K_NAME, &p->bq_table);
@@ -872,6 +869,8 @@ merge_sync(struct config_sync *dst, const struct config_sync *global,
 	*dst = *global;
 	dst->start_timestamp = global->start_timestamp != NULL ?
 	    xstrdup(global->start_timestamp) : NULL;
+	if (o == NULL)
+		return;
 	for (kd = sync_keys, i = 0; kd->name != NULL; kd++, i++) {
 		char *d = (char *)dst + kd->off;
 		char *s = (char *)&o->s + kd->off;
@@ -945,7 +944,7 @@ finish_table(struct parser *p, size_t i)
 			    "%s:%d: table '%s': timestamp column '%s' is not "
 			    "in 'columns'", p->file, t->line, t->id,
 			    t->timestamp_column);
-		for (j = 0; j < t->nid_columns; j++)
+		for (j = 0; t->id_columns != NULL && j < t->nid_columns; j++)
 			if (!has_name(t->columns, t->ncolumns,
 			    t->id_columns[j]))
 				return bq_err_set(p->err, EXIT_CONFIG,

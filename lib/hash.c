@@ -206,7 +206,8 @@ hash_farm_fingerprint(const void *s, size_t len)
 	uint64_t u = hash_fingerprint64(s, len);
 	int64_t r;
 
-	memcpy(&r, &u, sizeof(r));	/* two's complement reinterpretation */
+	/* two's complement reinterpretation */
+	memcpy(&r, &u, sizeof(r));
 	return r;
 }
 

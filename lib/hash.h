@@ -4,7 +4,8 @@
  *
  * Worker i of n owns a timestamp t (microseconds) when
  *   fingerprint scheme: llabs(FARM_FINGERPRINT(decimal(t)) % n) == i
- *     BigQuery: ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(ts) AS STRING)), n)) = i
+ *     BigQuery: ABS(MOD(FARM_FINGERPRINT(
+ *         CAST(UNIX_MICROS(ts) AS STRING)), n)) = i
  *   micros scheme:      llabs(t % n) == i
  *     BigQuery: ABS(MOD(UNIX_MICROS(ts), n)) = i
  * which is exactly what bq-pull asks BigQuery to compute, so the client and

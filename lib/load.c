@@ -197,20 +197,29 @@ row_final(const struct batch *b, size_t i)
 	return b->rows[i].state;
 }
 
-/* Index of the first row of a done batch not yet settled, or -1. */
+/*
+ * 1 if row i of a done batch is not settled: not sent, or the rejected row
+ * that stopped the load (without --reject it is not skipped).
+ */
+static int
+row_pending(const struct batch *b, size_t i)
+{
+	int s = row_final(b, i);
+
+	return s == R_LIVE || (s == R_REJECTED && b->stopped);
+}
+
+/* Index of the first row of a batch not yet settled, or -1. */
 static long
 first_pending(const struct batch *b)
 {
 	size_t i;
-	int s;
 
 	if (b->state != B_DONE || b->fatal)
 		return b->nrows > 0 ? 0 : -1;
-	for (i = 0; i < b->nrows; i++) {
-		s = row_final(b, i);
-		if (s != R_DONE && s != R_REJECTED)
+	for (i = 0; i < b->nrows; i++)
+		if (row_pending(b, i))
 			return (long)i;
-	}
 	return -1;
 }
 
@@ -257,7 +266,7 @@ cursor(struct loader *l)
 				t = w->min_ts;
 			else
 				for (t = INT64_MAX, i = (size_t)j; i < w->nrows; i++)
-					if (row_final(w, i) == R_LIVE &&
+					if (row_pending(w, i) &&
 					    w->rows[i].ts < t)
 						t = w->rows[i].ts;
 			if (minp == TS_NONE || t < minp)
@@ -344,6 +353,17 @@ post_rows(struct loader *l, struct harper_client *h, struct batch *b,
 		len = b->body.len;
 	}
 	rc = harper_upsert(h, l->o->table, body, len, &e);
+	/*
+	 * A table just created may not be visible yet to the Harper thread
+	 * that serves this connection: it answers "does not exist" for a
+	 * moment.  Retry that (only that) for a while.
+	 */
+	for (i = 0; rc == -1 && i < 40 && e.kind == EXIT_DATA &&
+	    strstr(e.msg, "does not exist") != NULL; i++) {
+		util_sleep(i < 10 ? 0.05 * (double)(i + 1) : 0.5, NULL);
+		bq_err_clear(&e);
+		rc = harper_upsert(h, l->o->table, body, len, &e);
+	}
 	if (body == b->recs.buf)
 		b->recs.buf[--b->recs.len] = '\0';
 	if (rc == 0) {
@@ -429,8 +449,8 @@ static void
 halt_with(struct loader *l, const struct bq_err *e)
 {
 	if (!l->halt) {
-		l->halt = 1;
 		l->err = *e;
+		__atomic_store_n(&l->halt, 1, __ATOMIC_RELEASE);
 	}
 	pthread_cond_broadcast(&l->cv_done);
 	pthread_cond_broadcast(&l->cv_slot);
@@ -980,6 +1000,11 @@ load_run(struct loader *l, struct ndjson_reader *r, struct bq_err *err)
 		return -1;
 	}
 	for (;;) {
+		/* The acker may have stopped the load (a refused row, Harper gone). */
+		if (__atomic_load_n(&l->halt, __ATOMIC_ACQUIRE)) {
+			halted = 1;
+			break;
+		}
 		if ((rc = ndjson_read_line(r, &line, &len, &bad)) == 0) {
 			eof = 1;
 			break;

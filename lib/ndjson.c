@@ -266,8 +266,8 @@ bad:
 int
 ndjson_next_object(struct ndjson_reader *r, cJSON **obj, struct bq_err *err)
 {
-	const char *line;
-	size_t len;
+	const char *line = NULL;
+	size_t len = 0;
 	cJSON *v;
 	int rc;
 

@@ -49,7 +49,8 @@ add_number(struct strbuf *out, double d)
 	if (prec == 17)
 		snprintf(buf, sizeof(buf), "%.17g", d);
 	for (p = buf; *p; p++) {
-		if (*p == ',')	/* a decimal comma would be a foreign locale */
+		/* a decimal comma would come from a foreign locale */
+		if (*p == ',')
 			*p = '.';
 	}
 	strbuf_adds(out, buf);

@@ -5,11 +5,12 @@
  * Canonical JSON: objects with keys sorted bytewise (recursively), no
  * whitespace, strings escaped as strbuf_add_json_string(), numbers
  * (including cJSON raw numbers) printed as the shortest "%.17g"-family
- * decimal that round-trips to the same double, top-level "id" and
- * "_syncedAt" left out.  The id is the first 32 hex digits of SHA-256 over
- * the canonical JSON of the row, or, with idColumns, over the canonical
- * JSON of the object holding only those columns; it is the same on every
- * host, time zone and locale.
+ * decimal that round-trips to the same double (integers of magnitude up to
+ * 2^53 as plain digits: 1.0, 1e0 and 1 are all "1"; -0 is "0"; non-finite
+ * values null), top-level "id" and "_syncedAt" left out.  The id is the
+ * first 32 hex digits of SHA-256 over the canonical JSON of the row, or,
+ * with idColumns, over the canonical JSON of the object holding only those
+ * columns; it is the same on every host, time zone and locale.
  */
 #ifndef BQSYNC_ROW_H
 #define BQSYNC_ROW_H
@@ -37,6 +38,7 @@ int	 row_id(const cJSON *row, char *const *id_columns, size_t ncols,
  * any form ts_parse() takes, or an integer number of microseconds.  0, or
  * -1 when missing, null or unparseable.
  */
-int	 row_timestamp(const cJSON *row, const char *column, int64_t *micros);
+int	 row_timestamp(const cJSON *row, const char *column,
+	    int64_t *micros);
 
 #endif

@@ -13,6 +13,12 @@
  * The anchorage is the berth position itself: a vessel never moves while
  * in port, so no report can jump.  Positions at sea are computed exactly on
  * the great circle from the distance sailed since t_dep.
+ *
+ * Order: positions and metadata take evenly spread slots of the window in
+ * turn (vessel i of the round reports in slot i), so their timestamps rise
+ * by construction and a vessel's voyage is advanced lazily to the slot;
+ * port events come from a min-heap holding each vessel's next event time.
+ * Either way memory is O(vessels), whatever the number of rows.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -93,7 +99,7 @@ static const char *const home_ports[SYNTH_NFLAGS] = {
 
 const int synth_mids[SYNTH_NMIDS] = {
 	201, 211, 219, 227, 232, 236, 240, 244, 247,	/* Europe */
-	303, 310, 338,					/* North America */
+	303, 310, 338,				/* North America */
 	412, 413, 414, 416, 419,			/* Asia */
 	563, 564, 565, 566, 567,			/* South-East Asia */
 };
@@ -383,7 +389,8 @@ synth_heap_pop(struct synth_heap *h, int64_t *key, uint32_t *id)
 
 /* ---- tables --------------------------------------------------------- */
 
-#define F(n, t, m)	"{\"name\":\"" n "\",\"type\":\"" t "\",\"mode\":\"" m "\"}"
+#define F(n, t, m) \
+	"{\"name\":\"" n "\",\"type\":\"" t "\",\"mode\":\"" m "\"}"
 
 static const char positions_schema[] = "["
 	F("mmsi", "STRING", "REQUIRED") ","
@@ -535,7 +542,7 @@ struct synth {
 	/* window */
 	int64_t	 start, end;
 	uint64_t count, emitted;
-	int64_t	 step, rem, acc, slot;	/* even spread of count rows */
+	int64_t	 step, rem, acc, slot;	/* spread of count rows */
 	uint64_t turn;			/* next vessel to report */
 };
 
@@ -1129,7 +1136,7 @@ next_event(struct synth *s, struct strbuf *out, int64_t *ts)
 		if (t >= s->start)
 			break;
 	}
-	/* After DEPARTURE the vessel is on its next leg: the call was origin. */
+	/* After DEPARTURE the vessel is on its next leg: the call is origin. */
 	strbuf_grow(out, 320);
 	p = out->buf + out->len;
 	p = put_str(p, "{\"event_time\":\"");
@@ -1176,4 +1183,33 @@ synth_next(struct synth *s, struct strbuf *out, int64_t *ts)
 	}
 	s->emitted++;
 	return 1;
+}
+
+int
+synth_plan(enum synth_table table, long vessels, double rate, int64_t now,
+    int64_t *start, int64_t *end, long long *count, struct bq_err *err)
+{
+	if (*start == INT64_MIN)
+		*start = now;
+	if (*count < 0 && *end == INT64_MIN) {
+		if (table != SYNTH_METADATA)
+			return bq_err_set(err, EXIT_USAGE,
+			    "generate needs --count or --end");
+		*count = vessels;
+	}
+	if (table == SYNTH_EVENTS) {
+		if (*end == INT64_MIN)
+			*end = INT64_MAX;
+		if (*count < 0)
+			*count = 0;
+	} else {
+		if (*end == INT64_MIN)
+			*end = *start + (int64_t)((double)*count / rate * 1e6);
+		if (*count < 0)
+			*count = (long long)((double)(*end - *start) / 1e6 *
+			    rate);
+	}
+	if (*end < *start)
+		return bq_err_set(err, EXIT_USAGE, "--end is before --start");
+	return 0;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "util.h"
 
 #define SYNTH_NPORTS		29
@@ -25,12 +26,12 @@
 #define SYNTH_NFLAGS		20
 #define SYNTH_NMIDS		22
 #define SYNTH_WEIGHT_SUM	127
-#define SYNTH_EARTH_NM		(6371.0 / 1.852)	/* mean radius, nm */
+#define SYNTH_EARTH_NM		(6371.0 / 1.852)	/* radius, nm */
 
 enum synth_table {
 	SYNTH_POSITIONS,	/* vessel_positions, one row per report */
 	SYNTH_EVENTS,		/* port_events, one row per port event */
-	SYNTH_METADATA,		/* vessel_metadata, one row per vessel update */
+	SYNTH_METADATA,		/* vessel_metadata, per vessel update */
 	SYNTH_NTABLES
 };
 
@@ -48,9 +49,9 @@ struct synth_type {
 	int		 length_min, length_max;	/* metres */
 	double		 draft_min, draft_max;	/* metres */
 	double		 share;			/* of the fleet */
-	double		 dwt_mult;		/* deadweight = length * mult * 10 */
+	double		 dwt_mult;	/* dwt = length * mult * 10 */
 	double		 dwell_min, dwell_max;	/* hours at berth */
-	double		 p_anchor;		/* waits at anchor before berthing */
+	double		 p_anchor;	/* P(wait at anchor) */
 	double		 wait_min, wait_max;	/* hours at anchor */
 };
 
@@ -87,12 +88,14 @@ int	 synth_imo_check_digit(uint32_t first6);
 int	 synth_imo_valid(const char *s);
 
 /* Great-circle distance in nautical miles (haversine, mean radius). */
-double	 synth_distance_nm(double lat1, double lon1, double lat2, double lon2);
+double	 synth_distance_nm(double lat1, double lon1, double lat2,
+	    double lon2);
 /* Initial great-circle bearing from point 1 to point 2, degrees [0, 360). */
-double	 synth_bearing(double lat1, double lon1, double lat2, double lon2);
+double	 synth_bearing(double lat1, double lon1, double lat2,
+	    double lon2);
 /* The point dist_nm along the great circle from lat/lon at bearing brg. */
-void	 synth_destination(double lat, double lon, double brg, double dist_nm,
-	    double *lat2, double *lon2);
+void	 synth_destination(double lat, double lon, double brg,
+	    double dist_nm, double *lat2, double *lon2);
 
 /*
  * A binary min-heap of (key, id) pairs ordered by key, then id, so equal
@@ -152,5 +155,16 @@ void	 synth_window(struct synth *, int64_t start, int64_t end,
  * Rows come in non-decreasing timestamp order.
  */
 int	 synth_next(struct synth *, struct strbuf *out, int64_t *ts);
+
+/*
+ * Completes the window of a one-shot run (maritime-synth generate): *start
+ * INT64_MIN means now; *end INT64_MIN and *count -1 mean unset.  Positions
+ * and metadata: the missing one of end and count follows from rate
+ * (rows/s); metadata with neither gets one row per vessel.  Events: end
+ * defaults to INT64_MAX, count to 0 (no limit).  0, or -1 with err
+ * (EXIT_USAGE) when both are missing or end precedes start.
+ */
+int	 synth_plan(enum synth_table, long vessels, double rate, int64_t now,
+	    int64_t *start, int64_t *end, long long *count, struct bq_err *);
 
 #endif

@@ -9,6 +9,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,13 +35,14 @@ struct ctx {
 	const struct synthbq_opts *o;
 	struct bq_client *c;
 	const char *project;
-	char	*fq[SYNTH_NTABLES];		/* `project.dataset.table` */
+	char	*fq[SYNTH_NTABLES];	/* `project.dataset.table` */
 	cJSON	*schema[SYNTH_NTABLES];
 	struct synth *gen[SYNTH_NTABLES];
 	struct strbuf buf[SYNTH_NTABLES];
 	long	 pending[SYNTH_NTABLES];
 	int64_t	 loaded[SYNTH_NTABLES];
 	long	 jobs;
+	uint64_t seed;
 	double	 last_load[SYNTH_NTABLES];	/* util_now_mono() */
 	struct progress prog;
 };
@@ -61,11 +63,6 @@ synthbq_opts_fill(struct synthbq_opts *o, const struct config *cfg)
 		o->tables[SYNTH_METADATA] = s->metadata_table;
 	if (o->seed == 0)
 		o->seed = s->seed;
-	if (o->seed == 0) {
-		o->seed = (uint64_t)ts_now();
-		o->seed = synth_splitmix64(&o->seed);
-		bqsync_log(LOG_DEBUG, "seed %" PRIu64, o->seed);
-	}
 	if (o->vessels == 0)
 		o->vessels = s->vessels > 0 ? s->vessels : 100000;
 	if (o->batch == 0)
@@ -113,8 +110,10 @@ ctx_open(struct ctx *x, const struct synthbq_opts *o, struct bq_err *err)
 	memset(x, 0, sizeof(*x));
 	x->o = o;
 	progress_init(&x->prog, o->progress);
-	for (t = 0; t < SYNTH_NTABLES; t++)
+	for (t = 0; t < SYNTH_NTABLES; t++) {
 		strbuf_init(&x->buf[t], 0);
+		x->last_load[t] = -LOAD_EVERY;	/* the first is due */
+	}
 	if (o->dataset == NULL || *o->dataset == '\0')
 		return bq_err_set(err, EXIT_CONFIG,
 		    "no dataset (synthesizer.dataset or --dataset)");
@@ -122,6 +121,21 @@ ctx_open(struct ctx *x, const struct synthbq_opts *o, struct bq_err *err)
 		return -1;
 	if ((x->project = bq_client_project(x->c, err)) == NULL)
 		return -1;
+	/*
+	 * Without a seed, one derived from the dataset's name (FNV-1a): every
+	 * run over a dataset simulates the same fleet, so a restarted start
+	 * keeps the MMSIs already in the tables.
+	 */
+	x->seed = o->seed;
+	if (x->seed == 0) {
+		const char *p;
+
+		x->seed = 0xcbf29ce484222325ULL;
+		for (p = o->dataset; *p != '\0'; p++)
+			x->seed = (x->seed ^ (unsigned char)*p) *
+			    0x100000001b3ULL;
+	}
+	bqsync_log(LOG_DEBUG, "seed %" PRIu64, x->seed);
 	for (t = 0; t < SYNTH_NTABLES; t++) {
 		char *path = xstrfmt("%s.%s.%s", x->project, o->dataset,
 		    o->tables[t]);
@@ -163,7 +177,8 @@ ensure_tables(struct ctx *x, struct bq_err *err)
 		struct bq_table_spec spec;
 
 		memset(&spec, 0, sizeof(spec));
-		spec.schema_fields = cJSON_GetObjectItem(x->schema[t], "fields");
+		spec.schema_fields = cJSON_GetObjectItem(x->schema[t],
+		    "fields");
 		if (spec.schema_fields == NULL)
 			spec.schema_fields = x->schema[t];
 		spec.partition_type = "DAY";
@@ -241,6 +256,12 @@ flush(struct ctx *x, int t, struct bq_err *err)
 	return 0;
 }
 
+static int
+stopped(const struct synthbq_opts *o)
+{
+	return o->stop != NULL && *o->stop;
+}
+
 /*
  * Generates table t over [start, end) and loads it: all of it when now,
  * else only when a load is due (load_rows rows, or LOAD_EVERY seconds).
@@ -253,11 +274,15 @@ emit(struct ctx *x, int t, int64_t start, int64_t end, uint64_t count,
 	int64_t ts;
 
 	if (x->gen[t] == NULL)
-		x->gen[t] = synth_new(t, x->o->seed, x->o->vessels, start);
+		x->gen[t] = synth_new(t, x->seed, x->o->vessels, start);
 	synth_window(x->gen[t], start, end, count);
 	while (synth_next(x->gen[t], &x->buf[t], &ts)) {
-		if (++x->pending[t] >= limit && flush(x, t, err) == -1)
-			return -1;
+		if (++x->pending[t] >= limit) {
+			if (flush(x, t, err) == -1)
+				return -1;
+			if (stopped(x->o))	/* a signal: end here */
+				break;
+		}
 		if ((x->pending[t] & 1023) == 0)
 			progress_update(&x->prog, "%s: %" PRId64 " rows",
 			    x->o->tables[t], x->loaded[t] + x->pending[t]);
@@ -268,22 +293,28 @@ emit(struct ctx *x, int t, int64_t start, int64_t end, uint64_t count,
 	return 0;
 }
 
-/* All three tables over [start, end); a full window gets every vessel. */
+/*
+ * All three tables over [start, end).  Metadata: one row per vessel when
+ * every_vessel, else in proportion of the retention window.
+ */
 static int
-emit_all(struct ctx *x, int64_t start, int64_t end, struct bq_err *err)
+emit_all(struct ctx *x, int64_t start, int64_t end, int every_vessel,
+    struct bq_err *err)
 {
 	double secs = (double)(end - start) / 1e6;
-	double meta = (double)x->o->vessels * (double)(end - start) /
+	double meta = every_vessel ? (double)x->o->vessels :
+	    (double)x->o->vessels * (double)(end - start) /
 	    ((double)x->o->retention_days * DAY_US);
 
-	if (end <= start)
+	if (end <= start || stopped(x->o))
 		return 0;
 	if (emit(x, SYNTH_POSITIONS, start, end,
 	    (uint64_t)llround(secs * x->o->rate), 1, err) == -1 ||
-	    emit(x, SYNTH_EVENTS, start, end, 0, 1, err) == -1 ||
-	    emit(x, SYNTH_METADATA, start, end,
+	    (!stopped(x->o) && emit(x, SYNTH_EVENTS, start, end, 0, 1,
+	    err) == -1) ||
+	    (!stopped(x->o) && emit(x, SYNTH_METADATA, start, end,
 	    (uint64_t)ceil(meta > (double)x->o->vessels ?
-	    (double)x->o->vessels : meta), 1, err) == -1)
+	    (double)x->o->vessels : meta), 1, err) == -1))
 		return -1;
 	return 0;
 }
@@ -293,6 +324,8 @@ summary(struct ctx *x, const char *what)
 {
 	if (x->prog.drawn)
 		progress_done(&x->prog);
+	if (stopped(x->o))
+		bqsync_log(LOG_WARN, "%s: interrupted by a signal", what);
 	bqsync_log(LOG_INFO, "%s: %" PRId64 " positions, %" PRId64
 	    " port events, %" PRId64 " metadata rows in %ld %s", what,
 	    x->loaded[0], x->loaded[1], x->loaded[2], x->jobs,
@@ -309,7 +342,7 @@ synthbq_initialize(const struct synthbq_opts *o, long days,
 
 	if (ctx_open(&x, o, err) == -1 || ensure_tables(&x, err) == -1)
 		goto out;
-	if (emit_all(&x, now - days * DAY_US, now, err) == -1)
+	if (emit_all(&x, now - days * DAY_US, now, 1, err) == -1)
 		goto out;
 	summary(&x, "initialize");
 	rc = 0;
@@ -410,6 +443,30 @@ out:
 	return rc;
 }
 
+void
+synthbq_stat_format(const struct synthbq_stat *st, int json,
+    struct strbuf *out)
+{
+	char a[TS_BUFSZ + 2] = "null", b[TS_BUFSZ + 2] = "null";
+	char ta[TS_BUFSZ], tb[TS_BUFSZ];
+
+	if (st->min_ts != INT64_MIN) {
+		snprintf(a, sizeof(a), json ? "\"%s\"" : "%s",
+		    ts_format(st->min_ts, ta));
+		snprintf(b, sizeof(b), json ? "\"%s\"" : "%s",
+		    ts_format(st->max_ts, tb));
+	}
+	if (json)
+		strbuf_addf(out, "{\"table\":\"%s\",\"exists\":%s,"
+		    "\"rows\":%" PRId64 ",\"vessels\":%" PRId64 ",\"min\":%s,"
+		    "\"max\":%s}\n", st->table, st->exists ? "true" : "false",
+		    st->rows, st->vessels, a, b);
+	else
+		strbuf_addf(out, "%-20s %10" PRId64 " rows %8" PRId64
+		    " vessels  %s .. %s%s\n", st->table, st->rows, st->vessels,
+		    a, b, st->exists ? "" : "  (no table)");
+}
+
 /* DELETE rows of every table older than cutoff (all rows: INT64_MAX). */
 static int
 delete_before(struct ctx *x, int64_t cutoff, struct bq_err *err)
@@ -488,12 +545,6 @@ synthbq_reset(const struct synthbq_opts *o, long days, struct bq_err *err)
 	return synthbq_initialize(o, days, err);
 }
 
-static int
-stopped(const struct synthbq_opts *o)
-{
-	return o->stop != NULL && *o->stop;
-}
-
 int
 synthbq_start(const struct synthbq_opts *o, struct bq_err *err)
 {
@@ -509,15 +560,15 @@ synthbq_start(const struct synthbq_opts *o, struct bq_err *err)
 		goto out;
 	if (!o->no_backfill) {
 		if (st.rows == 0 || st.max_ts == INT64_MIN) {
-			if (emit_all(&x, now - keep, now, err) == -1)
+			if (emit_all(&x, now - keep, now, 1, err) == -1)
 				goto out;
 		} else {
 			if (st.min_ts - (now - keep) > DAY_US &&
-			    emit_all(&x, now - keep, st.min_ts, err) == -1)
+			    emit_all(&x, now - keep, st.min_ts, 0, err) == -1)
 				goto out;
 			t = st.max_ts + 1 > now - keep ? st.max_ts + 1 :
 			    now - keep;
-			if (emit_all(&x, t, now, err) == -1)
+			if (emit_all(&x, t, now, 0, err) == -1)
 				goto out;
 		}
 		summary(&x, "backfill");

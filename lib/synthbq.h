@@ -19,37 +19,38 @@
 #include "config.h"
 #include "log.h"
 #include "synth.h"
+#include "util.h"
 
 struct synthbq_opts {
 	const struct config *cfg;	/* BigQuery connection */
 	const char *dataset;		/* NULL = synthesizer.dataset */
-	const char *tables[SYNTH_NTABLES];	/* NULL = synthesizer.tables */
-	uint64_t seed;			/* 0 = from the clock */
+	const char *tables[SYNTH_NTABLES]; /* NULL = synthesizer.tables */
+	uint64_t seed;			/* 0 = from the dataset name */
 	long	 vessels;		/* 0 = synthesizer.vessels */
-	double	 rate;			/* positions/s; 0 = batchSize/interval */
+	double	 rate;			/* rows/s; 0 = batch/interval */
 	long	 batch;			/* positions per tick */
-	double	 interval;		/* simulated seconds between ticks */
+	double	 interval;		/* simulated s between ticks */
 	long	 retention_days;
 	double	 cleanup_interval;	/* simulated seconds */
 	long	 load_rows;		/* rows per load job */
-	int	 streaming;		/* insertAll instead of load jobs */
+	int	 streaming;		/* insertAll, not load jobs */
 	int	 no_backfill;
 	int	 progress;		/* progress line on stderr */
-	int64_t	 until;			/* simulated end of start(); INT64_MIN = none */
-	double	 speedup;		/* simulated seconds per second; 0 = 1 */
-	volatile sig_atomic_t *stop;	/* set by a signal: end after the batch */
+	int64_t	 until;			/* simulated end, or INT64_MIN */
+	double	 speedup;		/* simulated s per s; 0 = 1 */
+	volatile sig_atomic_t *stop;	/* set by a signal: end soon */
 };
 
 struct synthbq_stat {
 	const char *table;
 	int	 exists;
 	int64_t	 rows, vessels;
-	int64_t	 min_ts, max_ts;	/* INT64_MIN when the table is empty */
+	int64_t	 min_ts, max_ts;	/* INT64_MIN when empty */
 };
 
 /*
  * Fills the fields left 0/NULL from cfg's synthesizer: block (options
- * override it) and sets cfg.  Draws a seed from the clock when none is set.
+ * override it) and sets cfg.
  */
 void	 synthbq_opts_fill(struct synthbq_opts *, const struct config *cfg);
 /* Creates what is missing and loads the last days of data. */
@@ -64,11 +65,18 @@ int	 synthbq_start(const struct synthbq_opts *, struct bq_err *);
 /* Rows, distinct vessels, oldest and newest timestamp of each table. */
 int	 synthbq_stats(const struct synthbq_opts *,
 	    struct synthbq_stat out[SYNTH_NTABLES], struct bq_err *);
+/*
+ * Appends st as one line to out: a JSON object {"table", "exists", "rows",
+ * "vessels", "min", "max"} when json, else aligned text for a terminal.
+ */
+void	 synthbq_stat_format(const struct synthbq_stat *st, int json,
+	    struct strbuf *out);
 /* Deletes every row (DML), keeping the tables and their schema. */
 int	 synthbq_clear(const struct synthbq_opts *, struct bq_err *);
 /* Deletes the three tables. */
 int	 synthbq_clean(const struct synthbq_opts *, struct bq_err *);
 /* clean, then initialize with days. */
-int	 synthbq_reset(const struct synthbq_opts *, long days, struct bq_err *);
+int	 synthbq_reset(const struct synthbq_opts *, long days,
+	    struct bq_err *);
 
 #endif

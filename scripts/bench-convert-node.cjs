@@ -1,13 +1,15 @@
 // bench-convert-node.cjs RESPONSE OUT: converts a saved getQueryResults
 // answer to NDJSON with @google-cloud/bigquery's own row conversion
 // (BigQuery.mergeSchemaWithRows_, as bigquery.query() uses it), the baseline
-// of scripts/bench-bq-pull.sh.  The client is resolved from tests/clients.
+// of scripts/bench-bq-pull.sh.  The client is resolved from tests/clients
+// (or bench/out/node, where the benchmark installs it if need be).
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const clients = path.join(__dirname, '..', 'tests', 'clients');
+const top = path.join(__dirname, '..');
 const {BigQuery} = require(require.resolve('@google-cloud/bigquery',
-    {paths: [clients]}));
+    {paths: [path.join(top, 'tests', 'clients'),
+	path.join(top, 'bench', 'out', 'node')]}));
 const resp = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const rows = BigQuery.mergeSchemaWithRows_(resp.schema, resp.rows || [],
     {wrapIntegers: false, selectedFields: [], parseJSON: false});

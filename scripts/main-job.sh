@@ -66,7 +66,7 @@ export BQSYNC_CONFIG=$cfg
 
 say "maritime-synth: $days day(s) of vessel data into BigQuery (the emulator)"
 maritime-synth initialize "$days"
-maritime-synth stats
+maritime-synth stats | tee "$work/stats.ndjson"
 
 tables=$(python3 - "$cfg" <<'PY'
 import sys, re
@@ -76,6 +76,7 @@ PY
 )
 say "sync: $workers workers per table (bq-pull | harper-load | bq-checkpoint commit) until caught up"
 for t in $tables; do
+	pids=()
 	for ((i = 0; i < workers; i++)); do
 		(
 		while :; do
@@ -87,15 +88,16 @@ for t in $tables; do
 			[ "$after" != "$before" ] || break
 		done
 		) &
+		pids+=($!)
 	done
-	wait
+	for p in "${pids[@]}"; do wait "$p"; done
 	echo "table $t synced" >&2
 done
 
 db=maritime
 q() {
 	python3 -c 'import json,sys; print(json.dumps({"operation":"sql","sql":sys.argv[1]}))' "$1" |
-	    curl -sS --fail-with-body -K <(printf 'user = "%s:%s"\n' "$HARPER_USERNAME" "$HARPER_PASSWORD") \
+	    curl -sS -m 300 --fail-with-body -K <(printf 'user = "%s:%s"\n' "$HARPER_USERNAME" "$HARPER_PASSWORD") \
 	    -H 'Content-Type: application/json' --data-binary @- "$HARPER_URL/" |
 	    python3 -c 'import json,sys; rows=json.load(sys.stdin); [print(json.dumps(r)) for r in rows]'
 }
@@ -118,8 +120,18 @@ echo "-- checkpoints: SELECT * FROM SyncCheckpoint ORDER BY nodeId" >&2
 q "SELECT checkpointId, nodeId, clusterSize, lastTimestamp, recordsIngested, phase FROM $db.SyncCheckpoint ORDER BY nodeId"
 
 say "check: every BigQuery row is in Harper exactly once"
-python3 - "$work" <<'PY'
-PY
+for pair in vessel_positions:VesselPositions:rows port_events:PortEvents:rows vessel_metadata:VesselMetadata:vessels; do
+	IFS=: read -r src dst field <<-EOF
+	$pair
+	EOF
+	want=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["table"] == sys.argv[2]: print(r[sys.argv[3]])' "$work/stats.ndjson" "$src" "$field")
+	got=$(q "SELECT count(*) AS n FROM $db.$dst" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["n"])')
+	printf '%-16s BigQuery %s, Harper %s\n' "$dst" "$want" "$got" >&2
+	[ "$want" = "$got" ] || { echo "main-job: $dst: Harper has $got rows, BigQuery $want" >&2; exit 1; }
+done
 bq-checkpoint status >&2 || true
 echo >&2
 echo "done.  Harper keeps the data: . ${BQSYNC_HARPER_DIR:-$top/.harper}/main/harper.env; scripts/harper.sh stop when finished." >&2

@@ -240,6 +240,66 @@ START_TEST(test_pull_sql)
 }
 END_TEST
 
+static char *
+rows_of_text(const char *text)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	struct bq_query *q = bq_query_from_text(text, strlen(text), &err);
+	struct strbuf sb = STRBUF_INIT;
+	const cJSON *row;
+	char *p;
+	int r;
+
+	if (q == NULL)
+		return xstrfmt("ERROR %s", err.msg);
+	strbuf_init(&sb, 0);
+	while (bq_query_fetch_page(q, &err) == 1) {
+		while ((r = bq_query_next_row(q, &row, &err)) == 1) {
+			p = cJSON_PrintUnformatted(row);
+			strbuf_addf(&sb, "%s;", p);
+			free(p);
+		}
+		if (r == -1)
+			strbuf_addf(&sb, "ERROR %s", err.msg);
+		strbuf_addch(&sb, '|');
+	}
+	bq_query_free(q);
+	return strbuf_detach(&sb, NULL);
+}
+
+START_TEST(test_rows_from_text)
+{
+	char *s;
+
+	/* strings holding brackets, braces, quotes and escapes */
+	s = rows_of_text("{\"kind\":\"x\",\"schema\":{\"fields\":[]},"
+	    "\"rows\": [ {\"f\":[{\"v\":\"a]}\\\"[{\"}]} ,\n"
+	    "{\"f\":[{\"v\":null},{\"v\":[{\"v\":\"1\"}]}]}],"
+	    "\"totalRows\":\"2\",\"pageToken\":\"ignored\"}");
+	ck_assert_str_eq(s, "{\"f\":[{\"v\":\"a]}\\\"[{\"}]};"
+	    "{\"f\":[{\"v\":null},{\"v\":[{\"v\":\"1\"}]}]};|");
+	free(s);
+	/* no rows, empty rows */
+	s = rows_of_text("{\"jobComplete\":true}");
+	ck_assert_str_eq(s, "|");
+	free(s);
+	s = rows_of_text("{\"rows\":[],\"x\":1}");
+	ck_assert_str_eq(s, "|");
+	free(s);
+	/* cut short, or not an object */
+	s = rows_of_text("{\"rows\":[{\"f\":[{\"v\":\"1\"}]},{\"f\":[");
+	ck_assert_str_eq(s, "ERROR not a complete JSON object");
+	free(s);
+	s = rows_of_text("[1,2]");
+	ck_assert_str_eq(s, "ERROR not a complete JSON object");
+	free(s);
+	/* a row that is not JSON */
+	s = rows_of_text("{\"rows\":[{\"f\":[{\"v\":tru}]}]}");
+	ck_assert_str_eq(s, "ERROR invalid row in the answer|");
+	free(s);
+}
+END_TEST
+
 START_TEST(test_uuid)
 {
 	char a[37], b[37];
@@ -543,6 +603,7 @@ main(void)
 	tcase_add_test(tc, test_quote_ident);
 	tcase_add_test(tc, test_uuid);
 	tcase_add_test(tc, test_pull_sql);
+	tcase_add_test(tc, test_rows_from_text);
 	tcase_add_test(tc, test_paging);
 	tcase_add_test(tc, test_retries);
 	tcase_add_test(tc, test_job_rerun_and_fail_fast);

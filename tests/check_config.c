@@ -812,6 +812,46 @@ START_TEST(test_password_mode_warning)
 }
 END_TEST
 
+/* The EXAMPLES config of man/bqsync-config.5 loads and means what it says. */
+START_TEST(test_man_example)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	struct strbuf page = STRBUF_INIT, yaml = STRBUF_INIT;
+	struct config_table *t;
+	const char *ex, *start, *end;
+
+	ck_assert_int_eq(util_read_file("man/bqsync-config.5", &page), 0);
+	ex = strstr(page.buf, ".Sh EXAMPLES");
+	ck_assert_ptr_nonnull(ex);
+	start = strstr(ex, ".Bd -literal -offset indent\n");
+	ck_assert_ptr_nonnull(start);
+	start = strchr(start, '\n') + 1;
+	end = strstr(start, ".Ed\n");
+	ck_assert_ptr_nonnull(end);
+	strbuf_add(&yaml, start, (size_t)(end - start));
+	ck_assert_msg(load_text(&cfg, yaml.buf, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.ntables, 2);
+	t = config_table(&cfg, "VesselMetadata", &err);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->id, "vessel_metadata");
+	ck_assert_str_eq(t->dataset, "maritime_tracking");
+	ck_assert_str_eq(t->project, "my-project");
+	ck_assert_str_eq(t->timestamp_column, "last_updated");
+	ck_assert_uint_eq(t->nid_columns, 1);
+	ck_assert_str_eq(t->indexes[0], "last_updated");
+	ck_assert_double_eq(t->sync.steady_poll, 120);
+	t = &cfg.tables[0];
+	ck_assert_str_eq(t->timestamp_column, "timestamp");
+	ck_assert_ptr_null(t->id_columns);
+	ck_assert_double_eq(t->sync.steady_poll, 30);
+	ck_assert_int_eq(cfg.batch_rows, 1000);
+	config_release(&cfg);
+	strbuf_release(&yaml);
+	strbuf_release(&page);
+}
+END_TEST
+
 START_TEST(test_set_str)
 {
 	char *s = NULL;
@@ -851,6 +891,7 @@ config_suite(void)
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_table_lookup);
 	tcase_add_test(tc, test_password_mode_warning);
+	tcase_add_test(tc, test_man_example);
 	tcase_add_test(tc, test_set_str);
 	suite_add_tcase(s, tc);
 	return s;

@@ -283,8 +283,8 @@ START_TEST(test_positions_rows)
 		ck_assert(synth_imo_valid(str(j, "imo")));
 		ck_assert(is_ts(str(j, "timestamp")));
 		ck_assert_str_eq(str(j, "report_date"), "20250101");
-		ck_assert_int_eq(strncmp(str(j, "timestamp"), "2025-01-01T", 11),
-		    0);
+		ck_assert_int_eq(strncmp(str(j, "timestamp"), "2025-01-01T",
+		    11), 0);
 		f = cJSON_GetObjectItem(j, "latitude");
 		ck_assert(cJSON_IsNumber(f) && fabs(f->valuedouble) <= 90);
 		f = cJSON_GetObjectItem(j, "longitude");
@@ -384,7 +384,8 @@ START_TEST(test_tables)
 	cJSON *s;
 	int t;
 
-	ck_assert_int_eq(synth_table_parse("vessel_positions"), SYNTH_POSITIONS);
+	ck_assert_int_eq(synth_table_parse("vessel_positions"),
+	    SYNTH_POSITIONS);
 	ck_assert_int_eq(synth_table_parse("events"), SYNTH_EVENTS);
 	ck_assert_int_eq(synth_table_parse("metadata"), SYNTH_METADATA);
 	ck_assert_int_eq(synth_table_parse("nope"), -1);
@@ -398,6 +399,49 @@ START_TEST(test_tables)
 	s = cJSON_Parse(synth_table_schema(SYNTH_POSITIONS));
 	ck_assert_int_eq(cJSON_GetArraySize(s), 18);
 	cJSON_Delete(s);
+}
+END_TEST
+
+START_TEST(test_plan)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	int64_t start = INT64_MIN, end = INT64_MIN;
+	long long count = 100;
+
+	/* Count and rate give the end; start defaults to now. */
+	ck_assert_int_eq(synth_plan(SYNTH_POSITIONS, 10, 2.0, T2025, &start,
+	    &end, &count, &err), 0);
+	ck_assert_int_eq(start, T2025);
+	ck_assert_int_eq(end, T2025 + 50000000);
+	/* End and rate give the count. */
+	count = -1;
+	end = T2025 + HOUR;
+	ck_assert_int_eq(synth_plan(SYNTH_POSITIONS, 10, 2.0, 0, &start,
+	    &end, &count, &err), 0);
+	ck_assert_int_eq(count, 7200);
+	/* Metadata alone: one row per vessel. */
+	count = -1;
+	end = INT64_MIN;
+	ck_assert_int_eq(synth_plan(SYNTH_METADATA, 10, 2.0, 0, &start,
+	    &end, &count, &err), 0);
+	ck_assert_int_eq(count, 10);
+	ck_assert_int_eq(end, T2025 + 5000000);
+	/* Events: no limit, to the end of time. */
+	count = 5;
+	end = INT64_MIN;
+	ck_assert_int_eq(synth_plan(SYNTH_EVENTS, 10, 2.0, 0, &start, &end,
+	    &count, &err), 0);
+	ck_assert_int_eq(end, INT64_MAX);
+	ck_assert_int_eq(count, 5);
+	/* Usage errors. */
+	count = -1;
+	end = INT64_MIN;
+	ck_assert_int_eq(synth_plan(SYNTH_EVENTS, 10, 2.0, 0, &start, &end,
+	    &count, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_USAGE);
+	end = T2025 - 1;
+	ck_assert_int_eq(synth_plan(SYNTH_POSITIONS, 10, 2.0, 0, &start,
+	    &end, &count, &err), -1);
 }
 END_TEST
 
@@ -422,6 +466,7 @@ main(void)
 	tcase_add_test(tc, test_metadata_and_mmsis);
 	tcase_add_test(tc, test_same_seed_same_bytes);
 	tcase_add_test(tc, test_tables);
+	tcase_add_test(tc, test_plan);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

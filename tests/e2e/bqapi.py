@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """bqapi.py: test-side BigQuery REST calls against $BIGQUERY_EMULATOR_HOST
-(no auth), to set up tables for the bq-pull end-to-end tests.
+(with $BQAPI_TOKEN as bearer token if set), to set up tables for the bq-pull
+end-to-end tests.
 
   bqapi.py table PROJECT DATASET TABLE 'FIELDS_JSON'   create (dataset too)
   bqapi.py insert PROJECT DATASET TABLE < rows.ndjson   insertAll, 10k a call
@@ -16,8 +17,11 @@ base = "http://%s/bigquery/v2" % os.environ["BIGQUERY_EMULATOR_HOST"]
 
 def call(method, path, body=None, ok=(200,)):
     data = None if body is None else json.dumps(body).encode()
+    hdrs = {"Content-Type": "application/json"}
+    if os.environ.get("BQAPI_TOKEN"):
+        hdrs["Authorization"] = "Bearer " + os.environ["BQAPI_TOKEN"]
     req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+                                 headers=hdrs)
     try:
         with urllib.request.urlopen(req) as r:
             return r.status, r.read()

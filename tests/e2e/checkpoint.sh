@@ -7,6 +7,8 @@
 need_harper
 
 db=$(harper_db)
+# harper_db ran in a subshell: register the drop here, in this shell.
+cleanup "hop '{\"operation\":\"drop_database\",\"database\":\"$db\"}'"
 cfg=$T/config.yaml
 cat > "$cfg" <<EOF
 bigquery:
@@ -277,6 +279,53 @@ rows 10 100 > rows.ndjson
 harper-load -t vessel_positions < rows.ndjson |
     bq-checkpoint -t vessel_positions commit
 expect_eq 2025-11-04T00:00:54.000000Z "$(bq-checkpoint get)" "example 2"
+
+# Example 3, the cron cycle, against bq-emulator: with initialBatchSize 100
+# it takes several cycles; together they load worker 1/3's share exactly.
+start_emulator
+cat > cycle.yaml <<EOF
+bigquery:
+  projectId: bqsync-test
+  dataset: cyc
+  tables:
+    - id: vessel_positions
+      table: vessel_positions
+      timestampColumn: timestamp
+      targetTable: CycleRows
+sync:
+  initialBatchSize: 100
+harper:
+  database: $db
+checkpoint:
+  path: $T/cycle-state.json
+EOF
+"$top"/tests/e2e/bqapi.py table bqsync-test cyc vessel_positions \
+    '[{"name":"timestamp","type":"TIMESTAMP"},{"name":"seq","type":"INT64"}]'
+python3 -c 'for i in range(900): print("{\"timestamp\":\"2025-11-01T00:%02d:%02dZ\",\"seq\":%d}" % (i // 3 // 60, i // 3 % 60, i))' |
+    "$top"/tests/e2e/bqapi.py insert bqsync-test cyc vessel_positions > /dev/null
+BQSYNC_CONFIG=$T/cycle.yaml bq-pull -w 1/3 --no-markers --limit 100000 > share.ndjson
+share=$(wc -l < share.ndjson)
+last=$(tail -n 1 share.ndjson | field timestamp)
+[ "$share" -gt 150 ] || fail "worker 1/3 has only $share rows"
+prev=none cycles=0
+while :; do
+	(
+	export BQSYNC_CONFIG=$T/cycle.yaml
+	eval "$(bq-checkpoint -w 1/3 get --format sh)"
+	[ "$BQSYNC_BATCH_SIZE" = 100 ] || fail "batch size $BQSYNC_BATCH_SIZE"
+	bq-pull -w 1/3 --after "$BQSYNC_CURSOR" --limit "$BQSYNC_BATCH_SIZE" |
+	    harper-load | bq-checkpoint -w 1/3 commit
+	)
+	cur=$(BQSYNC_CONFIG=$T/cycle.yaml bq-checkpoint -w 1/3 get)
+	[ "$cur" != "$prev" ] || break
+	prev=$cur cycles=$((cycles + 1))
+	[ "$cycles" -lt 30 ] || fail "no end after 30 cycles"
+done
+[ "$cycles" -ge 3 ] || fail "only $cycles cycles for $share rows"
+expect_eq "$last" "$prev" "cursor after the cycles"
+expect_eq "$share" "$(hcount "$db.CycleRows")" "worker 1/3's rows in Harper"
+expect_eq "$share" "$(BQSYNC_CONFIG=$T/cycle.yaml bq-checkpoint status | field recordsIngested)"
+say "example 3: $cycles cycles loaded $share rows"
 
 bq-checkpoint --store harper status > status.ndjson
 expect_eq 2 "$(wc -l < status.ndjson)" "example 4"

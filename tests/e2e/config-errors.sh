@@ -14,11 +14,13 @@ run_tool() {	# run_tool TOOL [config options...]
 	bq-partition) bq-partition "$@" -w 0/1 < /dev/null ;;
 	bq-checkpoint) bq-checkpoint "$@" --state "$T/state.json" get ;;
 	harper-load) harper-load "$@" < /dev/null ;;
+	bq-pull) bq-pull "$@" -t t --dry-run ;;
+	maritime-synth) maritime-synth "$@" generate -t vessel_positions -n 1 ;;
 	esac
 }
 
 tools=()
-for t in bq-partition bq-checkpoint harper-load; do
+for t in bq-partition bq-checkpoint harper-load bq-pull maritime-synth; do
 	[ -x "$top/bin/$t" ] && tools+=("$t")
 done
 [ ${#tools[@]} -gt 0 ] || fail "no tool built"

@@ -44,20 +44,27 @@ for line in open(sys.argv[1]):
     print((e.days * 86400 + e.seconds) * 1000000 + e.microseconds)
 PY
 bq-partition fingerprint "$T/micros" > "$T/fps"
+# exp_N_i: the rows of worker i of N, |fp rem N| = |fp| mod N (MOD truncates)
+python3 - "$T" <<'PY'
+import sys
+d = sys.argv[1]
+fps = [int(l) for l in open(d + "/fps")]
+rows = open(d + "/rows").readlines()
+assert len(fps) == len(rows) == 3000
+for n in range(1, 8):
+    out = [open("%s/exp_%d_%d" % (d, n, i), "w") for i in range(n)]
+    for fp, row in zip(fps, rows):
+        out[abs(fp) % n].write(row)
+    for f in out:
+        f.close()
+PY
 for N in 1 2 3 4 5 6 7; do
 	: > "$T/union"
 	for ((i = 0; i < N; i++)); do
 		bq-partition --worker "$i/$N" "$T/rows" > "$T/w$i"
 		[ -s "$T/w$i" ] || fail "worker $i/$N is empty"
 		cat "$T/w$i" >> "$T/union"
-		# exactly the rows whose fingerprint says i
-		paste -d ' ' "$T/fps" "$T/rows" | python3 -c '
-import sys
-i, n = int(sys.argv[1]), int(sys.argv[2])
-for l in sys.stdin:
-    fp, row = l.split(" ", 1)
-    if abs(int(fp)) % n == i:  # = |fp rem n|, MOD truncating
-        sys.stdout.write(row)' "$i" "$N" | diff -u - "$T/w$i" >/dev/null ||
+		diff -u "$T/exp_${N}_$i" "$T/w$i" > /dev/null ||
 		    fail "worker $i/$N has other rows than ABS(MOD(fp, N)) = i"
 	done
 	sort "$T/union" | diff -u "$T/rows.sorted" - > /dev/null ||

@@ -18,7 +18,8 @@ synthesizer:
   cleanupInterval: 6h
   loadRows: 1000
 YAML
-ms() { maritime-synth -c "$T/synth.yaml" -s 5 "$@"; }
+# (The man page's EXAMPLES, with this configuration.)
+ms() { maritime-synth -c "$T/synth.yaml" -s 1 "$@"; }
 
 # q SQL: the first row of a query, as tab-separated values.
 q() {
@@ -87,7 +88,7 @@ ms reset 2
 expect_eq 480 "$(count vessel_positions)" "positions after reset 2"
 
 # start over a simulated day: the window is kept at two days.
-until=$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+until=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 ms start --speedup 86400 --until "$until"
 read -r n lo hi <<< "$(q 'SELECT COUNT(*), MIN(timestamp), MAX(timestamp) FROM `synthtest.maritime.vessel_positions`')"
 end=$(python3 -c "import datetime as d; print(int(d.datetime.strptime('$until','%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=d.timezone.utc).timestamp()*1e6))")
@@ -114,16 +115,39 @@ grep -q 'start: .* in [1-6] load jobs' "$T/start.err" || fail "too many load job
 
 # SIGTERM ends start cleanly, after loading what it generated.
 ms clear
-maritime-synth -c "$T/synth.yaml" -s 5 start --speedup 3600 --no-backfill &
+maritime-synth -c "$T/synth.yaml" -s 1 start --speedup 3600 --no-backfill &
 pid=$!
-sleep 2
+cleanup "kill $pid"
+for i in $(seq 600); do	# until its first rows are in
+	[ "$(count vessel_positions)" -gt 0 ] && break
+	kill -0 $pid 2> /dev/null || fail "start exited early"
+	sleep 0.1
+done
+before=$(count vessel_positions)
 kill -TERM $pid
 wait $pid || fail "start did not end cleanly on SIGTERM (status $?)"
-[ "$(count vessel_positions)" -gt 0 ] || fail "start loaded nothing"
+[ "$(count vessel_positions)" -ge "$before" ] || fail "rows lost at SIGTERM"
 
 # Configuration and usage errors.
 must_fail 64 ms initialize nine
 must_fail 64 ms stats extra
+# Streaming inserts (insertAll, 500 rows a request) instead of load jobs.
+ms clear
+ms --streaming initialize 1 2> "$T/stream.err"
+expect_eq 240 "$(count vessel_positions)" "positions streamed"
+expect_eq 40 "$(count vessel_metadata)" "metadata streamed"
+grep -q 'insertAll requests' "$T/stream.err" || fail "not streamed: $(cat "$T/stream.err")"
+
+# Without a seed, runs over one dataset share one fleet (seed from its name).
+ms clear
+maritime-synth -c "$T/synth.yaml" initialize 1
+maritime-synth -c "$T/synth.yaml" initialize 1
+expect_eq 480 "$(count vessel_positions)" "positions of two runs"
+expect_eq 40 "$(q 'SELECT COUNT(DISTINCT mmsi) FROM `synthtest.maritime.vessel_positions`')" \
+    "vessels of two unseeded runs"
+
 ms clean
+expect_eq 0 "$(curl -s "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/synthtest/datasets/maritime/tables" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("tables", [])))')" "tables after clean"
 must_fail 78 maritime-synth -c /dev/null stats
 say ok

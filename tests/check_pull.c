@@ -1,0 +1,136 @@
+/*
+ * check_pull: phases, control lines, the cursor rules of a pull (last
+ * group, stop after a page) and write failures, over saved answers.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pull.h"
+#include "ts.h"
+#include "util.h"
+
+START_TEST(test_phase)
+{
+	struct config_sync s;
+	double poll = 0;
+	int64_t now = ts_now();
+
+	memset(&s, 0, sizeof(s));
+	s.initial_batch = 10000;
+	s.catchup_batch = 1000;
+	s.steady_batch = 500;
+	s.initial_poll = 1;
+	s.catchup_poll = 5;
+	s.steady_poll = 30;
+	s.catchup_threshold = 3600;
+	s.steady_threshold = 300;
+	ck_assert_int_eq(pull_phase(&s, now - 7200LL * 1000000, &poll), 10000);
+	ck_assert(poll == 1);
+	ck_assert_int_eq(pull_phase(&s, now - 600LL * 1000000, &poll), 1000);
+	ck_assert(poll == 5);
+	ck_assert_int_eq(pull_phase(&s, now - 10LL * 1000000, &poll), 500);
+	ck_assert(poll == 30);
+	ck_assert_int_eq(pull_phase(&s, TS_MIN_MICROS, &poll), 10000);
+}
+END_TEST
+
+static const char answer[] = "{\"schema\":{\"fields\":["
+    "{\"name\":\"ts\",\"type\":\"TIMESTAMP\"},{\"name\":\"n\",\"type\":\"INT64\"}]},"
+    "\"rows\":[{\"f\":[{\"v\":\"1000000\"},{\"v\":\"1\"}]},"
+    "{\"f\":[{\"v\":\"2000000\"},{\"v\":\"2\"}]},"
+    "{\"f\":[{\"v\":\"2000000\"},{\"v\":\"3\"}]}]}";
+
+static char *
+run(struct pull *p, int64_t *last, int64_t *prev, int *cut, long *n)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	struct bq_query *q = bq_query_from_text(answer, strlen(answer), &err);
+	char *buf = NULL;
+	size_t len = 0;
+
+	ck_assert_ptr_nonnull(q);
+	p->out = open_memstream(&buf, &len);
+	*n = pull_rows(p, q, last, prev, cut, &err);
+	ck_assert_msg(*n >= 0, "%s", err.msg);
+	ck_assert_int_eq(pull_marker(p, "end", INT64_MIN), 0);
+	fclose(p->out);
+	bq_query_free(q);
+	return buf;
+}
+
+START_TEST(test_rows_and_markers)
+{
+	struct pull p;
+	int64_t last, prev;
+	volatile int stop = 0;
+	long n;
+	int cut;
+	char *s;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_column = "ts";
+	p.markers = 1;
+	p.stop = &stop;
+	s = run(&p, &last, &prev, &cut, &n);
+	ck_assert_int_eq(n, 3);
+	ck_assert(last == 2000000 && prev == 1000000);
+	ck_assert_int_eq(cut, 0);
+	ck_assert_ptr_nonnull(strstr(s, "\"ts\":\"1970-01-01T00:00:02.000000Z\","
+	    "\"n\":3}\n{\"@bqsync\":\"end\"}\n"));
+	ck_assert_int_eq(strncmp(s, "{\"id\":\"", 7), 0);
+	ck_assert_int_eq(strncmp(s + 7 + 32, "\",\"ts\":\"1970-01-01T00:00:01"
+	    ".000000Z\",\"n\":1}\n", 44), 0);
+	free(s);
+	/* a stop request: the page is finished, the pull is marked cut */
+	stop = 1;
+	s = run(&p, &last, &prev, &cut, &n);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(cut, 1);
+	free(s);
+	/* no markers */
+	p.markers = 0;
+	s = run(&p, &last, &prev, &cut, &n);
+	ck_assert_ptr_null(strstr(s, "@bqsync"));
+	free(s);
+}
+END_TEST
+
+START_TEST(test_write_failure)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	struct bq_query *q = bq_query_from_text(answer, strlen(answer), &err);
+	struct pull p;
+	int64_t last, prev;
+	int cut;
+
+	memset(&p, 0, sizeof(p));
+	p.out = fopen("/dev/full", "w");
+	ck_assert_ptr_nonnull(p.out);
+	ck_assert_int_eq(pull_rows(&p, q, &last, &prev, &cut, &err), -1);
+	ck_assert_int_eq(p.write_errno, ENOSPC);
+	fclose(p.out);
+	bq_query_free(q);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("pull");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_phase);
+	tcase_add_test(tc, test_rows_and_markers);
+	tcase_add_test(tc, test_write_failure);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# harper-load while its (private) Harper stops and starts again: with the
+# default deadline it rides the restart out and Harper ends with exactly the
+# source rows; with a short deadline it exits 75 having acked only what
+# Harper had confirmed.
+. "$(dirname "$0")/lib.sh"
+private_harper "hl-restart-$$"
+cfg=$T/cfg.yaml
+cat > "$cfg" <<YAML
+harper:
+  database: restart
+  batchRows: 500
+  inFlight: 2
+  retryDeadline: 5m
+YAML
+python3 "$top/tests/e2e/genrows.py" 40000 3 > "$T/rows.ndjson"
+
+# wait_acks FILE N PID: until FILE has N lines (while PID runs).
+wait_acks() {
+	local i
+	for i in $(seq 3000); do
+		[ "$(wc -l < "$1")" -ge "$2" ] && return 0
+		kill -0 "$3" 2>/dev/null || fail "harper-load ended early: $(cat "$T/err")"
+		sleep 0.1
+	done
+	fail "no acks"
+}
+
+harper-load -c "$cfg" -t Ride "$T/rows.ndjson" > "$T/acks" 2> "$T/err" &
+hl=$!
+wait_acks "$T/acks" 3 "$hl"
+scripts_harper() { "$top/scripts/harper.sh" "$@"; }
+scripts_harper stop
+at_stop=$(wc -l < "$T/acks")
+sleep 2
+kill -0 "$hl" || fail "harper-load gave up while Harper was down"
+scripts_harper start
+rc=0
+wait "$hl" || rc=$?
+expect_eq 0 "$rc" "exit status across the restart: $(cat "$T/err")"
+[ "$(wc -l < "$T/acks")" -gt "$at_stop" ] || fail "no acks after the restart"
+expect_eq 40000 "$(tail -n 1 "$T/acks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')" "acked total"
+expect_eq 40000 "$(python3 "$top/tests/e2e/checkrows.py" "$T/rows.ndjson" restart.Ride)" "rows"
+
+# Short deadline: Harper stays down, harper-load exits 75.
+harper-load -c "$cfg" -t Short --deadline 3s "$T/rows.ndjson" > "$T/acks2" 2> "$T/err" &
+hl=$!
+wait_acks "$T/acks2" 2 "$hl"
+scripts_harper stop
+rc=0
+wait "$hl" || rc=$?
+expect_eq 75 "$rc" "exit status with Harper down"
+grep -q 'harper-load: .*127.0.0.1' "$T/err" || fail "message: $(cat "$T/err")"
+scripts_harper start
+# Everything acked is in Harper: the acked total, and every row up to the
+# last acked cursor.
+hsql "SELECT id FROM restart.Short" > "$T/ids.json"
+python3 - "$T/acks2" "$T/rows.ndjson" "$T/ids.json" "$top/tests/e2e/checkrows.py" <<'PY' || fail "acked rows that Harper lacks"
+import json, sys
+src = open(sys.argv[4]).read().split("want = {}")[0]
+exec(src)
+acks = [json.loads(l) for l in open(sys.argv[1])]
+have = {r["id"] for r in json.load(open(sys.argv[3]))}
+assert acks, "no acks"
+assert acks[-1]["total"] <= len(have), (acks[-1], len(have))
+cur = max((a["cursor"] for a in acks if a["cursor"]), default=None)
+n = 0
+for l in open(sys.argv[2]):
+    r = json.loads(l)
+    if cur is not None and r["timestamp"] <= cur:
+        assert row_id(r) in have, r
+        n += 1
+print("rows up to the cursor:", n, file=sys.stderr)
+PY
+say "ok"

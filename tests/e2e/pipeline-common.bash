@@ -1,0 +1,120 @@
+# Sourced by the pipeline-*.sh tests after lib.sh: a bq-emulator filled by
+# maritime-synth, a Harper database of the test's own, and the sync cycle
+#   bq-pull -w i/N --after CURSOR | harper-load | bq-checkpoint commit
+# run with the real binaries.  The oracle is pipeline-compare.py, which
+# reads BigQuery through the emulator's REST API and Harper through SQL.
+
+PL_TABLES="vessel_positions port_events vessel_metadata"
+compare=$top/tests/e2e/pipeline-compare.py
+
+# pl_setup [VESSELS]: emulator, database $db, configuration $cfg.
+pl_setup() {
+	need_harper
+	start_emulator
+	db=$(harper_db)
+	cfg=$T/cfg.yaml
+	cat > "$cfg" <<YAML
+bigquery:
+  projectId: test-project
+  dataset: maritime
+  tables:
+    - id: vessel_positions
+      table: vessel_positions
+      timestampColumn: timestamp
+      targetTable: VesselPositions
+      indexes: [timestamp, mmsi]
+    - id: port_events
+      table: port_events
+      timestampColumn: event_time
+      targetTable: PortEvents
+      indexes: [event_time, vessel_mmsi]
+    - id: vessel_metadata
+      table: vessel_metadata
+      timestampColumn: last_updated
+      targetTable: VesselMetadata
+      idColumns: [mmsi]
+      indexes: [last_updated, mmsi]
+harper:
+  database: $db
+checkpoint:
+  path: $T/state.json
+synthesizer:
+  vessels: ${1:-60}
+  batchSize: 100
+  generationInterval: 1h
+  retentionDays: 30
+  cleanupInterval: 30d
+  loadRows: 100000
+YAML
+}
+
+# pl_info TABLE: TSCOL, TSCOLS (every TIMESTAMP column), TARGET, KEY.
+pl_info() {
+	KEY=
+	case $1 in
+	vessel_positions) TSCOL=timestamp TSCOLS=timestamp,eta TARGET=VesselPositions ;;
+	port_events) TSCOL=event_time TSCOLS=event_time TARGET=PortEvents ;;
+	vessel_metadata) TSCOL=last_updated TSCOLS=last_updated TARGET=VesselMetadata KEY=mmsi ;;
+	*) TSCOL=ts TSCOLS=ts TARGET=$1 ;;
+	esac
+	export TSCOL TSCOLS
+}
+
+# pl_get TABLE I/N [STORE]: the stored cursor.
+pl_get() {
+	bq-checkpoint -q -c "$cfg" -t "$1" -w "$2" --store "${3:-file}" get
+}
+
+# pl_cycle TABLE I/N [STORE [LIMIT]]: one run of the sync pipeline; what
+# bq-pull wrote is appended to $PL_TEE when set.
+pl_cycle() {
+	local cur
+	cur=$(pl_get "$1" "$2" "${3:-file}")
+	bq-pull -q -c "$cfg" -t "$1" -w "$2" --after "$cur" --limit "${4:-1000}" |
+	    tee -a "${PL_TEE:-/dev/null}" |
+	    harper-load -q -c "$cfg" -t "$1" |
+	    bq-checkpoint -q -c "$cfg" -t "$1" -w "$2" --store "${3:-file}" commit || {
+		say "$1 $2: pipeline exit status ${PIPESTATUS[*]}"
+		return 1
+	}
+}
+
+# pl_sync TABLE I/N [STORE [LIMIT]]: cycles until the cursor stops moving.
+pl_sync() {
+	local before after n
+	for n in $(seq 200); do
+		before=$(pl_get "$1" "$2" "${3:-file}")
+		pl_cycle "$@" || fail "$1 $2: the sync pipeline failed"
+		after=$(pl_get "$1" "$2" "${3:-file}")
+		[ "$after" != "$before" ] || return 0
+	done
+	fail "$1 $2: not caught up after 200 cycles"
+}
+
+# pl_dump TABLE: BigQuery's rows to $T/src.TABLE (normalised).
+pl_dump() {
+	"$compare" dump test-project maritime "$1" > "$T/src.$1"
+}
+
+# pl_compare TABLE: Harper's table equals BigQuery's, row for row.
+pl_compare() {
+	local n
+	pl_info "$1"
+	pl_dump "$1"
+	n=$("$compare" compare "$T/src.$1" "$db.$TARGET" $KEY) ||
+	    fail "$1: Harper differs from BigQuery"
+	say "$1: Harper has exactly BigQuery's rows ($n)"
+	[ "$n" -gt 0 ] || fail "$1: no rows compared"
+}
+
+# pl_share TABLE I/N: worker I's rows of the dump to $T/share.TABLE.I.N.
+pl_share() {
+	pl_info "$1"
+	bq-partition -q -S -k "$TSCOL" -w "$2" "$T/src.$1" > "$T/share.$1.${2/\//.}"
+}
+
+# pl_count TABLE: rows in BigQuery (through the dump).
+pl_count() {
+	pl_dump "$1"
+	wc -l < "$T/src.$1"
+}
