@@ -766,7 +766,11 @@ bind_one(sqlite3_stmt *st, int k, const struct emusql_bind *b)
 		sqlite3_bind_int64(st, k, b->i);
 		break;
 	case EMU_T_FLOAT64:
-		sqlite3_bind_double(st, k, b->d);
+		/* SQLite turns a NaN into NULL: keep it as the text "NaN". */
+		if (isnan(b->d))
+			sqlite3_bind_text(st, k, "NaN", 3, SQLITE_STATIC);
+		else
+			sqlite3_bind_double(st, k, b->d);
 		break;
 	case EMU_T_BYTES:
 		sqlite3_bind_blob(st, k, b->s ? b->s : "", (int)b->len,
@@ -872,8 +876,11 @@ write_cell(struct strbuf *sb, sqlite3_stmt *st, int i, enum emu_type t,
 		    i));
 		break;
 	case EMU_T_FLOAT64:
-		strbuf_addf(sb, "\"%s\"", emusql_format_double(
-		    sqlite3_column_double(st, i), buf));
+		if (sqlite3_column_type(st, i) == SQLITE_TEXT)
+			strbuf_adds(sb, "\"NaN\"");
+		else
+			strbuf_addf(sb, "\"%s\"", emusql_format_double(
+			    sqlite3_column_double(st, i), buf));
 		break;
 	case EMU_T_BOOL:
 		strbuf_adds(sb, sqlite3_column_int64(st, i) ? "\"true\"" :

@@ -284,6 +284,31 @@ START_TEST(test_insert_all_errors)
 }
 END_TEST
 
+START_TEST(test_float_cells)
+{
+	long code;
+	cJSON *j;
+
+	j = reqj("POST", "/projects/p/datasets/ds/tables", "{\"tableReference\":"
+	    "{\"tableId\":\"f\"},\"schema\":{\"fields\":[{\"name\":\"x\","
+	    "\"type\":\"FLOAT64\"}]}}", &code);
+	cJSON_Delete(j);
+	j = reqj("POST", "/projects/p/datasets/ds/tables/f/insertAll",
+	    "{\"rows\":[{\"json\":{\"x\":\"NaN\"}},{\"json\":{\"x\":"
+	    "\"-Infinity\"}},{\"json\":{\"x\":37200}},{\"json\":{\"x\":"
+	    "1.7664e7}},{\"json\":{\"x\":0.1}}]}", &code);
+	ck_assert_ptr_null(cJSON_GetObjectItem(j, "insertErrors"));
+	cJSON_Delete(j);
+	j = reqj("GET", "/projects/p/datasets/ds/tables/f/data", NULL, &code);
+	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "NaN");
+	ck_assert_str_eq(js(j, "rows.1.f.0.v"), "-Infinity");
+	ck_assert_str_eq(js(j, "rows.2.f.0.v"), "37200.0");
+	ck_assert_str_eq(js(j, "rows.3.f.0.v"), "1.7664E7");
+	ck_assert_str_eq(js(j, "rows.4.f.0.v"), "0.1");
+	cJSON_Delete(j);
+}
+END_TEST
+
 START_TEST(test_tabledata_paging)
 {
 	char path[256], tok[128] = "";
@@ -830,6 +855,7 @@ emu_suite(void)
 	tcase_add_test(tc, test_error_envelopes);
 	tcase_add_test(tc, test_insert_all_errors);
 	tcase_add_test(tc, test_tabledata_paging);
+	tcase_add_test(tc, test_float_cells);
 	tcase_add_test(tc, test_query_paging_and_timestamps);
 	tcase_add_test(tc, test_jobs_insert_get_dml_dryrun);
 	tcase_add_test(tc, test_request_id_idempotent);
