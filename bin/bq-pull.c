@@ -232,8 +232,9 @@ main(int argc, char **argv)
 			lim = limit_opt;
 		got = pull_once(&p, c, lim, &cursor, &err);
 		if (got == -1) {
+			/* rows already out: a retry would repeat them */
 			if (!follow || err.kind != EXIT_TEMPFAIL || stop ||
-			    p.write_errno != 0)
+			    p.write_errno != 0 || p.emitted > 0)
 				die(&p, &err);
 			bqsync_log(LOG_WARN, "%s; trying again", err.msg);
 			bq_err_clear(&err);
