@@ -63,7 +63,7 @@ from_response(struct pull *p, const char *path)
 	if (util_read_file(path, &sb) == -1)
 		tool_die(EXIT_IOERR, "cannot read '%s'", path);
 	p->ts_column = NULL;
-	if ((q = bq_query_from_text(sb.buf, sb.len, &err)) == NULL)
+	if ((q = bq_query_from_buf(&sb, &err)) == NULL)
 		tool_die(exit_for(&err), "%s: %s", path, err.msg);
 	if (pull_rows(p, q, &last, &prev, &cut, &err) == -1) {
 		bq_err_prefix(&err, "%s", path);
