@@ -126,7 +126,9 @@ def harper(table):
     ids = collections.Counter(r.get("id") for r in rows)
     dup = [i for i, c in ids.items() if c > 1 or i is None]
     if dup:
-        fail("%s: ids missing or repeated: %r" % (table, dup[:5]))
+        bad = [r for r in rows if r.get("id") in dup][:3]
+        fail("%s: ids missing or repeated: %r, e.g. %s"
+             % (table, dup[:5], json.dumps(bad)[:600]))
     return [norm(r) for r in rows]
 
 
