@@ -5,7 +5,9 @@
 # reads BigQuery through the emulator's REST API and Harper through SQL.
 
 PL_TABLES="vessel_positions port_events vessel_metadata"
-compare=$top/tests/e2e/pipeline-compare.py
+# The interpreter itself, not a version manager's slow shim.
+PY=$(python3 -c 'import sys; print(sys.executable)')
+compare() { "$PY" "$top/tests/e2e/pipeline-compare.py" "$@"; }
 
 # pl_setup [VESSELS]: emulator, database $db, configuration $cfg.
 pl_setup() {
@@ -93,7 +95,7 @@ pl_sync() {
 
 # pl_dump TABLE: BigQuery's rows to $T/src.TABLE (normalised).
 pl_dump() {
-	"$compare" dump test-project maritime "$1" > "$T/src.$1"
+	compare dump test-project maritime "$1" > "$T/src.$1"
 }
 
 # pl_compare TABLE: Harper's table equals BigQuery's, row for row.
@@ -101,7 +103,7 @@ pl_compare() {
 	local n
 	pl_info "$1"
 	pl_dump "$1"
-	n=$("$compare" compare "$T/src.$1" "$db.$TARGET" $KEY) ||
+	n=$(compare compare "$T/src.$1" "$db.$TARGET" $KEY) ||
 	    fail "$1: Harper differs from BigQuery"
 	say "$1: Harper has exactly BigQuery's rows ($n)"
 	[ "$n" -gt 0 ] || fail "$1: no rows compared"

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import sys
+import urllib.error
 import urllib.request
 
 
@@ -114,12 +115,20 @@ def harper(table):
                       os.environ["HARPER_PASSWORD"])
     req.add_header("Authorization",
                    "Basic " + base64.b64encode(cred.encode()).decode())
-    with urllib.request.urlopen(req, timeout=600) as f:
-        rows = json.load(f)
+    try:
+        with urllib.request.urlopen(req, timeout=600) as f:
+            rows = json.load(f)
+    except urllib.error.HTTPError as e:
+        body = e.read().decode(errors="replace")
+        if e.code == 404 and "not exist" in body:
+            return []	# not created yet: no rows
+        fail("%s: HTTP %d %s" % (table, e.code, body[:300]))
     ids = collections.Counter(r.get("id") for r in rows)
     dup = [i for i, c in ids.items() if c > 1 or i is None]
     if dup:
-        fail("%s: ids missing or repeated: %r" % (table, dup[:5]))
+        bad = [r for r in rows if r.get("id") in dup][:3]
+        fail("%s: ids missing or repeated: %r, e.g. %s"
+             % (table, dup[:5], json.dumps(bad)[:600]))
     return [norm(r) for r in rows]
 
 
