@@ -41,7 +41,9 @@ trap 'for c in "${cleanups[@]}"; do eval "$c" || true; done' EXIT
 say "Harper"
 if [ -n "${HARPER_URL:-}" ] && curl -sf -o /dev/null "$HARPER_URL/health"; then
 	echo "using Harper at $HARPER_URL" >&2
+	started_harper=
 else
+	started_harper=1
 	scripts/harper.sh start
 	# shellcheck disable=SC1091
 	. "${BQSYNC_HARPER_DIR:-$top/.harper}/main/harper.env"
@@ -134,4 +136,8 @@ for l in open(sys.argv[1]):
 done
 bq-checkpoint status >&2 || true
 echo >&2
-echo "done.  Harper keeps the data: . ${BQSYNC_HARPER_DIR:-$top/.harper}/main/harper.env; scripts/harper.sh stop when finished." >&2
+if [ -n "$started_harper" ] && [ -z "$ci" ]; then
+	echo "done.  Harper keeps the data (database $db): . ${BQSYNC_HARPER_DIR:-$top/.harper}/main/harper.env, then query it; scripts/harper.sh stop when finished." >&2
+else
+	echo "done." >&2
+fi
