@@ -111,6 +111,16 @@ filter(struct ndjson_reader *r, const char *col, int *bad)
 	return stop;
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
 /* One input of fingerprint: one signed int64 per line. */
 static int
 fingerprint(struct ndjson_reader *r, int *bad)
@@ -119,17 +129,16 @@ fingerprint(struct ndjson_reader *r, int *bad)
 	struct strbuf b = STRBUF_INIT;
 	const char *line;
 	size_t len, i;
-	unsigned int x;
 	int rc;
 
 	strbuf_init(&b, 0);
 	while ((rc = ndjson_read_line(r, &line, &len, &err)) == 1) {
 		if (o.hex) {
 			strbuf_reset(&b);
-			for (i = 0; i + 1 < len && sscanf(line + i, "%2x", &x)
-			    == 1 && strspn(line + i, "0123456789abcdefABCDEF")
-			    >= 2; i += 2)
-				strbuf_addch(&b, (int)x);
+			for (i = 0; i + 1 < len && hexval(line[i]) >= 0 &&
+			    hexval(line[i + 1]) >= 0; i += 2)
+				strbuf_addch(&b, hexval(line[i]) << 4 |
+				    hexval(line[i + 1]));
 			if (i != len && bad_line(r, bad, "invalid hex")) {
 				rc = 1;
 				break;

@@ -63,7 +63,7 @@ from_response(struct pull *p, const char *path)
 	if (util_read_file(path, &sb) == -1)
 		tool_die(EXIT_IOERR, "cannot read '%s'", path);
 	p->ts_column = NULL;
-	if ((q = bq_query_from_text(sb.buf, sb.len, &err)) == NULL)
+	if ((q = bq_query_from_buf(&sb, &err)) == NULL)
 		tool_die(exit_for(&err), "%s: %s", path, err.msg);
 	if (pull_rows(p, q, &last, &prev, &cut, &err) == -1) {
 		bq_err_prefix(&err, "%s", path);
@@ -232,8 +232,9 @@ main(int argc, char **argv)
 			lim = limit_opt;
 		got = pull_once(&p, c, lim, &cursor, &err);
 		if (got == -1) {
+			/* rows already out: a retry would repeat them */
 			if (!follow || err.kind != EXIT_TEMPFAIL || stop ||
-			    p.write_errno != 0)
+			    p.write_errno != 0 || p.emitted > 0)
 				die(&p, &err);
 			bqsync_log(LOG_WARN, "%s; trying again", err.msg);
 			bq_err_clear(&err);

@@ -922,21 +922,34 @@ bq_query_next_page(struct bq_query *q, const cJSON **rows,
 }
 
 struct bq_query *
-bq_query_from_text(const char *text, size_t len, struct bq_err *err)
+bq_query_from_buf(struct strbuf *text, struct bq_err *err)
 {
 	struct bq_query *q = xcalloc(1, sizeof(*q));
 	cJSON *meta;
 	size_t span[2];
 
 	q->total_rows = q->bytes = q->dml = -1;
-	if (parse_page(text, len, &meta, &span[0], &span[1]) == -1) {
+	if (parse_page(text->buf, text->len, &meta, &span[0], &span[1]) == -1) {
 		bq_query_free(q);
 		bq_err_set(err, EXIT_DATA, "not a complete JSON object");
 		return NULL;
 	}
-	strbuf_init(&q->page, len);
-	strbuf_add(&q->page, text, len);
+	q->page = *text;
+	strbuf_init(text, 0);
 	take_page(q, meta, span);
+	return q;
+}
+
+struct bq_query *
+bq_query_from_text(const char *text, size_t len, struct bq_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct bq_query *q;
+
+	strbuf_init(&sb, len);
+	strbuf_add(&sb, text, len);
+	q = bq_query_from_buf(&sb, err);
+	strbuf_release(&sb);
 	return q;
 }
 

@@ -114,6 +114,8 @@ int	 bq_query_next_row(struct bq_query *, const cJSON **row,
  */
 struct bq_query *bq_query_from_text(const char *text, size_t len,
 	    struct bq_err *err);
+/* The same, taking over text's buffer (text is left empty) on success. */
+struct bq_query *bq_query_from_buf(struct strbuf *text, struct bq_err *err);
 /* The result schema's "fields" array (valid while q lives), or NULL. */
 const cJSON *bq_query_schema(const struct bq_query *);
 /* totalRows, totalBytesProcessed, numDmlAffectedRows (-1 if absent). */

@@ -1141,8 +1141,9 @@ ckpt_start(struct ckpt_store *st, const char *table_id, long i, long n,
 	if (ckpt_list(st, table_id, &recs, &nrecs, err) == -1)
 		return -1;
 	for (k = 0; k < nrecs; k++)
-		if (rec_is(&recs[k], table_id, i, n)) {
-			start->has_cursor = recs[k].has_cursor;
+		if (rec_is(&recs[k], table_id, i, n) && recs[k].has_cursor) {
+			/* (a record that only counts rows has no cursor yet) */
+			start->has_cursor = 1;
 			start->cursor = recs[k].cursor;
 			goto out;
 		}

@@ -154,8 +154,9 @@ struct ckpt_start {
 };
 /*
  * The cursor worker i/n resumes from: its own record's, else (after a
- * change of N) the minimum cursor of the most advanced complete earlier
- * layout of the table, else none.  0, or -1 with err.
+ * change of N, or while its own record has no cursor yet) the minimum
+ * cursor of the most advanced complete earlier layout of the table, else
+ * none.  0, or -1 with err.
  */
 int	 ckpt_start(struct ckpt_store *, const char *table_id, long i, long n,
 	    struct ckpt_start *, struct bq_err *);

@@ -77,6 +77,14 @@ struct job {
 	cJSON	*load_stats;
 };
 
+/* A resumable upload in progress (bq load). */
+struct upload {
+	char		*id;
+	char		*project;
+	cJSON		*job;
+	struct strbuf	 data;
+};
+
 struct emu {
 	struct MHD_Daemon *d;
 	sqlite3		*db;
@@ -90,6 +98,8 @@ struct emu {
 	size_t		 nfaults;
 	struct job	**jobs;
 	size_t		 njobs;
+	struct upload	*uploads;
+	size_t		 nuploads;
 	long		 next_result;
 	long		 results[KEEP_RESULTS];
 	size_t		 nresults;
@@ -109,6 +119,7 @@ struct resp {
 	struct strbuf body;
 	const char *ctype;
 	char	*location;	/* Location header, or NULL */
+	char	*range;		/* Range header (308), or NULL */
 };
 
 struct req {
@@ -755,7 +766,11 @@ bind_one(sqlite3_stmt *st, int k, const struct emusql_bind *b)
 		sqlite3_bind_int64(st, k, b->i);
 		break;
 	case EMU_T_FLOAT64:
-		sqlite3_bind_double(st, k, b->d);
+		/* SQLite turns a NaN into NULL: keep it as the text "NaN". */
+		if (isnan(b->d))
+			sqlite3_bind_text(st, k, "NaN", 3, SQLITE_STATIC);
+		else
+			sqlite3_bind_double(st, k, b->d);
 		break;
 	case EMU_T_BYTES:
 		sqlite3_bind_blob(st, k, b->s ? b->s : "", (int)b->len,
@@ -861,8 +876,11 @@ write_cell(struct strbuf *sb, sqlite3_stmt *st, int i, enum emu_type t,
 		    i));
 		break;
 	case EMU_T_FLOAT64:
-		strbuf_addf(sb, "\"%s\"", emusql_format_double(
-		    sqlite3_column_double(st, i), buf));
+		if (sqlite3_column_type(st, i) == SQLITE_TEXT)
+			strbuf_adds(sb, "\"NaN\"");
+		else
+			strbuf_addf(sb, "\"%s\"", emusql_format_double(
+			    sqlite3_column_double(st, i), buf));
 		break;
 	case EMU_T_BOOL:
 		strbuf_adds(sb, sqlite3_column_int64(st, i) ? "\"true\"" :
@@ -2701,12 +2719,84 @@ insert_job(struct call *c, const char *p, cJSON *body, const char *data,
 	    (j->incomplete == 0 && util_now_mono() >= j->ready_at)));
 }
 
+/*
+ * Resumable uploads: POST ...?uploadType=resumable with the job answers a
+ * Location to PUT the data to, in one or more Content-Range chunks (308
+ * until the last one, which runs the job).
+ */
+static void
+h_resumable(struct call *c, const char *p)
+{
+	const char *uid = arg(c, "upload_id"), *cr;
+	struct emu *e = c->e;
+	struct upload *u = NULL;
+	size_t i;
+
+	if (uid == NULL) {
+		cJSON *body = parse_body(c);
+		unsigned char rnd[8];
+		char hex[17];
+
+		if (body == NULL) {
+			bad_request(c->r, "Invalid JSON payload received.");
+			return;
+		}
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			memset(rnd, 7, sizeof(rnd));
+		for (i = 0; i < 8; i++)
+			snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+		e->uploads = xrealloc(e->uploads, (e->nuploads + 1) *
+		    sizeof(*e->uploads));
+		u = &e->uploads[e->nuploads++];
+		u->id = xstrdup(hex);
+		u->project = xstrdup(p);
+		u->job = body;
+		strbuf_init(&u->data, 0);
+		c->r->location = xstrfmt("http://%s:%d/upload/bigquery/v2/"
+		    "projects/%s/jobs?uploadType=resumable&upload_id=%s",
+		    e->host, e->port, p, hex);
+		c->r->status = 200;
+		strbuf_reset(&c->r->body);
+		return;
+	}
+	for (i = 0; i < e->nuploads; i++)
+		if (strcmp(e->uploads[i].id, uid) == 0)
+			u = &e->uploads[i];
+	if (u == NULL) {
+		resp_error(c->r, 404, "notFound", "Not found: upload %s", uid);
+		return;
+	}
+	strbuf_add(&u->data, c->body ? c->body : "", c->blen);
+	cr = header(c, "Content-Range");
+	if (cr) {
+		unsigned long long a, b, total;
+
+		if (sscanf(cr, "bytes %llu-%llu/%llu", &a, &b, &total) == 3 &&
+		    b + 1 < total) {
+			c->r->status = 308;
+			strbuf_reset(&c->r->body);
+			c->r->range = xstrfmt("bytes=0-%llu", b);
+			return;
+		}
+	}
+	insert_job(c, p, u->job, u->data.buf, u->data.len);
+	cJSON_Delete(u->job);
+	free(u->id);
+	free(u->project);
+	strbuf_release(&u->data);
+	*u = e->uploads[--e->nuploads];
+}
+
 static void
 h_jobs_insert(struct call *c, const char *p)
 {
 	cJSON *body = NULL;
 	const char *ut = arg(c, "uploadType");
 
+	if (c->upload && ut && strcmp(ut, "resumable") == 0) {
+		h_resumable(c, p);
+		return;
+	}
 	if (c->upload) {
 		const char *p1, *p2;
 		size_t l1, l2;
@@ -2714,7 +2804,7 @@ h_jobs_insert(struct call *c, const char *p)
 
 		if (ut == NULL || strcmp(ut, "multipart") != 0) {
 			resp_error(c->r, 501, "notImplemented", "bq-emulator "
-			    "accepts uploadType=multipart only");
+			    "accepts uploadType=multipart and resumable only");
 			return;
 		}
 		if (multipart(header(c, "Content-Type"), c->body, c->blen, &p1,
@@ -3402,7 +3492,7 @@ route(struct call *c, const char *url)
 	else if (c->nseg == 4 && strcmp(SEG(2), "queries") == 0 && IS("GET"))
 		h_query_results(c, p, SEG(3));
 	else if (c->nseg == 3 && strcmp(SEG(2), "jobs") == 0) {
-		if (IS("POST"))
+		if (IS("POST") || (IS("PUT") && c->upload))
 			h_jobs_insert(c, p);
 		else
 			h_jobs_list(c, p);
@@ -3525,10 +3615,13 @@ send:
 		    "application/json; charset=UTF-8");
 	if (r.location)
 		MHD_add_response_header(mr, "Location", r.location);
+	if (r.range)
+		MHD_add_response_header(mr, "Range", r.range);
 	ret = MHD_queue_response(conn, (unsigned)r.status, mr);
 	MHD_destroy_response(mr);
 	strbuf_release(&r.body);
 	free(r.location);
+	free(r.range);
 	for (i = 0; i < c.nseg; i++)
 		free(c.seg[i]);
 	return ret;
@@ -3664,6 +3757,13 @@ emu_free(struct emu *e)
 	for (i = 0; i < e->njobs; i++)
 		job_free(e->jobs[i]);
 	free(e->jobs);
+	for (i = 0; i < e->nuploads; i++) {
+		free(e->uploads[i].id);
+		free(e->uploads[i].project);
+		cJSON_Delete(e->uploads[i].job);
+		strbuf_release(&e->uploads[i].data);
+	}
+	free(e->uploads);
 	for (i = 0; i < e->nfaults; i++)
 		fault_release(&e->faults[i]);
 	free(e->faults);

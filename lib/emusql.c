@@ -686,6 +686,36 @@ fn_ts_trunc(sqlite3_context *cx, int argc, sqlite3_value **argv)
 		sqlite3_result_int64(cx, t);
 }
 
+/*
+ * bq_case(s, upper): ASCII case mapping; non-ASCII text is refused rather
+ * than mapped wrongly (GoogleSQL maps all of Unicode).
+ */
+static void
+fn_case(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *s;
+	char *o;
+	int n, i, up;
+
+	if (sql_null_arg(cx, 1, argv))
+		return;
+	(void)argc;
+	s = sqlite3_value_text(argv[0]);
+	n = sqlite3_value_bytes(argv[0]);
+	up = sqlite3_value_int(argv[1]);
+	o = xmalloc((size_t)n + 1);
+	for (i = 0; i < n; i++) {
+		if (s[i] >= 0x80) {
+			free(o);
+			sql_error(cx, "%s of non-ASCII text is not supported by "
+			    "bq-emulator", up ? "UPPER" : "LOWER");
+			return;
+		}
+		o[i] = (char)(up ? toupper(s[i]) : tolower(s[i]));
+	}
+	sqlite3_result_text(cx, o, n, free);
+}
+
 static void
 fn_from_hex(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
@@ -799,8 +829,17 @@ fn_cast(sqlite3_context *cx, int argc, sqlite3_value **argv)
 			if (isnan(d) || isinf(d))
 				snprintf(buf, sizeof(buf), "%s", isnan(d) ?
 				    "nan" : d < 0 ? "-inf" : "inf");
-			else
-				snprintf(buf, sizeof(buf), "%.15g", d);
+			else {
+				int prec;
+
+				/* The shortest text that reads back the same. */
+				for (prec = 1; prec <= 17; prec++) {
+					snprintf(buf, sizeof(buf), "%.*g", prec,
+					    d);
+					if (strtod(buf, NULL) == d)
+						break;
+				}
+			}
 			break;
 		case EMU_T_INT64:
 			snprintf(buf, sizeof(buf), "%lld",
@@ -832,7 +871,9 @@ fn_cast(sqlite3_context *cx, int argc, sqlite3_value **argv)
 			    SQLITE_TRANSIENT);
 			return;
 		}
-		if (emusql_value_from_text(dst, s, &b, &err) == -1) {
+		if ((dst == EMU_T_BOOL && strcasecmp(s, "true") != 0 &&
+		    strcasecmp(s, "false") != 0) ||
+		    emusql_value_from_text(dst, s, &b, &err) == -1) {
 			if (safe)
 				sqlite3_result_null(cx);
 			else
@@ -917,6 +958,7 @@ emusql_register(sqlite3 *db)
 		{ "bq_ts_diff", 3, fn_ts_diff },
 		{ "bq_ts_trunc", 2, fn_ts_trunc },
 		{ "bq_from_hex", 1, fn_from_hex },
+		{ "bq_case", 2, fn_case },
 		{ "bq_ts_parse", -1, fn_ts_parse },
 		{ "bq_ts_date", 1, fn_ts_date },
 		{ "bq_cast", 4, fn_cast },
@@ -2036,11 +2078,12 @@ parse_call(struct parser *p, struct scope *sc, struct tok *ft, struct ex *e)
 		else
 			ex_set(e, EMU_T_INT64, "length(%s)", a[0].sql.buf);
 	} else if (strcasecmp(fn, "LOWER") == 0 ||
-	    strcasecmp(fn, "UPPER") == 0 || strcasecmp(fn, "TRIM") == 0) {
+	    strcasecmp(fn, "UPPER") == 0) {
 		NARGS(1, 1);
 		if (need_type(p, &a[0], EMU_T_STRING, fn, ft) == -1)
 			goto out;
-		ex_set(e, EMU_T_STRING, "%s(%s)", fn, a[0].sql.buf);
+		ex_set(e, EMU_T_STRING, "bq_case(%s, %d)", a[0].sql.buf,
+		    fn[0] == 'U' || fn[0] == 'u');
 	} else if (strcasecmp(fn, "CONCAT") == 0) {
 		struct strbuf sb = STRBUF_INIT;
 		enum emu_type t = a[0].type == EMU_T_BYTES ? EMU_T_BYTES :
@@ -2670,7 +2713,8 @@ parse_cmp(struct parser *p, struct scope *sc, struct ex *e)
 		if (need_type(p, &r, e->type == EMU_T_NULL ? EMU_T_STRING :
 		    e->type, "LIKE", t) == -1)
 			goto out;
-		ex_set(e, EMU_T_BOOL, "(%s %sLIKE %s)", e->sql.buf,
+		/* GoogleSQL escapes %, _ and \\ with a backslash. */
+		ex_set(e, EMU_T_BOOL, "(%s %sLIKE %s ESCAPE '\\')", e->sql.buf,
 		    neg ? "NOT " : "", r.sql.buf);
 		e->agg |= r.agg;
 		rc = 0;
@@ -2971,12 +3015,19 @@ struct core {
 	size_t		 nitems;
 	struct emusql_col *cols;
 	size_t		 ncols;
+	char		**group;	/* GROUP BY expressions (SQL) */
+	size_t		 ngroup;
+	int		 distinct;
 };
 
 static void
 core_release(struct core *c)
 {
 	size_t i;
+
+	for (i = 0; i < c->ngroup; i++)
+		free(c->group[i]);
+	free(c->group);
 
 	for (i = 0; i < c->nitems; i++) {
 		free(c->items[i].sql);
@@ -3294,6 +3345,11 @@ parse_core(struct parser *p, struct scope *outer, struct core *c,
 		strbuf_addf(out, " FROM %s", from.buf);
 
 	strbuf_adds(out, rest.buf);
+	c->distinct = distinct;
+	c->group = group;
+	c->ngroup = ngroup;
+	group = NULL;
+	ngroup = 0;
 	rc = 0;
 out:
 	for (i = 0; i < ngroup; i++)
@@ -3380,11 +3436,38 @@ parse_query(struct parser *p, struct scope *outer, struct strbuf *out,
 				goto out;
 			ex_init(&e);
 			if (ref == NULL) {
+				size_t b0 = c.sel.nbare, j;
+				struct tok *ot = peek(p);
+
+				c.sel.track = 1;
 				if (parse_expr(p, c.sc, &e) == -1) {
 					ex_release(&e);
 					goto out;
 				}
+				c.sel.track = 0;
 				ref = e.sql.buf;
+				for (j = 0; j < c.nitems; j++)
+					if (strcmp(c.items[j].sql, ref) == 0)
+						break;
+				if (c.distinct && j == c.nitems) {
+					ex_release(&e);
+					perr(p, ot, "ORDER BY clause expression "
+					    "references columns not in the SELECT "
+					    "DISTINCT list");
+					goto out;
+				}
+				if ((c.sel.has_agg || c.ngroup) && j == c.nitems &&
+				    !in_list(c.group, c.ngroup, ref))
+					for (j = b0; j < c.sel.nbare; j++)
+						if (!in_list(c.group, c.ngroup,
+						    c.sel.bare[j])) {
+							ex_release(&e);
+							perr(p, ot, "ORDER BY clause "
+							    "expression references a "
+							    "column which is neither "
+							    "grouped nor aggregated");
+							goto out;
+						}
 				if (e.type == EMU_T_NESTED || e.type == EMU_T_JSON
 				    || e.type == EMU_T_GEOGRAPHY ||
 				    e.type == EMU_T_NUMERIC ||

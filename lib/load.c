@@ -449,8 +449,8 @@ static void
 halt_with(struct loader *l, const struct bq_err *e)
 {
 	if (!l->halt) {
-		l->halt = 1;
 		l->err = *e;
+		__atomic_store_n(&l->halt, 1, __ATOMIC_RELEASE);
 	}
 	pthread_cond_broadcast(&l->cv_done);
 	pthread_cond_broadcast(&l->cv_slot);
@@ -1000,6 +1000,11 @@ load_run(struct loader *l, struct ndjson_reader *r, struct bq_err *err)
 		return -1;
 	}
 	for (;;) {
+		/* The acker may have stopped the load (a refused row, Harper gone). */
+		if (__atomic_load_n(&l->halt, __ATOMIC_ACQUIRE)) {
+			halted = 1;
+			break;
+		}
 		if ((rc = ndjson_read_line(r, &line, &len, &bad)) == 0) {
 			eof = 1;
 			break;

@@ -64,6 +64,7 @@ pull_rows(struct pull *p, struct bq_query *q, int64_t *last, int64_t *prev,
 
 	*last = *prev = INT64_MIN;
 	*cut = 0;
+	p->emitted = 0;
 	if ((r = bqrow_new(bq_query_schema(q), err)) == NULL)
 		goto done;
 	bqrow_set_id(r, p->id_columns, p->nid_columns, p->id_column, 1);
@@ -88,12 +89,16 @@ pull_rows(struct pull *p, struct bq_query *q, int64_t *last, int64_t *prev,
 			}
 			count++;
 			if (buf.len > (1 << 16)) {
+				p->emitted = count;
 				if (put(p, buf.buf, buf.len, 0) == -1)
 					goto done;
 				strbuf_reset(&buf);
 			}
 		}
-		if (rr == -1 || put(p, buf.buf, buf.len, 1) == -1)
+		if (rr == -1)
+			goto done;
+		p->emitted = count;
+		if (put(p, buf.buf, buf.len, 1) == -1)
 			goto done;
 		strbuf_reset(&buf);
 		if (p->stop != NULL && *p->stop && count > 0) {
@@ -134,6 +139,7 @@ pull_once(struct pull *p, struct bq_client *c, long limit, int64_t *cursor,
 	o.params = prm;
 	o.nparams = 4;
 	o.dry_run = p->dry_run;
+	p->emitted = 0;
 	if ((q = bq_query_start(c, &o, err)) == NULL)
 		return -1;
 	if (p->dry_run) {

@@ -31,6 +31,7 @@ struct pull {
 	const char	*id_column;
 	volatile int	*stop;		/* set: stop after the current page */
 	int		 write_errno;	/* out: errno of a failed write, or 0 */
+	long		 emitted;	/* out: rows written by the last query */
 };
 
 /* The phase batch size for a cursor (lag = now - cursor) and its poll. */

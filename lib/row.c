@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,10 +39,25 @@ add_number(struct strbuf *out, double d)
 		return;
 	}
 	if (fabs(d) <= EXACT_INT_MAX && floor(d) == d) {
-		strbuf_addf(out, "%.0f", d);
+		char digits[24], *q = digits + sizeof(digits);
+		unsigned long long u = (unsigned long long)fabs(d);
+
+		do
+			*--q = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (d < 0)
+			*--q = '-';
+		strbuf_add(out, q, (size_t)(digits + sizeof(digits) - q));
 		return;
 	}
-	for (prec = 1; prec < 17; prec++) {
+	/*
+	 * %g drops trailing zeros, and a double that some k-digit decimal
+	 * (k <= 15) reads back to rounds to that same decimal at 15 digits:
+	 * so the first of 15, 16, 17 digits that round-trips is the shortest
+	 * form, found with at most three conversions instead of seventeen.
+	 * Subnormals carry fewer digits: those take the long way.
+	 */
+	for (prec = fabs(d) < DBL_MIN ? 1 : 15; prec < 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*g", prec, d);
 		if (strtod(buf, NULL) == d)
 			break;

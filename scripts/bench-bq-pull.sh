@@ -16,8 +16,13 @@ big=${BENCH_PULL_ROWS:-2000000}
 # the official client, from tests/clients, else installed in bench/out/node
 if ! node -e 'require.resolve("@google-cloud/bigquery",
     {paths: ["tests/clients", "bench/out/node"]})' 2> /dev/null; then
-	npm install --prefix bench/out/node --no-audit --no-fund --silent \
-	    @google-cloud/bigquery@8 > /dev/null
+	if [ -f tests/clients/package.json ]; then
+		(cd tests/clients && npm install --no-audit --no-fund --silent) \
+		    > /dev/null
+	else
+		npm install --prefix bench/out/node --no-audit --no-fund \
+		    --silent @google-cloud/bigquery@8 > /dev/null
+	fi
 fi
 
 printf 'bigquery:\n  projectId: bench\n' > "$out/cfg.yaml"

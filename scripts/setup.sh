@@ -9,7 +9,7 @@ say() { printf 'setup.sh: %s\n' "$*" >&2; }
 
 pkgs="build-essential pkg-config libcurl4-openssl-dev libcjson-dev libyaml-dev
 libssl-dev check libsubunit-dev libmicrohttpd-dev libsqlite3-dev sqlite3 mandoc
-curl python3 openssl ca-certificates"
+curl python3 openssl ca-certificates jq time"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -564,6 +564,11 @@ check_rebalance(struct ckpt_store *st)
 	ck_assert(b.has_cursor && b.rebalanced);
 	ck_assert(b.cursor == T0 + 30 * SEC);
 	ck_assert_int_eq(b.from_n, 2);
+	/* A record of 2/3 that only counted rows does not stop rebalancing. */
+	advance(st, &s, "r", 2, 3, 0, 9, NULL);
+	ck_assert_int_eq(ckpt_start(st, "r", 2, 3, &b, &err), 0);
+	ck_assert(b.has_cursor && b.rebalanced && b.cursor == T0 + 30 * SEC);
+	ck_assert_int_eq(ckpt_delete(st, "r", 2, 3, &nd, &err), 0);
 	/* A worker's own record wins. */
 	ck_assert_int_eq(ckpt_start(st, "r", 1, 2, &b, &err), 0);
 	ck_assert(b.cursor == T0 + 30 * SEC && !b.rebalanced);

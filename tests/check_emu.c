@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -283,6 +284,31 @@ START_TEST(test_insert_all_errors)
 }
 END_TEST
 
+START_TEST(test_float_cells)
+{
+	long code;
+	cJSON *j;
+
+	j = reqj("POST", "/projects/p/datasets/ds/tables", "{\"tableReference\":"
+	    "{\"tableId\":\"f\"},\"schema\":{\"fields\":[{\"name\":\"x\","
+	    "\"type\":\"FLOAT64\"}]}}", &code);
+	cJSON_Delete(j);
+	j = reqj("POST", "/projects/p/datasets/ds/tables/f/insertAll",
+	    "{\"rows\":[{\"json\":{\"x\":\"NaN\"}},{\"json\":{\"x\":"
+	    "\"-Infinity\"}},{\"json\":{\"x\":37200}},{\"json\":{\"x\":"
+	    "1.7664e7}},{\"json\":{\"x\":0.1}}]}", &code);
+	ck_assert_ptr_null(cJSON_GetObjectItem(j, "insertErrors"));
+	cJSON_Delete(j);
+	j = reqj("GET", "/projects/p/datasets/ds/tables/f/data", NULL, &code);
+	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "NaN");
+	ck_assert_str_eq(js(j, "rows.1.f.0.v"), "-Infinity");
+	ck_assert_str_eq(js(j, "rows.2.f.0.v"), "37200.0");
+	ck_assert_str_eq(js(j, "rows.3.f.0.v"), "1.7664E7");
+	ck_assert_str_eq(js(j, "rows.4.f.0.v"), "0.1");
+	cJSON_Delete(j);
+}
+END_TEST
+
 START_TEST(test_tabledata_paging)
 {
 	char path[256], tok[128] = "";
@@ -525,6 +551,98 @@ START_TEST(test_faults)
 }
 END_TEST
 
+static size_t
+grab_location(char *p, size_t sz, size_t n, void *arg)
+{
+	char *out = arg;
+
+	if (strncasecmp(p, "Location: ", 10) == 0) {
+		size_t l = sz * n - 10;
+
+		while (l > 0 && (p[10 + l - 1] == '\r' || p[10 + l - 1] == '\n'))
+			l--;
+		snprintf(out, 256, "%.*s", (int)l, p + 10);
+	}
+	return sz * n;
+}
+
+/* PUTs one chunk of a resumable upload; returns the HTTP status. */
+static long
+put_chunk(const char *url, const char *data, size_t off, size_t len,
+    size_t total)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char hdr[128];
+	long code = 0;
+
+	snprintf(hdr, sizeof(hdr), "Content-Range: bytes %zu-%zu/%zu", off,
+	    off + len - 1, total);
+	h = curl_slist_append(h, hdr);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, data + off);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
+		if (curl_easy_perform(c) == CURLE_OK)
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		strbuf_release(&sb);
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return code;
+}
+
+START_TEST(test_load_job_resumable)
+{
+	const char *job = "{\"configuration\":{\"load\":{\"sourceFormat\":"
+	    "\"NEWLINE_DELIMITED_JSON\",\"destinationTable\":{\"projectId\":"
+	    "\"p\",\"datasetId\":\"ds\",\"tableId\":\"t\"}}}}";
+	const char *data = "{\"id\":1,\"ts\":\"2024-01-01T00:00:00Z\"}\n"
+	    "{\"id\":2,\"name\":\"x\"}\n";
+	char loc[256] = "", *url;
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	long code = 0;
+	cJSON *j;
+
+	url = xstrfmt("%s/upload/bigquery/v2/projects/p/jobs?uploadType="
+	    "resumable", base);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, job);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grab_location);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, loc);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
+		ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		strbuf_release(&sb);
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	free(url);
+	ck_assert_int_eq(code, 200);
+	ck_assert_msg(strstr(loc, "upload_id=") != NULL, "Location: %s", loc);
+	/* Two chunks: 308 for the first, the job for the last. */
+	ck_assert_int_eq(put_chunk(loc, data, 0, 10, strlen(data)), 308);
+	ck_assert_int_eq(put_chunk(loc, data, 10, strlen(data) - 10,
+	    strlen(data)), 200);
+	j = reqj("GET", "/projects/p/datasets/ds/tables/t", NULL, &code);
+	ck_assert_str_eq(js(j, "numRows"), "2");
+	cJSON_Delete(j);
+}
+END_TEST
+
 START_TEST(test_load_job_multipart)
 {
 	const char *body =
@@ -737,11 +855,13 @@ emu_suite(void)
 	tcase_add_test(tc, test_error_envelopes);
 	tcase_add_test(tc, test_insert_all_errors);
 	tcase_add_test(tc, test_tabledata_paging);
+	tcase_add_test(tc, test_float_cells);
 	tcase_add_test(tc, test_query_paging_and_timestamps);
 	tcase_add_test(tc, test_jobs_insert_get_dml_dryrun);
 	tcase_add_test(tc, test_request_id_idempotent);
 	tcase_add_test(tc, test_faults);
 	tcase_add_test(tc, test_load_job_multipart);
+	tcase_add_test(tc, test_load_job_resumable);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tk, 30);
 	tcase_add_checked_fixture(tk, NULL, teardown);

@@ -288,6 +288,10 @@ START_TEST(test_synth_queries)
 	EXPECT("SELECT vessel_type, COUNT(*) AS n, AVG(speed) FROM ds.t "
 	    "GROUP BY vessel_type ORDER BY n DESC", NULL,
 	    "cargo|2|2.0;tanker|1|3.5");
+	EXPECT("SELECT vessel_type, COUNT(*) FROM ds.t GROUP BY vessel_type "
+	    "ORDER BY COUNT(*), vessel_type", NULL, "tanker|1;cargo|2");
+	EXPECT("SELECT DISTINCT vessel_type FROM ds.t ORDER BY vessel_type "
+	    "DESC", NULL, "tanker;cargo");
 	EXPECT("SELECT vessel_type AS v, SUM(mmsi) FROM ds.t GROUP BY v "
 	    "HAVING SUM(mmsi) > 2 ORDER BY 1", NULL, "cargo|3");
 	EXPECT("DELETE FROM `proj.ds.t` WHERE ts < @cutoff",
@@ -436,6 +440,15 @@ START_TEST(test_casts_and_functions)
 	    NULL, "b|1.5|1|0|1|0|1|0");
 	EXPECT("SELECT x FROM (SELECT 1 AS x) WHERE x IN (SELECT 1)", NULL,
 	    "1");
+	EXPECT("SELECT 'a_c' LIKE 'a\\\\_c', 'abc' LIKE 'a\\\\_c', "
+	    "'50%' LIKE '50\\\\%', LOWER('ABC')", NULL, "1|0|1|abc");
+	EXPECT("SELECT LOWER('ÀB')", NULL, "ERR run: LOWER of non-ASCII "
+	    "text is not supported by bq-emulator");
+	EXPECT("SELECT CAST(0.1 AS STRING), CAST(1.0 / 3 AS STRING), "
+	    "CAST(1e20 AS STRING)", NULL, "0.1|0.3333333333333333|1e+20");
+	EXPECT("SELECT SAFE_CAST('1' AS BOOL), CAST('TRUE' AS BOOL)", NULL,
+	    "NULL|1");
+	EXPECT_ERR("SELECT TRIM(' a ')", NULL, 400);
 	EXPECT_ERR("SELECT CONCAT('a', 1)", NULL, 400);
 	EXPECT_ERR("SELECT 1 = 'a'", NULL, 400);
 }
@@ -490,6 +503,9 @@ START_TEST(test_unsupported_is_invalid_query)
 		"SELECT SUM(vessel_type) FROM ds.t",
 		"SELECT * FROM UNNEST([1, 2])",
 		"SELECT 1 FROM ds.t WHERE mmsi",
+		"SELECT vessel_type, COUNT(*) FROM ds.t GROUP BY vessel_type "
+		    "ORDER BY mmsi",
+		"SELECT DISTINCT vessel_type FROM ds.t ORDER BY mmsi",
 	};
 	size_t i;
 

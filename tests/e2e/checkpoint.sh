@@ -8,7 +8,8 @@ need_harper
 
 db=$(harper_db)
 # harper_db ran in a subshell: register the drop here, in this shell.
-cleanup "hop '{\"operation\":\"drop_database\",\"database\":\"$db\"}'"
+drop="hop '{\"operation\":\"drop_database\",\"database\":\"$db\"}'"
+cleanup "$drop || { sleep 2; $drop; }"
 cfg=$T/config.yaml
 cat > "$cfg" <<EOF
 bigquery:

@@ -102,6 +102,14 @@ async function main() {
   const [[cnt]] = await bq.query(`SELECT COUNT(*) AS n FROM clients_${mode}.t`);
   out({what: 'count', n: cnt.n});
 
+  // A load job from a local NDJSON file (a multipart upload).
+  const file = path.join(process.env.T || '.', `load-${mode}.ndjson`);
+  require('fs').writeFileSync(file, rows.map((r) => JSON.stringify({id: r.id, ts: r.ts})).join('\n') + '\n');
+  const [ljob] = await ds.table('loaded').load(file, {sourceFormat: 'NEWLINE_DELIMITED_JSON',
+    schema: {fields: [{name: 'id', type: 'INT64'}, {name: 'ts', type: 'TIMESTAMP'}]}});
+  const [[lsum]] = await bq.query(`SELECT COUNT(*) AS n, SUM(id) AS s FROM clients_${mode}.loaded`);
+  out({what: 'load', state: ljob.status.state, rows: ljob.statistics.load.outputRows, n: lsum.n, s: lsum.s});
+
   // The endpoint run's table stays for bq-pull to read (emulator-clients.sh).
   if (mode === 'env') await ds.delete({force: true});
   out({what: 'done'});

@@ -13,7 +13,7 @@ if [ ! -d "$clients/node_modules/@google-cloud/bigquery" ]; then
 	    fail "npm install failed: $(tail -5 "$T/npm.log")"
 fi
 start_emulator
-export METADATA_SERVER_DETECTION=none HOME=$T/home CLOUDSDK_CONFIG=$T/gcloud
+export METADATA_SERVER_DETECTION=none HOME=$T/home CLOUDSDK_CONFIG=$T/gcloud T
 mkdir -p "$HOME" "$CLOUDSDK_CONFIG"
 
 # 25 rows of every type the toolkit meets, with NULLs sprinkled in.
@@ -81,6 +81,7 @@ check(tp["rows"] == want and tp["pages"] == 4, "tabledata pages")
 check(by["invalid"][0] == {"what": "invalid", "code": 400, "reason": "invalidQuery"}, "invalid query %s" % by["invalid"])
 check(by["delete"][0]["affected"] == "5", "DELETE affected rows")
 check(by["count"][0]["n"] == 20, "count after DELETE")
+check(by["load"][0] == {"what": "load", "state": "DONE", "rows": "25", "n": 25, "s": 325}, "load job %s" % by["load"])
 check("done" in by, "finished")
 PY
 	say "node client ($mode): all reads match"
@@ -149,6 +150,12 @@ bq query --nouse_legacy_sql --parameter=c:TIMESTAMP:'2023-11-04 09:00:00' \
     'SELECT id, ts, name, score FROM bqcli.t WHERE ts > @c AND (MOD(id, @n) = 0 OR name = @who) ORDER BY id' \
     >"$T/bq-query.json"
 bq head -n 30 bqcli.t >"$T/bq-head.json"
+# bq load sends its data as a resumable upload.
+bq load --source_format=NEWLINE_DELIMITED_JSON bqcli.loaded "$T/bq-rows.ndjson" \
+    id:INTEGER,ts:TIMESTAMP,name:STRING,score:FLOAT >/dev/null
+bq query --nouse_legacy_sql 'SELECT COUNT(*) AS n, SUM(id) AS s FROM bqcli.loaded' \
+    >"$T/bq-load.json"
+expect_eq '[{"n":"25","s":"325"}]' "$(tr -d ' \n' <"$T/bq-load.json")" "bq load"
 must_fail 2 bq show bqcli.nope >/dev/null 2>&1
 python3 - "$T/bq-rows.ndjson" "$T/bq-query.json" "$T/bq-head.json" <<'PY' || fail "bq CLI read something else"
 import json, sys

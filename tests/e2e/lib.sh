@@ -86,12 +86,15 @@ hsql() {
 hcount() {
 	hsql "SELECT count(*) AS n FROM $1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["n"])'
 }
-# A fresh Harper database name for this test (dropped at exit).
+# A fresh Harper database name for this test, dropped at exit.  Tests call
+# it as db=$(harper_db), in a subshell, so the drop is registered here, when
+# lib.sh is sourced, for the one name harper_db hands out ($$ is the test's
+# own pid, also in subshells).
+_test_db="t_${test_name//-/_}_$$"
 harper_db() {
-	local db="t_${test_name//-/_}_$$"
-	cleanup "hop '{\"operation\":\"drop_database\",\"database\":\"$db\"}'"
-	echo "$db"
+	echo "$_test_db"
 }
+cleanup "[ -z \"\${HARPER_URL:-}\" ] || hop '{\"operation\":\"drop_database\",\"database\":\"$_test_db\"}'"
 
 # private_harper NAME: starts a Harper instance of this test's own (for
 # tests that stop or restart it) and points HARPER_URL at it.
