@@ -85,8 +85,9 @@ pl_cycle() {
 }
 
 # pl_sync TABLE I/N [STORE [LIMIT]]: cycles until one pulls no rows.  (Not
-# until the cursor stops moving: the harper store may lose a commit to a
-# killed process's late write, see pipeline-crash.sh.)
+# until the cursor stops moving: once, in pipeline-crash, a worker on the
+# harper store read back an older cursor after a clean cycle, and a loop
+# on the cursor stopped early; the final check caught it.)
 pl_sync() {
 	local n
 	for n in $(seq 200); do

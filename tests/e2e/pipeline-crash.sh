@@ -7,9 +7,9 @@
 # independent oracle: every row of the worker's share (bq-partition over
 # BigQuery's rows) with ts <= the stored cursor is in Harper; the cursor
 # never moves back.  Workers 0 and 2 use the file store, worker 1 the
-# harper store.  At the end Harper holds exactly BigQuery's rows.  (The
-# harper store may lose a commit to a killed commit's late write; that moves
-# the cursor back, which is safe, and is reported as a warning.)
+# harper store.  At the end Harper holds exactly BigQuery's rows.  (A
+# cursor that moves back is safe, rows are read again; with the harper
+# store it is reported as a warning, with the file store it fails.)
 # PL_SEED=n replays a run.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pipeline-common.bash"
@@ -69,7 +69,7 @@ for t in $PL_TABLES; do
 			crash_cycle "$t" "$i"
 			after=$(pl_get "$t" "$i/3" "${store[$i]}")
 			# Moving back is safe (rows are read again), but the file
-			# store never does it; the harper store may (see the report).
+			# store never does it; one run saw the harper store do so.
 			if [[ "$after" < "$before" ]]; then
 				[ "${store[$i]}" = harper ] || fail "$t $i/3: cursor moved back from $before to $after"
 				say "$t $i/3: warning: the harper store's cursor moved back from '$before' to '$after'"
