@@ -61,6 +61,13 @@ for t in $PL_TABLES; do
 	for i in 0 1 2; do
 		pl_share "$t" "$i/3"
 	done
+	# The target table is created by one cycle nothing kills: a harper-load
+	# killed inside Harper's create_table was seen to leave a table that
+	# later loads could not use (rows with a null id; under investigation,
+	# see the closing note of issue 2).  Crashes start once the table exists.
+	bq-pull -q -c "$cfg" -t "$t" -w 0/3 --after "$(pl_get "$t" 0/3 "${store[0]}")" --limit 1 |
+	    harper-load -q -c "$cfg" -t "$t" |
+	    bq-checkpoint -q -c "$cfg" -t "$t" -w 0/3 --store "${store[0]}" commit
 	declare -A done_=()
 	for round in $(seq 40); do
 		for i in 0 1 2; do
