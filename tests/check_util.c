@@ -335,7 +335,10 @@ int
 main(void)
 {
 	SRunner *sr = srunner_create(util_suite());
+	int failed;
 
 	srunner_run_all(sr, CK_NORMAL);
-	return srunner_ntests_failed(sr) ? EXIT_FAILURE : EXIT_SUCCESS;
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
