@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # bq-checkpoint through the real binary, with both stores: get/commit/
 # status/set/reset, phases and per-table batch sizes, bad acks, rebalancing
 # from 2 workers to 3, commit fed by the real harper-load, the seed's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # bq-emulator as a test fixture: its man page EXAMPLES, fault injection
 # from the command line and at run time, persistence with --data, the
 # loopback-only rule and the service-account token flow end to end.

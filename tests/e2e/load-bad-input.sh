@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # harper-load's bad input: each case with its exit status and message, what
 # was committed and acked before the bad line, --reject, the control lines,
 # refused credentials (77), a bad config (78), usage (64), and a reader

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # harper-load: a group of equal timestamps larger than two batches, loaded
 # and killed (SIGKILL) in the middle of the group, then resumed from the
 # checkpoint that bq-checkpoint stored: the cursor lagged the split group,

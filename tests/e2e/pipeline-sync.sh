@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # The whole sync path with the real binaries: maritime-synth fills
 # bq-emulator; for each table, 3 workers loop
 #   bq-pull -w i/3 --after CURSOR | harper-load | bq-checkpoint commit

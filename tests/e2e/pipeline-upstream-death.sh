@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # The upstream dies in the middle of a large group of equal timestamps:
 # 5 rows, then 4,000 rows sharing one timestamp, then 5 rows.  The pipeline
 #   bq-pull | harper-load | bq-checkpoint commit

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # bq-pull authenticates with a service-account key (generated here with
 # openssl) through the emulator's token endpoint (RS256 verified with the
 # public key), refreshes the token once on a 401, ends --follow cleanly on

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # bq-pull(1)'s EXAMPLES, run as written (config from BQSYNC_CONFIG), plus
 # the command-line behaviour around them: --dry-run, --lookback, a closed
 # pipe (death by SIGPIPE, nothing on stderr), usage errors.

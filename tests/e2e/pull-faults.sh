@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # bq-pull through injected faults (bq-emulator's fault rules): 503, 429,
 # 500 and 502 answers, a job that failed (re-run as a new job),
 # jobComplete:false polls and a body cut short.  The pull still returns

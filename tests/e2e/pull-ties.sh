@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # 5,000 rows sharing one timestamp, pulled with --limit 1000 by the real
 # pipeline bq-pull | harper-load | bq-checkpoint commit in a loop: every
 # row lands in Harper exactly once and the loop ends.

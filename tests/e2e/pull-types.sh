@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # Every BigQuery type through bq-pull, exactly: INT64 beyond 2^53, NUMERIC
 # with 38 digits, microsecond TIMESTAMPs, NaN/Infinity, nested RECORD and
 # REPEATED, JSON, BYTES, nulls (design.md "Rows").

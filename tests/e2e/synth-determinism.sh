@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # maritime-synth generate: the same seed gives the same bytes for all three
 # tables, a different seed different bytes; rows come in timestamp order
 # inside the window; the three tables share one fleet of MMSIs.
