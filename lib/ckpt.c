@@ -13,6 +13,7 @@
 
 #include "ckpt.h"
 #include "harper.h"
+#include "hash.h"
 #include "ts.h"
 #include "util.h"
 #include "banned.h"
@@ -366,17 +367,10 @@ ckpt_poll_interval(const struct config_sync *sync, enum ckpt_phase p)
 int
 ckpt_parse_worker(const char *s, long *i, long *n)
 {
-	char *end;
-	long a, b;
+	int a, b;
 
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	a = strtol(s, &end, 10);
-	if (errno != 0 || *end != '/' || end[1] < '0' || end[1] > '9')
-		return -1;
-	b = strtol(end + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || b < 1 || b > INT_MAX || a >= b)
+	/* One grammar for every tool: bq-pull and bq-partition use this too. */
+	if (s == NULL || hash_parse_worker(s, &a, &b) == -1)
 		return -1;
 	*i = a;
 	*n = b;

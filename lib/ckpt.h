@@ -68,7 +68,7 @@ enum ckpt_phase ckpt_phase_for(const struct config_sync *, int has_cursor,
 long	 ckpt_batch_size(const struct config_sync *, enum ckpt_phase);
 /* Seconds to wait between polls in that phase. */
 double	 ckpt_poll_interval(const struct config_sync *, enum ckpt_phase);
-/* Parses "i/N" (0 <= i < N); 0, or -1 if malformed. */
+/* Parses "i/N" as hash_parse_worker() does; 0, or -1 if malformed. */
 int	 ckpt_parse_worker(const char *, long *i, long *n);
 
 struct ckpt_store;
