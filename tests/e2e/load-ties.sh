@@ -73,12 +73,19 @@ expect_eq 2600 "$(python3 "$top/tests/e2e/checkrows.py" "$T/rows.ndjson" "$db.Ti
 last=$(tail -n 1 "$T/rows.ndjson" | python3 -c 'import json,sys; print(json.load(sys.stdin)["timestamp"])')
 expect_eq "$last" "$(bq-checkpoint -c "$cfg" -t ties get)" "final cursor"
 
-# Acks inside the group never claim it before it is complete.
+# Acks inside the group never claim it before it is complete.  An ack's
+# cursor speaks for every batch Harper has confirmed when it is written,
+# not only for its own: with inFlight 2 the window holds the acked batch
+# and at most one more (500 rows), so the ack of the third batch may
+# already claim the group when the fourth was confirmed first.  Only an
+# ack written before 2,000 of the resumed rows can have been confirmed
+# must leave the group unclaimed.
 python3 - "$T/acks2" "$group" <<'PY' || fail "an ack claimed the incomplete group"
 import json, sys
 acks = [json.loads(l) for l in open(sys.argv[1])]
-# The group ends at row 2000 of the resumed input: batches 1-4 hold it.
-for a in acks[:3]:
-    assert a["cursor"] is None or a["cursor"] < sys.argv[2], a
+assert len(acks) >= 5, acks
+for a in acks:
+    if a["total"] + 500 < 2000:
+        assert a["cursor"] is None or a["cursor"] < sys.argv[2], a
 PY
 say "ok"
