@@ -137,7 +137,8 @@ canon_object(const cJSON *v, struct strbuf *out, int top)
 		if (c->string == NULL)
 			continue;
 		if (top && (strcmp(c->string, "id") == 0 ||
-		    strcmp(c->string, "_syncedAt") == 0))
+		    strcmp(c->string, "_syncedAt") == 0 ||
+		    strcmp(c->string, "_fp") == 0))
 			continue;
 		m[n].item = c;
 		m[n].pos = n;
