@@ -1476,7 +1476,7 @@ add_ident(struct strbuf *sb, const char *what, const char *name,
 	return 0;
 }
 
-/* "<part> AND `ts` > @cursor" */
+/* "<part> AND `ts` > @cursor AND `ts` < @before" */
 static void
 add_filter(struct strbuf *sb, const char *qts, enum partition_scheme s)
 {
@@ -1485,7 +1485,34 @@ add_filter(struct strbuf *sb, const char *qts, enum partition_scheme s)
 	else
 		strbuf_addf(sb, "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(%s) "
 		    "AS STRING)), @n)) = @i", qts);
-	strbuf_addf(sb, " AND %s > @cursor", qts);
+	strbuf_addf(sb, " AND %s > @cursor AND %s < @before", qts, qts);
+}
+
+int
+bq_fp_sql(struct strbuf *out, const char *alias, char *const *columns,
+    size_t ncolumns)
+{
+	size_t i;
+
+	strbuf_adds(out, "FARM_FINGERPRINT(TO_JSON_STRING(");
+	if (columns == NULL || ncolumns == 0) {
+		if (bq_quote_ident(out, alias) == -1)
+			return -1;
+		strbuf_adds(out, "))");
+		return 0;
+	}
+	strbuf_adds(out, "STRUCT(");
+	for (i = 0; i < ncolumns; i++) {
+		if (i > 0)
+			strbuf_adds(out, ", ");
+		if (bq_quote_ident(out, alias) == -1)
+			return -1;
+		strbuf_addch(out, '.');
+		if (bq_quote_ident(out, columns[i]) == -1)
+			return -1;
+	}
+	strbuf_adds(out, ")))");
+	return 0;
 }
 
 int
@@ -1517,7 +1544,11 @@ bq_pull_sql(struct strbuf *out, const char *project, const char *dataset,
 		if (add_ident(&cols, "column", columns[i], err) == -1)
 			goto out;
 	}
-	strbuf_addf(out, "SELECT %s FROM %s WHERE ", cols.buf, tab.buf);
+	strbuf_adds(&cols, ", ");
+	if (bq_fp_sql(&cols, "_t", columns, ncolumns) == -1)
+		goto out;
+	strbuf_addf(out, "SELECT %s AS _fp FROM %s AS _t WHERE ", cols.buf,
+	    tab.buf);
 	add_filter(out, ts.buf, scheme);
 	strbuf_addf(out, " AND %s <= (SELECT MAX(%s) FROM (SELECT %s FROM %s "
 	    "WHERE ", ts.buf, ts.buf, ts.buf, tab.buf);

@@ -224,9 +224,18 @@ void	 bq_uuid(char out[37]);
  */
 int	 bq_quote_ident(struct strbuf *out, const char *name);
 /*
+ * Appends the SQL of a row's content fingerprint, an INT64 that bq-pull
+ * writes as "_fp" and bq-verify combines: FARM_FINGERPRINT(TO_JSON_STRING())
+ * of the row alias, or of STRUCT(alias.col, ...) with columns.  -1 for a
+ * name bq_quote_ident() refuses.
+ */
+int	 bq_fp_sql(struct strbuf *out, const char *alias,
+	    char *const *columns, size_t ncolumns);
+/*
  * Appends bq-pull's query (design.md "Partitioning" and "The cursor"):
  * worker @i of @n's rows of table (project.dataset.table) with ts >
- * @cursor, in ts order, up to @limit rows extended to the end of the last
+ * @cursor and ts < @before, in ts order, with "_fp" (bq_fp_sql()) last,
+ * up to @limit rows extended to the end of the last
  * group of equal timestamps.  columns NULL = "*".  -1 with err
  * (EXIT_CONFIG) for an identifier that cannot be quoted.
  */

@@ -115,14 +115,22 @@ done:
 	return rc;
 }
 
+/* @before: the --before bound, else the largest timestamp BigQuery has. */
+void
+pull_before(const struct pull *p, char *buf)
+{
+	ts_format(p->before != 0 ? p->before : TS_MAX_MICROS, buf);
+}
+
 long
 pull_once(struct pull *p, struct bq_client *c, long limit, int64_t *cursor,
     struct bq_err *err)
 {
-	char cur[TS_BUFSZ], sn[24], si[24], sl[24];
-	struct bq_param prm[4] = {
+	char cur[TS_BUFSZ], sn[24], si[24], sl[24], bef[TS_BUFSZ];
+	struct bq_param prm[5] = {
 		{ "cursor", "TIMESTAMP", cur }, { "n", "INT64", sn },
 		{ "i", "INT64", si }, { "limit", "INT64", sl },
+		{ "before", "TIMESTAMP", bef },
 	};
 	struct bq_query_opts o;
 	struct bq_query *q;
@@ -134,18 +142,20 @@ pull_once(struct pull *p, struct bq_client *c, long limit, int64_t *cursor,
 	snprintf(sn, sizeof(sn), "%d", p->nworkers);
 	snprintf(si, sizeof(si), "%d", p->worker);
 	snprintf(sl, sizeof(sl), "%ld", limit);
+	pull_before(p, bef);
 	memset(&o, 0, sizeof(o));
 	o.sql = p->sql;
 	o.params = prm;
-	o.nparams = 4;
+	o.nparams = 5;
 	o.dry_run = p->dry_run;
 	p->emitted = 0;
 	if ((q = bq_query_start(c, &o, err)) == NULL)
 		return -1;
 	if (p->dry_run) {
 		n = fprintf(p->out, "%s\n-- @cursor = %s, @n = %s, @i = %s, "
-		    "@limit = %s\n-- bytes processed: %lld\n", p->sql, cur, sn,
-		    si, sl, (long long)bq_query_bytes_processed(q)) < 0 ||
+		    "@limit = %s, @before = %s\n-- bytes processed: %lld\n",
+		    p->sql, cur, sn, si, sl, bef,
+		    (long long)bq_query_bytes_processed(q)) < 0 ||
 		    put(p, NULL, 0, 1) == -1 ? -1 : 0;
 		bq_query_free(q);
 		return n;

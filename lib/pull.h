@@ -24,6 +24,7 @@ struct pull {
 	const char	*ts_column;	/* NULL: rows only (a saved answer) */
 	int		 worker, nworkers;
 	double		 lookback;	/* seconds re-read before the cursor */
+	int64_t		 before;	/* only rows with ts < before; 0: all */
 	int		 dry_run;	/* print the query and bytes instead */
 	int		 markers;	/* write the control lines */
 	char *const	*id_columns;	/* see bqrow_set_id() */
@@ -48,6 +49,8 @@ int	 pull_marker(struct pull *, const char *what, int64_t cursor);
  */
 long	 pull_rows(struct pull *, struct bq_query *q, int64_t *last,
 	    int64_t *prev, int *cut, struct bq_err *err);
+/* Writes the @before parameter of p's query (TS_BUFSZ bytes) into buf. */
+void	 pull_before(const struct pull *, char *buf);
 /*
  * One query of at most limit rows (plus the rest of the last group) after
  * *cursor, then the sync line; *cursor advances.  Returns the row count,
