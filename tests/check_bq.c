@@ -211,22 +211,27 @@ START_TEST(test_pull_sql)
 	strbuf_init(&sb, 0);
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "ds", "t", NULL, 0, "ts",
 	    PARTITION_FINGERPRINT, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT * FROM `p.ds.t` WHERE "
+	ck_assert_str_eq(sb.buf, "SELECT *, FARM_FINGERPRINT(TO_JSON_STRING("
+	    "`_t`)) AS _fp FROM `p.ds.t` AS _t WHERE "
 	    "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) "
-	    "= @i AND `ts` > @cursor AND `ts` <= (SELECT MAX(`ts`) FROM "
-	    "(SELECT `ts` FROM `p.ds.t` WHERE ABS(MOD(FARM_FINGERPRINT("
-	    "CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) = @i AND `ts` > @cursor "
-	    "ORDER BY `ts` LIMIT @limit)) ORDER BY `ts`");
+	    "= @i AND `ts` > @cursor AND `ts` < @before AND `ts` <= (SELECT "
+	    "MAX(`ts`) FROM (SELECT `ts` FROM `p.ds.t` WHERE "
+	    "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) "
+	    "= @i AND `ts` > @cursor AND `ts` < @before ORDER BY `ts` "
+	    "LIMIT @limit)) ORDER BY `ts`");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_pull_sql(&sb, "my-proj", "d", "v", cols, 2,
 	    "timestamp", PARTITION_MICROS, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT `mmsi`, `timestamp` FROM "
-	    "`my-proj.d.v` WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i "
-	    "AND `timestamp` > @cursor AND `timestamp` <= (SELECT "
+	ck_assert_str_eq(sb.buf, "SELECT `mmsi`, `timestamp`, "
+	    "FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(`_t`.`mmsi`, "
+	    "`_t`.`timestamp`))) AS _fp FROM "
+	    "`my-proj.d.v` AS _t WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) "
+	    "= @i AND `timestamp` > @cursor AND `timestamp` < @before AND "
+	    "`timestamp` <= (SELECT "
 	    "MAX(`timestamp`) FROM (SELECT `timestamp` FROM `my-proj.d.v` "
 	    "WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i AND "
-	    "`timestamp` > @cursor ORDER BY `timestamp` LIMIT @limit)) "
-	    "ORDER BY `timestamp`");
+	    "`timestamp` > @cursor AND `timestamp` < @before ORDER BY "
+	    "`timestamp` LIMIT @limit)) ORDER BY `timestamp`");
 	strbuf_reset(&sb);
 	cols[0] = (char *)"x`; DROP TABLE t; --";
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d", "t", cols, 2, "ts",
