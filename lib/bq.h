@@ -232,7 +232,7 @@ int	 bq_quote_ident(struct strbuf *out, const char *name);
 int	 bq_fp_sql(struct strbuf *out, const char *alias,
 	    char *const *columns, size_t ncolumns);
 /*
- * Appends bq-pull's query (design.md "Partitioning" and "The cursor"):
+ * Appends bq-pull's query (bqsync(7), PARTITIONING and THE CURSOR):
  * worker @i of @n's rows of table (project.dataset.table) with ts >
  * @cursor and ts < @before, in ts order, with "_fp" (bq_fp_sql()) last,
  * up to @limit rows extended to the end of the last
