@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "bqrow.h"
+#include "ckpt.h"
 #include "hash.h"
 #include "load.h"
 #include "ndjson.h"
@@ -838,12 +839,36 @@ out:
 	return rc;
 }
 
-/* The default end: the lowest cursor of the table's checkpoints. */
-static int64_t
-default_to(const struct verify_opts *o, int64_t hi)
+/*
+ * The default end: just after the lowest cursor of the table's checkpoints
+ * (of the share's own layout when verifying a share) minus lookback, where
+ * every older row is in Harper; without checkpoints, BigQuery's newest row.
+ */
+static int
+default_to(const struct verify_opts *o, int64_t hi, int64_t *to,
+    struct bq_err *err)
 {
-	(void)o;
-	return hi == INT64_MIN ? TS_MIN_MICROS : hi + 1;
+	struct ckpt_store *st;
+	struct ckpt_record *recs = NULL;
+	size_t n = 0, i;
+	int64_t low = INT64_MAX;
+
+	*to = hi == INT64_MIN ? TS_MIN_MICROS : hi + 1;
+	if ((st = ckpt_store_new(o->cfg, err)) == NULL ||
+	    ckpt_list(st, o->t->id, &recs, &n, err) == -1) {
+		ckpt_store_free(st);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (recs[i].has_cursor && recs[i].cursor < low &&
+		    (o->nworkers <= 1 || (recs[i].cluster_size ==
+		    o->nworkers && recs[i].node_id == o->worker)))
+			low = recs[i].cursor;
+	if (low != INT64_MAX)
+		*to = low - (int64_t)(o->t->sync.lookback * 1e6) + 1;
+	ckpt_records_free(recs, n);
+	ckpt_store_free(st);
+	return 0;
 }
 
 int
@@ -880,7 +905,9 @@ verify_table(struct bq_client *bq, struct harper_client *h,
 	if (bq_bounds(&v, &lo, &hi, err) == -1)
 		goto out;
 	from = o->from != INT64_MIN ? o->from : lo == INT64_MIN ? 0 : lo;
-	to = o->to != INT64_MIN ? o->to : default_to(o, hi);
+	to = o->to;
+	if (to == INT64_MIN && default_to(o, hi, &to, err) == -1)
+		goto out;
 	sum->from = from;
 	sum->to = to;
 	if (o->dry_run) {
