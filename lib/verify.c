@@ -48,69 +48,67 @@ quote(struct strbuf *sb, const char *what, const char *name,
 	return 0;
 }
 
-/* The rows compared, as "_t": the table, or its latest row per key. */
 static int
-add_source(struct strbuf *sb, const struct verify_opts *o, int narrow,
-    struct bq_err *err)
+add_table(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
 {
 	const struct config_table *t = o->t;
-	struct strbuf path = STRBUF_INIT;
-	size_t i;
-	int rc = -1;
+	char *path;
+	int rc;
 
-	strbuf_addf(&path, "%s.%s.%s", o->project ? o->project : "?",
+	path = xstrfmt("%s.%s.%s", o->project ? o->project : "?",
 	    t->dataset ? t->dataset : "?", t->table ? t->table : "?");
-	if (t->nid_columns == 0) {
-		if (quote(sb, "table", path.buf, err) == -1)
-			goto out;
-		strbuf_adds(sb, " AS _t");
-		rc = 0;
-		goto out;
-	}
-	strbuf_adds(sb, "(SELECT ");
-	if (narrow) {
-		if (quote(sb, "column", t->timestamp_column, err) == -1)
-			goto out;
-		for (i = 0; i < t->nid_columns; i++) {
-			strbuf_adds(sb, ", ");
-			if (quote(sb, "column", t->id_columns[i], err) == -1)
-				goto out;
-		}
-	} else
-		strbuf_addch(sb, '*');
-	strbuf_adds(sb, " FROM ");
-	if (quote(sb, "table", path.buf, err) == -1)
-		goto out;
-	strbuf_adds(sb, " QUALIFY ROW_NUMBER() OVER (PARTITION BY ");
-	for (i = 0; i < t->nid_columns; i++) {
-		if (i > 0)
-			strbuf_adds(sb, ", ");
-		if (quote(sb, "column", t->id_columns[i], err) == -1)
-			goto out;
-	}
-	strbuf_adds(sb, " ORDER BY ");
-	if (quote(sb, "column", t->timestamp_column, err) == -1)
-		goto out;
-	strbuf_adds(sb, " DESC) = 1) AS _t");
-	rc = 0;
-out:
-	strbuf_release(&path);
+	rc = quote(sb, "table", path, err);
+	free(path);
 	return rc;
 }
 
-/* " WHERE ts >= @from AND ts < @to" and the worker's share. */
-static void
-add_where(struct strbuf *sb, const struct verify_opts *o, const char *qts)
+/* The table as "_t". */
+static int
+add_source(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
 {
+	if (add_table(sb, o, err) == -1)
+		return -1;
+	strbuf_adds(sb, " AS _t");
+	return 0;
+}
+
+/*
+ * " WHERE ts >= @from AND ts < @to", for natural keys only the latest row
+ * of each key (a correlated MAX, which BigQuery plans as a join), and the
+ * worker's share.
+ */
+static int
+add_where(struct strbuf *sb, const struct verify_opts *o, const char *qts,
+    struct bq_err *err)
+{
+	const struct config_table *t = o->t;
+	size_t i;
+
 	strbuf_addf(sb, " WHERE %s >= @from AND %s < @to", qts, qts);
+	if (t->nid_columns > 0) {
+		strbuf_addf(sb, " AND _t.%s = (SELECT MAX(_u.%s) FROM ", qts,
+		    qts);
+		if (add_table(sb, o, err) == -1)
+			return -1;
+		strbuf_adds(sb, " AS _u WHERE ");
+		for (i = 0; i < t->nid_columns; i++) {
+			strbuf_addf(sb, "%s_u.", i > 0 ? " AND " : "");
+			if (quote(sb, "column", t->id_columns[i], err) == -1)
+				return -1;
+			strbuf_adds(sb, " = _t.");
+			quote(sb, "column", t->id_columns[i], err);
+		}
+		strbuf_addch(sb, ')');
+	}
 	if (o->nworkers <= 1)
-		return;
+		return 0;
 	if (o->cfg->partition == PARTITION_MICROS)
 		strbuf_addf(sb, " AND ABS(MOD(UNIX_MICROS(%s), @n)) = @i",
 		    qts);
 	else
 		strbuf_addf(sb, " AND ABS(MOD(FARM_FINGERPRINT(CAST("
 		    "UNIX_MICROS(%s) AS STRING)), @n)) = @i", qts);
+	return 0;
 }
 
 int
@@ -133,9 +131,10 @@ verify_windows_sql(struct strbuf *sb, const struct verify_opts *o,
 		strbuf_adds(sb, ") AS x");
 	}
 	strbuf_adds(sb, " FROM ");
-	if (add_source(sb, o, o->quick, err) == -1)
+	if (add_source(sb, o, err) == -1)
 		goto out;
-	add_where(sb, o, ts.buf);
+	if (add_where(sb, o, ts.buf, err) == -1)
+		goto out;
 	strbuf_adds(sb, " GROUP BY b ORDER BY b");
 	rc = 0;
 out:
@@ -169,9 +168,10 @@ verify_rows_sql(struct strbuf *sb, const struct verify_opts *o,
 		goto out;
 	}
 	strbuf_adds(sb, " AS _fp FROM ");
-	if (add_source(sb, o, 0, err) == -1)
+	if (add_source(sb, o, err) == -1)
 		goto out;
-	add_where(sb, o, ts.buf);
+	if (add_where(sb, o, ts.buf, err) == -1)
+		goto out;
 	rc = 0;
 out:
 	strbuf_release(&ts);
@@ -680,7 +680,7 @@ bq_bounds(struct vrun *v, int64_t *lo, int64_t *hi, struct bq_err *err)
 		goto out;
 	strbuf_addf(&sql, "SELECT UNIX_MICROS(MIN(%s)) AS lo, "
 	    "UNIX_MICROS(MAX(%s)) AS hi FROM ", ts.buf, ts.buf);
-	if (add_source(&sql, v->o, 1, err) == -1)
+	if (add_source(&sql, v->o, err) == -1)
 		goto out;
 	memset(&qo, 0, sizeof(qo));
 	qo.sql = sql.buf;

@@ -10,7 +10,8 @@
  * holds at most VERIFY_DIFF_ROWS rows, then diffed row by row by id: its
  * BigQuery rows are converted exactly as bq-pull converts them (same ids,
  * same "_fp"), so a repair upserts them through harper-load's engine.
- * Natural-key tables compare Harper with the latest version per key.
+ * Natural-key tables compare Harper with the latest version per key
+ * (ts = a correlated MAX(ts) of the key).
  * Memory is bounded by VERIFY_SCAN_ROWS Harper rows and VERIFY_DIFF_ROWS
  * BigQuery rows, whatever the range.
  */
