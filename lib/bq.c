@@ -1494,11 +1494,12 @@ bq_fp_sql(struct strbuf *out, const char *alias, char *const *columns,
 {
 	size_t i;
 
-	strbuf_adds(out, "FARM_FINGERPRINT(TO_JSON_STRING(");
+	strbuf_adds(out, "FARM_FINGERPRINT(TO_JSON_STRING(JSON_STRIP_NULLS("
+	    "TO_JSON(");
 	if (columns == NULL || ncolumns == 0) {
 		if (bq_quote_ident(out, alias) == -1)
 			return -1;
-		strbuf_adds(out, "))");
+		strbuf_adds(out, "))))");
 		return 0;
 	}
 	strbuf_adds(out, "STRUCT(");
@@ -1511,7 +1512,7 @@ bq_fp_sql(struct strbuf *out, const char *alias, char *const *columns,
 		if (bq_quote_ident(out, columns[i]) == -1)
 			return -1;
 	}
-	strbuf_adds(out, ")))");
+	strbuf_adds(out, ")))))");
 	return 0;
 }
 

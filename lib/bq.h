@@ -225,9 +225,11 @@ void	 bq_uuid(char out[37]);
 int	 bq_quote_ident(struct strbuf *out, const char *name);
 /*
  * Appends the SQL of a row's content fingerprint, an INT64 that bq-pull
- * writes as "_fp" and bq-verify combines: FARM_FINGERPRINT(TO_JSON_STRING())
- * of the row alias, or of STRUCT(alias.col, ...) with columns.  -1 for a
- * name bq_quote_ident() refuses.
+ * writes as "_fp" and bq-verify combines: FARM_FINGERPRINT(TO_JSON_STRING(
+ * JSON_STRIP_NULLS(TO_JSON(x)))) of the row alias, or of STRUCT(alias.col,
+ * ...) with columns; nulls are stripped so that a column added to the
+ * table changes no row's fingerprint.  -1 for a name bq_quote_ident()
+ * refuses.
  */
 int	 bq_fp_sql(struct strbuf *out, const char *alias,
 	    char *const *columns, size_t ncolumns);

@@ -212,7 +212,7 @@ START_TEST(test_pull_sql)
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "ds", "t", NULL, 0, "ts",
 	    PARTITION_FINGERPRINT, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT *, FARM_FINGERPRINT(TO_JSON_STRING("
-	    "`_t`)) AS _fp FROM `p.ds.t` AS _t WHERE "
+	    "JSON_STRIP_NULLS(TO_JSON(`_t`)))) AS _fp FROM `p.ds.t` AS _t WHERE "
 	    "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) "
 	    "= @i AND `ts` > @cursor AND `ts` < @before AND `ts` <= (SELECT "
 	    "MAX(`ts`) FROM (SELECT `ts` FROM `p.ds.t` WHERE "
@@ -223,8 +223,8 @@ START_TEST(test_pull_sql)
 	ck_assert_int_eq(bq_pull_sql(&sb, "my-proj", "d", "v", cols, 2,
 	    "timestamp", PARTITION_MICROS, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT `mmsi`, `timestamp`, "
-	    "FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(`_t`.`mmsi`, "
-	    "`_t`.`timestamp`))) AS _fp FROM "
+	    "FARM_FINGERPRINT(TO_JSON_STRING(JSON_STRIP_NULLS(TO_JSON(STRUCT("
+	    "`_t`.`mmsi`, `_t`.`timestamp`))))) AS _fp FROM "
 	    "`my-proj.d.v` AS _t WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) "
 	    "= @i AND `timestamp` > @cursor AND `timestamp` < @before AND "
 	    "`timestamp` <= (SELECT "

@@ -149,7 +149,8 @@ START_TEST(test_windows_sql)
 	ck_assert_int_eq(verify_windows_sql(&sb, &o, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT DIV(UNIX_MICROS(`ts`) - "
 	    "UNIX_MICROS(@from), @width) AS b, COUNT(*) AS n, "
-	    "BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(`_t`))) AS x "
+	    "BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(JSON_STRIP_NULLS("
+	    "TO_JSON(`_t`))))) AS x "
 	    "FROM `p.ds.vp` AS _t WHERE `ts` >= @from AND `ts` < @to "
 	    "GROUP BY b ORDER BY b");
 	/* --quick references the timestamp column only */
@@ -191,7 +192,7 @@ START_TEST(test_rows_sql)
 	opts_for(&cfg, &t, &o);
 	ck_assert_int_eq(verify_rows_sql(&sb, &o, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT *, FARM_FINGERPRINT(TO_JSON_STRING("
-	    "`_t`)) AS _fp FROM `p.ds.vp` AS _t WHERE `ts` >= @from AND "
+	    "JSON_STRIP_NULLS(TO_JSON(`_t`)))) AS _fp FROM `p.ds.vp` AS _t WHERE `ts` >= @from AND "
 	    "`ts` < @to");
 	/* configured columns: the fingerprint covers those only */
 	strbuf_reset(&sb);
@@ -199,7 +200,8 @@ START_TEST(test_rows_sql)
 	t->ncolumns = 2;
 	ck_assert_int_eq(verify_rows_sql(&sb, &o, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT `ts`, `a`, FARM_FINGERPRINT("
-	    "TO_JSON_STRING(STRUCT(`_t`.`ts`, `_t`.`a`))) AS _fp FROM "
+	    "TO_JSON_STRING(JSON_STRIP_NULLS(TO_JSON(STRUCT(`_t`.`ts`, "
+	    "`_t`.`a`))))) AS _fp FROM "
 	    "`p.ds.vp` AS _t WHERE `ts` >= @from AND `ts` < @to");
 	t->columns = NULL;
 	t->ncolumns = 0;
