@@ -194,7 +194,9 @@ verify_parse_fp(const cJSON *v, int64_t *fp)
 		*fp = (int64_t)v->valuedouble;
 		return 0;
 	}
-	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+	/* a string, or bqrow's raw number (BigQuery's exact digits) */
+	if ((!cJSON_IsString(v) && !cJSON_IsRaw(v)) ||
+	    v->valuestring[0] == '\0')
 		return -1;
 	errno = 0;
 	n = strtoll(v->valuestring, &e, 10);
@@ -546,6 +548,8 @@ diff_window(struct vrun *v, struct verify_result *r, struct bq_err *err)
 	for (i = 0; i < nbq; i++) {
 		if (bm[i] == 0)
 			continue;
+		bqsync_log(LOG_DEBUG, "%s: %s %s", v->o->t->id, bm[i] == 'm' ?
+		    "missing" : "changed", bq[i].id);
 		if (bm[i] == 'm')
 			strbuf_add(&v->missing, bq[i].id, strlen(bq[i].id) + 1);
 		if (v->o->repair) {
@@ -559,8 +563,11 @@ diff_window(struct vrun *v, struct verify_result *r, struct bq_err *err)
 		}
 	}
 	for (i = 0; i < nh; i++)
-		if (hm[i] == 'x')
+		if (hm[i] == 'x') {
+			bqsync_log(LOG_DEBUG, "%s: extra %s", v->o->t->id,
+			    h[i].id);
 			strbuf_add(&v->extra, h[i].id, strlen(h[i].id) + 1);
+		}
 	rc = 0;
 out:
 	free(bm);

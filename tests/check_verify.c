@@ -47,6 +47,14 @@ START_TEST(test_parse_fp)
 	ck_assert_int_eq(fp_of("\"12x\"", &fp), -1);
 	ck_assert_int_eq(fp_of("\"99999999999999999999\"", &fp), -1);
 	ck_assert_int_eq(verify_parse_fp(NULL, &fp), -1);
+	/* bqrow keeps small INT64 as raw numbers */
+	{
+		cJSON *raw = cJSON_CreateRaw("4503599627370497");
+
+		ck_assert_int_eq(verify_parse_fp(raw, &fp), 0);
+		ck_assert(fp == 4503599627370497LL);
+		cJSON_Delete(raw);
+	}
 }
 END_TEST
 
