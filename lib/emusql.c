@@ -939,6 +939,57 @@ fn_cast(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	    emusql_type_name(dst));
 }
 
+/* DIV(x, y): integer division truncating toward zero. */
+static void
+fn_idiv(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	int64_t a, b;
+
+	if (sql_null_arg(cx, argc, argv))
+		return;
+	a = sqlite3_value_int64(argv[0]);
+	b = sqlite3_value_int64(argv[1]);
+	if (b == 0) {
+		sql_error(cx, "division by zero: %" PRId64 " / 0", a);
+		return;
+	}
+	if (a == INT64_MIN && b == -1) {
+		sql_error(cx, "integer overflow: %" PRId64 " / -1", a);
+		return;
+	}
+	sqlite3_result_int64(cx, a / b);
+}
+
+/* BIT_XOR: NULLs are skipped; no value at all gives NULL. */
+struct bit_xor {
+	int64_t	 x;
+	int	 any;
+};
+
+static void
+fn_bit_xor_step(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	struct bit_xor *b = sqlite3_aggregate_context(cx, sizeof(*b));
+
+	(void)argc;
+	if (b == NULL || sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	b->x = (int64_t)((uint64_t)b->x ^
+	    (uint64_t)sqlite3_value_int64(argv[0]));
+	b->any = 1;
+}
+
+static void
+fn_bit_xor_final(sqlite3_context *cx)
+{
+	struct bit_xor *b = sqlite3_aggregate_context(cx, 0);
+
+	if (b == NULL || !b->any)
+		sqlite3_result_null(cx);
+	else
+		sqlite3_result_int64(cx, b->x);
+}
+
 int
 emusql_register(sqlite3 *db)
 {
@@ -962,6 +1013,7 @@ emusql_register(sqlite3 *db)
 		{ "bq_ts_parse", -1, fn_ts_parse },
 		{ "bq_ts_date", 1, fn_ts_date },
 		{ "bq_cast", 4, fn_cast },
+		{ "bq_idiv", 2, fn_idiv },
 	};
 	size_t i;
 	int rc;
@@ -978,7 +1030,9 @@ emusql_register(sqlite3 *db)
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	return SQLITE_OK;
+	return sqlite3_create_function(db, "bq_bit_xor", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, fn_bit_xor_step,
+	    fn_bit_xor_final);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1849,6 +1903,11 @@ parse_aggregate(struct parser *p, struct scope *sc, const char *fn,
 			goto out;
 		ex_set(e, EMU_T_INT64, "count(%sCASE WHEN %s THEN 1 END)",
 		    distinct ? "DISTINCT " : "", a.sql.buf);
+	} else if (strcasecmp(fn, "BIT_XOR") == 0) {
+		if (need_type(p, &a, EMU_T_INT64, fn, ft) == -1)
+			goto out;
+		ex_set(e, EMU_T_INT64, "bq_bit_xor(%s%s)", distinct ?
+		    "DISTINCT " : "", a.sql.buf);
 	} else if (strcasecmp(fn, "SUM") == 0 || strcasecmp(fn, "AVG") == 0) {
 		if (!is_numeric(a.type) && a.type != EMU_T_NULL) {
 			perr(p, ft, "No matching signature for aggregate "
@@ -1889,13 +1948,101 @@ static int
 is_aggregate(const char *fn)
 {
 	static const char *aggs[] = { "COUNT", "COUNTIF", "SUM", "AVG", "MIN",
-	    "MAX", "ANY_VALUE", "LOGICAL_AND", "LOGICAL_OR" };
+	    "MAX", "ANY_VALUE", "LOGICAL_AND", "LOGICAL_OR", "BIT_XOR" };
 	size_t i;
 
 	for (i = 0; i < sizeof(aggs) / sizeof(aggs[0]); i++)
 		if (strcasecmp(fn, aggs[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* One "name", value pair of json_object() for a value of type t. */
+static void
+json_member(struct strbuf *sb, const char *name, enum emu_type t,
+    const char *sql)
+{
+	if (sb->len > 0)
+		strbuf_adds(sb, ", ");
+	strbuf_addch(sb, '\'');
+	for (; *name; name++) {
+		if (*name == '\'')
+			strbuf_addch(sb, '\'');
+		strbuf_addch(sb, *name);
+	}
+	strbuf_addch(sb, '\'');
+	if (t == EMU_T_BYTES)
+		strbuf_addf(sb, ", hex(%s)", sql);
+	else if (t == EMU_T_NESTED || t == EMU_T_JSON)
+		strbuf_addf(sb, ", json(%s)", sql);
+	else
+		strbuf_addf(sb, ", %s", sql);
+}
+
+/*
+ * TO_JSON_STRING(alias) of a whole row, or of STRUCT(expr, ...): a JSON
+ * object of the columns as SQLite's json_object() writes them (the same
+ * row always gives the same text, which is what fingerprints need; the
+ * text is not BigQuery's byte for byte).
+ */
+static int
+parse_to_json_string(struct parser *p, struct scope *sc, struct tok *ft,
+    struct ex *e)
+{
+	struct strbuf m = STRBUF_INIT;
+	struct scope *s = NULL;
+	struct tok *t = peek(p);
+	struct ex a[64];
+	char nm[32];
+	size_t i;
+	int n = 0, k, rc = -1, strip = 0;
+
+	if (is_kw(t, "JSON_STRIP_NULLS") && is_op(peek2(p, 1), "(") &&
+	    is_kw(peek2(p, 2), "TO_JSON") && is_op(peek2(p, 3), "(")) {
+		strip = 1;
+		p->i += 4;
+		t = peek(p);
+	}
+	if ((t->k == TK_IDENT || t->k == TK_QIDENT) && is_op(peek2(p, 1), ")"))
+		for (s = sc; s; s = s->outer)
+			if (s->alias && strcasecmp(s->alias, t->v) == 0)
+				break;
+	if (s != NULL) {
+		p->i += 2;
+		for (i = 0; i < s->ncols; i++) {
+			struct strbuf c = STRBUF_INIT;
+
+			strbuf_addf(&c, "%s.", s->qual);
+			add_sql_quoted(&c, s->cols[i].name);
+			json_member(&m, s->cols[i].name, s->cols[i].type, c.buf);
+			strbuf_release(&c);
+		}
+	} else if (is_kw(t, "STRUCT") && is_op(peek2(p, 1), "(")) {
+		p->i += 2;
+		if (parse_args(p, sc, a, 64, &n) == -1 || expect_op(p, ")") == -1)
+			goto out;
+		for (k = 0; k < n; k++) {
+			snprintf(nm, sizeof(nm), "_field_%d", k + 1);
+			json_member(&m, a[k].name ? a[k].name : nm, a[k].type,
+			    a[k].sql.buf);
+		}
+	} else {
+		perr(p, ft, "TO_JSON_STRING is supported by bq-emulator only "
+		    "for a table alias or STRUCT(...), optionally in "
+		    "JSON_STRIP_NULLS(TO_JSON())");
+		goto out;
+	}
+	if (strip && (expect_op(p, ")") == -1 || expect_op(p, ")") == -1))
+		goto out;
+	/* a JSON merge patch onto {} drops the null members */
+	ex_set(e, EMU_T_STRING, strip ? "json_patch('{}', json_object(%s))" :
+	    "json_object(%s)", m.buf);
+	rc = 0;
+out:
+	for (k = 0; k < n; k++)
+		ex_release(&a[k]);
+	strbuf_release(&m);
+	return rc;
 }
 
 static int
@@ -1977,6 +2124,8 @@ parse_call(struct parser *p, struct scope *sc, struct tok *ft, struct ex *e)
 			    a[0].sql.buf, units[u]);
 		goto done;
 	}
+	if (strcasecmp(fn, "TO_JSON_STRING") == 0)
+		return parse_to_json_string(p, sc, ft, e);
 	if (parse_args(p, sc, a, 16, &n) == -1)
 		goto out;
 #define NARGS(lo, hi) do { if (n < (lo) || n > (hi)) { \
@@ -1994,6 +2143,13 @@ parse_call(struct parser *p, struct scope *sc, struct tok *ft, struct ex *e)
 		    need_type(p, &a[1], EMU_T_INT64, fn, ft) == -1)
 			goto out;
 		ex_set(e, EMU_T_INT64, "bq_mod(%s, %s)", a[0].sql.buf,
+		    a[1].sql.buf);
+	} else if (strcasecmp(fn, "DIV") == 0) {
+		NARGS(2, 2);
+		if (need_type(p, &a[0], EMU_T_INT64, fn, ft) == -1 ||
+		    need_type(p, &a[1], EMU_T_INT64, fn, ft) == -1)
+			goto out;
+		ex_set(e, EMU_T_INT64, "bq_idiv(%s, %s)", a[0].sql.buf,
 		    a[1].sql.buf);
 	} else if (strcasecmp(fn, "ABS") == 0) {
 		NARGS(1, 1);
