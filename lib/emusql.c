@@ -1975,6 +1975,10 @@ json_member(struct strbuf *sb, const char *name, enum emu_type t,
 		strbuf_addf(sb, ", hex(%s)", sql);
 	else if (t == EMU_T_NESTED || t == EMU_T_JSON)
 		strbuf_addf(sb, ", json(%s)", sql);
+	else if (t == EMU_T_FLOAT64)	/* json_object() writes "Inf" */
+		strbuf_addf(sb, ", CASE WHEN abs(%s) > 1.7976931348623157e308 "
+		    "THEN CASE WHEN %s > 0 THEN 'Infinity' ELSE '-Infinity' END "
+		    "ELSE %s END", sql, sql, sql);
 	else
 		strbuf_addf(sb, ", %s", sql);
 }

@@ -413,6 +413,10 @@ START_TEST(test_verify_functions)
 	    "proj.ds.t AS t WHERE speed = 1.5", NULL,
 	    "{\"mmsi\":7,\"vessel_type\":\"a\"}");
 	EXPECT_ERR("SELECT TO_JSON_STRING(mmsi) FROM proj.ds.t", NULL, 400);
+	insert(4000000, 9, "d", 1e308 * 10);	/* +Infinity */
+	EXPECT("SELECT TO_JSON_STRING(STRUCT(t.speed)) FROM proj.ds.t AS t "
+	    "WHERE mmsi = 9", NULL, "{\"speed\":\"Infinity\"}");
+	EXPECT("DELETE FROM proj.ds.t WHERE mmsi = 9", NULL, "deleted 1");
 	/* bq-verify's window query: count and digest per window */
 	EXPECT("SELECT DIV(UNIX_MICROS(ts) - 1000000, 1000000) AS b, "
 	    "COUNT(*) AS n, BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING("
