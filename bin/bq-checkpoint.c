@@ -175,13 +175,13 @@ cmd_commit(int tee)
 		}
 	}
 	cJSON_Delete(obj);
-	/* Rows Harper confirmed count even before a cursor covers them. */
-	if (pend[0] > 0 || pend[1] > 0)
-		store(pend[0], pend[1], NULL);
 	if (err.kind != 0) {
 		bqsync_log(LOG_ERROR, "%s", err.msg);
 		rc = exit_for(&err);
 	}
+	/* Rows Harper confirmed count even before a cursor covers them. */
+	if (pend[0] > 0 || pend[1] > 0)
+		store(pend[0], pend[1], NULL);
 	ndjson_reader_free(rd);
 	return rc;
 }
