@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "searoute.h"
 #include "synth.h"
 #include "synthbq.h"
 #include "ts.h"
@@ -126,6 +127,23 @@ stats(const struct synthbq_opts *o, struct bq_err *err)
 		tool_write_failed();
 	strbuf_release(&out);
 	return 0;
+}
+
+/* routes: the sea-lane graph as GeoJSON. */
+static int
+routes(void)
+{
+	struct searoute *r = synth_routes_new();
+	struct strbuf out = STRBUF_INIT;
+
+	strbuf_init(&out, 1 << 16);
+	searoute_geojson(r, &out);
+	if (fwrite(out.buf, 1, out.len, stdout) != out.len)
+		tool_write_failed();
+	strbuf_release(&out);
+	searoute_free(r);
+	tool_close_stdout();
+	return EXIT_OK;
 }
 
 /* generate: rows of one table on stdout, in timestamp order. */
@@ -277,6 +295,10 @@ main(int argc, char *argv[])
 		usage(stderr, EXIT_USAGE);
 	if (argc == 2)
 		days = tool_parse_long("days", argv[1], 1, 3650);
+	if (strcmp(cmd, "routes") == 0) {
+		config_release(&cfg);
+		return routes();
+	}
 	if (strcmp(cmd, "generate") == 0) {
 		rc = generate(&o, table, count, start, end);
 		config_release(&cfg);

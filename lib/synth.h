@@ -38,7 +38,7 @@ enum synth_table {
 struct synth_port {
 	const char	*id;		/* UN/LOCODE */
 	const char	*name;
-	double		 lat, lon;	/* degrees */
+	double		 lat, lon;	/* the berth, on the water (degrees) */
 	int		 weight;	/* selection weight, sum 127 */
 	const char	*region;
 };
@@ -127,6 +127,13 @@ const char *const *synth_table_clustering(enum synth_table);
 const char *synth_table_mmsi_column(enum synth_table);
 
 struct synth;
+struct searoute;
+
+/*
+ * The sea routes between the ports' berths (see searoute.h); free with
+ * searoute_free().
+ */
+struct searoute *synth_routes_new(void);
 
 /*
  * A generator of table's rows over a world of vessels drawn from seed,
