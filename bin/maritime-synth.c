@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 enum {
 	OPT_END = 256, OPT_START, OPT_VESSELS, OPT_RATE, OPT_DATASET,
 	OPT_STREAMING, OPT_UNTIL, OPT_SPEEDUP, OPT_NO_BACKFILL, OPT_PROGRESS,
-	OPT_NO_PROGRESS, OPT_LOAD_ROWS
+	OPT_NO_PROGRESS, OPT_LOAD_ROWS, OPT_FORMAT, OPT_TRACKS
 };
 
 static const struct option longopts[] = {
@@ -31,6 +32,7 @@ static const struct option longopts[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "dataset", required_argument, NULL, OPT_DATASET },
 	{ "end", required_argument, NULL, OPT_END },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "load-rows", required_argument, NULL, OPT_LOAD_ROWS },
 	{ "no-backfill", no_argument, NULL, OPT_NO_BACKFILL },
@@ -43,6 +45,7 @@ static const struct option longopts[] = {
 	{ "start", required_argument, NULL, OPT_START },
 	{ "streaming", no_argument, NULL, OPT_STREAMING },
 	{ "table", required_argument, NULL, 't' },
+	{ "tracks", no_argument, NULL, OPT_TRACKS },
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -51,6 +54,7 @@ static const struct option longopts[] = {
 };
 
 static volatile sig_atomic_t stop;
+static int geojson, tracks;	/* generate --format geojson, --tracks */
 
 static void
 usage(FILE *fp, int status)
@@ -60,12 +64,14 @@ usage(FILE *fp, int status)
 	    "[-n count] [-s seed]\n"
 	    "                      [--start time] [--end time] "
 	    "[--vessels n] [--rate rows/s]\n"
+	    "                      [--format ndjson | geojson [--tracks]]\n"
 	    "       maritime-synth [-qv] [-c config] [-s seed] [options] "
 	    "initialize [days]\n"
 	    "       maritime-synth [-qv] [-c config] [-s seed] [options] "
 	    "start | stats | clear | clean\n"
 	    "       maritime-synth [-qv] [-c config] [-s seed] [options] "
-	    "reset [days]\n");
+	    "reset [days]\n"
+	    "       maritime-synth help | routes\n");
 	exit(status);
 }
 
@@ -146,6 +152,62 @@ routes(void)
 	return EXIT_OK;
 }
 
+/* --tracks: every position's longitude and latitude, in row order. */
+struct track {
+	double	*lonlat;
+	size_t	 n, alloc;
+};
+
+static void
+track_add(struct track *t, const struct strbuf *row)
+{
+	if (t->n + 2 > t->alloc) {
+		t->alloc = t->alloc ? t->alloc * 2 : 4096;
+		t->lonlat = xrealloc(t->lonlat, t->alloc * sizeof(double));
+	}
+	synth_row_lonlat(row->buf, &t->lonlat[t->n], &t->lonlat[t->n + 1]);
+	t->n += 2;
+}
+
+/*
+ * One LineString per vessel: vessels report in turn, so row r is vessel
+ * r mod vessels.  A track that crosses the antimeridian is cut there into
+ * a MultiLineString (RFC 7946).
+ */
+static void
+tracks_write(const struct track *t, const struct synth *s,
+    struct strbuf *out)
+{
+	size_t rows = t->n / 2, nv = (size_t)synth_vessels(s), v, r;
+	struct strbuf line = STRBUF_INIT;
+	int cut;
+
+	strbuf_init(&line, 0);
+	for (v = 0; v < nv && v < rows; v++) {
+		strbuf_reset(&line);
+		cut = 0;
+		for (r = v; r < rows; r += nv) {
+			double lon = t->lonlat[2 * r], lat = t->lonlat[2 * r + 1];
+
+			if (r != v) {
+				cut |= fabs(lon - t->lonlat[2 * (r - nv)]) >
+				    180;
+				strbuf_adds(&line, fabs(lon -
+				    t->lonlat[2 * (r - nv)]) > 180 ?
+				    "],[" : ",");
+			}
+			strbuf_addf(&line, "[%.6f,%.6f]", lon, lat);
+		}
+		strbuf_addf(out, "%s{\"type\":\"Feature\",\"geometry\":"
+		    "{\"type\":\"%s\",\"coordinates\":%s%s%s},\"properties\":"
+		    "{\"mmsi\":\"%09" PRIu32 "\",\"positions\":%zu}}", v ? ",\n" : "",
+		    cut ? "MultiLineString" : "LineString", cut ? "[[" : "[",
+		    line.buf, cut ? "]]" : "]", synth_mmsi(s, (long)v),
+		    (rows - v + nv - 1) / nv);
+	}
+	strbuf_release(&line);
+}
+
 /* generate: rows of one table on stdout, in timestamp order. */
 static int
 generate(const struct synthbq_opts *o, int table, long long count,
@@ -153,12 +215,18 @@ generate(const struct synthbq_opts *o, int table, long long count,
 {
 	struct bq_err err = BQ_ERR_INIT;
 	struct synth *s;
-	struct strbuf out;
+	struct strbuf out, row;
+	struct track tr = { NULL, 0, 0 };
 	int64_t ts;
-	uint64_t seed;
+	uint64_t seed, n;
 
 	if (table < 0)
 		tool_die(EXIT_USAGE, "generate needs --table");
+	if (geojson && table == SYNTH_METADATA)
+		tool_die(EXIT_USAGE, "vessel_metadata has no positions for "
+		    "GeoJSON");
+	if (tracks && table != SYNTH_POSITIONS)
+		tool_die(EXIT_USAGE, "--tracks needs --table vessel_positions");
 	if (synth_plan(table, o->vessels, o->rate, ts_now(), &start, &end,
 	    &count, &err) == -1)
 		tool_die_err(&err);
@@ -171,15 +239,34 @@ generate(const struct synthbq_opts *o, int table, long long count,
 	s = synth_new(table, seed, o->vessels, start);
 	synth_window(s, start, end, (uint64_t)count);
 	strbuf_init(&out, 1 << 17);
-	while (synth_next(s, &out, &ts)) {
+	strbuf_init(&row, 1024);
+	if (geojson)
+		strbuf_adds(&out, "{\"type\":\"FeatureCollection\","
+		    "\"features\":[\n");
+	/* NDJSON rows go straight to out: generate is the benchmark. */
+	for (n = 0; synth_next(s, geojson ? &row : &out, &ts); n++) {
+		if (tracks)
+			track_add(&tr, &row);
+		else if (geojson) {
+			if (n > 0)
+				strbuf_adds(&out, ",\n");
+			synth_feature(&out, row.buf);
+		}
+		strbuf_reset(&row);
 		if (out.len < (1 << 16))
 			continue;
 		if (fwrite(out.buf, 1, out.len, stdout) != out.len)
 			tool_write_failed();
 		strbuf_reset(&out);
 	}
+	if (tracks)
+		tracks_write(&tr, s, &out);
+	if (geojson)
+		strbuf_adds(&out, "\n]}\n");
 	if (out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)
 		tool_write_failed();
+	strbuf_release(&row);
+	free(tr.lonlat);
 	strbuf_release(&out);
 	synth_free(s);
 	tool_close_stdout();
@@ -268,6 +355,16 @@ main(int argc, char *argv[])
 		case OPT_NO_PROGRESS:
 			progress = 0;
 			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "geojson") == 0)
+				geojson = 1;
+			else if (strcmp(optarg, "ndjson") != 0)
+				tool_die(EXIT_USAGE, "unknown format '%s'",
+				    optarg);
+			break;
+		case OPT_TRACKS:
+			tracks = 1;
+			break;
 		case OPT_LOAD_ROWS:
 			o.load_rows = tool_parse_long("--load-rows", optarg,
 			    1, 100000000);
@@ -281,6 +378,10 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		usage(stderr, EXIT_USAGE);
 	cmd = argv[0];
+	if (strcmp(cmd, "help") == 0)
+		usage(stdout, EXIT_OK);
+	if (tracks && !geojson)
+		tool_die(EXIT_USAGE, "--tracks needs --format geojson");
 	bqsync_set_verbosity(verbosity);
 	if (config_load(&cfg, cfgpath, &err) == -1)
 		tool_die_err(&err);

@@ -1275,6 +1275,35 @@ synth_next(struct synth *s, struct strbuf *out, int64_t *ts)
 }
 
 int
+synth_row_lonlat(const char *row, double *lon, double *lat)
+{
+	const char *a = strstr(row, ",\"latitude\":");
+	const char *b = strstr(row, ",\"longitude\":");
+
+	if (a == NULL || b == NULL)
+		return -1;
+	*lat = strtod(a + 12, NULL);
+	*lon = strtod(b + 13, NULL);
+	return 0;
+}
+
+int
+synth_feature(struct strbuf *out, const char *row)
+{
+	size_t len = strlen(row);
+	double lon, lat;
+
+	if (synth_row_lonlat(row, &lon, &lat) == -1)
+		return -1;
+	strbuf_addf(out, "{\"type\":\"Feature\",\"geometry\":{\"type\":"
+	    "\"Point\",\"coordinates\":[%.6f,%.6f]},\"properties\":", lon,
+	    lat);
+	strbuf_add(out, row, len > 0 && row[len - 1] == '\n' ? len - 1 : len);
+	strbuf_adds(out, "}");
+	return 0;
+}
+
+int
 synth_plan(enum synth_table table, long vessels, double rate, int64_t now,
     int64_t *start, int64_t *end, long long *count, struct bq_err *err)
 {

@@ -164,6 +164,16 @@ void	 synth_window(struct synth *, int64_t start, int64_t end,
 int	 synth_next(struct synth *, struct strbuf *out, int64_t *ts);
 
 /*
+ * GeoJSON of generated rows.  synth_feature() appends row (one NDJSON row
+ * of positions or port events, with its newline) as a Feature: a Point at
+ * its longitude and latitude, the row's columns as properties.  Returns 0,
+ * or -1 when the row has no position (metadata).
+ */
+int	 synth_feature(struct strbuf *out, const char *row);
+/* The row's longitude and latitude; 0, or -1 when it has none. */
+int	 synth_row_lonlat(const char *row, double *lon, double *lat);
+
+/*
  * Completes the window of a one-shot run (maritime-synth generate): *start
  * INT64_MIN means now; *end INT64_MIN and *count -1 mean unset.  Positions
  * and metadata: the missing one of end and count follows from rate
