@@ -84,6 +84,8 @@ assert ev["features"] and all(f["geometry"]["type"] == "Point" and
     f["geometry"]["coordinates"] == [f["properties"]["longitude"], f["properties"]["latitude"]]
     for f in ev["features"])
 PY
+maritime-synth help | grep -q '^usage: maritime-synth .* generate' || fail "help"
+maritime-synth help | grep -q 'help | routes' || fail "help lists help and routes"
 must_fail 64 maritime-synth generate -t metadata -n 5 --format geojson
 must_fail 64 maritime-synth generate -t positions -n 5 --tracks
 must_fail 64 maritime-synth generate -t positions -n 5 --format kml
