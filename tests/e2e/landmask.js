@@ -6,9 +6,11 @@
 // again with turf's booleanPointInPolygon, and any disagreement fails.
 //
 // Usage: node landmask.js positions FILE...  (NDJSON vessel_positions rows)
-//        node landmask.js legs FILE          (GeoJSON of LineStrings)
+//        node landmask.js legs FILE [KM]     (GeoJSON of LineStrings,
+//                                              sampled every KM, 5)
 //        node landmask.js points              ("lat lon" lines on stdin)
-//        node landmask.js coast               (gnuplot "lon lat" rings)
+//        node landmask.js coast               (gnuplot "lon lat" rings, cut
+//                                              at the antimeridian)
 // Prints one JSON summary (positions, legs) or one line per point; exits 1
 // when turf disagrees, 2 on bad input.
 'use strict';
@@ -143,7 +145,7 @@ function positions(files) {
     share: underway ? onland / underway : 0, examples};
 }
 
-function legs(file) {
+function legs(file, stepKm) {
   const fc = JSON.parse(fs.readFileSync(file, 'utf8'));
   let n = 0, km = 0, points = 0, maxStep = 0, canals = 0;
   const bad = [];
@@ -155,7 +157,7 @@ function legs(file) {
     let land = 0;
     for (const c of g.type === 'LineString' ? [g.coordinates] : g.coordinates)
     for (let i = 1; i < c.length; i++) {
-      const s = samples(c[i - 1], c[i], 5);
+      const s = samples(c[i - 1], c[i], stepKm);
       km += s.km;
       maxStep = Math.max(maxStep, s.km / (s.points.length - 1));
       for (const [lon, lat] of s.points) {
@@ -174,7 +176,7 @@ let out;
 if (mode === 'positions') {
   out = positions(args);
 } else if (mode === 'legs') {
-  out = legs(args[0]);
+  out = legs(args[0], Number(args[1] || 5));
 } else if (mode === 'points') {
   for (const line of fs.readFileSync(0, 'utf8').split('\n')) {
     const [lat, lon] = line.trim().split(/\s+/).map(Number);
@@ -185,7 +187,9 @@ if (mode === 'positions') {
   const w = [];
   for (const poly of polys)
     for (const ring of poly)
-      w.push(ring.map(([x, y]) => `${x} ${y}`).join('\n'), '\n\n');
+      w.push(ring.map(([x, y], i) => (i > 0 &&
+        Math.abs(x - ring[i - 1][0]) > 180 ? '\n' : '') + `${x} ${y}`)
+        .join('\n'), '\n\n');
   process.stdout.write(w.join(''));
 } else {
   console.error('usage: node landmask.js positions|legs|points|coast [FILE...]');
