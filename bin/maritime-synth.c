@@ -4,7 +4,6 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -152,62 +151,6 @@ routes(void)
 	return EXIT_OK;
 }
 
-/* --tracks: every position's longitude and latitude, in row order. */
-struct track {
-	double	*lonlat;
-	size_t	 n, alloc;
-};
-
-static void
-track_add(struct track *t, const struct strbuf *row)
-{
-	if (t->n + 2 > t->alloc) {
-		t->alloc = t->alloc ? t->alloc * 2 : 4096;
-		t->lonlat = xrealloc(t->lonlat, t->alloc * sizeof(double));
-	}
-	synth_row_lonlat(row->buf, &t->lonlat[t->n], &t->lonlat[t->n + 1]);
-	t->n += 2;
-}
-
-/*
- * One LineString per vessel: vessels report in turn, so row r is vessel
- * r mod vessels.  A track that crosses the antimeridian is cut there into
- * a MultiLineString (RFC 7946).
- */
-static void
-tracks_write(const struct track *t, const struct synth *s,
-    struct strbuf *out)
-{
-	size_t rows = t->n / 2, nv = (size_t)synth_vessels(s), v, r;
-	struct strbuf line = STRBUF_INIT;
-	int cut;
-
-	strbuf_init(&line, 0);
-	for (v = 0; v < nv && v < rows; v++) {
-		strbuf_reset(&line);
-		cut = 0;
-		for (r = v; r < rows; r += nv) {
-			double lon = t->lonlat[2 * r], lat = t->lonlat[2 * r + 1];
-
-			if (r != v) {
-				cut |= fabs(lon - t->lonlat[2 * (r - nv)]) >
-				    180;
-				strbuf_adds(&line, fabs(lon -
-				    t->lonlat[2 * (r - nv)]) > 180 ?
-				    "],[" : ",");
-			}
-			strbuf_addf(&line, "[%.6f,%.6f]", lon, lat);
-		}
-		strbuf_addf(out, "%s{\"type\":\"Feature\",\"geometry\":"
-		    "{\"type\":\"%s\",\"coordinates\":%s%s%s},\"properties\":"
-		    "{\"mmsi\":\"%09" PRIu32 "\",\"positions\":%zu}}", v ? ",\n" : "",
-		    cut ? "MultiLineString" : "LineString", cut ? "[[" : "[",
-		    line.buf, cut ? "]]" : "]", synth_mmsi(s, (long)v),
-		    (rows - v + nv - 1) / nv);
-	}
-	strbuf_release(&line);
-}
-
 /* generate: rows of one table on stdout, in timestamp order. */
 static int
 generate(const struct synthbq_opts *o, int table, long long count,
@@ -216,7 +159,7 @@ generate(const struct synthbq_opts *o, int table, long long count,
 	struct bq_err err = BQ_ERR_INIT;
 	struct synth *s;
 	struct strbuf out, row;
-	struct track tr = { NULL, 0, 0 };
+	struct synth_tracks tr = SYNTH_TRACKS_INIT;
 	int64_t ts;
 	uint64_t seed, n;
 
@@ -246,7 +189,7 @@ generate(const struct synthbq_opts *o, int table, long long count,
 	/* NDJSON rows go straight to out: generate is the benchmark. */
 	for (n = 0; synth_next(s, geojson ? &row : &out, &ts); n++) {
 		if (tracks)
-			track_add(&tr, &row);
+			synth_tracks_add(&tr, row.buf);
 		else if (geojson) {
 			if (n > 0)
 				strbuf_adds(&out, ",\n");
@@ -260,13 +203,13 @@ generate(const struct synthbq_opts *o, int table, long long count,
 		strbuf_reset(&out);
 	}
 	if (tracks)
-		tracks_write(&tr, s, &out);
+		synth_tracks_geojson(&tr, s, &out);
 	if (geojson)
 		strbuf_adds(&out, "\n]}\n");
 	if (out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)
 		tool_write_failed();
 	strbuf_release(&row);
-	free(tr.lonlat);
+	synth_tracks_release(&tr);
 	strbuf_release(&out);
 	synth_free(s);
 	tool_close_stdout();

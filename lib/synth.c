@@ -12,7 +12,8 @@
  *
  * The anchorage is the berth position itself: a vessel never moves while
  * in port, so no report can jump.  Positions at sea are computed exactly on
- * the great circle from the distance sailed since t_dep.
+ * the leg's sea route (great-circle segments between waypoints) from the
+ * distance sailed since t_dep.
  *
  * Order: positions and metadata take evenly spread slots of the window in
  * turn (vessel i of the round reports in slot i), so their timestamps rise
@@ -1301,6 +1302,68 @@ synth_feature(struct strbuf *out, const char *row)
 	strbuf_add(out, row, len > 0 && row[len - 1] == '\n' ? len - 1 : len);
 	strbuf_adds(out, "}");
 	return 0;
+}
+
+void
+synth_tracks_add(struct synth_tracks *t, const char *row)
+{
+	if (t->n + 2 > t->alloc) {
+		t->alloc = t->alloc ? t->alloc * 2 : 4096;
+		t->lonlat = xrealloc(t->lonlat, t->alloc * sizeof(double));
+	}
+	if (synth_row_lonlat(row, &t->lonlat[t->n], &t->lonlat[t->n + 1]) == 0)
+		t->n += 2;
+}
+
+/* The coordinates of vessel v's track; 1 when it crosses 180 degrees. */
+static int
+track_coords(const struct synth_tracks *t, size_t v, size_t nv,
+    struct strbuf *line)
+{
+	size_t rows = t->n / 2, r;
+	int cut = 0, jump;
+
+	for (r = v; r < rows; r += nv) {
+		if (r != v) {
+			jump = fabs(t->lonlat[2 * r] -
+			    t->lonlat[2 * (r - nv)]) > 180;
+			strbuf_adds(line, jump ? "],[" : ",");
+			cut |= jump;
+		}
+		strbuf_addf(line, "[%.6f,%.6f]", t->lonlat[2 * r],
+		    t->lonlat[2 * r + 1]);
+	}
+	return cut;
+}
+
+void
+synth_tracks_geojson(const struct synth_tracks *t, const struct synth *s,
+    struct strbuf *out)
+{
+	size_t rows = t->n / 2, nv = (size_t)s->nvessels, v;
+	struct strbuf line = STRBUF_INIT;
+	int cut;
+
+	strbuf_init(&line, 0);
+	for (v = 0; v < nv && v < rows; v++) {
+		strbuf_reset(&line);
+		cut = track_coords(t, v, nv, &line);
+		strbuf_addf(out, "%s{\"type\":\"Feature\",\"geometry\":"
+		    "{\"type\":\"%s\",\"coordinates\":%s%s%s},"
+		    "\"properties\":{\"mmsi\":\"%09u\",\"positions\":%zu}}",
+		    v ? ",\n" : "", cut ? "MultiLineString" : "LineString",
+		    cut ? "[[" : "[", line.buf, cut ? "]]" : "]",
+		    (unsigned)s->v[v].mmsi, (rows - v + nv - 1) / nv);
+	}
+	strbuf_release(&line);
+}
+
+void
+synth_tracks_release(struct synth_tracks *t)
+{
+	free(t->lonlat);
+	t->lonlat = NULL;
+	t->n = t->alloc = 0;
 }
 
 int
