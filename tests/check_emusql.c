@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emusql.h"
+#include "emu/emusql.h"
 #include "hash.h"
 #include "ts.h"
 #include "util.h"
