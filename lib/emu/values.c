@@ -185,7 +185,7 @@ nested_value(const cJSON *f, const cJSON *v, int in_array, int ignore,
 			break;
 		case EMU_T_FLOAT64:
 			out = isfinite(b.d) ? cJSON_CreateNumber(b.d) :
-			    cJSON_CreateString(emusql_format_double(b.d, buf));
+			    cJSON_CreateString(ts_format_double(b.d, buf));
 			break;
 		case EMU_T_BOOL:
 			out = cJSON_CreateBool(b.i != 0);
@@ -336,7 +336,7 @@ fv_value(struct strbuf *sb, const cJSON *v, const cJSON *f, int in_array,
 		return;
 	}
 	if (cJSON_IsNumber(v)) {
-		strbuf_addf(sb, "\"%s\"", emusql_format_double(v->valuedouble,
+		strbuf_addf(sb, "\"%s\"", ts_format_double(v->valuedouble,
 		    buf));
 		return;
 	}
@@ -374,7 +374,7 @@ write_cell(struct strbuf *sb, sqlite3_stmt *st, int i, enum emu_type t,
 		if (sqlite3_column_type(st, i) == SQLITE_TEXT)
 			strbuf_adds(sb, "\"NaN\"");
 		else
-			strbuf_addf(sb, "\"%s\"", emusql_format_double(
+			strbuf_addf(sb, "\"%s\"", ts_format_double(
 			    sqlite3_column_double(st, i), buf));
 		break;
 	case EMU_T_BOOL:
