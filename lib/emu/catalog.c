@@ -155,7 +155,7 @@ emu_h_dataset_insert(struct call *c, const char *p)
 		emu_bad_request(c->r, "Invalid JSON payload received.");
 		return;
 	}
-	d = emu_jstr(emu_jget(body, "datasetReference"), "datasetId");
+	d = util_json_str(emu_jget(body, "datasetReference"), "datasetId");
 	if (!emu_valid_id(d, 0)) {
 		emu_bad_request(c->r, "Invalid dataset ID");
 		goto out;
@@ -175,7 +175,7 @@ emu_h_dataset_insert(struct call *c, const char *p)
 		cJSON_AddStringToObject(ref, "datasetId", d);
 		cJSON_AddStringToObject(ref, "projectId", p);
 	}
-	if (emu_jstr(m, "location") == NULL) {
+	if (util_json_str(m, "location") == NULL) {
 		cJSON_DeleteItemFromObjectCaseSensitive(m, "location");
 		cJSON_AddStringToObject(m, "location", "US");
 	}
@@ -311,11 +311,11 @@ emu_h_dataset_list(struct call *c, const char *p)
 
 			it = cJSON_CreateObject();
 			cJSON_AddStringToObject(it, "kind", "bigquery#dataset");
-			cJSON_AddStringToObject(it, "id", emu_jstr(m, "id"));
+			cJSON_AddStringToObject(it, "id", util_json_str(m, "id"));
 			cJSON_AddItemToObject(it, "datasetReference",
 			    cJSON_Duplicate(emu_jget(m, "datasetReference"), 1));
 			cJSON_AddStringToObject(it, "location",
-			    emu_jstr(m, "location") ? emu_jstr(m, "location") : "US");
+			    util_json_str(m, "location") ? util_json_str(m, "location") : "US");
 			cJSON_AddItemToArray(arr, it);
 			cJSON_Delete(m);
 		}

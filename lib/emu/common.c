@@ -81,14 +81,6 @@ emu_jget(const cJSON *o, const char *k)
 	return cJSON_IsNull(v) ? NULL : v;
 }
 
-const char *
-emu_jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = emu_jget(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 int
 emu_jbool(const cJSON *o, const char *k)
 {

@@ -148,7 +148,6 @@ int	emu_bad_request(struct resp *r, const char *msg);
 /* common.c */
 cJSON *emu_parse_body(struct call *c);
 const cJSON *emu_jget(const cJSON *o, const char *k);
-const char *emu_jstr(const cJSON *o, const char *k);
 int	emu_jbool(const cJSON *o, const char *k);
 long	emu_jlong(const cJSON *o, const char *k, long def);
 void	emu_add_i64(cJSON *o, const char *k, int64_t v);

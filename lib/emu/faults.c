@@ -15,12 +15,12 @@ fault_from_json(const cJSON *j, struct fault *f, struct bq_err *err)
 	memset(f, 0, sizeof(*f));
 	if (!cJSON_IsObject(j))
 		return bq_err_set(err, EXIT_USAGE, "fault: not a JSON object");
-	if (emu_jstr(j, "path"))
-		f->path = xstrdup(emu_jstr(j, "path"));
-	if (emu_jstr(j, "method"))
-		f->method = xstrdup(emu_jstr(j, "method"));
-	if (emu_jstr(j, "reason"))
-		f->reason = xstrdup(emu_jstr(j, "reason"));
+	if (util_json_str(j, "path"))
+		f->path = xstrdup(util_json_str(j, "path"));
+	if (util_json_str(j, "method"))
+		f->method = xstrdup(util_json_str(j, "method"));
+	if (util_json_str(j, "reason"))
+		f->reason = xstrdup(util_json_str(j, "reason"));
 	f->status = (int)emu_jlong(j, "status", 0);
 	f->delay_ms = emu_jlong(j, "delayMs", 0);
 	f->incomplete = (int)emu_jlong(j, "incomplete", 0);

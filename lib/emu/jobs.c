@@ -157,7 +157,7 @@ emu_run_query(struct emu *e, struct job *j, const cJSON *qc, int dry)
 	struct emusql_query *q = NULL;
 	struct bq_err err = BQ_ERR_INIT;
 	const cJSON *dd = emu_jget(qc, "defaultDataset"), *lg;
-	const char *sql = emu_jstr(qc, "query"), *pm = emu_jstr(qc, "parameterMode");
+	const char *sql = util_json_str(qc, "query"), *pm = util_json_str(qc, "parameterMode");
 	struct strbuf sb = STRBUF_INIT;
 	sqlite3_stmt *st = NULL;
 	size_t i;
@@ -187,8 +187,8 @@ emu_run_query(struct emu *e, struct job *j, const cJSON *qc, int dry)
 	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.project = j->project;
-	ctx.default_project = emu_jstr(dd, "projectId");
-	ctx.default_dataset = emu_jstr(dd, "datasetId");
+	ctx.default_project = util_json_str(dd, "projectId");
+	ctx.default_dataset = util_json_str(dd, "datasetId");
 	ctx.params = emu_jget(qc, "queryParameters");
 	ctx.lookup = emu_lookup_cb;
 	ctx.arg = &la;
@@ -459,7 +459,7 @@ emu_h_query(struct call *c, const char *p)
 		emu_bad_request(c->r, "Invalid JSON payload received.");
 		return;
 	}
-	rid = emu_jstr(body, "requestId");
+	rid = util_json_str(body, "requestId");
 	if (rid)
 		for (i = 0; i < c->e->njobs; i++)
 			if (c->e->jobs[i]->request_id &&
@@ -469,7 +469,7 @@ emu_h_query(struct call *c, const char *p)
 	if (j == NULL) {
 		cJSON *cfg = cJSON_CreateObject(), *qc;
 
-		j = emu_job_new(c->e, p, NULL, emu_jstr(body, "location"), "QUERY");
+		j = emu_job_new(c->e, p, NULL, util_json_str(body, "location"), "QUERY");
 		j->request_id = rid ? xstrdup(rid) : NULL;
 		qc = cJSON_Duplicate(body, 1);
 		cJSON_AddItemToObject(cfg, "query", qc);

@@ -25,10 +25,10 @@ run_load(struct call *c, struct job *j, const cJSON *lc, const char *data,
     size_t len)
 {
 	const cJSON *dt = emu_jget(lc, "destinationTable"), *fields;
-	const char *p = emu_jstr(dt, "projectId"), *d = emu_jstr(dt, "datasetId");
-	const char *t = emu_jstr(dt, "tableId"), *fmt = emu_jstr(lc, "sourceFormat");
-	const char *cd = emu_jstr(lc, "createDisposition");
-	const char *wd = emu_jstr(lc, "writeDisposition");
+	const char *p = util_json_str(dt, "projectId"), *d = util_json_str(dt, "datasetId");
+	const char *t = util_json_str(dt, "tableId"), *fmt = util_json_str(lc, "sourceFormat");
+	const char *cd = util_json_str(lc, "createDisposition");
+	const char *wd = util_json_str(lc, "writeDisposition");
 	char *sqlname = NULL, msg[512];
 	cJSON *m = NULL, *errs = NULL;
 	sqlite3_stmt *st = NULL;
@@ -85,11 +85,11 @@ run_load(struct call *c, struct job *j, const cJSON *lc, const char *data,
 		if (emu_table_create(c, p, d, t, body, &m) == -1) {
 			err = cJSON_Parse(scratch.body.buf);
 			emu_job_fail(j, scratch.status,
-			    emu_jstr(cJSON_GetArrayItem(emu_jget(emu_jget(err, "error"),
-			    "errors"), 0), "reason") ? emu_jstr(cJSON_GetArrayItem(
+			    util_json_str(cJSON_GetArrayItem(emu_jget(emu_jget(err, "error"),
+			    "errors"), 0), "reason") ? util_json_str(cJSON_GetArrayItem(
 			    emu_jget(emu_jget(err, "error"), "errors"), 0), "reason") :
-			    "invalid", emu_jstr(emu_jget(err, "error"), "message") ?
-			    emu_jstr(emu_jget(err, "error"), "message") : "error");
+			    "invalid", util_json_str(emu_jget(err, "error"), "message") ?
+			    util_json_str(emu_jget(err, "error"), "message") : "error");
 			cJSON_Delete(err);
 		}
 		c->r = saved;
@@ -274,7 +274,7 @@ insert_job(struct call *c, const char *p, cJSON *body, const char *data,
     size_t dlen)
 {
 	const cJSON *ref = emu_jget(body, "jobReference"), *cfg;
-	const char *id = emu_jstr(ref, "jobId");
+	const char *id = util_json_str(ref, "jobId");
 	struct job *j;
 
 	cfg = emu_jget(body, "configuration");
@@ -285,16 +285,16 @@ insert_job(struct call *c, const char *p, cJSON *body, const char *data,
 	}
 	if (id && emu_job_find(c->e, p, id)) {
 		emu_resp_error(c->r, 409, "duplicate", "Already Exists: Job "
-		    "%s:%s.%s", p, emu_jstr(ref, "location") ? emu_jstr(ref,
+		    "%s:%s.%s", p, util_json_str(ref, "location") ? util_json_str(ref,
 		    "location") : "US", id);
 		return;
 	}
 	if (emu_jget(cfg, "query")) {
-		j = emu_job_new(c->e, p, id, emu_jstr(ref, "location"), "QUERY");
+		j = emu_job_new(c->e, p, id, util_json_str(ref, "location"), "QUERY");
 		j->config = cJSON_Duplicate(cfg, 1);
 		emu_run_query(c->e, j, emu_jget(cfg, "query"), emu_jbool(cfg, "dryRun"));
 	} else if (emu_jget(cfg, "load")) {
-		j = emu_job_new(c->e, p, id, emu_jstr(ref, "location"), "LOAD");
+		j = emu_job_new(c->e, p, id, util_json_str(ref, "location"), "LOAD");
 		j->config = cJSON_Duplicate(cfg, 1);
 		run_load(c, j, emu_jget(cfg, "load"), data, dlen);
 	} else {

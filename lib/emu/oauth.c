@@ -119,8 +119,8 @@ verify_jwt(struct emu *e, const char *jwt)
 	}
 	h = cJSON_ParseWithLength((const char *)hdr, hl);
 	c = cJSON_ParseWithLength((const char *)cl, cll);
-	if (h == NULL || c == NULL || emu_jstr(h, "alg") == NULL ||
-	    strcmp(emu_jstr(h, "alg"), "RS256") != 0) {
+	if (h == NULL || c == NULL || util_json_str(h, "alg") == NULL ||
+	    strcmp(util_json_str(h, "alg"), "RS256") != 0) {
 		why = "Invalid JWT: header must name alg RS256";
 		goto out;
 	}
@@ -138,7 +138,7 @@ verify_jwt(struct emu *e, const char *jwt)
 		goto out;
 	iat = cJSON_IsNumber(emu_jget(c, "iat")) ? emu_jget(c, "iat")->valuedouble : -1;
 	exp = cJSON_IsNumber(emu_jget(c, "exp")) ? emu_jget(c, "exp")->valuedouble : -1;
-	if (emu_jstr(c, "iss") == NULL || iat < 0 || exp <= now || iat > now + 300
+	if (util_json_str(c, "iss") == NULL || iat < 0 || exp <= now || iat > now + 300
 	    || exp - iat > 3600 || exp <= iat) {
 		why = "Invalid JWT: Token must be a short-lived token (60 "
 		    "minutes) and in a reasonable timeframe. Check your iat "
@@ -210,9 +210,9 @@ emu_h_token(struct call *c)
 		}
 		issue_token(c->e, c->r);
 	} else if (gt && strcmp(gt, "refresh_token") == 0 && c->e->token_user) {
-		const char *wci = emu_jstr(c->e->token_user, "client_id");
-		const char *wcs = emu_jstr(c->e->token_user, "client_secret");
-		const char *wrt = emu_jstr(c->e->token_user, "refresh_token");
+		const char *wci = util_json_str(c->e->token_user, "client_id");
+		const char *wcs = util_json_str(c->e->token_user, "client_secret");
+		const char *wrt = util_json_str(c->e->token_user, "refresh_token");
 
 		rt = form_value(c->body, c->blen, "refresh_token");
 		ci = form_value(c->body, c->blen, "client_id");
@@ -272,9 +272,9 @@ emu_load_keys(struct emu *e, const char *path, struct bq_err *err)
 		return bq_err_set(err, EXIT_CONFIG, "cannot read '%s': %s", path,
 		    strerror(errno));
 	if (sb.buf[0] == '{' && (j = cJSON_Parse(sb.buf)) != NULL &&
-	    emu_jstr(j, "private_key")) {
+	    util_json_str(j, "private_key")) {
 		/* A service-account key file: verify with its public half. */
-		BIO *b = BIO_new_mem_buf(emu_jstr(j, "private_key"), -1);
+		BIO *b = BIO_new_mem_buf(util_json_str(j, "private_key"), -1);
 		EVP_PKEY *k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
 
 		BIO_free(b);

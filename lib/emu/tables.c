@@ -22,7 +22,7 @@ check_fields(cJSON *fields, char *msg, size_t msz)
 		return -1;
 	}
 	cJSON_ArrayForEach(f, fields) {
-		const char *nm = emu_jstr(f, "name"), *ty = emu_jstr(f, "type");
+		const char *nm = util_json_str(f, "name"), *ty = util_json_str(f, "type");
 		enum emu_type t;
 		const char *q;
 
@@ -43,12 +43,12 @@ check_fields(cJSON *fields, char *msg, size_t msz)
 			return -1;
 		}
 		for (g = fields->child; g != f; g = g->next)
-			if (strcasecmp(emu_jstr(g, "name"), nm) == 0) {
+			if (strcasecmp(util_json_str(g, "name"), nm) == 0) {
 				snprintf(msg, msz, "Field %s already exists in "
 				    "schema", nm);
 				return -1;
 			}
-		if (emu_jstr(f, "mode") == NULL) {
+		if (util_json_str(f, "mode") == NULL) {
 			cJSON_DeleteItemFromObjectCaseSensitive(f, "mode");
 			cJSON_AddStringToObject(f, "mode", "NULLABLE");
 		}
@@ -136,8 +136,8 @@ emu_table_create(struct call *c, const char *p, const char *d, const char *t,
 	emu_stamp(m, "bigquery#table", id, self);
 	emu_add_i64(m, "creationTime", emu_now_ms());
 	emu_add_i64(m, "lastModifiedTime", emu_now_ms());
-	cJSON_AddStringToObject(m, "location", emu_jstr(ds, "location") ?
-	    emu_jstr(ds, "location") : "US");
+	cJSON_AddStringToObject(m, "location", util_json_str(ds, "location") ?
+	    util_json_str(ds, "location") : "US");
 	cJSON_AddStringToObject(m, "type", "TABLE");
 	sqlname = emu_sql_name(p, d, t);
 	strbuf_adds(&sb, "CREATE TABLE ");
@@ -146,7 +146,7 @@ emu_table_create(struct call *c, const char *p, const char *d, const char *t,
 	cJSON_ArrayForEach(f, fields) {
 		if (k++)
 			strbuf_adds(&sb, ", ");
-		emu_add_quoted(&sb, emu_jstr(f, "name"));
+		emu_add_quoted(&sb, util_json_str(f, "name"));
 		strbuf_addf(&sb, " %s", storage_decl(f));
 	}
 	if (k == 0)
@@ -158,7 +158,7 @@ emu_table_create(struct call *c, const char *p, const char *d, const char *t,
 	}
 	/* Index the partitioning and clustering columns, as pruning would. */
 	{
-		const char *pf = emu_jstr(emu_jget(m, "timePartitioning"), "field");
+		const char *pf = util_json_str(emu_jget(m, "timePartitioning"), "field");
 		const cJSON *cl = emu_jget(emu_jget(m, "clustering"), "fields"), *it;
 		int n = 0;
 
@@ -226,7 +226,7 @@ emu_h_table_insert(struct call *c, const char *p, const char *d)
 		emu_bad_request(c->r, "Invalid JSON payload received.");
 		return;
 	}
-	t = emu_jstr(emu_jget(body, "tableReference"), "tableId");
+	t = util_json_str(emu_jget(body, "tableReference"), "tableId");
 	if (emu_table_create(c, p, d, t, body, &m) == 0) {
 		emu_add_i64(m, "numRows", 0);
 		emu_add_i64(m, "numBytes", 0);
@@ -324,15 +324,15 @@ emu_h_table(struct call *c, const char *p, const char *d, const char *t)
 				struct strbuf sb = STRBUF_INIT;
 
 				cJSON_ArrayForEach(g, of)
-					if (strcasecmp(emu_jstr(g, "name"),
-					    emu_jstr(f, "name")) == 0)
+					if (strcasecmp(util_json_str(g, "name"),
+					    util_json_str(f, "name")) == 0)
 						found = 1;
 				if (found)
 					continue;
 				strbuf_adds(&sb, "ALTER TABLE ");
 				emu_add_quoted(&sb, sqlname);
 				strbuf_adds(&sb, " ADD COLUMN ");
-				emu_add_quoted(&sb, emu_jstr(f, "name"));
+				emu_add_quoted(&sb, util_json_str(f, "name"));
 				strbuf_addf(&sb, " %s", storage_decl(f));
 				emu_exec(c->e, sb.buf);
 				strbuf_release(&sb);
@@ -394,12 +394,12 @@ emu_h_tabledata(struct call *c, const char *p, const char *d, const char *t)
 	fields = cJSON_CreateArray();
 	cJSON_ArrayForEach(f, emu_jget(emu_jget(m, "schema"), "fields")) {
 		if (sel) {
-			const char *q = strstr(sel, emu_jstr(f, "name"));
-			size_t n = strlen(emu_jstr(f, "name"));
+			const char *q = strstr(sel, util_json_str(f, "name"));
+			size_t n = strlen(util_json_str(f, "name"));
 
 			while (q && !((q == sel || q[-1] == ',') &&
 			    (q[n] == ',' || q[n] == '\0')))
-				q = strstr(q + 1, emu_jstr(f, "name"));
+				q = strstr(q + 1, util_json_str(f, "name"));
 			if (q == NULL)
 				continue;
 		}
@@ -409,7 +409,7 @@ emu_h_tabledata(struct call *c, const char *p, const char *d, const char *t)
 	strbuf_adds(&sql, "SELECT rowid");
 	cJSON_ArrayForEach(f, fields) {
 		strbuf_adds(&sql, ", ");
-		emu_add_quoted(&sql, emu_jstr(f, "name"));
+		emu_add_quoted(&sql, util_json_str(f, "name"));
 		k++;
 	}
 	strbuf_adds(&sql, " FROM ");
@@ -468,10 +468,10 @@ emu_row_binds(const cJSON *fields, const cJSON *row, int ignore,
 		const cJSON *v = NULL;
 
 		cJSON_ArrayForEach(kv, row)
-			if (strcasecmp(kv->string, emu_jstr(f, "name")) == 0)
+			if (strcasecmp(kv->string, util_json_str(f, "name")) == 0)
 				v = kv;
 		if (emu_row_value(f, v, ignore, &b[k], msg, msz) == -1) {
-			*loc = emu_jstr(f, "name");
+			*loc = util_json_str(f, "name");
 			for (i = 0; i < k; i++) {
 				free(b[i].s);
 				b[i].s = NULL;
@@ -485,7 +485,7 @@ emu_row_binds(const cJSON *fields, const cJSON *row, int ignore,
 			int found = 0;
 
 			cJSON_ArrayForEach(f, fields)
-				if (strcasecmp(kv->string, emu_jstr(f, "name")) == 0)
+				if (strcasecmp(kv->string, util_json_str(f, "name")) == 0)
 					found = 1;
 			if (!found) {
 				snprintf(msg, msz, "no such field: %s.",
@@ -515,7 +515,7 @@ emu_insert_stmt(struct emu *e, const char *sqlname, const cJSON *fields)
 	cJSON_ArrayForEach(f, fields) {
 		if (k++)
 			strbuf_adds(&sb, ", ");
-		emu_add_quoted(&sb, emu_jstr(f, "name"));
+		emu_add_quoted(&sb, util_json_str(f, "name"));
 	}
 	strbuf_adds(&sb, ") VALUES (");
 	for (int i = 0; i < k; i++)
@@ -564,7 +564,7 @@ emu_h_insert_all(struct call *c, const char *p, const char *d, const char *t)
 		emu_bad_request(c->r, "Invalid JSON payload received.");
 		goto out;
 	}
-	if (emu_jstr(body, "templateSuffix")) {
+	if (util_json_str(body, "templateSuffix")) {
 		emu_resp_error(c->r, 501, "notImplemented", "templateSuffix is not "
 		    "supported by bq-emulator");
 		goto out;

@@ -14,7 +14,7 @@
 int
 emu_field_info(const cJSON *f, enum emu_type *t, int *repeated, int *required)
 {
-	const char *ty = emu_jstr(f, "type"), *mo = emu_jstr(f, "mode");
+	const char *ty = util_json_str(f, "type"), *mo = util_json_str(f, "mode");
 
 	*repeated = mo && strcasecmp(mo, "REPEATED") == 0;
 	*required = mo && strcasecmp(mo, "REQUIRED") == 0;
@@ -107,7 +107,7 @@ nested_value(const cJSON *f, const cJSON *v, int in_array, int ignore,
 			return out;
 		if (!cJSON_IsArray(v)) {
 			snprintf(msg, msz, "Array specified for non-repeated "
-			    "field: %s.", emu_jstr(f, "name"));
+			    "field: %s.", util_json_str(f, "name"));
 			cJSON_Delete(out);
 			return NULL;
 		}
@@ -116,7 +116,7 @@ nested_value(const cJSON *f, const cJSON *v, int in_array, int ignore,
 
 			if (cJSON_IsNull(it)) {
 				snprintf(msg, msz, "Array cannot have a null "
-				    "element; field: %s", emu_jstr(f, "name"));
+				    "element; field: %s", util_json_str(f, "name"));
 				cJSON_Delete(out);
 				return NULL;
 			}
@@ -132,7 +132,7 @@ nested_value(const cJSON *f, const cJSON *v, int in_array, int ignore,
 	if (v == NULL || cJSON_IsNull(v)) {
 		if (req) {
 			snprintf(msg, msz, "Missing required field: %s.",
-			    emu_jstr(f, "name"));
+			    util_json_str(f, "name"));
 			return NULL;
 		}
 		return cJSON_CreateNull();
@@ -142,12 +142,12 @@ nested_value(const cJSON *f, const cJSON *v, int in_array, int ignore,
 
 		if (!cJSON_IsObject(v)) {
 			snprintf(msg, msz, "This field: %s is not a record.",
-			    emu_jstr(f, "name"));
+			    util_json_str(f, "name"));
 			return NULL;
 		}
 		out = cJSON_CreateObject();
 		cJSON_ArrayForEach(sub, emu_jget(f, "fields")) {
-			const char *nm = emu_jstr(sub, "name");
+			const char *nm = util_json_str(sub, "name");
 			cJSON *x;
 
 			if (nm == NULL)
@@ -239,7 +239,7 @@ emu_row_value(const cJSON *f, const cJSON *v, int ignore, struct emusql_bind *b,
 	if (v == NULL || cJSON_IsNull(v)) {
 		if (req) {
 			snprintf(msg, msz, "Missing required field: %s.",
-			    emu_jstr(f, "name"));
+			    util_json_str(f, "name"));
 			return -1;
 		}
 		b->type = t;
@@ -323,7 +323,7 @@ fv_value(struct strbuf *sb, const cJSON *v, const cJSON *f, int in_array,
 		strbuf_adds(sb, "{\"f\":[");
 		cJSON_ArrayForEach(sub, emu_jget(f, "fields")) {
 			strbuf_adds(sb, first ? "{\"v\":" : ",{\"v\":");
-			fv_value(sb, cJSON_GetObjectItem(v, emu_jstr(sub, "name")),
+			fv_value(sb, cJSON_GetObjectItem(v, util_json_str(sub, "name")),
 			    sub, 0, i64ts);
 			strbuf_addch(sb, '}');
 			first = 0;
