@@ -59,7 +59,7 @@ emu_count_rows(struct emu *e, const char *sqlname)
 	int64_t n = 0;
 
 	strbuf_adds(&sb, "SELECT count(*) FROM ");
-	emu_add_quoted(&sb, sqlname);
+	emusql_add_quoted(&sb, sqlname);
 	if (sqlite3_prepare_v2(e->db, sb.buf, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
@@ -206,7 +206,7 @@ emu_drop_table(struct emu *e, const char *sqlname)
 	sqlite3_stmt *st = NULL;
 
 	strbuf_adds(&sb, "DROP TABLE IF EXISTS ");
-	emu_add_quoted(&sb, sqlname);
+	emusql_add_quoted(&sb, sqlname);
 	emu_exec(e, sb.buf);
 	strbuf_release(&sb);
 	if (sqlite3_prepare_v2(e->db, "DELETE FROM _emu_tables WHERE sqlname "

@@ -132,18 +132,6 @@ emu_sql_name(const char *p, const char *d, const char *t)
 	return xstrfmt("%s.%s.%s", p, d, t);
 }
 
-void
-emu_add_quoted(struct strbuf *sb, const char *name)
-{
-	strbuf_addch(sb, '"');
-	for (; *name; name++) {
-		if (*name == '"')
-			strbuf_addch(sb, '"');
-		strbuf_addch(sb, *name);
-	}
-	strbuf_addch(sb, '"');
-}
-
 int
 emu_exec(struct emu *e, const char *sql)
 {

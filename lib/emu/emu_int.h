@@ -153,7 +153,6 @@ long	emu_jlong(const cJSON *o, const char *k, long def);
 void	emu_add_i64(cJSON *o, const char *k, int64_t v);
 int	emu_valid_id(const char *s, int dashes);
 char *emu_sql_name(const char *p, const char *d, const char *t);
-void	emu_add_quoted(struct strbuf *sb, const char *name);
 int	emu_exec(struct emu *e, const char *sql);
 void	emu_b64_add(struct strbuf *sb, const unsigned char *p, size_t n);
 /* catalog.c */

@@ -206,7 +206,7 @@ parse_from(struct parser *p, struct scope *outer, struct scope *sc,
 	} else {
 		if (resolve_table(p, sc, &sqlname) == -1)
 			return -1;
-		emusql_add_sql_quoted(out, sqlname);
+		emusql_add_quoted(out, sqlname);
 		strbuf_addf(out, " AS %s", sc->qual);
 		free(sqlname);
 	}
@@ -320,7 +320,7 @@ parse_select_list(struct parser *p, struct core *c)
 
 				strbuf_init(&sb, 0);
 				strbuf_addf(&sb, "%s.", sc->qual);
-				emusql_add_sql_quoted(&sb, sc->cols[i].name);
+				emusql_add_quoted(&sb, sc->cols[i].name);
 				c->sel.bare = xrealloc(c->sel.bare,
 				    (c->sel.nbare + 1) * sizeof(char *));
 				c->sel.bare[c->sel.nbare++] = xstrdup(sb.buf);
@@ -563,7 +563,7 @@ parse_core(struct parser *p, struct scope *outer, struct core *c,
 	strbuf_addf(out, "SELECT %s", distinct ? "DISTINCT " : "");
 	for (i = 0; i < c->nitems; i++) {
 		strbuf_addf(out, "%s%s AS ", i ? ", " : "", c->items[i].sql);
-		emusql_add_sql_quoted(out, c->cols[i].name);
+		emusql_add_quoted(out, c->cols[i].name);
 	}
 	if (has_from)
 		strbuf_addf(out, " FROM %s", from.buf);
@@ -756,7 +756,7 @@ parse_delete(struct parser *p, struct strbuf *out)
 	emusql_accept_kw(p, "FROM");
 	if (resolve_table(p, sc, &sqlname) == -1)
 		goto out;
-	emusql_add_sql_quoted(&qn, sqlname);
+	emusql_add_quoted(&qn, sqlname);
 	snprintf(sc->qual, sizeof(sc->qual), "%s", qn.buf);
 	if (qn.len >= sizeof(sc->qual)) {
 		emusql_perr(p, NULL, "Table name too long");

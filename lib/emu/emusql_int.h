@@ -92,7 +92,6 @@ int	emusql_expect_op(struct parser *p, const char *op);
 int	emusql_expect_kw(struct parser *p, const char *kw);
 int	emusql_is_reserved(const struct tok *t);
 int	emusql_add_bind(struct parser *p, const struct emusql_bind *b);
-void	emusql_add_sql_quoted(struct strbuf *sb, const char *name);
 void	emusql_cols_free(struct emusql_col *c, size_t n);
 /* Makes NULL literals and string literals take type t where BigQuery would. */
 int	emusql_coerce(struct parser *p, struct ex *e, enum emu_type t, const struct tok *at);

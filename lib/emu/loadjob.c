@@ -118,7 +118,7 @@ run_load(struct call *c, struct job *j, const cJSON *lc, const char *data,
 		struct strbuf sb = STRBUF_INIT;
 
 		strbuf_adds(&sb, "DELETE FROM ");
-		emu_add_quoted(&sb, sqlname);
+		emusql_add_quoted(&sb, sqlname);
 		emu_exec(c->e, sb.buf);
 		strbuf_release(&sb);
 	}

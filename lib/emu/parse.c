@@ -179,18 +179,6 @@ emusql_add_bind(struct parser *p, const struct emusql_bind *b)
 }
 
 void
-emusql_add_sql_quoted(struct strbuf *sb, const char *name)
-{
-	strbuf_addch(sb, '"');
-	for (; *name; name++) {
-		if (*name == '"')
-			strbuf_addch(sb, '"');
-		strbuf_addch(sb, *name);
-	}
-	strbuf_addch(sb, '"');
-}
-
-void
 emusql_cols_free(struct emusql_col *c, size_t n)
 {
 	size_t i;
@@ -428,7 +416,7 @@ found:
 		return emusql_perr(p, emusql_peek(p), "Field access and array subscripts "
 		    "are not supported by bq-emulator");
 	emusql_ex_set(e, s->cols[i].type, "%s.", s->qual);
-	emusql_add_sql_quoted(&e->sql, s->cols[i].name);
+	emusql_add_quoted(&e->sql, s->cols[i].name);
 	e->field = s->cols[i].field;
 	free(e->name);
 	e->name = xstrdup(s->cols[i].name);

@@ -67,6 +67,18 @@ emusql_type_parse(const char *name, enum emu_type *out)
 }
 
 void
+emusql_add_quoted(struct strbuf *sb, const char *name)
+{
+	strbuf_addch(sb, '"');
+	for (; *name; name++) {
+		if (*name == '"')
+			strbuf_addch(sb, '"');
+		strbuf_addch(sb, *name);
+	}
+	strbuf_addch(sb, '"');
+}
+
+void
 emusql_split_micros(int64_t us, int64_t *days, int64_t *rem)
 {
 	*days = us / 86400000000LL;

@@ -141,12 +141,12 @@ emu_table_create(struct call *c, const char *p, const char *d, const char *t,
 	cJSON_AddStringToObject(m, "type", "TABLE");
 	sqlname = emu_sql_name(p, d, t);
 	strbuf_adds(&sb, "CREATE TABLE ");
-	emu_add_quoted(&sb, sqlname);
+	emusql_add_quoted(&sb, sqlname);
 	strbuf_adds(&sb, " (");
 	cJSON_ArrayForEach(f, fields) {
 		if (k++)
 			strbuf_adds(&sb, ", ");
-		emu_add_quoted(&sb, util_json_str(f, "name"));
+		emusql_add_quoted(&sb, util_json_str(f, "name"));
 		strbuf_addf(&sb, " %s", storage_decl(f));
 	}
 	if (k == 0)
@@ -166,9 +166,9 @@ emu_table_create(struct call *c, const char *p, const char *d, const char *t,
 			strbuf_reset(&sb);
 			strbuf_addf(&sb, "CREATE INDEX \"%s#%d\" ON ", sqlname,
 			    n++);
-			emu_add_quoted(&sb, sqlname);
+			emusql_add_quoted(&sb, sqlname);
 			strbuf_addch(&sb, '(');
-			emu_add_quoted(&sb, pf);
+			emusql_add_quoted(&sb, pf);
 			strbuf_addch(&sb, ')');
 			emu_exec(c->e, sb.buf);
 		}
@@ -178,9 +178,9 @@ emu_table_create(struct call *c, const char *p, const char *d, const char *t,
 			strbuf_reset(&sb);
 			strbuf_addf(&sb, "CREATE INDEX \"%s#%d\" ON ", sqlname,
 			    n++);
-			emu_add_quoted(&sb, sqlname);
+			emusql_add_quoted(&sb, sqlname);
 			strbuf_addch(&sb, '(');
-			emu_add_quoted(&sb, it->valuestring);
+			emusql_add_quoted(&sb, it->valuestring);
 			strbuf_addch(&sb, ')');
 			emu_exec(c->e, sb.buf);
 		}
@@ -330,9 +330,9 @@ emu_h_table(struct call *c, const char *p, const char *d, const char *t)
 				if (found)
 					continue;
 				strbuf_adds(&sb, "ALTER TABLE ");
-				emu_add_quoted(&sb, sqlname);
+				emusql_add_quoted(&sb, sqlname);
 				strbuf_adds(&sb, " ADD COLUMN ");
-				emu_add_quoted(&sb, util_json_str(f, "name"));
+				emusql_add_quoted(&sb, util_json_str(f, "name"));
 				strbuf_addf(&sb, " %s", storage_decl(f));
 				emu_exec(c->e, sb.buf);
 				strbuf_release(&sb);
@@ -409,11 +409,11 @@ emu_h_tabledata(struct call *c, const char *p, const char *d, const char *t)
 	strbuf_adds(&sql, "SELECT rowid");
 	cJSON_ArrayForEach(f, fields) {
 		strbuf_adds(&sql, ", ");
-		emu_add_quoted(&sql, util_json_str(f, "name"));
+		emusql_add_quoted(&sql, util_json_str(f, "name"));
 		k++;
 	}
 	strbuf_adds(&sql, " FROM ");
-	emu_add_quoted(&sql, sqlname);
+	emusql_add_quoted(&sql, sqlname);
 	strbuf_addf(&sql, " WHERE rowid > %lld ORDER BY rowid LIMIT -1 "
 	    "OFFSET %lld", (long long)after, (long long)start);
 	if (sqlite3_prepare_v2(c->e->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
@@ -510,12 +510,12 @@ emu_insert_stmt(struct emu *e, const char *sqlname, const cJSON *fields)
 	int k = 0;
 
 	strbuf_adds(&sb, "INSERT INTO ");
-	emu_add_quoted(&sb, sqlname);
+	emusql_add_quoted(&sb, sqlname);
 	strbuf_adds(&sb, " (");
 	cJSON_ArrayForEach(f, fields) {
 		if (k++)
 			strbuf_adds(&sb, ", ");
-		emu_add_quoted(&sb, util_json_str(f, "name"));
+		emusql_add_quoted(&sb, util_json_str(f, "name"));
 	}
 	strbuf_adds(&sb, ") VALUES (");
 	for (int i = 0; i < k; i++)
