@@ -7,306 +7,519 @@
 #include "emusql_int.h"
 #include "banned.h"
 
+#define NUNITS	10
+static const char *trunc_units[NUNITS] = { "MICROSECOND", "MILLISECOND",
+    "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR" };
+
+/*
+ * A function that reads its own arguments (after the "("): aggregates,
+ * CAST, and the TIMESTAMP functions whose last argument is a date part.
+ */
+typedef int parse_fn(struct parser *, struct scope *, struct tok *ft,
+    int arg, struct ex *e);
+/* A function over n parsed arguments a (n is within the entry's bounds). */
+typedef int compile_fn(struct parser *, struct tok *ft, int arg,
+    struct ex *a, int n, struct ex *e);
+
 static int
-is_aggregate(const char *fn)
+p_aggregate(struct parser *p, struct scope *sc, struct tok *ft, int arg,
+    struct ex *e)
 {
-	static const char *aggs[] = { "COUNT", "COUNTIF", "SUM", "AVG", "MIN",
-	    "MAX", "ANY_VALUE", "LOGICAL_AND", "LOGICAL_OR" };
+	(void)arg;
+	return emusql_parse_aggregate(p, sc, ft->v, ft, e);
+}
+
+static int
+p_cast(struct parser *p, struct scope *sc, struct tok *ft, int safe,
+    struct ex *e)
+{
+	(void)ft;
+	p->i--;
+	return emusql_parse_cast(p, sc, e, safe);
+}
+
+/* The date part ending TIMESTAMP_ADD/SUB/DIFF/TRUNC; its index or -1. */
+static int
+date_part(struct parser *p, int need_micros, int64_t *m)
+{
+	struct tok *ut = emusql_peek(p);
+	int u;
+
+	for (u = 0; u < NUNITS; u++)
+		if (ut->k == TK_IDENT && strcasecmp(ut->v, trunc_units[u]) == 0)
+			break;
+	*m = ut->k == TK_IDENT ? emusql_unit_micros(ut->v) : 0;
+	if (u == NUNITS || (need_micros && *m == 0)) {
+		emusql_perr(p, ut, "Unsupported date part %s", ut->v);
+		return -1;
+	}
+	p->i++;
+	return u;
+}
+
+/* TIMESTAMP_ADD(ts, INTERVAL n unit), TIMESTAMP_SUB: arg is the sign. */
+static int
+p_ts_add(struct parser *p, struct scope *sc, struct tok *ft, int sign,
+    struct ex *e)
+{
+	const char *fn = ft->v;
+	struct ex a[2];
+	int64_t m;
+	int rc = -1;
+
+	emusql_ex_init(&a[0]);
+	emusql_ex_init(&a[1]);
+	if (emusql_parse_expr(p, sc, &a[0]) == -1 ||
+	    emusql_expect_op(p, ",") == -1 ||
+	    emusql_expect_kw(p, "INTERVAL") == -1 ||
+	    emusql_parse_expr(p, sc, &a[1]) == -1)
+		goto out;
+	if (emusql_peek(p)->k != TK_IDENT ||
+	    emusql_unit_micros(emusql_peek(p)->v) == 0) {
+		emusql_perr(p, emusql_peek(p), "Unsupported date part %s",
+		    emusql_peek(p)->v);
+		goto out;
+	}
+	m = emusql_unit_micros(emusql_peek(p)->v);
+	p->i++;
+	if (emusql_expect_op(p, ")") == -1 ||
+	    emusql_need_type(p, &a[0], EMU_T_TIMESTAMP, fn, ft) == -1 ||
+	    emusql_need_type(p, &a[1], EMU_T_INT64, fn, ft) == -1)
+		goto out;
+	emusql_ex_set(e, EMU_T_TIMESTAMP, "bq_ts_add(%s, %s, %" PRId64 ")",
+	    a[0].sql.buf, a[1].sql.buf, sign * m);
+	e->agg |= a[0].agg | a[1].agg;
+	rc = 0;
+out:
+	emusql_ex_release(&a[0]);
+	emusql_ex_release(&a[1]);
+	return rc;
+}
+
+/* TIMESTAMP_TRUNC(ts, unit) (diff 0) and TIMESTAMP_DIFF(a, b, unit). */
+static int
+p_ts_unit(struct parser *p, struct scope *sc, struct tok *ft, int diff,
+    struct ex *e)
+{
+	const char *fn = ft->v;
+	struct ex a[2];
+	int64_t m;
+	int rc = -1, u;
+
+	emusql_ex_init(&a[0]);
+	emusql_ex_init(&a[1]);
+	if (emusql_parse_expr(p, sc, &a[0]) == -1 ||
+	    emusql_expect_op(p, ",") == -1)
+		goto out;
+	if (diff && (emusql_parse_expr(p, sc, &a[1]) == -1 ||
+	    emusql_expect_op(p, ",") == -1))
+		goto out;
+	if ((u = date_part(p, diff, &m)) == -1 ||
+	    emusql_expect_op(p, ")") == -1 ||
+	    emusql_need_type(p, &a[0], EMU_T_TIMESTAMP, fn, ft) == -1)
+		goto out;
+	if (diff) {
+		if (emusql_need_type(p, &a[1], EMU_T_TIMESTAMP, fn, ft) == -1)
+			goto out;
+		emusql_ex_set(e, EMU_T_INT64, "bq_ts_diff(%s, %s, %" PRId64 ")",
+		    a[0].sql.buf, a[1].sql.buf, m);
+	} else
+		emusql_ex_set(e, EMU_T_TIMESTAMP, "bq_ts_trunc(%s, '%s')",
+		    a[0].sql.buf, trunc_units[u]);
+	e->agg |= a[0].agg | a[1].agg;
+	rc = 0;
+out:
+	emusql_ex_release(&a[0]);
+	emusql_ex_release(&a[1]);
+	return rc;
+}
+
+/* Checks that every argument is of type t (after coercing literals). */
+static int
+need_all(struct parser *p, struct tok *ft, struct ex *a, int n,
+    enum emu_type t)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (emusql_need_type(p, &a[i], t, ft->v, ft) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+c_farm_fingerprint(struct parser *p, struct tok *ft, int arg, struct ex *a,
+    int n, struct ex *e)
+{
+	(void)arg;
+	if (a[0].type != EMU_T_BYTES && need_all(p, ft, a, n, EMU_T_STRING))
+		return -1;
+	emusql_ex_set(e, EMU_T_INT64, "bq_farm_fingerprint(%s)", a[0].sql.buf);
+	return 0;
+}
+
+static int
+c_mod(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
+    struct ex *e)
+{
+	(void)arg;
+	if (need_all(p, ft, a, n, EMU_T_INT64) == -1)
+		return -1;
+	emusql_ex_set(e, EMU_T_INT64, "bq_mod(%s, %s)", a[0].sql.buf,
+	    a[1].sql.buf);
+	return 0;
+}
+
+static int
+c_abs(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
+    struct ex *e)
+{
+	(void)arg;
+	(void)n;
+	if (!emusql_is_numeric(a[0].type) && a[0].type != EMU_T_NULL) {
+		emusql_need_type(p, &a[0], EMU_T_INT64, ft->v, ft);
+		return -1;
+	}
+	emusql_ex_set(e, a[0].type == EMU_T_NULL ? EMU_T_INT64 : a[0].type,
+	    "bq_abs(%s)", a[0].sql.buf);
+	return 0;
+}
+
+/* UNIX_MICROS/MILLIS/SECONDS: arg is the divisor. */
+static int
+c_unix(struct parser *p, struct tok *ft, int div, struct ex *a, int n,
+    struct ex *e)
+{
+	if (need_all(p, ft, a, n, EMU_T_TIMESTAMP) == -1)
+		return -1;
+	if (div == 1)
+		emusql_ex_set(e, EMU_T_INT64, "(%s)", a[0].sql.buf);
+	else
+		emusql_ex_set(e, EMU_T_INT64, "bq_floordiv(%s, %d)",
+		    a[0].sql.buf, div);
+	return 0;
+}
+
+/* TIMESTAMP_MICROS/MILLIS/SECONDS: arg is the multiplier. */
+static int
+c_ts_from(struct parser *p, struct tok *ft, int mul, struct ex *a, int n,
+    struct ex *e)
+{
+	if (need_all(p, ft, a, n, EMU_T_INT64) == -1)
+		return -1;
+	emusql_ex_set(e, EMU_T_TIMESTAMP, "bq_ts_check(bq_iarith(42, %s, %d))",
+	    a[0].sql.buf, mul);
+	return 0;
+}
+
+static int
+c_timestamp(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
+    struct ex *e)
+{
+	(void)arg;
+	(void)n;
+	if (a[0].lit == LIT_STRING) {
+		if (emusql_coerce(p, &a[0], EMU_T_TIMESTAMP, ft) == -1)
+			return -1;
+		emusql_ex_set(e, EMU_T_TIMESTAMP, "%s", a[0].sql.buf);
+	} else if (a[0].type == EMU_T_TIMESTAMP || a[0].type == EMU_T_NULL)
+		emusql_ex_set(e, EMU_T_TIMESTAMP, "%s", a[0].sql.buf);
+	else if (a[0].type == EMU_T_STRING || a[0].type == EMU_T_DATE ||
+	    a[0].type == EMU_T_DATETIME)
+		emusql_ex_set(e, EMU_T_TIMESTAMP, "bq_ts_parse(%s)",
+		    a[0].sql.buf);
+	else {
+		emusql_need_type(p, &a[0], EMU_T_STRING, ft->v, ft);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+c_current_timestamp(struct parser *p, struct tok *ft, int arg, struct ex *a,
+    int n, struct ex *e)
+{
+	(void)ft;
+	(void)arg;
+	(void)a;
+	(void)n;
+	emusql_ex_set(e, EMU_T_TIMESTAMP, "%" PRId64, p->ctx->now);
+	return 0;
+}
+
+static int
+c_date(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
+    struct ex *e)
+{
+	(void)arg;
+	if (a[0].lit == LIT_STRING) {
+		if (emusql_coerce(p, &a[0], EMU_T_DATE, ft) == -1)
+			return -1;
+		emusql_ex_set(e, EMU_T_DATE, "%s", a[0].sql.buf);
+		return 0;
+	}
+	if (need_all(p, ft, a, n, EMU_T_TIMESTAMP) == -1)
+		return -1;
+	emusql_ex_set(e, EMU_T_DATE, "bq_ts_date(%s)", a[0].sql.buf);
+	return 0;
+}
+
+static int
+c_from_hex(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
+    struct ex *e)
+{
+	(void)arg;
+	if (need_all(p, ft, a, n, EMU_T_STRING) == -1)
+		return -1;
+	emusql_ex_set(e, EMU_T_BYTES, "bq_from_hex(%s)", a[0].sql.buf);
+	return 0;
+}
+
+static int
+c_to_hex(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
+    struct ex *e)
+{
+	(void)arg;
+	if (need_all(p, ft, a, n, EMU_T_BYTES) == -1)
+		return -1;
+	emusql_ex_set(e, EMU_T_STRING, "lower(hex(%s))", a[0].sql.buf);
+	return 0;
+}
+
+/* LENGTH, CHAR_LENGTH (arg 0) and BYTE_LENGTH (arg 1). */
+static int
+c_length(struct parser *p, struct tok *ft, int bytes, struct ex *a, int n,
+    struct ex *e)
+{
+	if (a[0].type != EMU_T_BYTES &&
+	    need_all(p, ft, a, n, EMU_T_STRING) == -1)
+		return -1;
+	if (bytes)
+		emusql_ex_set(e, EMU_T_INT64, "length(CAST(%s AS BLOB))",
+		    a[0].sql.buf);
+	else
+		emusql_ex_set(e, EMU_T_INT64, "length(%s)", a[0].sql.buf);
+	return 0;
+}
+
+/* LOWER (arg 0) and UPPER (arg 1). */
+static int
+c_case(struct parser *p, struct tok *ft, int upper, struct ex *a, int n,
+    struct ex *e)
+{
+	if (need_all(p, ft, a, n, EMU_T_STRING) == -1)
+		return -1;
+	emusql_ex_set(e, EMU_T_STRING, "bq_case(%s, %d)", a[0].sql.buf, upper);
+	return 0;
+}
+
+static int
+c_concat(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
+    struct ex *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	enum emu_type t = a[0].type == EMU_T_BYTES ? EMU_T_BYTES :
+	    EMU_T_STRING;
+	int i;
+
+	(void)arg;
+	if (need_all(p, ft, a, n, t) == -1)
+		return -1;
+	strbuf_init(&sb, 0);
+	strbuf_addch(&sb, '(');
+	for (i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s%s", i ? " || " : "", a[i].sql.buf);
+	strbuf_addch(&sb, ')');
+	emusql_ex_set(e, t, "%s", sb.buf);
+	strbuf_release(&sb);
+	return 0;
+}
+
+enum { CO_COALESCE, CO_GREATEST, CO_LEAST, CO_NULLIF };
+
+/* COALESCE, IFNULL, GREATEST, LEAST, NULLIF: arg says which. */
+static int
+c_coalesce(struct parser *p, struct tok *ft, int which, struct ex *a, int n,
+    struct ex *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	enum emu_type t = EMU_T_NULL;
+	const char *f = "coalesce";
+	int i;
+
+	if (which == CO_GREATEST)
+		f = n == 1 ? "" : "max";
+	else if (which == CO_LEAST)
+		f = n == 1 ? "" : "min";
+	else if (which == CO_NULLIF)
+		f = "nullif";
+	for (i = 0; i < n; i++)
+		if (emusql_supertype(p, &t, &a[i], ft) == -1)
+			return -1;
+	for (i = 0; i < n; i++)
+		if (emusql_coerce(p, &a[i], t, ft) == -1)
+			return -1;
+	if (t == EMU_T_NESTED)
+		return emusql_perr(p, ft, "%s of RECORD values is not supported "
+		    "by bq-emulator", ft->v);
+	strbuf_init(&sb, 0);
+	strbuf_addf(&sb, "%s(", f);
+	for (i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", a[i].sql.buf);
+	if (n == 1 && f[0] == 'c')
+		strbuf_adds(&sb, ", NULL");
+	strbuf_addch(&sb, ')');
+	emusql_ex_set(e, t, "%s", sb.buf);
+	strbuf_release(&sb);
+	return 0;
+}
+
+static int
+c_if(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
+    struct ex *e)
+{
+	enum emu_type t = EMU_T_NULL;
+
+	(void)arg;
+	(void)n;
+	if (emusql_need_type(p, &a[0], EMU_T_BOOL, ft->v, ft) == -1 ||
+	    emusql_supertype(p, &t, &a[1], ft) == -1 ||
+	    emusql_supertype(p, &t, &a[2], ft) == -1 ||
+	    emusql_coerce(p, &a[1], t, ft) == -1)
+		return -1;
+	emusql_ex_set(e, t, "(CASE WHEN %s THEN %s ELSE %s END)", a[0].sql.buf,
+	    a[1].sql.buf, a[2].sql.buf);
+	return 0;
+}
+
+/* SAFE_DIVIDE (arg 0) and IEEE_DIVIDE (arg 1, refused). */
+static int
+c_divide(struct parser *p, struct tok *ft, int ieee, struct ex *a, int n,
+    struct ex *e)
+{
+	if (need_all(p, ft, a, n, EMU_T_FLOAT64) == -1)
+		return -1;
+	if (ieee)
+		return emusql_perr(p, ft, "IEEE_DIVIDE is not supported by "
+		    "bq-emulator");
+	emusql_ex_set(e, EMU_T_FLOAT64, "bq_div(%s, %s, 1)", a[0].sql.buf,
+	    a[1].sql.buf);
+	return 0;
+}
+
+/* STARTS_WITH (arg 0) and ENDS_WITH (arg 1). */
+static int
+c_affix(struct parser *p, struct tok *ft, int ends, struct ex *a, int n,
+    struct ex *e)
+{
+	const char *s, *x;
+
+	if (need_all(p, ft, a, n, EMU_T_STRING) == -1)
+		return -1;
+	s = a[0].sql.buf;
+	x = a[1].sql.buf;
+	if (!ends)
+		emusql_ex_set(e, EMU_T_BOOL, "(substr(%s, 1, length(%s)) = %s)",
+		    s, x, x);
+	else
+		emusql_ex_set(e, EMU_T_BOOL, "(length(%s) <= length(%s) AND "
+		    "substr(%s, -length(%s)) = %s OR %s = '')", x, s, s, x, x, x);
+	return 0;
+}
+
+/*
+ * The functions the emulator knows, searched by name (case-insensitive):
+ * either parse (reads its own arguments) or compile (called with min..max
+ * parsed arguments), with arg as the variant.
+ */
+static const struct sqlfn {
+	const char	*name;
+	parse_fn	*parse;
+	compile_fn	*compile;
+	int		 min, max;
+	int		 arg;
+} function_list[] = {
+	{ "ABS", NULL, c_abs, 1, 1, 0 },
+	{ "ANY_VALUE", p_aggregate, NULL, 0, 0, 0 },
+	{ "AVG", p_aggregate, NULL, 0, 0, 0 },
+	{ "BYTE_LENGTH", NULL, c_length, 1, 1, 1 },
+	{ "CAST", p_cast, NULL, 0, 0, 0 },
+	{ "CHAR_LENGTH", NULL, c_length, 1, 1, 0 },
+	{ "COALESCE", NULL, c_coalesce, 1, 16, CO_COALESCE },
+	{ "CONCAT", NULL, c_concat, 1, 16, 0 },
+	{ "COUNT", p_aggregate, NULL, 0, 0, 0 },
+	{ "COUNTIF", p_aggregate, NULL, 0, 0, 0 },
+	{ "CURRENT_TIMESTAMP", NULL, c_current_timestamp, 0, 0, 0 },
+	{ "DATE", NULL, c_date, 1, 1, 0 },
+	{ "ENDS_WITH", NULL, c_affix, 2, 2, 1 },
+	{ "FARM_FINGERPRINT", NULL, c_farm_fingerprint, 1, 1, 0 },
+	{ "FROM_HEX", NULL, c_from_hex, 1, 1, 0 },
+	{ "GREATEST", NULL, c_coalesce, 1, 16, CO_GREATEST },
+	{ "IEEE_DIVIDE", NULL, c_divide, 2, 2, 1 },
+	{ "IF", NULL, c_if, 3, 3, 0 },
+	{ "IFNULL", NULL, c_coalesce, 2, 2, CO_COALESCE },
+	{ "LEAST", NULL, c_coalesce, 1, 16, CO_LEAST },
+	{ "LENGTH", NULL, c_length, 1, 1, 0 },
+	{ "LOGICAL_AND", p_aggregate, NULL, 0, 0, 0 },
+	{ "LOGICAL_OR", p_aggregate, NULL, 0, 0, 0 },
+	{ "LOWER", NULL, c_case, 1, 1, 0 },
+	{ "MAX", p_aggregate, NULL, 0, 0, 0 },
+	{ "MIN", p_aggregate, NULL, 0, 0, 0 },
+	{ "MOD", NULL, c_mod, 2, 2, 0 },
+	{ "NULLIF", NULL, c_coalesce, 2, 2, CO_NULLIF },
+	{ "SAFE_CAST", p_cast, NULL, 0, 0, 1 },
+	{ "SAFE_DIVIDE", NULL, c_divide, 2, 2, 0 },
+	{ "STARTS_WITH", NULL, c_affix, 2, 2, 0 },
+	{ "SUM", p_aggregate, NULL, 0, 0, 0 },
+	{ "TIMESTAMP", NULL, c_timestamp, 1, 1, 0 },
+	{ "TIMESTAMP_ADD", p_ts_add, NULL, 0, 0, 1 },
+	{ "TIMESTAMP_DIFF", p_ts_unit, NULL, 0, 0, 1 },
+	{ "TIMESTAMP_MICROS", NULL, c_ts_from, 1, 1, 1 },
+	{ "TIMESTAMP_MILLIS", NULL, c_ts_from, 1, 1, 1000 },
+	{ "TIMESTAMP_SECONDS", NULL, c_ts_from, 1, 1, 1000000 },
+	{ "TIMESTAMP_SUB", p_ts_add, NULL, 0, 0, -1 },
+	{ "TIMESTAMP_TRUNC", p_ts_unit, NULL, 0, 0, 0 },
+	{ "TO_HEX", NULL, c_to_hex, 1, 1, 0 },
+	{ "UNIX_MICROS", NULL, c_unix, 1, 1, 1 },
+	{ "UNIX_MILLIS", NULL, c_unix, 1, 1, 1000 },
+	{ "UNIX_SECONDS", NULL, c_unix, 1, 1, 1000000 },
+	{ "UPPER", NULL, c_case, 1, 1, 1 },
+};
+
+static const struct sqlfn *
+find_function(const char *name)
+{
 	size_t i;
 
-	for (i = 0; i < sizeof(aggs) / sizeof(aggs[0]); i++)
-		if (strcasecmp(fn, aggs[i]) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < sizeof(function_list) / sizeof(function_list[0]); i++)
+		if (strcasecmp(name, function_list[i].name) == 0)
+			return &function_list[i];
+	return NULL;
 }
 
 int
 emusql_parse_call(struct parser *p, struct scope *sc, struct tok *ft, struct ex *e)
 {
-	const char *fn = ft->v;
+	const struct sqlfn *f = find_function(ft->v);
 	struct ex a[16];
 	int n = 0, rc = -1, i;
-	struct tok *ut;
-	int64_t m;
 
-	if (is_aggregate(fn))
-		return emusql_parse_aggregate(p, sc, fn, ft, e);
-	if (strcasecmp(fn, "CAST") == 0 || strcasecmp(fn, "SAFE_CAST") == 0) {
-		p->i--;
-		return emusql_parse_cast(p, sc, e, fn[0] == 'S' || fn[0] == 's');
-	}
-	if (strcasecmp(fn, "TIMESTAMP_ADD") == 0 ||
-	    strcasecmp(fn, "TIMESTAMP_SUB") == 0) {
-		emusql_ex_init(&a[0]);
-		emusql_ex_init(&a[1]);
-		n = 2;
-		if (emusql_parse_expr(p, sc, &a[0]) == -1 || emusql_expect_op(p, ",") == -1 ||
-		    emusql_expect_kw(p, "INTERVAL") == -1 ||
-		    emusql_parse_expr(p, sc, &a[1]) == -1)
-			goto out;
-		ut = emusql_peek(p);
-		if (ut->k != TK_IDENT || (m = emusql_unit_micros(ut->v)) == 0) {
-			emusql_perr(p, ut, "Unsupported date part %s", ut->v);
-			goto out;
-		}
-		p->i++;
-		if (emusql_expect_op(p, ")") == -1 ||
-		    emusql_need_type(p, &a[0], EMU_T_TIMESTAMP, fn, ft) == -1 ||
-		    emusql_need_type(p, &a[1], EMU_T_INT64, fn, ft) == -1)
-			goto out;
-		emusql_ex_set(e, EMU_T_TIMESTAMP, "bq_ts_add(%s, %s, %" PRId64 ")",
-		    a[0].sql.buf, a[1].sql.buf,
-		    (fn[10] == 'S' || fn[10] == 's') ? -m : m);
-		goto done;
-	}
-	if (strcasecmp(fn, "TIMESTAMP_TRUNC") == 0 ||
-	    strcasecmp(fn, "TIMESTAMP_DIFF") == 0) {
-		int diff = fn[10] == 'D' || fn[10] == 'd';
-		static const char *units[] = { "MICROSECOND", "MILLISECOND",
-		    "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH",
-		    "QUARTER", "YEAR" };
-		size_t u;
-
-		emusql_ex_init(&a[0]);
-		emusql_ex_init(&a[1]);
-		n = 2;
-		if (emusql_parse_expr(p, sc, &a[0]) == -1 || emusql_expect_op(p, ",") == -1)
-			goto out;
-		if (diff && (emusql_parse_expr(p, sc, &a[1]) == -1 ||
-		    emusql_expect_op(p, ",") == -1))
-			goto out;
-		ut = emusql_peek(p);
-		for (u = 0; u < sizeof(units) / sizeof(units[0]); u++)
-			if (ut->k == TK_IDENT && strcasecmp(ut->v, units[u]) == 0)
-				break;
-		if (u == sizeof(units) / sizeof(units[0]) ||
-		    (diff && emusql_unit_micros(ut->v) == 0)) {
-			emusql_perr(p, ut, "Unsupported date part %s", ut->v);
-			goto out;
-		}
-		p->i++;
-		if (emusql_expect_op(p, ")") == -1 ||
-		    emusql_need_type(p, &a[0], EMU_T_TIMESTAMP, fn, ft) == -1)
-			goto out;
-		if (diff) {
-			if (emusql_need_type(p, &a[1], EMU_T_TIMESTAMP, fn, ft) == -1)
-				goto out;
-			emusql_ex_set(e, EMU_T_INT64, "bq_ts_diff(%s, %s, %" PRId64
-			    ")", a[0].sql.buf, a[1].sql.buf,
-			    emusql_unit_micros(ut->v));
-		} else
-			emusql_ex_set(e, EMU_T_TIMESTAMP, "bq_ts_trunc(%s, '%s')",
-			    a[0].sql.buf, units[u]);
-		goto done;
-	}
+	if (f != NULL && f->parse != NULL)
+		return f->parse(p, sc, ft, f->arg, e);
 	if (emusql_parse_args(p, sc, a, 16, &n) == -1)
 		goto out;
-#define NARGS(lo, hi) do { if (n < (lo) || n > (hi)) { \
-	emusql_perr(p, ft, "Number of arguments does not match for function %s", \
-	    fn); goto out; } } while (0)
-	if (strcasecmp(fn, "FARM_FINGERPRINT") == 0) {
-		NARGS(1, 1);
-		if (a[0].type != EMU_T_BYTES &&
-		    emusql_need_type(p, &a[0], EMU_T_STRING, fn, ft) == -1)
-			goto out;
-		emusql_ex_set(e, EMU_T_INT64, "bq_farm_fingerprint(%s)", a[0].sql.buf);
-	} else if (strcasecmp(fn, "MOD") == 0) {
-		NARGS(2, 2);
-		if (emusql_need_type(p, &a[0], EMU_T_INT64, fn, ft) == -1 ||
-		    emusql_need_type(p, &a[1], EMU_T_INT64, fn, ft) == -1)
-			goto out;
-		emusql_ex_set(e, EMU_T_INT64, "bq_mod(%s, %s)", a[0].sql.buf,
-		    a[1].sql.buf);
-	} else if (strcasecmp(fn, "ABS") == 0) {
-		NARGS(1, 1);
-		if (!emusql_is_numeric(a[0].type) && a[0].type != EMU_T_NULL) {
-			emusql_need_type(p, &a[0], EMU_T_INT64, fn, ft);
-			goto out;
-		}
-		emusql_ex_set(e, a[0].type == EMU_T_NULL ? EMU_T_INT64 : a[0].type,
-		    "bq_abs(%s)", a[0].sql.buf);
-	} else if (strcasecmp(fn, "UNIX_MICROS") == 0 ||
-	    strcasecmp(fn, "UNIX_MILLIS") == 0 ||
-	    strcasecmp(fn, "UNIX_SECONDS") == 0) {
-		NARGS(1, 1);
-		if (emusql_need_type(p, &a[0], EMU_T_TIMESTAMP, fn, ft) == -1)
-			goto out;
-		if (strcasecmp(fn, "UNIX_MICROS") == 0)
-			emusql_ex_set(e, EMU_T_INT64, "(%s)", a[0].sql.buf);
-		else
-			emusql_ex_set(e, EMU_T_INT64, "bq_floordiv(%s, %d)",
-			    a[0].sql.buf, strcasecmp(fn, "UNIX_MILLIS") == 0 ?
-			    1000 : 1000000);
-	} else if (strcasecmp(fn, "TIMESTAMP_MICROS") == 0 ||
-	    strcasecmp(fn, "TIMESTAMP_MILLIS") == 0 ||
-	    strcasecmp(fn, "TIMESTAMP_SECONDS") == 0) {
-		NARGS(1, 1);
-		if (emusql_need_type(p, &a[0], EMU_T_INT64, fn, ft) == -1)
-			goto out;
-		emusql_ex_set(e, EMU_T_TIMESTAMP, "bq_ts_check(bq_iarith(42, %s, %d))",
-		    a[0].sql.buf, strcasecmp(fn, "TIMESTAMP_MICROS") == 0 ? 1 :
-		    strcasecmp(fn, "TIMESTAMP_MILLIS") == 0 ? 1000 : 1000000);
-	} else if (strcasecmp(fn, "TIMESTAMP") == 0) {
-		NARGS(1, 1);
-		if (a[0].lit == LIT_STRING) {
-			if (emusql_coerce(p, &a[0], EMU_T_TIMESTAMP, ft) == -1)
-				goto out;
-			emusql_ex_set(e, EMU_T_TIMESTAMP, "%s", a[0].sql.buf);
-		} else if (a[0].type == EMU_T_TIMESTAMP ||
-		    a[0].type == EMU_T_NULL)
-			emusql_ex_set(e, EMU_T_TIMESTAMP, "%s", a[0].sql.buf);
-		else if (a[0].type == EMU_T_STRING || a[0].type == EMU_T_DATE ||
-		    a[0].type == EMU_T_DATETIME)
-			emusql_ex_set(e, EMU_T_TIMESTAMP, "bq_ts_parse(%s)",
-			    a[0].sql.buf);
-		else {
-			emusql_need_type(p, &a[0], EMU_T_STRING, fn, ft);
-			goto out;
-		}
-	} else if (strcasecmp(fn, "CURRENT_TIMESTAMP") == 0) {
-		NARGS(0, 0);
-		emusql_ex_set(e, EMU_T_TIMESTAMP, "%" PRId64, p->ctx->now);
-	} else if (strcasecmp(fn, "DATE") == 0) {
-		NARGS(1, 1);
-		if (a[0].lit == LIT_STRING) {
-			if (emusql_coerce(p, &a[0], EMU_T_DATE, ft) == -1)
-				goto out;
-			emusql_ex_set(e, EMU_T_DATE, "%s", a[0].sql.buf);
-		} else {
-			if (emusql_need_type(p, &a[0], EMU_T_TIMESTAMP, fn, ft) == -1)
-				goto out;
-			emusql_ex_set(e, EMU_T_DATE, "bq_ts_date(%s)", a[0].sql.buf);
-		}
-	} else if (strcasecmp(fn, "FROM_HEX") == 0) {
-		NARGS(1, 1);
-		if (emusql_need_type(p, &a[0], EMU_T_STRING, fn, ft) == -1)
-			goto out;
-		emusql_ex_set(e, EMU_T_BYTES, "bq_from_hex(%s)", a[0].sql.buf);
-	} else if (strcasecmp(fn, "TO_HEX") == 0) {
-		NARGS(1, 1);
-		if (emusql_need_type(p, &a[0], EMU_T_BYTES, fn, ft) == -1)
-			goto out;
-		emusql_ex_set(e, EMU_T_STRING, "lower(hex(%s))", a[0].sql.buf);
-	} else if (strcasecmp(fn, "LENGTH") == 0 ||
-	    strcasecmp(fn, "CHAR_LENGTH") == 0 ||
-	    strcasecmp(fn, "BYTE_LENGTH") == 0) {
-		NARGS(1, 1);
-		if (a[0].type != EMU_T_BYTES &&
-		    emusql_need_type(p, &a[0], EMU_T_STRING, fn, ft) == -1)
-			goto out;
-		if (fn[0] == 'B' || fn[0] == 'b')
-			emusql_ex_set(e, EMU_T_INT64, "length(CAST(%s AS BLOB))",
-			    a[0].sql.buf);
-		else
-			emusql_ex_set(e, EMU_T_INT64, "length(%s)", a[0].sql.buf);
-	} else if (strcasecmp(fn, "LOWER") == 0 ||
-	    strcasecmp(fn, "UPPER") == 0) {
-		NARGS(1, 1);
-		if (emusql_need_type(p, &a[0], EMU_T_STRING, fn, ft) == -1)
-			goto out;
-		emusql_ex_set(e, EMU_T_STRING, "bq_case(%s, %d)", a[0].sql.buf,
-		    fn[0] == 'U' || fn[0] == 'u');
-	} else if (strcasecmp(fn, "CONCAT") == 0) {
-		struct strbuf sb = STRBUF_INIT;
-		enum emu_type t = a[0].type == EMU_T_BYTES ? EMU_T_BYTES :
-		    EMU_T_STRING;
-
-		NARGS(1, 16);
-		strbuf_init(&sb, 0);
-		strbuf_addch(&sb, '(');
-		for (i = 0; i < n; i++) {
-			if (emusql_need_type(p, &a[i], t, fn, ft) == -1) {
-				strbuf_release(&sb);
-				goto out;
-			}
-			strbuf_addf(&sb, "%s%s", i ? " || " : "", a[i].sql.buf);
-		}
-		strbuf_addch(&sb, ')');
-		emusql_ex_set(e, t, "%s", sb.buf);
-		strbuf_release(&sb);
-	} else if (strcasecmp(fn, "COALESCE") == 0 ||
-	    strcasecmp(fn, "IFNULL") == 0 || strcasecmp(fn, "GREATEST") == 0 ||
-	    strcasecmp(fn, "LEAST") == 0 || strcasecmp(fn, "NULLIF") == 0) {
-		struct strbuf sb = STRBUF_INIT;
-		enum emu_type t = EMU_T_NULL;
-		const char *f = "coalesce";
-
-		if (strcasecmp(fn, "IFNULL") == 0 ||
-		    strcasecmp(fn, "NULLIF") == 0)
-			NARGS(2, 2);
-		else
-			NARGS(1, 16);
-		if (strcasecmp(fn, "GREATEST") == 0)
-			f = n == 1 ? "" : "max";
-		else if (strcasecmp(fn, "LEAST") == 0)
-			f = n == 1 ? "" : "min";
-		else if (strcasecmp(fn, "NULLIF") == 0)
-			f = "nullif";
-		for (i = 0; i < n; i++)
-			if (emusql_supertype(p, &t, &a[i], ft) == -1)
-				goto out;
-		for (i = 0; i < n; i++)
-			if (emusql_coerce(p, &a[i], t, ft) == -1)
-				goto out;
-		if (t == EMU_T_NESTED) {
-			emusql_perr(p, ft, "%s of RECORD values is not supported by "
-			    "bq-emulator", fn);
-			goto out;
-		}
-		strbuf_init(&sb, 0);
-		strbuf_addf(&sb, "%s(", f);
-		for (i = 0; i < n; i++)
-			strbuf_addf(&sb, "%s%s", i ? ", " : "", a[i].sql.buf);
-		if (n == 1 && f[0] == 'c')
-			strbuf_adds(&sb, ", NULL");
-		strbuf_addch(&sb, ')');
-		emusql_ex_set(e, t, "%s", sb.buf);
-		strbuf_release(&sb);
-	} else if (strcasecmp(fn, "IF") == 0) {
-		enum emu_type t = EMU_T_NULL;
-
-		NARGS(3, 3);
-		if (emusql_need_type(p, &a[0], EMU_T_BOOL, fn, ft) == -1 ||
-		    emusql_supertype(p, &t, &a[1], ft) == -1 ||
-		    emusql_supertype(p, &t, &a[2], ft) == -1 ||
-		    emusql_coerce(p, &a[1], t, ft) == -1)
-			goto out;
-		emusql_ex_set(e, t, "(CASE WHEN %s THEN %s ELSE %s END)", a[0].sql.buf,
-		    a[1].sql.buf, a[2].sql.buf);
-	} else if (strcasecmp(fn, "SAFE_DIVIDE") == 0 ||
-	    strcasecmp(fn, "IEEE_DIVIDE") == 0) {
-		NARGS(2, 2);
-		if (emusql_need_type(p, &a[0], EMU_T_FLOAT64, fn, ft) == -1 ||
-		    emusql_need_type(p, &a[1], EMU_T_FLOAT64, fn, ft) == -1)
-			goto out;
-		if (fn[0] == 'I' || fn[0] == 'i') {
-			emusql_perr(p, ft, "IEEE_DIVIDE is not supported by "
-			    "bq-emulator");
-			goto out;
-		}
-		emusql_ex_set(e, EMU_T_FLOAT64, "bq_div(%s, %s, 1)", a[0].sql.buf,
-		    a[1].sql.buf);
-	} else if (strcasecmp(fn, "STARTS_WITH") == 0 ||
-	    strcasecmp(fn, "ENDS_WITH") == 0) {
-		NARGS(2, 2);
-		if (emusql_need_type(p, &a[0], EMU_T_STRING, fn, ft) == -1 ||
-		    emusql_need_type(p, &a[1], EMU_T_STRING, fn, ft) == -1)
-			goto out;
-		if (fn[0] == 'S' || fn[0] == 's')
-			emusql_ex_set(e, EMU_T_BOOL, "(substr(%s, 1, length(%s)) = %s)",
-			    a[0].sql.buf, a[1].sql.buf, a[1].sql.buf);
-		else
-			emusql_ex_set(e, EMU_T_BOOL, "(length(%s) <= length(%s) AND "
-			    "substr(%s, -length(%s)) = %s OR %s = '')",
-			    a[1].sql.buf, a[0].sql.buf, a[0].sql.buf,
-			    a[1].sql.buf, a[1].sql.buf, a[1].sql.buf);
-	} else {
+	if (f == NULL) {
 		emusql_perr(p, ft, "Function not found: %s (not supported by "
-		    "bq-emulator)", fn);
+		    "bq-emulator)", ft->v);
 		goto out;
 	}
-#undef NARGS
-done:
+	if (n < f->min || n > f->max) {
+		emusql_perr(p, ft, "Number of arguments does not match for "
+		    "function %s", ft->v);
+		goto out;
+	}
+	if (f->compile(p, ft, f->arg, a, n, e) == -1)
+		goto out;
 	for (i = 0; i < n; i++)
 		e->agg |= a[i].agg;
 	rc = 0;
