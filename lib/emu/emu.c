@@ -180,12 +180,142 @@ split_path(struct call *c, const char *url)
 }
 
 #define SEG(i) (c->nseg > (i) ? c->seg[i] : "")
-#define IS(m) (strcmp(c->method, (m)) == 0)
+
+/* Adapters from a matched route to its handler: SEG(1) is the project. */
+static void
+r_dataset_insert(struct call *c)
+{
+	emu_h_dataset_insert(c, SEG(1));
+}
+
+static void
+r_dataset_list(struct call *c)
+{
+	emu_h_dataset_list(c, SEG(1));
+}
+
+static void
+r_dataset(struct call *c)
+{
+	emu_h_dataset(c, SEG(1), SEG(3));
+}
+
+static void
+r_table_insert(struct call *c)
+{
+	emu_h_table_insert(c, SEG(1), SEG(3));
+}
+
+static void
+r_table_list(struct call *c)
+{
+	emu_h_table_list(c, SEG(1), SEG(3));
+}
+
+static void
+r_table(struct call *c)
+{
+	emu_h_table(c, SEG(1), SEG(3), SEG(5));
+}
+
+static void
+r_tabledata(struct call *c)
+{
+	emu_h_tabledata(c, SEG(1), SEG(3), SEG(5));
+}
+
+static void
+r_insert_all(struct call *c)
+{
+	emu_h_insert_all(c, SEG(1), SEG(3), SEG(5));
+}
+
+static void
+r_query(struct call *c)
+{
+	emu_h_query(c, SEG(1));
+}
+
+static void
+r_query_results(struct call *c)
+{
+	emu_h_query_results(c, SEG(1), SEG(3));
+}
+
+static void
+r_jobs_insert(struct call *c)
+{
+	emu_h_jobs_insert(c, SEG(1));
+}
+
+static void
+r_jobs_list(struct call *c)
+{
+	emu_h_jobs_list(c, SEG(1));
+}
+
+static void
+r_job(struct call *c)
+{
+	emu_h_job(c, SEG(1), SEG(3), c->nseg == 5 ? SEG(4) : NULL);
+}
+
+/*
+ * The REST API under /projects/{project}/, searched in order (as git's
+ * commands[]): the first entry whose method (NULL: any), path (segments
+ * after the project; "*" matches any one) and upload flag (1: only under
+ * /upload/) match the request answers it.  Table paths accept any word
+ * where "datasets" stands, as the emulator always has.
+ */
+static const struct route {
+	const char	*method;
+	const char	*path;
+	void		(*fn)(struct call *);
+	int		 upload;
+} routes[] = {
+	{ "POST", "datasets", r_dataset_insert, 0 },
+	{ NULL, "datasets", r_dataset_list, 0 },
+	{ NULL, "datasets/*", r_dataset, 0 },
+	{ "POST", "*/*/tables", r_table_insert, 0 },
+	{ NULL, "*/*/tables", r_table_list, 0 },
+	{ NULL, "*/*/tables/*", r_table, 0 },
+	{ "GET", "*/*/tables/*/data", r_tabledata, 0 },
+	{ "POST", "*/*/tables/*/insertAll", r_insert_all, 0 },
+	{ "POST", "queries", r_query, 0 },
+	{ "GET", "queries/*", r_query_results, 0 },
+	{ "POST", "jobs", r_jobs_insert, 0 },
+	{ "PUT", "jobs", r_jobs_insert, 1 },
+	{ NULL, "jobs", r_jobs_list, 0 },
+	{ NULL, "jobs/*", r_job, 0 },
+	{ NULL, "jobs/*/*", r_job, 0 },
+};
+
+static int
+route_matches(const struct route *rt, const struct call *c)
+{
+	const char *s = rt->path;
+	int i;
+
+	if ((rt->method && strcmp(rt->method, c->method) != 0) ||
+	    (rt->upload && !c->upload))
+		return 0;
+	for (i = 2; i < c->nseg; i++) {
+		size_t n = strcspn(s, "/");
+
+		if ((n != 1 || *s != '*') && (strlen(c->seg[i]) != n ||
+		    strncmp(c->seg[i], s, n) != 0))
+			return 0;
+		if (s[n] == '\0')
+			return i + 1 == c->nseg;
+		s += n + 1;
+	}
+	return 0;
+}
 
 static void
 route(struct call *c, const char *url)
 {
-	const char *p;
+	size_t i;
 
 	if (split_path(c, url) == -1 || c->nseg < 2 ||
 	    strcmp(SEG(0), "projects") != 0) {
@@ -194,46 +324,16 @@ route(struct call *c, const char *url)
 	}
 	if (emu_check_auth(c) == -1)
 		return;
-	p = SEG(1);
-	if (!emu_valid_id(p, 1)) {
+	if (!emu_valid_id(SEG(1), 1)) {
 		emu_bad_request(c->r, "Invalid project ID");
 		return;
 	}
-	if (c->nseg == 3 && strcmp(SEG(2), "datasets") == 0) {
-		if (IS("POST"))
-			emu_h_dataset_insert(c, p);
-		else
-			emu_h_dataset_list(c, p);
-	} else if (c->nseg == 4 && strcmp(SEG(2), "datasets") == 0)
-		emu_h_dataset(c, p, SEG(3));
-	else if (c->nseg == 5 && strcmp(SEG(4), "tables") == 0) {
-		if (IS("POST"))
-			emu_h_table_insert(c, p, SEG(3));
-		else
-			emu_h_table_list(c, p, SEG(3));
-	} else if (c->nseg == 6 && strcmp(SEG(4), "tables") == 0)
-		emu_h_table(c, p, SEG(3), SEG(5));
-	else if (c->nseg == 7 && strcmp(SEG(4), "tables") == 0 &&
-	    strcmp(SEG(6), "data") == 0 && IS("GET"))
-		emu_h_tabledata(c, p, SEG(3), SEG(5));
-	else if (c->nseg == 7 && strcmp(SEG(4), "tables") == 0 &&
-	    strcmp(SEG(6), "insertAll") == 0 && IS("POST"))
-		emu_h_insert_all(c, p, SEG(3), SEG(5));
-	else if (c->nseg == 3 && strcmp(SEG(2), "queries") == 0 && IS("POST"))
-		emu_h_query(c, p);
-	else if (c->nseg == 4 && strcmp(SEG(2), "queries") == 0 && IS("GET"))
-		emu_h_query_results(c, p, SEG(3));
-	else if (c->nseg == 3 && strcmp(SEG(2), "jobs") == 0) {
-		if (IS("POST") || (IS("PUT") && c->upload))
-			emu_h_jobs_insert(c, p);
-		else
-			emu_h_jobs_list(c, p);
-	} else if (c->nseg == 4 && strcmp(SEG(2), "jobs") == 0)
-		emu_h_job(c, p, SEG(3), NULL);
-	else if (c->nseg == 5 && strcmp(SEG(2), "jobs") == 0)
-		emu_h_job(c, p, SEG(3), SEG(4));
-	else
-		emu_resp_error(c->r, 404, "notFound", "Not found: URL %s", url);
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (route_matches(&routes[i], c)) {
+			routes[i].fn(c);
+			return;
+		}
+	emu_resp_error(c->r, 404, "notFound", "Not found: URL %s", url);
 }
 
 struct trunc {
