@@ -1,6 +1,57 @@
 /*
  * emusql: parser state, types and coercion, parameters, column
  * references, CAST and aggregates.
+ *
+ * The grammar the parser accepts (recursive descent, one function per
+ * rule: statement and query in emusql.c, expressions in expr.c, calls
+ * and CASE in call.c).  Keywords are case-insensitive; [x] is optional,
+ * {x} repeats, and anything else is invalidQuery (HTTP 400), with the
+ * unsupported GoogleSQL (joins, WITH, set operations, UNNEST, SELECT *
+ * EXCEPT, ROLLUP...) named in its message.
+ *
+ *   statement   ::= ( query | DELETE [FROM] table WHERE expr ) [";"]
+ *   query       ::= "(" query ")"
+ *                 | core [ORDER BY order {"," order}]
+ *                   [LIMIT count [OFFSET count]]
+ *   core        ::= SELECT [DISTINCT | ALL] item {"," item}
+ *                   [FROM source] [WHERE expr]
+ *                   [GROUP BY expr {"," expr}] [HAVING expr]
+ *   item        ::= "*" | ident "." "*" | expr [[AS] ident]
+ *   source      ::= ( table | "(" query ")" ) [[AS] ident]
+ *   table       ::= ident ["." ident ["." ident]]     (quoted parts too)
+ *   order       ::= expr [ASC | DESC] [NULLS (FIRST | LAST)]
+ *   count       ::= integer | param
+ *   expr        ::= and {OR and}
+ *   and         ::= not {AND not}
+ *   not         ::= NOT not | cmp
+ *   cmp         ::= add [ cmpop add
+ *                       | IS [NOT] (NULL | TRUE | FALSE)
+ *                       | [NOT] IN "(" (query | expr {"," expr}) ")"
+ *                       | [NOT] LIKE add
+ *                       | [NOT] BETWEEN add AND add ]
+ *   cmpop       ::= "=" | "!=" | "<>" | "<" | "<=" | ">" | ">="
+ *   add         ::= mul {("+" | "-") mul}
+ *   mul         ::= unary {("*" | "/" | "||") unary}
+ *   unary       ::= ("-" | "+") unary | primary
+ *   primary     ::= integer | float | string | bytes | param
+ *                 | TRUE | FALSE | NULL | CURRENT_TIMESTAMP
+ *                 | (TIMESTAMP | DATE | DATETIME | TIME | NUMERIC) string
+ *                 | "(" expr ")" | "(" query ")" | EXISTS "(" query ")"
+ *                 | case | call | ident {"." ident}
+ *   case        ::= CASE [expr] WHEN expr THEN expr {WHEN expr THEN expr}
+ *                   [ELSE expr] END
+ *   call        ::= (CAST | SAFE_CAST) "(" expr AS type ")"
+ *                 | COUNT "(" "*" ")"
+ *                 | aggregate "(" [DISTINCT] expr ")"
+ *                 | (TIMESTAMP_ADD | TIMESTAMP_SUB)
+ *                   "(" expr "," INTERVAL expr part ")"
+ *                 | TIMESTAMP_TRUNC "(" expr "," part ")"
+ *                 | TIMESTAMP_DIFF "(" expr "," expr "," part ")"
+ *                 | function "(" [expr {"," expr}] ")"
+ *   param       ::= "@" ident | "?"
+ *
+ * aggregate and function are the names in call.c's function_list[]; part
+ * is a date part (MICROSECOND ... YEAR).
  */
 #include <math.h>
 #include <stdlib.h>
