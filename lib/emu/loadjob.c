@@ -19,100 +19,244 @@ load_fail(struct job *j, const char *reason, const char *msg)
 	emu_job_fail(j, 400, reason, msg);
 }
 
+/*
+ * Creates the load's destination table p.d.t from the job's schema (and
+ * partitioning); returns its resource, or NULL with the job failed.
+ */
+static cJSON *
+load_create(struct call *c, struct job *j, const cJSON *lc, const char *p,
+    const char *d, const char *t)
+{
+	static const char *copy[] = { "timePartitioning", "clustering",
+	    "rangePartitioning" };
+	struct resp scratch, *saved = c->r;
+	cJSON *body, *m = NULL;
+	size_t i;
+
+	if (emu_jget(lc, "schema") == NULL) {
+		load_fail(j, "invalid", "No schema specified on job or "
+		    "table (bq-emulator does not autodetect)");
+		return NULL;
+	}
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "schema",
+	    cJSON_Duplicate(emu_jget(lc, "schema"), 1));
+	for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+		if (emu_jget(lc, copy[i]))
+			cJSON_AddItemToObject(body, copy[i],
+			    cJSON_Duplicate(emu_jget(lc, copy[i]), 1));
+	memset(&scratch, 0, sizeof(scratch));
+	c->r = &scratch;
+	if (emu_table_create(c, p, d, t, body, &m) == -1) {
+		cJSON *err = cJSON_Parse(scratch.body.buf);
+		const cJSON *ee = emu_jget(err, "error");
+		const char *reason = util_json_str(cJSON_GetArrayItem(
+		    emu_jget(ee, "errors"), 0), "reason");
+		const char *message = util_json_str(ee, "message");
+
+		emu_job_fail(j, scratch.status, reason ? reason : "invalid",
+		    message ? message : "error");
+		cJSON_Delete(err);
+	}
+	c->r = saved;
+	strbuf_release(&scratch.body);
+	cJSON_Delete(body);
+	return m;
+}
+
+/* One load in progress over the destination's insert statement. */
+struct load {
+	struct emu	*e;
+	const cJSON	*fields;
+	int		 nf;
+	int		 ignore;		/* ignoreUnknownValues */
+	sqlite3_stmt	*st;
+	struct emusql_bind *b;
+	cJSON		*errs;		/* the first 5 bad rows' ErrorProtos */
+	long		 good, bad;
+};
+
+/* Records a bad row's message (the first five) as BigQuery does. */
+static void
+load_bad_row(struct load *l, const char *msg)
+{
+	cJSON *ep;
+
+	l->bad++;
+	if (cJSON_GetArraySize(l->errs) < 5) {
+		ep = emu_error_proto("invalid", msg);
+		cJSON_DeleteItemFromObjectCaseSensitive(ep, "domain");
+		cJSON_AddItemToArray(l->errs, ep);
+	}
+}
+
+/*
+ * Loads one NDJSON line (n bytes at byte offset start of the data): 0,
+ * also for a bad row (counted), or -1 if SQLite failed (j failed).
+ */
+static int
+load_line(struct load *l, struct job *j, const char *line, size_t n,
+    size_t start, int lineno)
+{
+	char msg[512], tmp[1024], *q;
+	const char *loc = "";
+	cJSON *row;
+
+	q = emu_quote_long_numbers(line, n);
+	row = cJSON_Parse(q);
+	free(q);
+	if (row == NULL)
+		snprintf(msg, sizeof(msg), "Error while reading data, "
+		    "error message: JSON parsing error in row starting "
+		    "at position %zu: Parser terminated before end of "
+		    "string", start);
+	if (row == NULL || emu_row_binds(l->fields, row, l->ignore, l->b, msg,
+	    sizeof(msg), &loc) == -1) {
+		if (row && strncmp(msg, "Error while", 11) != 0) {
+			snprintf(tmp, sizeof(tmp), "Error while reading "
+			    "data, error message: JSON table encountered "
+			    "an error in row starting at position %zu "
+			    "(line %d): %s", start, lineno, msg);
+			snprintf(msg, sizeof(msg), "%.500s", tmp);
+		}
+		load_bad_row(l, msg);
+		cJSON_Delete(row);
+		return 0;
+	}
+	cJSON_Delete(row);
+	if (emu_insert_binds(l->st, l->b, l->nf) == -1) {
+		emu_exec(l->e, "ROLLBACK TO load");
+		emu_exec(l->e, "RELEASE load");
+		emu_job_fail(j, 500, "internalError", sqlite3_errmsg(l->e->db));
+		return -1;
+	}
+	l->good++;
+	return 0;
+}
+
+/* Loads every line of data; 0, or -1 with j failed. */
+static int
+load_data(struct load *l, struct job *j, const char *data, size_t len)
+{
+	size_t off = 0;
+	int lineno = 0;
+
+	while (off < len) {
+		const char *nl = memchr(data + off, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - data - off) : len - off;
+		size_t start = off;
+
+		off += n + (nl != NULL);
+		lineno++;
+		while (n > 0 && (data[start + n - 1] == '\r' ||
+		    isspace((unsigned char)data[start + n - 1])))
+			n--;
+		if (n > 0 && load_line(l, j, data + start, n, start,
+		    lineno) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Commits the load, or rolls it back if it had too many bad rows. */
+static void
+load_finish(struct load *l, struct job *j, long maxbad, size_t len)
+{
+	char msg[512];
+
+	if (l->bad > maxbad) {
+		emu_exec(l->e, "ROLLBACK TO load");
+		emu_exec(l->e, "RELEASE load");
+		snprintf(msg, sizeof(msg), "Error while reading data, error "
+		    "message: JSON table encountered too many errors, giving "
+		    "up. Rows: %ld; errors: %ld. Please look into the errors[] "
+		    "collection for more details.", l->good + l->bad, l->bad);
+		emu_job_fail(j, 400, "invalid", msg);
+		cJSON_AddItemToArray(l->errs, emu_error_proto("invalid", msg));
+		j->errors = l->errs;
+		l->errs = NULL;
+		return;
+	}
+	emu_exec(l->e, "RELEASE load");
+	j->load_stats = cJSON_CreateObject();
+	emu_add_i64(j->load_stats, "inputFiles", 1);
+	emu_add_i64(j->load_stats, "inputFileBytes", (int64_t)len);
+	emu_add_i64(j->load_stats, "outputRows", l->good);
+	emu_add_i64(j->load_stats, "outputBytes", l->good * 8 * l->nf);
+	emu_add_i64(j->load_stats, "badRecords", l->bad);
+}
+
+/* Checks a load configuration; 0, or -1 with j failed. */
+static int
+load_check(struct job *j, const char *d, const char *t, const char *fmt,
+    const char *data)
+{
+	if (d == NULL || t == NULL) {
+		load_fail(j, "invalid", "Required parameter is missing: "
+		    "destinationTable");
+		return -1;
+	}
+	if (fmt == NULL || strcmp(fmt, "NEWLINE_DELIMITED_JSON") != 0) {
+		load_fail(j, "invalid", "bq-emulator loads "
+		    "NEWLINE_DELIMITED_JSON only (set sourceFormat)");
+		return -1;
+	}
+	if (data == NULL) {
+		load_fail(j, "invalid", "bq-emulator loads uploaded data only "
+		    "(sourceUris are not supported)");
+		return -1;
+	}
+	return 0;
+}
+
 /* Runs configuration.load over NDJSON data. */
 static void
 run_load(struct call *c, struct job *j, const cJSON *lc, const char *data,
     size_t len)
 {
-	const cJSON *dt = emu_jget(lc, "destinationTable"), *fields;
-	const char *p = util_json_str(dt, "projectId"), *d = util_json_str(dt, "datasetId");
-	const char *t = util_json_str(dt, "tableId"), *fmt = util_json_str(lc, "sourceFormat");
+	const cJSON *dt = emu_jget(lc, "destinationTable");
+	const char *p = util_json_str(dt, "projectId");
+	const char *d = util_json_str(dt, "datasetId");
+	const char *t = util_json_str(dt, "tableId");
 	const char *cd = util_json_str(lc, "createDisposition");
 	const char *wd = util_json_str(lc, "writeDisposition");
 	char *sqlname = NULL, msg[512];
-	cJSON *m = NULL, *errs = NULL;
-	sqlite3_stmt *st = NULL;
-	struct emusql_bind *b = NULL;
-	long maxbad = emu_jlong(lc, "maxBadRecords", 0), bad = 0, good = 0;
-	int ignore = emu_jbool(lc, "ignoreUnknownValues"), nf, line = 0;
-	size_t off = 0;
+	cJSON *m = NULL;
+	struct load l;
 
+	memset(&l, 0, sizeof(l));
+	l.e = c->e;
+	l.ignore = emu_jbool(lc, "ignoreUnknownValues");
 	if (p == NULL)
 		p = j->project;
-	if (d == NULL || t == NULL) {
-		load_fail(j, "invalid", "Required parameter is missing: "
-		    "destinationTable");
+	if (load_check(j, d, t, util_json_str(lc, "sourceFormat"), data) == -1)
 		goto done;
-	}
-	if (fmt == NULL || strcmp(fmt, "NEWLINE_DELIMITED_JSON") != 0) {
-		load_fail(j, "invalid", "bq-emulator loads "
-		    "NEWLINE_DELIMITED_JSON only (set sourceFormat)");
-		goto done;
-	}
-	if (data == NULL) {
-		load_fail(j, "invalid", "bq-emulator loads uploaded data only "
-		    "(sourceUris are not supported)");
-		goto done;
-	}
-	m = emu_table_meta(c->e, p, d, t, &sqlname);
-	if (m == NULL) {
-		struct resp scratch, *saved = c->r;
-		cJSON *body = cJSON_CreateObject(), *err;
-
+	if ((m = emu_table_meta(c->e, p, d, t, &sqlname)) == NULL) {
 		if (cd && strcmp(cd, "CREATE_NEVER") == 0) {
 			snprintf(msg, sizeof(msg), "Not found: Table %s:%s.%s",
 			    p, d, t);
 			emu_job_fail(j, 404, "notFound", msg);
-			cJSON_Delete(body);
 			goto done;
 		}
-		if (emu_jget(lc, "schema") == NULL) {
-			load_fail(j, "invalid", "No schema specified on job or "
-			    "table (bq-emulator does not autodetect)");
-			cJSON_Delete(body);
-			goto done;
-		}
-		cJSON_AddItemToObject(body, "schema",
-		    cJSON_Duplicate(emu_jget(lc, "schema"), 1));
-		static const char *copy[] = { "timePartitioning", "clustering",
-		    "rangePartitioning" };
-		for (size_t i = 0; i < 3; i++)
-			if (emu_jget(lc, copy[i]))
-				cJSON_AddItemToObject(body, copy[i],
-				    cJSON_Duplicate(emu_jget(lc, copy[i]), 1));
-		memset(&scratch, 0, sizeof(scratch));
-		c->r = &scratch;
-		if (emu_table_create(c, p, d, t, body, &m) == -1) {
-			err = cJSON_Parse(scratch.body.buf);
-			emu_job_fail(j, scratch.status,
-			    util_json_str(cJSON_GetArrayItem(emu_jget(emu_jget(err, "error"),
-			    "errors"), 0), "reason") ? util_json_str(cJSON_GetArrayItem(
-			    emu_jget(emu_jget(err, "error"), "errors"), 0), "reason") :
-			    "invalid", util_json_str(emu_jget(err, "error"), "message") ?
-			    util_json_str(emu_jget(err, "error"), "message") : "error");
-			cJSON_Delete(err);
-		}
-		c->r = saved;
-		strbuf_release(&scratch.body);
-		cJSON_Delete(body);
-		if (m == NULL)
+		if ((m = load_create(c, j, lc, p, d, t)) == NULL)
 			goto done;
 		sqlname = emu_sql_name(p, d, t);
 	}
-	fields = emu_jget(emu_jget(m, "schema"), "fields");
-	nf = cJSON_GetArraySize(fields);
-	if (wd && strcmp(wd, "WRITE_EMPTY") == 0 && emu_count_rows(c->e, sqlname)) {
+	l.fields = emu_jget(emu_jget(m, "schema"), "fields");
+	l.nf = cJSON_GetArraySize(l.fields);
+	if (wd && strcmp(wd, "WRITE_EMPTY") == 0 &&
+	    emu_count_rows(c->e, sqlname)) {
 		snprintf(msg, sizeof(msg), "Already Exists: Table %s:%s.%s", p,
 		    d, t);
 		emu_job_fail(j, 409, "duplicate", msg);
 		goto done;
 	}
-	if ((st = emu_insert_stmt(c->e, sqlname, fields)) == NULL) {
+	if ((l.st = emu_insert_stmt(c->e, sqlname, l.fields)) == NULL) {
 		load_fail(j, "invalid", "table has no columns");
 		goto done;
 	}
-	b = xcalloc((size_t)nf + 1, sizeof(*b));
-	errs = cJSON_CreateArray();
+	l.b = xcalloc((size_t)l.nf + 1, sizeof(*l.b));
+	l.errs = cJSON_CreateArray();
 	emu_exec(c->e, "SAVEPOINT load");
 	if (wd && strcmp(wd, "WRITE_TRUNCATE") == 0) {
 		struct strbuf sb = STRBUF_INIT;
@@ -122,87 +266,13 @@ run_load(struct call *c, struct job *j, const cJSON *lc, const char *data,
 		emu_exec(c->e, sb.buf);
 		strbuf_release(&sb);
 	}
-	while (off < len) {
-		const char *nl = memchr(data + off, '\n', len - off);
-		size_t n = nl ? (size_t)(nl - data - off) : len - off;
-		char *q;
-		cJSON *row;
-		const char *loc = "";
-		size_t start = off;
-
-		off += n + (nl != NULL);
-		line++;
-		while (n > 0 && (data[start + n - 1] == '\r' ||
-		    isspace((unsigned char)data[start + n - 1])))
-			n--;
-		if (n == 0)
-			continue;
-		q = emu_quote_long_numbers(data + start, n);
-		row = cJSON_Parse(q);
-		free(q);
-		if (row == NULL)
-			snprintf(msg, sizeof(msg), "Error while reading data, "
-			    "error message: JSON parsing error in row starting "
-			    "at position %zu: Parser terminated before end of "
-			    "string", start);
-		if (row == NULL || emu_row_binds(fields, row, ignore, b, msg,
-		    sizeof(msg), &loc) == -1) {
-			cJSON *ep;
-
-			if (row && strncmp(msg, "Error while", 11) != 0) {
-				char tmp[1024];
-
-				snprintf(tmp, sizeof(tmp), "Error while reading "
-				    "data, error message: JSON table encountered "
-				    "an error in row starting at position %zu "
-				    "(line %d): %s", start, line, msg);
-				snprintf(msg, sizeof(msg), "%.500s", tmp);
-			}
-			bad++;
-			if (cJSON_GetArraySize(errs) < 5) {
-				ep = emu_error_proto("invalid", msg);
-				cJSON_DeleteItemFromObjectCaseSensitive(ep,
-				    "domain");
-				cJSON_AddItemToArray(errs, ep);
-			}
-			cJSON_Delete(row);
-			continue;
-		}
-		cJSON_Delete(row);
-		if (emu_insert_binds(st, b, nf) == -1) {
-			emu_exec(c->e, "ROLLBACK TO load");
-			emu_exec(c->e, "RELEASE load");
-			emu_job_fail(j, 500, "internalError",
-			    sqlite3_errmsg(c->e->db));
-			goto done;
-		}
-		good++;
-	}
-	if (bad > maxbad) {
-		emu_exec(c->e, "ROLLBACK TO load");
-		emu_exec(c->e, "RELEASE load");
-		snprintf(msg, sizeof(msg), "Error while reading data, error "
-		    "message: JSON table encountered too many errors, giving "
-		    "up. Rows: %ld; errors: %ld. Please look into the errors[] "
-		    "collection for more details.", good + bad, bad);
-		emu_job_fail(j, 400, "invalid", msg);
-		cJSON_AddItemToArray(errs, emu_error_proto("invalid", msg));
-		j->errors = errs;
-		errs = NULL;
-		goto done;
-	}
-	emu_exec(c->e, "RELEASE load");
-	j->load_stats = cJSON_CreateObject();
-	emu_add_i64(j->load_stats, "inputFiles", 1);
-	emu_add_i64(j->load_stats, "inputFileBytes", (int64_t)len);
-	emu_add_i64(j->load_stats, "outputRows", good);
-	emu_add_i64(j->load_stats, "outputBytes", good * 8 * nf);
-	emu_add_i64(j->load_stats, "badRecords", bad);
+	if (load_data(&l, j, data, len) == 0)
+		load_finish(&l, j, emu_jlong(lc, "maxBadRecords", 0), len);
 done:
 	j->ended = emu_now_ms();
-	sqlite3_finalize(st);
-	free(b);
-	cJSON_Delete(errs);
+	sqlite3_finalize(l.st);
+	free(l.b);
+	cJSON_Delete(l.errs);
 	cJSON_Delete(m);
 	free(sqlname);
 }
