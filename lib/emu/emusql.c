@@ -402,32 +402,13 @@ item_ref(struct parser *p, struct core *c, int order)
 static const char *stop_kw[] = { "FROM", "WHERE", "GROUP", "HAVING", "ORDER",
 	"LIMIT", "UNION", "INTERSECT", "EXCEPT", "WINDOW", "QUALIFY" };
 
-static int
-parse_core(struct parser *p, struct scope *outer, struct core *c,
-    struct strbuf *out)
+/* The index of the token that ends the select list at p->i. */
+static size_t
+list_end(struct parser *p)
 {
-	size_t list_start, k, after_from, i, j, ngroup = 0;
-	int depth = 0, distinct, has_from;
-	char **group = NULL;
-	struct strbuf from = STRBUF_INIT, rest = STRBUF_INIT;
-	struct ex e;
-	int rc = -1;
+	size_t k, j;
+	int depth = 0;
 
-	emusql_ex_init(&e);
-	strbuf_init(&from, 0);
-	strbuf_init(&rest, 0);
-	c->sc = xcalloc(1, sizeof(*c->sc));
-	c->sc->outer = outer;
-	c->sc->sel = &c->sel;
-	distinct = emusql_accept_kw(p, "DISTINCT");
-	if (!distinct)
-		emusql_accept_kw(p, "ALL");
-	if (emusql_is_kw(emusql_peek(p), "AS")) {
-		emusql_perr(p, NULL, "SELECT AS STRUCT/VALUE is not supported by "
-		    "bq-emulator");
-		goto out;
-	}
-	list_start = p->i;
 	for (k = p->i; p->t[k].k != TK_EOF; k++) {
 		if (emusql_is_op(&p->t[k], "("))
 			depth++;
@@ -440,11 +421,206 @@ parse_core(struct parser *p, struct scope *outer, struct core *c,
 		else if (depth == 0) {
 			for (j = 0; j < sizeof(stop_kw) / sizeof(stop_kw[0]); j++)
 				if (emusql_is_kw(&p->t[k], stop_kw[j]))
-					break;
-			if (j < sizeof(stop_kw) / sizeof(stop_kw[0]))
-				break;
+					return k;
 		}
 	}
+	return k;
+}
+
+/* [WHERE expr], appended to rest. */
+static int
+parse_where(struct parser *p, struct core *c, struct strbuf *rest)
+{
+	struct tok *t;
+	struct ex e;
+	int rc = -1;
+
+	if (!emusql_accept_kw(p, "WHERE"))
+		return 0;
+	t = emusql_peek(p);
+	emusql_ex_init(&e);
+	if (emusql_parse_expr(p, c->sc, &e) == -1 ||
+	    emusql_need_type(p, &e, EMU_T_BOOL, "WHERE", t) == -1)
+		goto out;
+	if (e.agg) {
+		emusql_perr(p, t, "Aggregate function not allowed in WHERE "
+		    "clause");
+		goto out;
+	}
+	strbuf_addf(rest, " WHERE %s", e.sql.buf);
+	rc = 0;
+out:
+	emusql_ex_release(&e);
+	return rc;
+}
+
+/* One GROUP BY key (a select item's number or name, or an expression). */
+static int
+parse_group_key(struct parser *p, struct core *c, char **key)
+{
+	int ref = item_ref(p, c, 0), rc = -1;
+	enum emu_type gt;
+	struct ex e;
+
+	if (ref == -2)
+		return -1;
+	emusql_ex_init(&e);
+	if (ref >= 0) {
+		gt = c->cols[ref].type;
+		*key = xstrdup(c->items[ref].sql);
+	} else {
+		if (emusql_parse_expr(p, c->sc, &e) == -1)
+			goto out;
+		gt = e.type;
+		*key = xstrdup(e.sql.buf);
+	}
+	if (gt == EMU_T_NESTED || gt == EMU_T_FLOAT64 ||
+	    gt == EMU_T_JSON || gt == EMU_T_GEOGRAPHY) {
+		free(*key);
+		*key = NULL;
+		emusql_perr(p, NULL, "Grouping by expressions of type "
+		    "%s is not allowed", emusql_type_name(gt));
+		goto out;
+	}
+	rc = 0;
+out:
+	emusql_ex_release(&e);
+	return rc;
+}
+
+/* [GROUP BY key {"," key}] into c->group, appended to rest. */
+static int
+parse_group_by(struct parser *p, struct core *c, struct strbuf *rest)
+{
+	if (!emusql_accept_kw(p, "GROUP"))
+		return 0;
+	if (emusql_expect_kw(p, "BY") == -1)
+		return -1;
+	if (emusql_is_kw(emusql_peek(p), "ROLLUP") ||
+	    emusql_is_kw(emusql_peek(p), "CUBE") ||
+	    emusql_is_kw(emusql_peek(p), "GROUPING"))
+		return emusql_perr(p, NULL, "GROUP BY ROLLUP/CUBE/GROUPING "
+		    "SETS are not supported by bq-emulator");
+	strbuf_adds(rest, " GROUP BY ");
+	do {
+		char *key;
+
+		if (parse_group_key(p, c, &key) == -1)
+			return -1;
+		c->group = xrealloc(c->group, (c->ngroup + 1) * sizeof(char *));
+		c->group[c->ngroup] = key;
+		strbuf_addf(rest, "%s%s", c->ngroup ? ", " : "", key);
+		c->ngroup++;
+	} while (emusql_accept_op(p, ","));
+	return 0;
+}
+
+/* [HAVING expr], appended to rest; its columns must be grouped. */
+static int
+parse_having(struct parser *p, struct core *c, struct strbuf *rest)
+{
+	struct tok *t;
+	size_t b0 = c->sel.nbare, i;
+	struct ex e;
+	int rc = -1;
+
+	if (!emusql_accept_kw(p, "HAVING"))
+		return 0;
+	t = emusql_peek(p);
+	emusql_ex_init(&e);
+	c->sel.track = 1;
+	if (emusql_parse_expr(p, c->sc, &e) == -1 ||
+	    emusql_need_type(p, &e, EMU_T_BOOL, "HAVING", t) == -1)
+		goto out;
+	c->sel.track = 0;
+	c->sel.has_agg = 1;
+	for (i = b0; i < c->sel.nbare; i++)
+		if (!in_list(c->group, c->ngroup, c->sel.bare[i])) {
+			emusql_perr(p, t, "HAVING clause expression "
+			    "references column which is neither "
+			    "grouped nor aggregated");
+			goto out;
+		}
+	strbuf_addf(rest, " HAVING %s", e.sql.buf);
+	rc = 0;
+out:
+	emusql_ex_release(&e);
+	return rc;
+}
+
+/* In an aggregating query, every select item is grouped or aggregated. */
+static int
+check_grouped(struct parser *p, struct core *c, size_t list_start)
+{
+	size_t i, j;
+
+	if (!c->sel.has_agg && c->ngroup == 0)
+		return 0;
+	for (i = 0; i < c->nitems; i++) {
+		if (in_list(c->group, c->ngroup, c->items[i].sql))
+			continue;
+		for (j = c->items[i].b0; j < c->items[i].b1; j++)
+			if (!in_list(c->group, c->ngroup, c->sel.bare[j]))
+				return emusql_perr(p, &p->t[list_start],
+				    "SELECT list expression references column "
+				    "%s which is neither grouped nor aggregated",
+				    c->items[i].name ? c->items[i].name :
+				    "(expression)");
+	}
+	return 0;
+}
+
+/* Names the columns (anonymous ones f0_, f1_...) and prints the SELECT. */
+static void
+emit_select(struct core *c, const struct strbuf *from, int has_from,
+    struct strbuf *out)
+{
+	size_t i, j;
+
+	for (i = 0, j = 0; i < c->nitems; i++)
+		c->cols[i].name = c->items[i].name ? xstrdup(c->items[i].name) :
+		    xstrfmt("f%zu_", j++);
+	for (i = 0; i < c->ncols; i++)
+		if (c->cols[i].field) {
+			cJSON_ReplaceItemInObjectCaseSensitive(c->cols[i].field,
+			    "name", cJSON_CreateString(c->cols[i].name));
+		}
+	strbuf_addf(out, "SELECT %s", c->distinct ? "DISTINCT " : "");
+	for (i = 0; i < c->nitems; i++) {
+		strbuf_addf(out, "%s%s AS ", i ? ", " : "", c->items[i].sql);
+		emusql_add_quoted(out, c->cols[i].name);
+	}
+	if (has_from)
+		strbuf_addf(out, " FROM %s", from->buf);
+}
+
+/*
+ * SELECT's core after the keyword: the list is parsed after FROM (so its
+ * names resolve), then WHERE, GROUP BY and HAVING.
+ */
+static int
+parse_core(struct parser *p, struct scope *outer, struct core *c,
+    struct strbuf *out)
+{
+	size_t list_start, k, after_from;
+	int has_from, rc = -1;
+	struct strbuf from = STRBUF_INIT, rest = STRBUF_INIT;
+
+	strbuf_init(&from, 0);
+	strbuf_init(&rest, 0);
+	c->sc = xcalloc(1, sizeof(*c->sc));
+	c->sc->outer = outer;
+	c->sc->sel = &c->sel;
+	c->distinct = emusql_accept_kw(p, "DISTINCT");
+	if (!c->distinct)
+		emusql_accept_kw(p, "ALL");
+	if (emusql_is_kw(emusql_peek(p), "AS")) {
+		emusql_perr(p, NULL, "SELECT AS STRUCT/VALUE is not supported by "
+		    "bq-emulator");
+		goto out;
+	}
+	list_start = p->i;
+	k = list_end(p);
 	has_from = emusql_is_kw(&p->t[k], "FROM");
 	after_from = k;
 	if (has_from) {
@@ -463,125 +639,17 @@ parse_core(struct parser *p, struct scope *outer, struct core *c,
 		goto out;
 	}
 	p->i = after_from;
-	if (emusql_accept_kw(p, "WHERE")) {
-		struct tok *t = emusql_peek(p);
-
-		if (emusql_parse_expr(p, c->sc, &e) == -1 ||
-		    emusql_need_type(p, &e, EMU_T_BOOL, "WHERE", t) == -1)
-			goto out;
-		if (e.agg) {
-			emusql_perr(p, t, "Aggregate function not allowed in WHERE "
-			    "clause");
-			goto out;
-		}
-		strbuf_addf(&rest, " WHERE %s", e.sql.buf);
-	}
-	if (emusql_accept_kw(p, "GROUP")) {
-		if (emusql_expect_kw(p, "BY") == -1)
-			goto out;
-		if (emusql_is_kw(emusql_peek(p), "ROLLUP") || emusql_is_kw(emusql_peek(p), "CUBE") ||
-		    emusql_is_kw(emusql_peek(p), "GROUPING")) {
-			emusql_perr(p, NULL, "GROUP BY ROLLUP/CUBE/GROUPING SETS are "
-			    "not supported by bq-emulator");
-			goto out;
-		}
-		strbuf_adds(&rest, " GROUP BY ");
-		do {
-			int ref = item_ref(p, c, 0);
-			enum emu_type gt;
-
-			if (ref == -2)
-				goto out;
-			group = xrealloc(group, (ngroup + 1) * sizeof(char *));
-			emusql_ex_release(&e);
-			emusql_ex_init(&e);
-			if (ref >= 0) {
-				gt = c->cols[ref].type;
-				group[ngroup] = xstrdup(c->items[ref].sql);
-			} else {
-				if (emusql_parse_expr(p, c->sc, &e) == -1)
-					goto out;
-				gt = e.type;
-				group[ngroup] = xstrdup(e.sql.buf);
-			}
-			if (gt == EMU_T_NESTED || gt == EMU_T_FLOAT64 ||
-			    gt == EMU_T_JSON || gt == EMU_T_GEOGRAPHY) {
-				free(group[ngroup]);
-				emusql_perr(p, NULL, "Grouping by expressions of type "
-				    "%s is not allowed", emusql_type_name(gt));
-				goto out;
-			}
-			strbuf_addf(&rest, "%s%s", ngroup ? ", " : "",
-			    group[ngroup]);
-			ngroup++;
-		} while (emusql_accept_op(p, ","));
-	}
-	if (emusql_accept_kw(p, "HAVING")) {
-		struct tok *t = emusql_peek(p);
-		size_t b0 = c->sel.nbare;
-
-		emusql_ex_release(&e);
-		emusql_ex_init(&e);
-		c->sel.track = 1;
-		if (emusql_parse_expr(p, c->sc, &e) == -1 ||
-		    emusql_need_type(p, &e, EMU_T_BOOL, "HAVING", t) == -1)
-			goto out;
-		c->sel.track = 0;
-		c->sel.has_agg = 1;
-		for (i = b0; i < c->sel.nbare; i++)
-			if (!in_list(group, ngroup, c->sel.bare[i])) {
-				emusql_perr(p, t, "HAVING clause expression "
-				    "references column which is neither "
-				    "grouped nor aggregated");
-				goto out;
-			}
-		strbuf_addf(&rest, " HAVING %s", e.sql.buf);
-	}
-	if (c->sel.has_agg || ngroup > 0)
-		for (i = 0; i < c->nitems; i++) {
-			if (in_list(group, ngroup, c->items[i].sql))
-				continue;
-			for (j = c->items[i].b0; j < c->items[i].b1; j++)
-				if (!in_list(group, ngroup, c->sel.bare[j])) {
-					emusql_perr(p, &p->t[list_start], "SELECT "
-					    "list expression references column "
-					    "%s which is neither grouped nor "
-					    "aggregated", c->items[i].name ?
-					    c->items[i].name : "(expression)");
-					goto out;
-				}
-		}
-	/* Name the columns: anonymous ones are f0_, f1_, ... */
-	for (i = 0, j = 0; i < c->nitems; i++)
-		c->cols[i].name = c->items[i].name ? xstrdup(c->items[i].name) :
-		    xstrfmt("f%zu_", j++);
-	for (i = 0; i < c->ncols; i++)
-		if (c->cols[i].field) {
-			cJSON_ReplaceItemInObjectCaseSensitive(c->cols[i].field,
-			    "name", cJSON_CreateString(c->cols[i].name));
-		}
-	strbuf_addf(out, "SELECT %s", distinct ? "DISTINCT " : "");
-	for (i = 0; i < c->nitems; i++) {
-		strbuf_addf(out, "%s%s AS ", i ? ", " : "", c->items[i].sql);
-		emusql_add_quoted(out, c->cols[i].name);
-	}
-	if (has_from)
-		strbuf_addf(out, " FROM %s", from.buf);
-
+	if (parse_where(p, c, &rest) == -1 ||
+	    parse_group_by(p, c, &rest) == -1 ||
+	    parse_having(p, c, &rest) == -1 ||
+	    check_grouped(p, c, list_start) == -1)
+		goto out;
+	emit_select(c, &from, has_from, out);
 	strbuf_adds(out, rest.buf);
-	c->distinct = distinct;
-	c->group = group;
-	c->ngroup = ngroup;
-	group = NULL;
-	ngroup = 0;
 	rc = 0;
 out:
-	for (i = 0; i < ngroup; i++)
-		free(group[i]);
-	free(group);
 	strbuf_release(&from);
 	strbuf_release(&rest);
-	emusql_ex_release(&e);
 	return rc;
 }
 
