@@ -20,90 +20,119 @@ emusql_starts_query(struct parser *p)
 	return emusql_is_kw(emusql_peek2(p, k), "SELECT") || emusql_is_kw(emusql_peek2(p, k), "WITH");
 }
 
+static int parse_primary(struct parser *, struct scope *, struct ex *);
+
+/* An INT64 (decimal or hex) or FLOAT64 literal. */
 static int
-parse_primary(struct parser *p, struct scope *sc, struct ex *e)
+parse_number(struct parser *p, struct tok *t, struct ex *e)
 {
-	struct tok *t = emusql_peek(p);
-	struct emusql_bind b;
-	int idx;
+	char *end, buf[64];
+	unsigned long long v;
+	double d;
 
-	switch (t->k) {
-	case TK_INT: {
-		char *end;
-		unsigned long long v;
-
-		p->i++;
+	p->i++;
+	if (t->k == TK_INT) {
 		errno = 0;
 		v = strtoull(t->v, &end, 0);
 		if (errno || v > (unsigned long long)INT64_MAX)
-			return emusql_perr(p, t, "Invalid integer literal: %s", t->v);
+			return emusql_perr(p, t, "Invalid integer literal: %s",
+			    t->v);
 		emusql_ex_set(e, EMU_T_INT64, "%llu", v);
 		e->lit = LIT_INT;
 		e->ival = (int64_t)v;
 		return 0;
 	}
-	case TK_FLOAT: {
-		double d = strtod(t->v, NULL);
-		char buf[64];
+	d = strtod(t->v, NULL);
+	if (isinf(d))
+		return emusql_perr(p, t, "Invalid floating point literal: %s",
+		    t->v);
+	snprintf(buf, sizeof(buf), "%.17g", d);
+	if (!strpbrk(buf, ".e"))
+		emusql_ex_set(e, EMU_T_FLOAT64, "%s.0", buf);
+	else
+		emusql_ex_set(e, EMU_T_FLOAT64, "%s", buf);
+	return 0;
+}
 
-		p->i++;
-		if (isinf(d))
-			return emusql_perr(p, t, "Invalid floating point literal: %s",
-			    t->v);
-		snprintf(buf, sizeof(buf), "%.17g", d);
-		if (!strpbrk(buf, ".e"))
-			emusql_ex_set(e, EMU_T_FLOAT64, "%s.0", buf);
-		else
-			emusql_ex_set(e, EMU_T_FLOAT64, "%s", buf);
-		return 0;
-	}
-	case TK_STRING:
-	case TK_BYTES:
-		p->i++;
-		if (t->k == TK_STRING && emusql_is_kw(emusql_peek(p), "SELECT"))
-			return emusql_unexpected(p);
-		memset(&b, 0, sizeof(b));
-		b.type = t->k == TK_STRING ? EMU_T_STRING : EMU_T_BYTES;
-		b.s = xmalloc(t->len + 1);
-		memcpy(b.s, t->v, t->len + 1);
-		b.len = t->len;
-		idx = emusql_add_bind(p, &b);
-		emusql_ex_set(e, b.type, "?%d", idx);
-		if (t->k == TK_STRING) {
-			e->lit = LIT_STRING;
-			free(e->str);
-			e->str = xstrdup(t->v);
-		}
-		return 0;
-	case TK_PARAM:
-	case TK_QMARK:
-		return emusql_parse_param(p, e);
-	case TK_OP:
-		if (emusql_is_op(t, "(")) {
-			p->i++;
-			if (emusql_starts_query(p))
-				return emusql_parse_scalar_subquery(p, sc, e, t);
-			if (emusql_parse_expr(p, sc, e) == -1)
-				return -1;
-			if (emusql_expect_op(p, ")") == -1)
-				return -1;
-			emusql_ex_set(e, e->type, "(%s)", e->sql.buf);
-			return 0;
-		}
-		return emusql_unexpected(p);
-	case TK_QIDENT:
-		p->i++;
-		if (strchr(t->v, '.'))
-			return emusql_perr(p, t, "Unrecognized name: %s", t->v);
-		return emusql_column_ref(p, sc, t, e);
-	case TK_IDENT:
-		break;
-	default:
-		return emusql_unexpected(p);
-	}
+/* A STRING or BYTES literal, bound as a parameter. */
+static int
+parse_text(struct parser *p, struct tok *t, struct ex *e)
+{
+	struct emusql_bind b;
+	int idx;
+
 	p->i++;
+	if (t->k == TK_STRING && emusql_is_kw(emusql_peek(p), "SELECT"))
+		return emusql_unexpected(p);
+	memset(&b, 0, sizeof(b));
+	b.type = t->k == TK_STRING ? EMU_T_STRING : EMU_T_BYTES;
+	b.s = xmalloc(t->len + 1);
+	memcpy(b.s, t->v, t->len + 1);
+	b.len = t->len;
+	idx = emusql_add_bind(p, &b);
+	emusql_ex_set(e, b.type, "?%d", idx);
+	if (t->k == TK_STRING) {
+		e->lit = LIT_STRING;
+		free(e->str);
+		e->str = xstrdup(t->v);
+	}
+	return 0;
+}
+
+/* "(" expr ")" or a scalar subquery. */
+static int
+parse_paren(struct parser *p, struct scope *sc, struct tok *t, struct ex *e)
+{
+	p->i++;
+	if (emusql_starts_query(p))
+		return emusql_parse_scalar_subquery(p, sc, e, t);
+	if (emusql_parse_expr(p, sc, e) == -1)
+		return -1;
+	if (emusql_expect_op(p, ")") == -1)
+		return -1;
+	emusql_ex_set(e, e->type, "(%s)", e->sql.buf);
+	return 0;
+}
+
+/* EXISTS "(" query ")", the "(" next. */
+static int
+parse_exists(struct parser *p, struct scope *sc, struct ex *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct emusql_col *cols = NULL;
+	size_t nc = 0;
+	int rc;
+
+	p->i++;
+	strbuf_init(&sb, 0);
+	rc = emusql_parse_query(p, sc, &sb, &cols, &nc);
+	if (rc == 0)
+		rc = emusql_expect_op(p, ")");
+	if (rc == 0)
+		emusql_ex_set(e, EMU_T_BOOL, "EXISTS (%s)", sb.buf);
+	emusql_cols_free(cols, nc);
+	strbuf_release(&sb);
+	return rc;
+}
+
+static int
+is_typed_literal(const char *w)
+{
+	return strcasecmp(w, "TIMESTAMP") == 0 || strcasecmp(w, "DATE") == 0 ||
+	    strcasecmp(w, "DATETIME") == 0 || strcasecmp(w, "TIME") == 0 ||
+	    strcasecmp(w, "NUMERIC") == 0;
+}
+
+/*
+ * A primary starting with a word t (already consumed): TRUE, FALSE, NULL,
+ * CASE, EXISTS, a typed literal, CURRENT_TIMESTAMP, a call or a column.
+ */
+static int
+parse_word(struct parser *p, struct scope *sc, struct tok *t, struct ex *e)
+{
 	if (strcasecmp(t->v, "TRUE") == 0 || strcasecmp(t->v, "FALSE") == 0) {
-		emusql_ex_set(e, EMU_T_BOOL, "%d", t->v[0] == 't' || t->v[0] == 'T');
+		emusql_ex_set(e, EMU_T_BOOL, "%d", t->v[0] == 't' ||
+		    t->v[0] == 'T');
 		return 0;
 	}
 	if (strcasecmp(t->v, "NULL") == 0) {
@@ -113,27 +142,10 @@ parse_primary(struct parser *p, struct scope *sc, struct ex *e)
 	}
 	if (strcasecmp(t->v, "CASE") == 0)
 		return emusql_parse_case(p, sc, e, t);
-	if (strcasecmp(t->v, "EXISTS") == 0 && emusql_is_op(emusql_peek(p), "(")) {
-		struct strbuf sb = STRBUF_INIT;
-		struct emusql_col *cols = NULL;
-		size_t nc = 0;
-		int rc;
-
-		p->i++;
-		strbuf_init(&sb, 0);
-		rc = emusql_parse_query(p, sc, &sb, &cols, &nc);
-		if (rc == 0)
-			rc = emusql_expect_op(p, ")");
-		if (rc == 0)
-			emusql_ex_set(e, EMU_T_BOOL, "EXISTS (%s)", sb.buf);
-		emusql_cols_free(cols, nc);
-		strbuf_release(&sb);
-		return rc;
-	}
-	if ((strcasecmp(t->v, "TIMESTAMP") == 0 || strcasecmp(t->v, "DATE") == 0
-	    || strcasecmp(t->v, "DATETIME") == 0 ||
-	    strcasecmp(t->v, "TIME") == 0 || strcasecmp(t->v, "NUMERIC") == 0)
-	    && emusql_peek(p)->k == TK_STRING) {
+	if (strcasecmp(t->v, "EXISTS") == 0 &&
+	    emusql_is_op(emusql_peek(p), "("))
+		return parse_exists(p, sc, e);
+	if (is_typed_literal(t->v) && emusql_peek(p)->k == TK_STRING) {
 		enum emu_type ty = EMU_T_STRING;
 
 		emusql_type_parse(t->v, &ty);
@@ -149,18 +161,52 @@ parse_primary(struct parser *p, struct scope *sc, struct ex *e)
 	if (emusql_is_op(emusql_peek(p), "(")) {
 		if (emusql_is_reserved(t) && strcasecmp(t->v, "IF") != 0 &&
 		    strcasecmp(t->v, "CAST") != 0)
-			return emusql_perr(p, t, "Syntax error: Unexpected keyword %s",
-			    t->v);
+			return emusql_perr(p, t, "Syntax error: Unexpected "
+			    "keyword %s", t->v);
 		p->i++;
 		return emusql_parse_call(p, sc, t, e);
 	}
-	if (emusql_is_op(emusql_peek(p), ".") && emusql_peek2(p, 1)->k == TK_IDENT &&
+	if (emusql_is_op(emusql_peek(p), ".") &&
+	    emusql_peek2(p, 1)->k == TK_IDENT &&
 	    emusql_is_op(emusql_peek2(p, 2), "("))
-		return emusql_perr(p, t, "Function not found: %s.%s (not supported "
-		    "by bq-emulator)", t->v, emusql_peek2(p, 1)->v);
+		return emusql_perr(p, t, "Function not found: %s.%s (not "
+		    "supported by bq-emulator)", t->v, emusql_peek2(p, 1)->v);
 	if (emusql_is_reserved(t))
-		return emusql_perr(p, t, "Syntax error: Unexpected keyword %s", t->v);
+		return emusql_perr(p, t, "Syntax error: Unexpected keyword %s",
+		    t->v);
 	return emusql_column_ref(p, sc, t, e);
+}
+
+static int
+parse_primary(struct parser *p, struct scope *sc, struct ex *e)
+{
+	struct tok *t = emusql_peek(p);
+
+	switch (t->k) {
+	case TK_INT:
+	case TK_FLOAT:
+		return parse_number(p, t, e);
+	case TK_STRING:
+	case TK_BYTES:
+		return parse_text(p, t, e);
+	case TK_PARAM:
+	case TK_QMARK:
+		return emusql_parse_param(p, e);
+	case TK_OP:
+		if (emusql_is_op(t, "("))
+			return parse_paren(p, sc, t, e);
+		return emusql_unexpected(p);
+	case TK_QIDENT:
+		p->i++;
+		if (strchr(t->v, '.'))
+			return emusql_perr(p, t, "Unrecognized name: %s", t->v);
+		return emusql_column_ref(p, sc, t, e);
+	case TK_IDENT:
+		p->i++;
+		return parse_word(p, sc, t, e);
+	default:
+		return emusql_unexpected(p);
+	}
 }
 
 static int
