@@ -361,6 +361,109 @@ fn_ts_date(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
 }
 
+/* CAST(x AS STRING) from any type src. */
+static void
+cast_to_string(sqlite3_context *cx, enum emu_type src, sqlite3_value *v)
+{
+	char buf[48];
+	double d;
+	int prec;
+
+	switch (src) {
+	case EMU_T_TIMESTAMP:
+		emusql_format_ts_string(sqlite3_value_int64(v), buf);
+		break;
+	case EMU_T_BOOL:
+		snprintf(buf, sizeof(buf), "%s",
+		    sqlite3_value_int(v) ? "true" : "false");
+		break;
+	case EMU_T_FLOAT64:
+		d = sqlite3_value_double(v);
+		if (isnan(d) || isinf(d))
+			snprintf(buf, sizeof(buf), "%s", isnan(d) ?
+			    "nan" : d < 0 ? "-inf" : "inf");
+		else {
+			/* The shortest text that reads back the same. */
+			for (prec = 1; prec <= 17; prec++) {
+				snprintf(buf, sizeof(buf), "%.*g", prec, d);
+				if (strtod(buf, NULL) == d)
+					break;
+			}
+		}
+		break;
+	case EMU_T_INT64:
+		snprintf(buf, sizeof(buf), "%lld",
+		    (long long)sqlite3_value_int64(v));
+		break;
+	case EMU_T_DATETIME:
+		/* CAST(DATETIME AS STRING) uses a space. */
+		snprintf(buf, sizeof(buf), "%s", sqlite3_value_text(v));
+		if (strlen(buf) > 10)
+			buf[10] = ' ';
+		break;
+	default:
+		sqlite3_result_value(cx, v);
+		if (src == EMU_T_BYTES)
+			sqlite3_result_text(cx,
+			    (const char *)sqlite3_value_blob(v),
+			    sqlite3_value_bytes(v), SQLITE_TRANSIENT);
+		return;
+	}
+	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* CAST(string AS dst); NULL if safe and the text is not a dst. */
+static void
+cast_from_string(sqlite3_context *cx, enum emu_type dst, int safe,
+    sqlite3_value *v)
+{
+	const char *s = (const char *)sqlite3_value_text(v);
+	struct emusql_bind b;
+	struct bq_err err = BQ_ERR_INIT;
+
+	if (dst == EMU_T_BYTES) {
+		sqlite3_result_blob(cx, s, sqlite3_value_bytes(v),
+		    SQLITE_TRANSIENT);
+		return;
+	}
+	if ((dst == EMU_T_BOOL && strcasecmp(s, "true") != 0 &&
+	    strcasecmp(s, "false") != 0) ||
+	    emusql_value_from_text(dst, s, &b, &err) == -1) {
+		if (safe)
+			sqlite3_result_null(cx);
+		else
+			sql_error(cx, "Bad %s value: %s",
+			    emusql_type_name(dst), s);
+		return;
+	}
+	if (dst == EMU_T_INT64 || dst == EMU_T_BOOL ||
+	    dst == EMU_T_TIMESTAMP)
+		sqlite3_result_int64(cx, b.i);
+	else if (dst == EMU_T_FLOAT64)
+		sqlite3_result_double(cx, b.d);
+	else
+		sqlite3_result_text(cx, b.s, (int)b.len, SQLITE_TRANSIENT);
+	free(b.s);
+}
+
+/* CAST(float AS INT64), rounding half away from zero as BigQuery. */
+static void
+cast_float_to_int(sqlite3_context *cx, int safe, sqlite3_value *v)
+{
+	double d = round(sqlite3_value_double(v));
+
+	if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+		if (safe)
+			sqlite3_result_null(cx);
+		else
+			sql_error(cx, "Illegal conversion of non-finite or "
+			    "out-of-range floating point number to an "
+			    "integer");
+		return;
+	}
+	sqlite3_result_int64(cx, (int64_t)d);
+}
+
 /*
  * bq_cast(v, src, dst, safe): CAST between the storage forms; src and dst
  * are emu_type numbers.  SAFE_CAST yields NULL where CAST fails.
@@ -370,12 +473,7 @@ fn_cast(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
 	enum emu_type src, dst;
 	int safe;
-	char buf[48];
-	const char *s;
 	int64_t i;
-	double d;
-	struct emusql_bind b;
-	struct bq_err err = BQ_ERR_INIT;
 
 	if (sql_null_arg(cx, 1, argv))
 		return;
@@ -383,129 +481,28 @@ fn_cast(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	src = (enum emu_type)sqlite3_value_int(argv[1]);
 	dst = (enum emu_type)sqlite3_value_int(argv[2]);
 	safe = sqlite3_value_int(argv[3]);
-	if (dst == EMU_T_STRING) {
-		switch (src) {
-		case EMU_T_TIMESTAMP:
-			emusql_format_ts_string(sqlite3_value_int64(argv[0]),
-			    buf);
-			break;
-		case EMU_T_BOOL:
-			snprintf(buf, sizeof(buf), "%s",
-			    sqlite3_value_int(argv[0]) ? "true" : "false");
-			break;
-		case EMU_T_FLOAT64:
-			d = sqlite3_value_double(argv[0]);
-			if (isnan(d) || isinf(d))
-				snprintf(buf, sizeof(buf), "%s", isnan(d) ?
-				    "nan" : d < 0 ? "-inf" : "inf");
-			else {
-				int prec;
-
-				/* The shortest text that reads back the same. */
-				for (prec = 1; prec <= 17; prec++) {
-					snprintf(buf, sizeof(buf), "%.*g", prec,
-					    d);
-					if (strtod(buf, NULL) == d)
-						break;
-				}
-			}
-			break;
-		case EMU_T_INT64:
-			snprintf(buf, sizeof(buf), "%lld",
-			    (long long)sqlite3_value_int64(argv[0]));
-			break;
-		case EMU_T_DATETIME:
-			/* CAST(DATETIME AS STRING) uses a space. */
-			snprintf(buf, sizeof(buf), "%s",
-			    sqlite3_value_text(argv[0]));
-			if (strlen(buf) > 10)
-				buf[10] = ' ';
-			break;
-		default:
-			sqlite3_result_value(cx, argv[0]);
-			if (src == EMU_T_BYTES)
-				sqlite3_result_text(cx,
-				    (const char *)sqlite3_value_blob(argv[0]),
-				    sqlite3_value_bytes(argv[0]),
-				    SQLITE_TRANSIENT);
-			return;
-		}
-		sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
-		return;
-	}
-	if (src == EMU_T_STRING) {
-		s = (const char *)sqlite3_value_text(argv[0]);
-		if (dst == EMU_T_BYTES) {
-			sqlite3_result_blob(cx, s, sqlite3_value_bytes(argv[0]),
-			    SQLITE_TRANSIENT);
-			return;
-		}
-		if ((dst == EMU_T_BOOL && strcasecmp(s, "true") != 0 &&
-		    strcasecmp(s, "false") != 0) ||
-		    emusql_value_from_text(dst, s, &b, &err) == -1) {
-			if (safe)
-				sqlite3_result_null(cx);
-			else
-				sql_error(cx, "Bad %s value: %s",
-				    emusql_type_name(dst), s);
-			return;
-		}
-		if (dst == EMU_T_INT64 || dst == EMU_T_BOOL ||
-		    dst == EMU_T_TIMESTAMP)
-			sqlite3_result_int64(cx, b.i);
-		else if (dst == EMU_T_FLOAT64)
-			sqlite3_result_double(cx, b.d);
-		else
-			sqlite3_result_text(cx, b.s, (int)b.len,
-			    SQLITE_TRANSIENT);
-		free(b.s);
-		return;
-	}
-	if (dst == EMU_T_INT64 && src == EMU_T_FLOAT64) {
-		d = sqlite3_value_double(argv[0]);
-		d = round(d);	/* half away from zero, as BigQuery */
-		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
-			if (safe)
-				sqlite3_result_null(cx);
-			else
-				sql_error(cx, "Illegal conversion of "
-				    "non-finite or out-of-range floating "
-				    "point number to an integer");
-			return;
-		}
-		sqlite3_result_int64(cx, (int64_t)d);
-		return;
-	}
-	if (dst == EMU_T_FLOAT64) {
+	if (dst == EMU_T_STRING)
+		cast_to_string(cx, src, argv[0]);
+	else if (src == EMU_T_STRING)
+		cast_from_string(cx, dst, safe, argv[0]);
+	else if (dst == EMU_T_INT64 && src == EMU_T_FLOAT64)
+		cast_float_to_int(cx, safe, argv[0]);
+	else if (dst == EMU_T_FLOAT64)
 		sqlite3_result_double(cx, sqlite3_value_double(argv[0]));
-		return;
-	}
-	if (dst == EMU_T_BOOL) {
+	else if (dst == EMU_T_BOOL)
 		sqlite3_result_int(cx, sqlite3_value_int64(argv[0]) != 0);
-		return;
-	}
-	if (dst == EMU_T_INT64 && src == EMU_T_BOOL) {
+	else if (dst == EMU_T_INT64 && src == EMU_T_BOOL)
 		sqlite3_result_int64(cx, sqlite3_value_int64(argv[0]));
-		return;
-	}
-	if (dst == EMU_T_DATE && src == EMU_T_TIMESTAMP) {
+	else if (dst == EMU_T_DATE && src == EMU_T_TIMESTAMP)
 		fn_ts_date(cx, 1, argv);
-		return;
-	}
-	if (dst == EMU_T_TIMESTAMP && src == EMU_T_DATE) {
-		i = 0;
-		if (ts_parse((const char *)sqlite3_value_text(argv[0]), &i) ==
-		    0) {
-			sqlite3_result_int64(cx, i);
-			return;
-		}
-	}
-	if (dst == src) {
+	else if (dst == EMU_T_TIMESTAMP && src == EMU_T_DATE &&
+	    ts_parse((const char *)sqlite3_value_text(argv[0]), &i) == 0)
+		sqlite3_result_int64(cx, i);
+	else if (dst == src)
 		sqlite3_result_value(cx, argv[0]);
-		return;
-	}
-	sql_error(cx, "Invalid cast from %s to %s", emusql_type_name(src),
-	    emusql_type_name(dst));
+	else
+		sql_error(cx, "Invalid cast from %s to %s",
+		    emusql_type_name(src), emusql_type_name(dst));
 }
 
 int
