@@ -683,12 +683,92 @@ out:
 	return rc;
 }
 
+/*
+ * An ORDER BY expression (not a select item) must be in the DISTINCT
+ * list, and grouped or aggregated in an aggregating query.
+ */
+static int
+check_order_expr(struct parser *p, struct core *c, struct ex *e,
+    size_t b0, struct tok *ot)
+{
+	size_t j;
+
+	for (j = 0; j < c->nitems; j++)
+		if (strcmp(c->items[j].sql, e->sql.buf) == 0)
+			break;
+	if (c->distinct && j == c->nitems)
+		return emusql_perr(p, ot, "ORDER BY clause expression "
+		    "references columns not in the SELECT DISTINCT list");
+	if ((c->sel.has_agg || c->ngroup) && j == c->nitems &&
+	    !in_list(c->group, c->ngroup, e->sql.buf))
+		for (j = b0; j < c->sel.nbare; j++)
+			if (!in_list(c->group, c->ngroup, c->sel.bare[j]))
+				return emusql_perr(p, ot, "ORDER BY clause "
+				    "expression references a column which is "
+				    "neither grouped nor aggregated");
+	if (e->type == EMU_T_NESTED || e->type == EMU_T_JSON ||
+	    e->type == EMU_T_GEOGRAPHY || e->type == EMU_T_NUMERIC ||
+	    e->type == EMU_T_BIGNUMERIC) {
+		/* The message has always named the released type. */
+		emusql_ex_release(e);
+		return emusql_perr(p, NULL, "ORDER BY of type %s is not "
+		    "supported", emusql_type_name(e->type));
+	}
+	return 0;
+}
+
+/* The n-th ORDER BY key: a select item or an expression, then options. */
+static int
+parse_order_key(struct parser *p, struct core *c, struct strbuf *out,
+    size_t n)
+{
+	int k = item_ref(p, c, 1), rc = -1;
+	const char *ref = k >= 0 ? c->items[k].sql : NULL;
+	struct ex e;
+
+	if (k == -2)
+		return -1;
+	emusql_ex_init(&e);
+	if (ref == NULL) {
+		size_t b0 = c->sel.nbare;
+		struct tok *ot = emusql_peek(p);
+
+		c->sel.track = 1;
+		if (emusql_parse_expr(p, c->sc, &e) == -1)
+			goto out;
+		c->sel.track = 0;
+		if (check_order_expr(p, c, &e, b0, ot) == -1)
+			goto out;
+		ref = e.sql.buf;
+	}
+	strbuf_addf(out, "%s%s", n ? ", " : "", ref);
+	if (emusql_accept_kw(p, "DESC"))
+		strbuf_adds(out, " DESC");
+	else if (emusql_accept_kw(p, "ASC"))
+		strbuf_adds(out, " ASC");
+	if (emusql_accept_kw(p, "NULLS")) {
+		if (emusql_accept_kw(p, "FIRST"))
+			strbuf_adds(out, " NULLS FIRST");
+		else if (emusql_accept_kw(p, "LAST"))
+			strbuf_adds(out, " NULLS LAST");
+		else {
+			emusql_unexpected(p);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	emusql_ex_release(&e);
+	return rc;
+}
+
 int
 emusql_parse_query(struct parser *p, struct scope *outer, struct strbuf *out,
     struct emusql_col **cols, size_t *ncols)
 {
 	struct core c;
-	int rc = -1, n = 0;
+	int rc = -1;
+	size_t n = 0;
 
 	memset(&c, 0, sizeof(c));
 	if (emusql_is_op(emusql_peek(p), "(")) {
@@ -720,73 +800,8 @@ emusql_parse_query(struct parser *p, struct scope *outer, struct strbuf *out,
 			goto out;
 		strbuf_adds(out, " ORDER BY ");
 		do {
-			int k = item_ref(p, &c, 1);
-			const char *ref = k >= 0 ? c.items[k].sql : NULL;
-			struct ex e;
-
-			if (k == -2)
+			if (parse_order_key(p, &c, out, n++) == -1)
 				goto out;
-			emusql_ex_init(&e);
-			if (ref == NULL) {
-				size_t b0 = c.sel.nbare, j;
-				struct tok *ot = emusql_peek(p);
-
-				c.sel.track = 1;
-				if (emusql_parse_expr(p, c.sc, &e) == -1) {
-					emusql_ex_release(&e);
-					goto out;
-				}
-				c.sel.track = 0;
-				ref = e.sql.buf;
-				for (j = 0; j < c.nitems; j++)
-					if (strcmp(c.items[j].sql, ref) == 0)
-						break;
-				if (c.distinct && j == c.nitems) {
-					emusql_ex_release(&e);
-					emusql_perr(p, ot, "ORDER BY clause expression "
-					    "references columns not in the SELECT "
-					    "DISTINCT list");
-					goto out;
-				}
-				if ((c.sel.has_agg || c.ngroup) && j == c.nitems &&
-				    !in_list(c.group, c.ngroup, ref))
-					for (j = b0; j < c.sel.nbare; j++)
-						if (!in_list(c.group, c.ngroup,
-						    c.sel.bare[j])) {
-							emusql_ex_release(&e);
-							emusql_perr(p, ot, "ORDER BY clause "
-							    "expression references a "
-							    "column which is neither "
-							    "grouped nor aggregated");
-							goto out;
-						}
-				if (e.type == EMU_T_NESTED || e.type == EMU_T_JSON
-				    || e.type == EMU_T_GEOGRAPHY ||
-				    e.type == EMU_T_NUMERIC ||
-				    e.type == EMU_T_BIGNUMERIC) {
-					emusql_ex_release(&e);
-					emusql_perr(p, NULL, "ORDER BY of type %s is "
-					    "not supported", emusql_type_name(
-					    e.type));
-					goto out;
-				}
-			}
-			strbuf_addf(out, "%s%s", n++ ? ", " : "", ref);
-			emusql_ex_release(&e);
-			if (emusql_accept_kw(p, "DESC"))
-				strbuf_adds(out, " DESC");
-			else if (emusql_accept_kw(p, "ASC"))
-				strbuf_adds(out, " ASC");
-			if (emusql_accept_kw(p, "NULLS")) {
-				if (emusql_accept_kw(p, "FIRST"))
-					strbuf_adds(out, " NULLS FIRST");
-				else if (emusql_accept_kw(p, "LAST"))
-					strbuf_adds(out, " NULLS LAST");
-				else {
-					emusql_unexpected(p);
-					goto out;
-				}
-			}
 		} while (emusql_accept_op(p, ","));
 	}
 	if (emusql_accept_kw(p, "LIMIT")) {
