@@ -47,7 +47,7 @@ for line in open(sys.argv[1]):
     r["ts"] = dt.strftime("%Y-%m-%dT%H:%M:%S.") + f + "Z"
     src[r["seq"]] = r
 lines = open(sys.argv[2]).read().splitlines()
-assert json.loads(lines[0]) == {"@bqsync": "begin"}, lines[0]
+assert json.loads(lines[0])["@bqsync"] == "begin", lines[0]
 assert json.loads(lines[-1]) == {"@bqsync": "end"}, lines[-1]
 sync = json.loads(lines[-2])
 rows = [json.loads(l) for l in lines[1:-2]]
@@ -63,6 +63,6 @@ for r in rows:
     assert r["seq"] not in seen, "duplicate %d" % r["seq"]
     seen.add(r["seq"])
     assert r == src[r["seq"]], (r, src[r["seq"]])
-assert sync == {"@bqsync": "sync", "cursor": prev}, (sync, prev)
+assert (sync["@bqsync"], sync["cursor"]) == ("sync", prev), (sync, prev)
 print("rows ok")
 PY
