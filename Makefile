@@ -12,7 +12,8 @@ PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 
-TOOLS = bq-pull bq-partition harper-load bq-checkpoint maritime-synth bq-emulator
+TOOLS = bq-pull bq-partition harper-load bq-checkpoint maritime-synth bq-emulator \
+	bq-sync
 
 CC ?= cc
 CFLAGS ?= -O2 -g

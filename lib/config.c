@@ -78,6 +78,8 @@ static const struct key sync_keys[] = {
 	{ "steadyThreshold", K_DUR, SO(steady_threshold) },
 	{ "lookback", K_DUR, SO(lookback) },
 	{ "startTimestamp", K_STR, SO(start_timestamp) },
+	{ "topologyInterval", K_DUR, SO(topology_interval) },
+	{ "topologyGrace", K_DUR, SO(topology_grace) },
 	{ NULL, 0, 0 }
 };
 
@@ -1115,6 +1117,8 @@ config_init(struct config *cfg)
 	cfg->sync.catchup_threshold = 3600;
 	cfg->sync.steady_threshold = 300;
 	cfg->sync.lookback = 0;
+	cfg->sync.topology_interval = 30;
+	cfg->sync.topology_grace = 120;
 
 	cfg->harper_url = xstrdup("http://127.0.0.1:9925");
 	cfg->harper_database = xstrdup("data");
@@ -1189,6 +1193,20 @@ config_release(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+/* A relative *val from the file at path becomes relative to its folder. */
+static void
+resolve_relative(char **val, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *abs;
+
+	if (*val == NULL || **val == '\0' || **val == '/' || slash == NULL)
+		return;
+	abs = xstrfmt("%.*s/%s", (int)(slash - path), path, *val);
+	free(*val);
+	*val = abs;
+}
+
 int
 config_load(struct config *cfg, const char *path, struct bq_err *err)
 {
@@ -1229,6 +1247,10 @@ config_load(struct config *cfg, const char *path, struct bq_err *err)
 		    (st.st_mode & (S_IRGRP | S_IROTH)))
 			bqsync_log(LOG_WARN, "'%s' holds harper.password and is "
 			    "readable by group or others", path);
+	}
+	if (path != NULL) {
+		resolve_relative(&cfg->ckpt_path, path);
+		resolve_relative(&cfg->credentials, path);
 	}
 	apply_env(cfg);
 	if (finish(&p) == -1)
