@@ -11,6 +11,9 @@ VERSION = 0.1.0
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
+SHAREDIR = $(PREFIX)/share/bqsync
+EXAMPLES = examples/crontab examples/bq-sync.service examples/sync-cycle.sh \
+	   examples/follow.sh
 
 TOOLS = bq-pull bq-partition harper-load bq-checkpoint maritime-synth bq-emulator \
 	bq-sync
@@ -99,6 +102,9 @@ install: $(BINS)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(SHAREDIR)/examples
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(SHAREDIR)/examples
+	chmod 755 $(DESTDIR)$(SHAREDIR)/examples/*.sh
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libbqsync.a bin/*.o bin/*.d $(BINS) $(CHECKS) $(FUZZERS)

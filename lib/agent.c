@@ -133,6 +133,10 @@ agent_pipeline_status(const int status[3])
 {
 	int k;
 
+	/* 141: died of SIGPIPE, because a stage after it failed first */
+	for (k = 0; k < 3; k++)
+		if (status[k] != 0 && status[k] != 128 + SIGPIPE)
+			return status[k];
 	for (k = 0; k < 3; k++)
 		if (status[k] != 0)
 			return status[k];
@@ -579,7 +583,7 @@ agent_job_poll(struct agent_job *j, double now, int *status, int *stage)
 	*status = agent_pipeline_status(j->status);
 	*stage = -1;
 	for (k = 0; k < 3 && *stage == -1; k++)
-		if (j->status[k] != 0)
+		if (j->status[k] != 0 && j->status[k] == *status)
 			*stage = k;
 	j->state = AGENT_IDLE;
 	close(j->lockfd);

@@ -54,7 +54,8 @@ double	 agent_backoff(int attempt, double base, double max, double r);
 int	 agent_is_fatal(int status);
 /*
  * The pipeline's status from its stages' (pull, load, commit; shell-style,
- * 128+N for death by signal N): the first that is not 0, else 0.
+ * 128+N for death by signal N): the first that is neither 0 nor 141
+ * (SIGPIPE: a later stage failed first), else the first that is not 0.
  */
 int	 agent_pipeline_status(const int status[3]);
 /* "<dir>/<tool>" when executable, else "<tool>" (found on PATH); free it. */

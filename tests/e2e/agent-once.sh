@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# quick
 # bq-sync --once: every table of the config pulled until caught up, by
 # real bq-pull | harper-load | bq-checkpoint pipelines; Harper then holds
 # exactly BigQuery's rows.  A table that does not exist in BigQuery makes
