@@ -59,9 +59,10 @@ emit(const char *s, size_t len)
 static int
 status_format(const char *s)
 {
-	if (strcmp(s, "prometheus") == 0)
-		prom = text = 0;
-	else if (strcmp(s, "text") == 0)
+	if (strcmp(s, "prometheus") == 0) {
+		prom = 1;
+		text = 0;
+	} else if (strcmp(s, "text") == 0)
 		text = 1;
 	else
 		return -1;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bq-sync --once: every table of the config pulled until caught up, by
 # real bq-pull | harper-load | bq-checkpoint pipelines; Harper then holds
-# exactly BigQuery's rows.  A table that does not exist in BigQuery makes
+# exactly BigQuery's rows, and `bq-checkpoint status --format prometheus`
+# parses as Prometheus' text format.  A table that does not exist in BigQuery makes
 # it exit with that pipeline's status, records lastError, and leaves the
 # other tables synced.  A second bq-sync on the same lock waits.
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +22,25 @@ expect_eq 3 "$n" "checkpoint records"
 bq-checkpoint -c "$cfg" status --format json | jq -e -s \
     "all(.worker == \"$(hostname)-0\")" > /dev/null ||
     fail "worker names: $(bq-checkpoint -c "$cfg" status --format json)"
+
+# the metrics, read by a real exposition-format parser (Debian's
+# python3-prometheus-client, for the system python3)
+bq-checkpoint -c "$cfg" status --format prometheus > "$T/metrics.prom"
+/usr/bin/python3 - "$T/metrics.prom" <<'PY' || fail "metrics: $(cat "$T/metrics.prom")"
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+for name, typ in (("bqsync_lag_seconds", "gauge"), ("bqsync_rows_ingested", "counter"),
+                  ("bqsync_phase", "gauge"), ("bqsync_last_sync_timestamp_seconds", "gauge")):
+    assert fams[name].type == typ, (name, fams[name].type)
+rows = {s.labels["table"]: s.value for s in fams["bqsync_rows_ingested"].samples}
+assert set(rows) == {"vessel_positions", "port_events", "vessel_metadata"}, rows
+assert all(v > 0 for v in rows.values()), rows
+assert len(fams["bqsync_phase"].samples) == 9
+assert sum(s.value for s in fams["bqsync_phase"].samples) == 3
+assert all(s.labels["worker"] == "0/1" for s in fams["bqsync_lag_seconds"].samples)
+PY
+say "status --format prometheus parses, 3 tables"
 
 # a table missing in BigQuery: the first failure's status, the rest synced
 cat "$cfg" > "$T/bad.yaml"

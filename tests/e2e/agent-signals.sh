@@ -16,15 +16,13 @@ sync:
   pollInterval: 500
 YAML
 maritime-synth -q -c "$cfg" -s 7 initialize 1
-# more HOURS: maritime-synth adds the next simulated hours of rows, after
-# every row so far (rows behind a cursor are late rows, see sync.lookback)
-at=$(date -u +%s)
+# more FROM TO: maritime-synth adds rows of simulated hours FROM to TO
+# after t0, which is after every row so far (rows behind a cursor would be
+# late rows, see sync.lookback; t0 is set once the first rows are synced)
 more() {
-	local from=$at
-	at=$((at + $1 * 3600))
 	maritime-synth -q -c "$cfg" -s 7 start --no-backfill --speedup 86400 \
-	    --start "$(date -u -d "@$from" +%Y-%m-%dT%H:%M:%SZ)" \
-	    --until "$(date -u -d "@$at" +%Y-%m-%dT%H:%M:%SZ)"
+	    --start "$(date -u -d "@$((t0 + $1 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
+	    --until "$(date -u -d "@$((t0 + $2 * 3600))" +%Y-%m-%dT%H:%M:%SZ)"
 }
 synced() {	# every table equal to BigQuery, within a bound
 	local t i
@@ -63,7 +61,8 @@ expect_eq 0 "$(stages "$b")" "stages of the second bq-sync"
 kill -TERM "$b"; wait "$b" || fail "second bq-sync: exit $?"
 
 # SIGTERM in the middle of new rows: exit 0, then a restart completes
-more 6 &
+t0=$(($(date -u +%s) + 600))
+more 0 6 &
 m=$!
 sleep 1
 before=$(wc -l < "$T/a.log")
@@ -100,7 +99,7 @@ synced || fail "not synced after kill -9 and restart"
 bq-checkpoint -c "$cfg" control stop
 for i in $(seq 80); do [ "$(stages "$sp")" -eq 0 ] && break; sleep 0.1; done
 expect_eq 0 "$(stages "$sp")" "stages after control stop (8 s)"
-more 3
+more 6 9
 sleep 2
 pl_info vessel_positions; pl_dump vessel_positions
 compare compare "$T/src.vessel_positions" "$db.$TARGET" > /dev/null 2>&1 &&
