@@ -45,7 +45,7 @@ sync_of(const struct config *cfg, const struct ckpt_record *r)
 	return t != NULL ? &t->sync : &cfg->sync;
 }
 
-enum { F_LAG, F_ROWS, F_PHASE, F_SYNC, NFAM };
+enum { F_LAG, F_ROWS, F_PHASE, F_SYNC, F_ERRAT, F_ERR, NFAM };
 
 static const struct {
 	const char *name, *type, *help;
@@ -58,6 +58,10 @@ static const struct {
 	    "1 for the worker's current phase" },
 	{ "bqsync_last_sync_timestamp_seconds", "gauge",
 	    "When the worker last committed" },
+	{ "bqsync_last_error_timestamp_seconds", "gauge",
+	    "When the worker's last error was recorded" },
+	{ "bqsync_last_error_info", "gauge",
+	    "1, with the worker's last error as label message" },
 };
 
 static void
@@ -82,8 +86,7 @@ sample(struct strbuf *sb, int f, const struct ckpt_record *r,
 		strbuf_addf(sb, "} %lld\n", r->records);
 		break;
 	case F_PHASE:
-		p = ckpt_phase_for(sync_of(cfg, r), r->has_cursor, r->cursor,
-		    now);
+		p = ckpt_record_phase(r, sync_of(cfg, r), now);
 		for (k = 0; k < 3; k++) {
 			strbuf_adds(sb, fam[f].name);
 			labels(sb, r);
@@ -97,6 +100,22 @@ sample(struct strbuf *sb, int f, const struct ckpt_record *r,
 		strbuf_adds(sb, fam[f].name);
 		labels(sb, r);
 		strbuf_addf(sb, "} %.3f\n", (double)r->last_sync / 1e6);
+		break;
+	case F_ERRAT:
+		if (!r->has_error_at || r->last_error == NULL)
+			return;
+		strbuf_adds(sb, fam[f].name);
+		labels(sb, r);
+		strbuf_addf(sb, "} %.3f\n", (double)r->last_error_at / 1e6);
+		break;
+	case F_ERR:
+		if (r->last_error == NULL)
+			return;
+		strbuf_adds(sb, fam[f].name);
+		labels(sb, r);
+		strbuf_adds(sb, ",message=");
+		metrics_label(sb, r->last_error);
+		strbuf_adds(sb, "} 1\n");
 		break;
 	}
 }

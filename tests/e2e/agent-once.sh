@@ -51,4 +51,19 @@ bq-sync -c "$T/bad.yaml" -w 0/1 --once 2> "$T/bad.log" || rc=$?
 grep -q "table 'nosuch' worker 0/1: bq-pull exited $rc" "$T/bad.log" ||
     fail "no report of the failed table: $(cat "$T/bad.log")"
 say "missing table: exit $rc, reported"
+# ... and recorded as the worker's lastError, also in the metrics
+bq-checkpoint -c "$T/bad.yaml" -t nosuch status --format json > "$T/err.json"
+jq -e '.lastError | test("bq-pull.*78.*nosuch")' "$T/err.json" > /dev/null ||
+    fail "lastError: $(cat "$T/err.json")"
+jq -e '.lastErrorAt != null' "$T/err.json" > /dev/null || fail "no lastErrorAt"
+bq-checkpoint -c "$T/bad.yaml" status --format prometheus > "$T/err.prom"
+/usr/bin/python3 - "$T/err.prom" <<'PY' || fail "error metrics: $(cat "$T/err.prom")"
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+errs = [s for s in fams["bqsync_last_error_info"].samples]
+assert [s.labels["table"] for s in errs] == ["nosuch"], errs
+assert "nosuch" in errs[0].labels["message"], errs
+PY
+say "lastError recorded and exported"
 say ok
