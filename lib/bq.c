@@ -1520,7 +1520,7 @@ add_ident(struct strbuf *sb, const char *what, const char *name,
 	return 0;
 }
 
-/* The worker's share: "<part>" (design.md "Partitioning"). */
+/* The worker's share: "<part>" (bqsync(7), PARTITIONING). */
 static void
 add_share(struct strbuf *sb, const char *qts, enum partition_scheme s)
 {

@@ -230,7 +230,7 @@ void	 bq_uuid(char out[37]);
  */
 int	 bq_quote_ident(struct strbuf *out, const char *name);
 /*
- * bq-pull's queries (design.md "Partitioning" and "The cursor"), built
+ * bq-pull's queries (bqsync(7), PARTITIONING and THE CURSOR), built
  * from one share predicate and one lower bound, ts > @cursor.
  * bq_probe_sql(): "SELECT MAX(ts) AS upto" of worker @i of @n's rows of
  * table (project.dataset.table) after @cursor, of the first @limit of them
