@@ -304,12 +304,25 @@ take_sync(struct pull *p, int64_t cursor, int newer)
 	return rc;
 }
 
+/*
+ * A pass that stops after a billed query (the next one refused by a cap):
+ * a sync line at the cursor it started from carries that bill, so the
+ * checkpoint counts it.  Returns -1 (err stays the caller's).
+ */
+static int
+billed_stop(struct pull *p, int64_t cursor)
+{
+	if (p->billed > 0)
+		take_sync(p, cursor, 1);
+	return -1;
+}
+
 /* --- one pass ------------------------------------------------------------ */
 
 /* The parameters of both queries; @limit and @upto only where used. */
 struct pass_params {
 	char	 cur[TS_BUFSZ], upto[TS_BUFSZ], n[24], i[24], lim[24];
-	struct bq_param prm[4];
+	struct bq_param prm[5];
 };
 
 static size_t
@@ -412,7 +425,7 @@ pull_once(struct pull *p, struct bq_client *c, long page, int64_t *cursor,
 	if (p->dry_run)
 		return dry_run(p, c, &pp, page, err);
 	if ((r = probe(p, c, &pp, &upto, err)) == -1)
-		return -1;
+		return billed_stop(p, *cursor);
 	if (r == 0)		/* nothing new: the probe was the whole cost */
 		return take_sync(p, *cursor, 0) == -1 ? -1 : 0;
 	ts_format(upto, pp.upto);
@@ -422,7 +435,7 @@ pull_once(struct pull *p, struct bq_client *c, long page, int64_t *cursor,
 	o.nparams = params(&pp, 0, 1);
 	o.page_rows = page;
 	if ((q = start(p, c, &o, err)) == NULL)
-		return -1;
+		return billed_stop(p, *cursor);
 	account(p, q, "rows", (long)bq_query_total_rows(q));
 	p->synced = *cursor;
 	p->page_syncs = 1;

@@ -35,7 +35,7 @@ cfg "$T/cfg.yaml"
     {"name":"mmsi","type":"STRING"},{"name":"lat","type":"FLOAT64"},
     {"name":"lon","type":"FLOAT64"},{"name":"note","type":"STRING"}]' \
     '{"type":"DAY","field":"ts"}'
-rows=150000
+rows=100000
 python3 - "$rows" > "$T/src.ndjson" <<'PY'
 import sys
 n = int(sys.argv[1])
@@ -66,6 +66,18 @@ import json, sys
 print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
           for j in json.load(sys.stdin).get("jobs", [])
           if "query" in j.get("statistics", {})))'
+}
+
+# nothing_acked CFG I/N: no row was acknowledged: the worker's cursor is
+# none or the very first instant (the sync line that carried the bill of
+# the query before the refused one proves nothing more)
+nothing_acked() {
+	local c
+	c=$(bq-checkpoint -c "$1" get --worker "$2")
+	case $c in
+	''|0001-01-01T00:00:00*Z) ;;
+	*) fail "worker $2: cursor '$c' after a stopped pull" ;;
+	esac
 }
 
 # a backfill from empty, default batch sizes: each worker's pass
@@ -110,8 +122,7 @@ set -o pipefail
 expect_eq 78 "${st[0]}" "bq-pull status under maximumBytesBilled"
 grep -q 'would bill more than bigquery.maximumBytesBilled (10485760 bytes)' \
     "$T/cap.err" || fail "message: $(cat "$T/cap.err")"
-expect_eq "" "$(bq-checkpoint -c "$T/cap.yaml" get --worker 0/2)" \
-    "cursor after a refused query"
+nothing_acked "$T/cap.yaml" 0/2
 
 # dailyBytesLimit: the probe bills the day's 10 MiB, the next query could
 # pass it: exit 75, nothing acknowledged, the bill recorded
@@ -126,8 +137,7 @@ set -o pipefail
 expect_eq 75 "${st[0]}" "bq-pull status under dailyBytesLimit"
 grep -q 'bigquery.dailyBytesLimit reached: 10485760 of 10485760 bytes' \
     "$T/day.err" || fail "message: $(cat "$T/day.err")"
-expect_eq "" "$(bq-checkpoint -c "$T/day.yaml" get --worker 1/2)" \
-    "cursor after the daily limit"
+nothing_acked "$T/day.yaml" 1/2
 rec() {	# rec KEY: worker 1/2's checkpoint record's KEY
 	python3 -c '
 import json, sys
