@@ -19,6 +19,7 @@
 #include "banned.h"
 
 static volatile int stop;
+static struct pull *pulling;	/* for the error line of tool_die() */
 
 static void
 on_signal(int sig)
@@ -37,6 +38,12 @@ usage(FILE *fp, int status)
 	    "\t[--partition fingerprint|micros] [--project id] "
 	    "[--source-table name]\n");
 	exit(status);
+}
+
+static void
+on_die(int code, const char *msg)
+{
+	pull_error(pulling, code, msg);
 }
 
 /* Dies of a write failure (SIGPIPE on EPIPE) or of err. */
@@ -205,6 +212,12 @@ main(int argc, char **argv)
 		cols = t->columns;
 		ncols = t->ncolumns;
 	}
+	if (p.dry_run)
+		p.markers = 0;
+	if (pull_begin(&p, t->id) == -1)
+		die(&p, &err);
+	pulling = &p;
+	tool_set_die_hook(on_die);
 	if ((c = bq_client_new(&cfg, &err)) == NULL)
 		tool_die_err(&err);
 	proj = t->project ? t->project : bq_client_project(c, &err);
@@ -227,13 +240,12 @@ main(int argc, char **argv)
 	p.limit = limit_opt;
 	p.max_billed = cfg.max_bytes_billed;
 	p.daily_limit = cfg.daily_bytes_limit;
+	if (p.daily_limit > 0 && !p.dry_run &&
+	    pull_day_billed(&p, &cfg, t->id, &err) == -1)
+		tool_die_err(&err);
 	p.ts_column = t->timestamp_column;
-	if (p.dry_run)
-		p.markers = 0;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (pull_marker(&p, "begin", INT64_MIN) == -1)
-		die(&p, &err);
 	do {
 		lim = pull_phase(&t->sync, cursor, &poll);
 		got = pull_once(&p, c, lim, &cursor, &err);

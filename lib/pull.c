@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "bqrow.h"
+#include "ckpt.h"
 #include "pull.h"
 #include "ts.h"
 #include "util.h"
@@ -246,6 +247,31 @@ next_cap(struct pull *p, struct bq_err *err)
 		return day_spent(p, err);
 	return p->max_billed > 0 && p->max_billed < left ? p->max_billed :
 	    left;
+}
+
+int
+pull_day_billed(struct pull *p, const struct config *cfg, const char *table,
+    struct bq_err *err)
+{
+	struct ckpt_store *st;
+	struct ckpt_record rec;
+	char day[TS_BUFSZ];
+	int r;
+
+	p->day = ts_now() / DAY_MICROS;
+	p->day_billed = 0;
+	if ((st = ckpt_store_new(cfg, err)) == NULL)
+		return -1;
+	r = ckpt_load(st, table, p->worker, p->nworkers, &rec, err);
+	ckpt_store_free(st);
+	if (r != 1)
+		return r;
+	ts_format(ts_now(), day);
+	day[10] = '\0';	/* the UTC day, as the record keeps it */
+	if (strcmp(rec.billing_day, day) == 0)
+		p->day_billed = rec.bytes_billed_day;
+	ckpt_record_release(&rec);
+	return 0;
 }
 
 /* Starts a query under the caps; a refusal names the cap that refused. */

@@ -72,6 +72,13 @@ int	 pull_error(struct pull *, int status, const char *msg);
 long	 pull_rows(struct pull *, struct bq_query *q, int64_t *last,
 	    int64_t *prev, int *cut, struct bq_err *err);
 /*
+ * Starts the day's bill (day, day_billed) from the checkpoint record of
+ * this worker of table (bytesBilledDay when billingDay is today, UTC), for
+ * daily_limit.  0, or -1 with err.
+ */
+int	 pull_day_billed(struct pull *, const struct config *,
+	    const char *table, struct bq_err *err);
+/*
  * One pass (bq-pull(1), COST): the probe finds the newest timestamp of the
  * share after *cursor (of its first p->limit rows, if set), then one
  * query reads the rows up to it in pages of page rows, with a sync line
