@@ -56,10 +56,12 @@ checkpoint:
 YAML
 }
 
-# Harper's raw rate: the same rows, as bq-pull writes them, posted
+# Harper's raw rate: the same rows, as bq-pull writes them, posted into
+# a fresh table (raw NAME), before and after the pipelines: the best counts
 cfg raw Raw
 bq-pull -c "$tmp/raw.yaml" --no-markers > "$tmp/rows"
-hop "$(python3 - "$db" Raw "$tmp/rows" <<'PY'
+raw() {
+hop "$(python3 - "$db" "$1" "$tmp/rows" <<'PY'
 import json, sys
 db, t, f = sys.argv[1:]
 cols = [c for c in json.loads(open(f).readline()) if c not in ("id", "timestamp")]
@@ -70,7 +72,7 @@ print(json.dumps({"operation": "create_table", "database": db, "table": t,
                   "primary_key": "id", "attributes": attrs}))
 PY
 )" > /dev/null
-python3 - "$db" Raw 1000 "$tmp/rows" > "$tmp/bodies" <<'PY'
+python3 - "$db" "$1" 1000 "$tmp/rows" > "$tmp/bodies" <<'PY'
 import datetime, json, sys
 db, t, b, f = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -79,8 +81,9 @@ recs = [l.rstrip("\n")[:-1] + ',"_syncedAt":"%s"}' % now for l in open(f)]
 for i in range(0, len(recs), b):
     sys.stdout.write(head + ",".join(recs[i:i + b]) + "]}\n")
 PY
-raw=$(node "$top/scripts/bench-post.mjs" "$tmp/bodies" 2 |
-    python3 -c 'import json,sys; print("%.0f" % json.load(sys.stdin)["rows_per_s"])')
+node "$top/scripts/bench-post.mjs" "$tmp/bodies" 2 |
+    python3 -c 'import json,sys; print("%.0f" % json.load(sys.stdin)["rows_per_s"])'
+}
 
 # pipeline NAME N: N workers' pipelines at once into table NAME; prints
 # "rows/s" and leaves each tool's peak RSS in $tmp/NAME.W.TOOL
@@ -115,14 +118,17 @@ print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
           if "query" in j.get("statistics", {})))'
 }
 
+r1=$(raw Raw1)
 b0=$(billed)
 one=$(pipeline One 1)
 b1=$(billed)
 two=$(pipeline Two 2)
 b2=$(billed)
+r2=$(raw Raw2)
+raw=$((r1 > r2 ? r1 : r2))
 size=$("$top/tests/e2e/bqapi.py" get test-project ds positions numBytes)
 echo "rows $n (table $size bytes, DAY-partitioned), batch 1000, 2 in flight"
-echo "Harper raw upsert (Node posting pre-built batches): $raw rows/s"
+echo "Harper raw upsert (Node posting pre-built batches): $raw rows/s (runs: $r1 before, $r2 after)"
 echo "whole path, 1 worker: $one rows/s; peak RSS KiB: bq-pull $(peak One pull), harper-load $(peak One load), bq-checkpoint $(peak One ckpt)"
 echo "whole path, 2 workers: $two rows/s; peak RSS KiB: bq-pull $(peak Two pull), harper-load $(peak Two load), bq-checkpoint $(peak Two ckpt)"
 awk -v b="$((b1 - b0))" -v c="$((b2 - b1))" -v n="$n" 'BEGIN {
