@@ -48,7 +48,8 @@ for line in open(sys.argv[1]):
     r["ts"] = dt.strftime("%Y-%m-%dT%H:%M:%S.") + f + "Z"
     src[r["seq"]] = r
 lines = open(sys.argv[2]).read().splitlines()
-assert json.loads(lines[0]) == {"@bqsync": "begin"}, lines[0]
+assert json.loads(lines[0]) == {"@bqsync": "begin", "table": "t",
+                               "worker": "0/1"}, lines[0]
 assert json.loads(lines[-1]) == {"@bqsync": "end"}, lines[-1]
 sync = json.loads(lines[-2])
 body = [json.loads(l) for l in lines[1:-2]]
