@@ -34,6 +34,7 @@ enum kind {
 	K_DUR_H,	/* duration, bare number = hours */
 	K_DUR_POS,	/* duration > 0, bare number = seconds */
 	K_SIZE,		/* byte count, bare or with KiB/MiB/GiB */
+	K_BILL,		/* byte count >= 10 MiB (BigQuery's least bill) */
 	K_BOOL,
 	K_U64,		/* unsigned long long, any */
 	K_SPECIAL	/* handled by the block's own code */
@@ -62,6 +63,8 @@ static const struct key bigquery_keys[] = {
 	{ "maxRetries", K_NONNEG, CO(max_retries) },
 	{ "retryDeadline", K_DUR, CO(retry_deadline) },
 	{ "apiUrl", K_STR, CO(api_url) },
+	{ "maximumBytesBilled", K_BILL, CO(max_bytes_billed) },
+	{ "dailyBytesLimit", K_BILL, CO(daily_bytes_limit) },
 	{ "tables", K_SPECIAL, 0 },
 	{ NULL, 0, 0 }
 };
@@ -339,7 +342,7 @@ parse_size(const char *s, long *out)
 	} units[] = {
 		{ "", 1 }, { "B", 1 }, { "K", 1L << 10 }, { "KiB", 1L << 10 },
 		{ "M", 1L << 20 }, { "MiB", 1L << 20 }, { "G", 1L << 30 },
-		{ "GiB", 1L << 30 }
+		{ "GiB", 1L << 30 }, { "T", 1L << 40 }, { "TiB", 1L << 40 }
 	};
 	char *end;
 	long v;
@@ -441,6 +444,11 @@ set_value(struct parser *p, const char *path, const yaml_node_t *n,
 	case K_SIZE:
 		if (parse_size(s, &l) == -1)
 			return bad_value(p, path, n, "a positive size");
+		*(long *)dst = l;
+		break;
+	case K_BILL:
+		if (parse_size(s, &l) == -1 || l < BQ_MIN_BILL)
+			return bad_value(p, path, n, "a size of at least 10MiB");
 		*(long *)dst = l;
 		break;
 	case K_BOOL:

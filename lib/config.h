@@ -30,6 +30,9 @@
 
 #include "log.h"
 
+/* BigQuery bills every query at least this (10 MiB); the caps' floor. */
+#define BQ_MIN_BILL	(10L << 20)
+
 enum partition_scheme {
 	PARTITION_FINGERPRINT,	/* ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(ts) AS STRING)), N)) */
 	PARTITION_MICROS	/* MOD(UNIX_MICROS(ts), N), the older plugin's */
@@ -95,6 +98,8 @@ struct config {
 	char	*api_url;		/* override base URL (tests); NULL = Google */
 	long	 max_retries;		/* 5 */
 	double	 retry_deadline;	/* seconds, 600 */
+	long	 max_bytes_billed;	/* per query, sent; 0 = none */
+	long	 daily_bytes_limit;	/* per worker per UTC day; 0 = none */
 	enum partition_scheme partition;
 	char	*dataset;		/* bigquery.dataset: default for tables */
 	struct config_table *tables;	/* none when the file names no table */

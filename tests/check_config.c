@@ -759,6 +759,28 @@ START_TEST(test_sizes)
 }
 END_TEST
 
+/* The BigQuery caps: sizes up to TiB, never below the least bill. */
+START_TEST(test_byte_caps)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_int_eq(load_text(&cfg, "bigquery:\n  maximumBytesBilled: "
+	    "2GiB\n  dailyBytesLimit: 1TiB\n", &err), 0);
+	ck_assert_int_eq(cfg.max_bytes_billed, 2L << 30);
+	ck_assert_int_eq(cfg.daily_bytes_limit, 1L << 40);
+	config_release(&cfg);
+	ck_assert_int_eq(load_text(&cfg, "bigquery:\n  projectId: p\n",
+	    &err), 0);
+	ck_assert_int_eq(cfg.max_bytes_billed, 0);
+	ck_assert_int_eq(cfg.daily_bytes_limit, 0);
+	config_release(&cfg);
+	expect_error("bigquery:\n  dailyBytesLimit: 9MiB\n", EXIT_CONFIG,
+	    "2: key 'bigquery.dailyBytesLimit': expected a size of at least "
+	    "10MiB, got '9MiB'");
+}
+END_TEST
+
 START_TEST(test_table_lookup)
 {
 	struct config cfg;
@@ -920,6 +942,7 @@ config_suite(void)
 	tcase_add_test(tc, test_password_mode_warning);
 	tcase_add_test(tc, test_man_example);
 	tcase_add_test(tc, test_set_str);
+	tcase_add_test(tc, test_byte_caps);
 	suite_add_tcase(s, tc);
 	return s;
 }
