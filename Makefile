@@ -15,8 +15,8 @@ SHAREDIR = $(PREFIX)/share/bqsync
 EXAMPLES = examples/crontab examples/bq-sync.service examples/sync-cycle.sh \
 	   examples/follow.sh
 
-TOOLS = bq-pull bq-partition harper-load bq-checkpoint maritime-synth bq-emulator \
-	bq-sync
+TOOLS = bq-pull bq-partition harper-load bq-checkpoint bq-verify maritime-synth \
+	bq-emulator bq-sync
 
 CC ?= cc
 # CFLAGS and LDFLAGS are the user's (make CFLAGS=-O0 adds to, never

@@ -33,8 +33,9 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: bq-pull [-fhquVv] [-a cursor] [-c config] "
 	    "[-n rows] [-t table] [-w i/N]\n"
-	    "\t[--column name] [--columns a,b] [--dataset name] [--dry-run]\n"
-	    "\t[--from-response file] [--lookback duration] [--no-markers]\n"
+	    "\t[--before ts] [--column name] [--columns a,b] [--dataset name]\n"
+	    "\t[--dry-run]"
+	    " [--from-response file] [--lookback duration] [--no-markers]\n"
 	    "\t[--partition fingerprint|micros] [--project id] "
 	    "[--source-table name]\n");
 	exit(status);
@@ -105,6 +106,7 @@ main(int argc, char **argv)
 		{ "partition", required_argument, NULL, 8 },
 		{ "project", required_argument, NULL, 9 },
 		{ "source-table", required_argument, NULL, 10 },
+		{ "before", required_argument, NULL, 11 },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config cfg;
@@ -161,6 +163,11 @@ main(int argc, char **argv)
 		case 8: o_part = optarg; break;
 		case 9: o_proj = optarg; break;
 		case 10: o_src = optarg; break;
+		case 11:
+			if (ts_parse(optarg, &p.before) == -1)
+				tool_die(EXIT_USAGE, "invalid timestamp '%s' "
+				    "for --before", optarg);
+			break;
 		default: usage(stderr, EXIT_USAGE);
 		}
 	}
@@ -261,7 +268,8 @@ main(int argc, char **argv)
 		}
 		if (follow && !stop)
 			util_sleep(poll, &stop);
-	} while (follow && !stop && !p.dry_run);
+	} while (!stop && !p.dry_run && (follow ||
+	    (p.before != 0 && limit_opt == 0 && got >= lim)));
 	if (pull_marker(&p, "end", INT64_MIN) == -1)
 		die(&p, &err);
 	free(cols != t->columns ? cols : NULL);

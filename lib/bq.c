@@ -1534,6 +1534,34 @@ add_filter(struct strbuf *sb, const char *qts, enum partition_scheme s)
 	strbuf_addf(sb, " AND %s > @cursor", qts);
 }
 
+int
+bq_fp_sql(struct strbuf *out, const char *alias, char *const *columns,
+    size_t ncolumns)
+{
+	size_t i;
+
+	strbuf_adds(out, "FARM_FINGERPRINT(TO_JSON_STRING(JSON_STRIP_NULLS("
+	    "TO_JSON(");
+	if (columns == NULL || ncolumns == 0) {
+		if (bq_quote_ident(out, alias) == -1)
+			return -1;
+		strbuf_adds(out, "))))");
+		return 0;
+	}
+	strbuf_adds(out, "STRUCT(");
+	for (i = 0; i < ncolumns; i++) {
+		if (i > 0)
+			strbuf_adds(out, ", ");
+		if (bq_quote_ident(out, alias) == -1)
+			return -1;
+		strbuf_addch(out, '.');
+		if (bq_quote_ident(out, columns[i]) == -1)
+			return -1;
+	}
+	strbuf_adds(out, ")))))");
+	return 0;
+}
+
 /* The quoted table path and timestamp column, or -1 with err. */
 static int
 pull_idents(struct strbuf *tab, struct strbuf *ts, const char *project,
@@ -1584,7 +1612,13 @@ bq_pull_sql(struct strbuf *out, const char *project, const char *dataset,
 	if (pull_idents(&tab, &ts, project, dataset, table, ts_column,
 	    err) == -1 || add_columns(&cols, columns, ncolumns, err) == -1)
 		goto out;
-	strbuf_addf(out, "SELECT %s FROM %s WHERE ", cols.buf, tab.buf);
+	strbuf_adds(&cols, ", ");
+	if (bq_fp_sql(&cols, "_t", columns, ncolumns) == -1) {
+		bq_err_set(err, EXIT_CONFIG, "invalid column name");
+		goto out;
+	}
+	strbuf_addf(out, "SELECT %s AS _fp FROM %s AS _t WHERE ", cols.buf,
+	    tab.buf);
 	add_filter(out, ts.buf, scheme);
 	strbuf_addf(out, " AND %s <= @upto ORDER BY %s", ts.buf, ts.buf);
 	rc = 0;

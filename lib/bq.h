@@ -230,12 +230,23 @@ void	 bq_uuid(char out[37]);
  */
 int	 bq_quote_ident(struct strbuf *out, const char *name);
 /*
+ * Appends the SQL of a row's content fingerprint, an INT64 that bq-pull
+ * writes as "_fp" and bq-verify combines: FARM_FINGERPRINT(TO_JSON_STRING(
+ * JSON_STRIP_NULLS(TO_JSON(x)))) of the row alias, or of STRUCT(alias.col,
+ * ...) with columns; nulls are stripped so that a column added to the
+ * table changes no row's fingerprint.  -1 for a name bq_quote_ident()
+ * refuses.
+ */
+int	 bq_fp_sql(struct strbuf *out, const char *alias,
+	    char *const *columns, size_t ncolumns);
+/*
  * bq-pull's queries (bqsync(7), PARTITIONING and THE CURSOR), built
  * from one share predicate and one lower bound, ts > @cursor.
  * bq_probe_sql(): "SELECT MAX(ts) AS upto" of worker @i of @n's rows of
  * table (project.dataset.table) after @cursor, of the first @limit of them
  * when limited; it reads the timestamp column only.  bq_pull_sql(): those
- * rows with ts <= @upto, in ts order; columns NULL = "*".  Both bounds are
+ * rows with ts <= @upto, in ts order, with "_fp" (bq_fp_sql()) last;
+ * columns NULL = "*".  Both bounds are
  * parameters, known before the query runs, so partitions prune.  -1 with
  * err (EXIT_CONFIG) for an identifier that cannot be quoted.
  */

@@ -102,6 +102,8 @@ struct loader {
 	int	 up_failed;		/* an error line came (up_err) */
 	struct bq_err up_err;
 	int	 table_ready;
+	char	**attrs;		/* the table's attributes, sorted */
+	size_t	 nattrs;
 	const char *name;
 	struct ndjson_reader *reader;
 	unsigned long total;
@@ -733,6 +735,9 @@ load_free(struct loader *l)
 	for (i = 0; i < l->nworkers; i++)
 		harper_client_free(l->clients[i]);
 	harper_client_free(l->ctl);
+	while (l->nattrs > 0)
+		free(l->attrs[--l->nattrs]);
+	free(l->attrs);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv_work);
 	pthread_cond_destroy(&l->cv_done);
@@ -867,6 +872,80 @@ ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
 		    plain, n, err);
 	free(ts);
 	free(plain);
+	return rc;
+}
+
+static int
+attr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+attr_add(struct loader *l, const char *name)
+{
+	l->attrs = xrealloc(l->attrs, (l->nattrs + 1) * sizeof(*l->attrs));
+	l->attrs[l->nattrs++] = xstrdup(name);
+	qsort(l->attrs, l->nattrs, sizeof(*l->attrs), attr_cmp);
+}
+
+/* Reads the attributes the table declares (describe_table). */
+static int
+attrs_load(struct loader *l, struct bq_err *err)
+{
+	cJSON *desc = NULL;
+	const cJSON *a;
+	const char *n;
+
+	if (harper_describe_table(l->ctl, l->o->table, &desc, err) == -1)
+		return -1;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(desc,
+	    "attributes"))
+		if ((n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    a, "attribute"))) != NULL)
+			attr_add(l, n);
+	cJSON_Delete(desc);
+	return 0;
+}
+
+/*
+ * Schema evolution: declares the columns of row the table lacks, so that
+ * Harper's SQL sees them (Harper 4.7 indexes an attribute added this way;
+ * one declared unindexed stays invisible to SQL).
+ */
+static int
+attrs_declare(struct loader *l, const cJSON *row, struct bq_err *err)
+{
+	struct strbuf op = STRBUF_INIT;
+	const char *db = harper_database(l->ctl);
+	const cJSON *c;
+	int rc = 0;
+
+	cJSON_ArrayForEach(c, row) {
+		if (c->string == NULL || strcmp(c->string, "__proto__") == 0 ||
+		    bsearch(&c->string, l->attrs, l->nattrs, sizeof(*l->attrs),
+		    attr_cmp) != NULL)
+			continue;
+		strbuf_reset(&op);
+		strbuf_adds(&op, "{\"operation\":\"create_attribute\","
+		    "\"database\":");
+		strbuf_add_json_string(&op, db, strlen(db));
+		strbuf_adds(&op, ",\"table\":");
+		strbuf_add_json_string(&op, l->o->table, strlen(l->o->table));
+		strbuf_adds(&op, ",\"attribute\":");
+		strbuf_add_json_string(&op, c->string, strlen(c->string));
+		strbuf_addch(&op, '}');
+		if (harper_op(l->ctl, op.buf, op.len, NULL, err) == -1 &&
+		    strstr(err->msg, "already exists") == NULL) {
+			rc = -1;
+			break;
+		}
+		bq_err_clear(err);
+		bqsync_log(LOG_INFO, "declared column '%s' in '%s.%s'",
+		    c->string, db, l->o->table);
+		attr_add(l, c->string);
+	}
+	strbuf_release(&op);
 	return rc;
 }
 
@@ -1127,7 +1206,8 @@ one_line(struct loader *l, struct ndjson_reader *r, const char *line,
 		goto out;
 	}
 	if (!l->table_ready) {
-		if (ensure_table(l, v, err) == -1) {
+		if (ensure_table(l, v, err) == -1 ||
+		    attrs_load(l, err) == -1) {
 			pthread_mutex_lock(&l->mu);
 			halt_with(l, err);
 			pthread_mutex_unlock(&l->mu);
@@ -1135,6 +1215,13 @@ one_line(struct loader *l, struct ndjson_reader *r, const char *line,
 			goto out;
 		}
 		l->table_ready = 1;
+	}
+	if (l->o->create && attrs_declare(l, v, err) == -1) {
+		pthread_mutex_lock(&l->mu);
+		halt_with(l, err);
+		pthread_mutex_unlock(&l->mu);
+		rc = 1;
+		goto out;
 	}
 	rc = add_row(l, v, line, len, ts, err);
 out:

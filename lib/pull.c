@@ -452,7 +452,9 @@ pull_once(struct pull *p, struct bq_client *c, long page, int64_t *cursor,
 		return dry_run(p, c, &pp, page, err);
 	if ((r = probe(p, c, &pp, &upto, err)) == -1)
 		return billed_stop(p, *cursor);
-	if (r == 0)		/* nothing new: the probe was the whole cost */
+	if (r == 1 && p->before != 0 && upto >= p->before)
+		upto = p->before - 1;	/* --before: rows with ts < before */
+	if (r == 0 || upto <= from)	/* nothing new: the probe was all */
 		return take_sync(p, *cursor, 0) == -1 ? -1 : 0;
 	ts_format(upto, pp.upto);
 	memset(&o, 0, sizeof(o));

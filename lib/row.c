@@ -136,8 +136,10 @@ canon_object(const cJSON *v, struct strbuf *out, int top)
 	for (n = 0, c = v->child; c != NULL; c = c->next) {
 		if (c->string == NULL)
 			continue;
+		/* a NULL column is an absent one: adding one keeps ids */
 		if (top && (strcmp(c->string, "id") == 0 ||
-		    strcmp(c->string, "_syncedAt") == 0))
+		    strcmp(c->string, "_syncedAt") == 0 ||
+		    strcmp(c->string, "_fp") == 0 || cJSON_IsNull(c)))
 			continue;
 		m[n].item = c;
 		m[n].pos = n;

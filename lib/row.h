@@ -7,7 +7,9 @@
  * (including cJSON raw numbers) printed as the shortest "%.17g"-family
  * decimal that round-trips to the same double (integers of magnitude up to
  * 2^53 as plain digits: 1.0, 1e0 and 1 are all "1"; -0 is "0"; non-finite
- * values null), top-level "id" and "_syncedAt" left out.  The id is the
+ * values null), top-level "id", "_syncedAt", "_fp" (bq-pull's content
+ * fingerprint, see bq_fp_sql()) and null members left out (a column added
+ * to the source, null in old rows, changes no id).  The id is the
  * first 32 hex digits of SHA-256 over the canonical JSON of the row, or,
  * with idColumns, over the canonical JSON of the object holding only those
  * columns; it is the same on every host, time zone and locale.

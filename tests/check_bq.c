@@ -242,14 +242,17 @@ START_TEST(test_pull_sql)
 	strbuf_init(&sb, 0);
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "ds", "t", NULL, 0, "ts",
 	    PARTITION_FINGERPRINT, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT * FROM `p.ds.t` WHERE "
+	ck_assert_str_eq(sb.buf, "SELECT *, FARM_FINGERPRINT(TO_JSON_STRING("
+	    "JSON_STRIP_NULLS(TO_JSON(`_t`)))) AS _fp FROM `p.ds.t` AS _t WHERE "
 	    "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) "
 	    "= @i AND `ts` > @cursor AND `ts` <= @upto ORDER BY `ts`");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_pull_sql(&sb, "my-proj", "d", "v", cols, 2,
 	    "timestamp", PARTITION_MICROS, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT `mmsi`, `timestamp` FROM "
-	    "`my-proj.d.v` WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i "
+	ck_assert_str_eq(sb.buf, "SELECT `mmsi`, `timestamp`, "
+	    "FARM_FINGERPRINT(TO_JSON_STRING(JSON_STRIP_NULLS(TO_JSON(STRUCT("
+	    "`_t`.`mmsi`, `_t`.`timestamp`))))) AS _fp FROM "
+	    "`my-proj.d.v` AS _t WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i "
 	    "AND `timestamp` > @cursor AND `timestamp` <= @upto "
 	    "ORDER BY `timestamp`");
 	strbuf_reset(&sb);

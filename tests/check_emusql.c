@@ -388,6 +388,49 @@ START_TEST(test_mod_abs_edges)
 }
 END_TEST
 
+/* What bq-verify's queries need: DIV, BIT_XOR, TO_JSON_STRING of a row. */
+START_TEST(test_verify_functions)
+{
+	insert(1000000, 7, "a", 1.5);
+	insert(2500000, 8, NULL, 2.0);
+	insert(3100000, 7, "c", 3.0);
+	EXPECT("SELECT DIV(7, 2), DIV(-7, 2), DIV(7, -2)", NULL, "3|-3|-3");
+	EXPECT("SELECT DIV(1, 0)", NULL, "ERR run: division by zero: 1 / 0");
+	EXPECT_ERR("SELECT DIV(1.5, 2)", NULL, 400);
+	EXPECT("SELECT BIT_XOR(mmsi), BIT_XOR(IF(mmsi = 8, NULL, UNIX_MICROS(ts))) "
+	    "FROM proj.ds.t", NULL, "8|2101024");
+	EXPECT("SELECT BIT_XOR(mmsi) FROM proj.ds.t WHERE mmsi > 100", NULL,
+	    "NULL");
+	EXPECT_ERR("SELECT BIT_XOR(speed) FROM proj.ds.t", NULL, 400);
+	/* a row as JSON; nulls kept, or stripped */
+	EXPECT("SELECT TO_JSON_STRING(t) FROM proj.ds.t AS t WHERE mmsi = 8",
+	    NULL, "{\"ts\":2500000,\"mmsi\":8,\"vessel_type\":null,"
+	    "\"speed\":2.0,\"tags\":[]}");
+	EXPECT("SELECT TO_JSON_STRING(JSON_STRIP_NULLS(TO_JSON(t))) FROM "
+	    "proj.ds.t AS t WHERE mmsi = 8", NULL, "{\"ts\":2500000,"
+	    "\"mmsi\":8,\"speed\":2.0,\"tags\":[]}");
+	EXPECT("SELECT TO_JSON_STRING(STRUCT(t.mmsi, t.vessel_type)) FROM "
+	    "proj.ds.t AS t WHERE speed = 1.5", NULL,
+	    "{\"mmsi\":7,\"vessel_type\":\"a\"}");
+	EXPECT_ERR("SELECT TO_JSON_STRING(mmsi) FROM proj.ds.t", NULL, 400);
+	insert(4000000, 9, "d", 1e308 * 10);	/* +Infinity */
+	EXPECT("SELECT TO_JSON_STRING(STRUCT(t.speed)) FROM proj.ds.t AS t "
+	    "WHERE mmsi = 9", NULL, "{\"speed\":\"Infinity\"}");
+	EXPECT("DELETE FROM proj.ds.t WHERE mmsi = 9", NULL, "deleted 1");
+	/* bq-verify's window query: count and digest per window */
+	EXPECT("SELECT DIV(UNIX_MICROS(ts) - 1000000, 1000000) AS b, "
+	    "COUNT(*) AS n, BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING("
+	    "JSON_STRIP_NULLS(TO_JSON(`_t`))))) = FARM_FINGERPRINT("
+	    "TO_JSON_STRING(JSON_STRIP_NULLS(TO_JSON(`_t`)))) FROM "
+	    "proj.ds.t AS _t GROUP BY b ORDER BY b", NULL,
+	    "0|1|1;1|1|1;2|1|1");
+	/* the latest row per key, by a correlated MAX */
+	EXPECT("SELECT ts FROM proj.ds.t AS _t WHERE _t.ts = (SELECT "
+	    "MAX(_u.ts) FROM proj.ds.t AS _u WHERE _u.mmsi = _t.mmsi) "
+	    "ORDER BY ts", NULL, "2500000;3100000");
+}
+END_TEST
+
 START_TEST(test_timestamps)
 {
 	EXPECT("SELECT UNIX_MICROS(TIMESTAMP '2023-11-04 09:20:00.123456+00'),"
@@ -561,6 +604,7 @@ emusql_suite(void)
 	tcase_add_test(tc, test_parameters);
 	tcase_add_test(tc, test_unsupported_is_invalid_query);
 	tcase_add_test(tc, test_value_from_text);
+	tcase_add_test(tc, test_verify_functions);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -56,6 +56,12 @@ START_TEST(test_canonical_form)
 	/* top-level id and _syncedAt only */
 	expect_canon("{\"id\":\"x\",\"_syncedAt\":5,\"n\":{\"id\":1,"
 	    "\"_syncedAt\":2}}", "{\"n\":{\"_syncedAt\":2,\"id\":1}}");
+	/* and _fp, bq-pull's content fingerprint: not part of a row's id */
+	expect_canon("{\"_fp\":\"-12\",\"a\":1,\"n\":{\"_fp\":1}}",
+	    "{\"a\":1,\"n\":{\"_fp\":1}}");
+	/* nor top-level nulls: a column added to the source keeps ids */
+	expect_canon("{\"a\":1,\"new\":null,\"n\":{\"z\":null}}",
+	    "{\"a\":1,\"n\":{\"z\":null}}");
 	/* bytewise key order: upper case, then "_", then lower, then UTF-8 */
 	expect_canon("{\"\xc3\xa9\":1,\"b\":2,\"_\":3,\"B\":4,\"aa\":5,\"a\":6}",
 	    "{\"B\":4,\"_\":3,\"a\":6,\"aa\":5,\"b\":2,\"\xc3\xa9\":1}");
