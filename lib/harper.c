@@ -17,18 +17,49 @@ struct harper_client {
 	char	*database;
 };
 
+/*
+ * Harper answers some refusals of the records themselves with a 500:
+ * retrying them cannot help, and the rows are bad data.
+ */
+static const char *const refusals[] = {
+	"Primary key size is too large",
+};
+
+static int
+is_refusal(long status, const char *body)
+{
+	size_t i;
+
+	if (status != 500)
+		return 0;
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (strstr(body, refusals[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+harper_retry(long status, const struct strbuf *body, void *arg)
+{
+	(void)arg;
+	return !is_refusal(status, body->buf) &&
+	    http_retry_default(status, body, NULL);
+}
+
 struct harper_client *
 harper_client_new(const struct config *cfg, struct bq_err *err)
 {
 	struct harper_client *h;
 	struct http_opts o;
 	const char *url = cfg->harper_url;
+	char shown[104];
 
 	if (url == NULL || *url == '\0')
 		url = "http://127.0.0.1:9925";
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		http_redact_url(url, shown, sizeof(shown));
 		bq_err_set(err, EXIT_CONFIG,
-		    "harper url '%.100s': not an http:// or https:// URL", url);
+		    "harper url '%s': not an http:// or https:// URL", shown);
 		return NULL;
 	}
 	memset(&o, 0, sizeof(o));
@@ -39,6 +70,7 @@ harper_client_new(const struct config *cfg, struct bq_err *err)
 	o.password = cfg->harper_password;
 	h = xcalloc(1, sizeof(*h));
 	h->http = http_client_new(&o);
+	http_client_set_retry(h->http, harper_retry, NULL);
 	h->url = xstrdup(url);
 	h->database = xstrdup(cfg->harper_database != NULL &&
 	    *cfg->harper_database != '\0' ? cfg->harper_database : "data");
@@ -129,8 +161,9 @@ harper_op(struct harper_client *h, const char *json, size_t len, cJSON **out,
 	error_text(&resp.body, j, text, sizeof(text));
 	if (resp.status == 401 || resp.status == 403)
 		kind = EXIT_NOPERM;
-	else if (resp.status >= 400 && resp.status <= 499 &&
-	    resp.status != 408 && resp.status != 429)
+	else if ((resp.status >= 400 && resp.status <= 499 &&
+	    resp.status != 408 && resp.status != 429) ||
+	    is_refusal(resp.status, resp.body.buf))
 		kind = EXIT_DATA;
 	else
 		kind = EXIT_TEMPFAIL;

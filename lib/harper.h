@@ -4,7 +4,8 @@
  *
  * Harper answers errors as {"error":"text"} with a 4xx/5xx status; this
  * module turns them into struct bq_err: 401/403 EXIT_NOPERM, other 4xx
- * EXIT_DATA (the request or its records were refused), 5xx, timeouts and
+ * EXIT_DATA (the request or its records were refused, also the 500s that
+ * refuse records, such as a primary key too long), other 5xx, timeouts and
  * refused connections EXIT_TEMPFAIL after the http module's retries up to
  * the configured deadline.  The password is copied, wiped on free and
  * never appears in a message.
