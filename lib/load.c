@@ -818,6 +818,13 @@ get_id(struct loader *l, const cJSON *row, char buf[64], const char **id,
 			*n = strlen(v->valuestring);
 			return 0;
 		}
+		/* An integer beyond 2^53: its digits as written. */
+		if (cJSON_IsRaw(v)) {
+			*id = v->valuestring;
+			*n = strlen(v->valuestring);
+			*append = 1;
+			return 0;
+		}
 		d = v->valuedouble;
 		if (cJSON_IsNumber(v) && floor(d) == d &&
 		    fabs(d) <= 9007199254740992.0) {
@@ -961,6 +968,36 @@ control(struct loader *l, const cJSON *v, struct bq_err *err)
 	return 0;
 }
 
+/*
+ * Refuses what Harper and harper-load would read differently: a member
+ * twice in one object (cJSON reads the first, Harper the last) and an
+ * integer beyond 2^53 (a double rounds it) except as the id, which is kept
+ * as its digits.
+ */
+static int
+check_members(struct loader *l, cJSON *v, const char *line, size_t len,
+    struct bq_err *err)
+{
+	const char *col = l->o->id_column != NULL ? l->o->id_column : "id";
+	const char *k;
+	const cJSON *c;
+
+	if ((k = row_duplicate_key(v)) != NULL)
+		return bq_err_set(err, EXIT_DATA, "duplicate key '%.100s'", k);
+	if (row_keep_integers(v, line, len, &k) == -1)
+		return bq_err_set(err, EXIT_DATA, "an integer%s%.100s%s is "
+		    "beyond 2^53 and would be rounded (write it as a string)",
+		    k != NULL ? " in '" : "", k != NULL ? k : "",
+		    k != NULL ? "'" : "");
+	cJSON_ArrayForEach(c, v)
+		if (cJSON_IsRaw(c) && strcmp(c->string, col) != 0)
+			return bq_err_set(err, EXIT_DATA, "integer %.40s in "
+			    "'%.100s' is beyond 2^53 and would be rounded "
+			    "(write it as a string)", c->valuestring,
+			    c->string);
+	return 0;
+}
+
 /* One input line: 0 done, -1 bad line (err), 1 halted. */
 static int
 one_line(struct loader *l, struct ndjson_reader *r, const char *line,
@@ -978,6 +1015,8 @@ one_line(struct loader *l, struct ndjson_reader *r, const char *line,
 		bq_err_set(err, EXIT_DATA, "not a JSON object");
 		goto out;
 	}
+	if (check_members(l, v, line, len, err) == -1)
+		goto out;
 	if (v->child != NULL && strcmp(v->child->string, "@bqsync") == 0) {
 		rc = control(l, v, err);
 		goto out;
