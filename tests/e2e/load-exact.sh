@@ -20,7 +20,8 @@ printf '%s\n' \
     '{"timestamp":"2025-01-01T00:00:02Z","id":9007199254740993}' \
     '{"timestamp":"2025-01-01T00:00:03Z","id":-18446744073709551617}' \
     > "$T/big.in"
-harper-load -c "$cfg" -t Big "$T/big.in" > "$T/big.acks"
+harper-load -c "$cfg" -t Big "$T/big.in" > "$T/big.acks" 2> "$T/big.err" ||
+    fail "ids beyond 2^53: $(cat "$T/big.err")"
 expect_eq 3 "$(tail -n 1 "$T/big.acks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')" "acked rows"
 expect_eq "-18446744073709551617 9007199254740992 9007199254740993" "$(ids Big)" "ids in Harper"
 
