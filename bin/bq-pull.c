@@ -210,7 +210,9 @@ main(int argc, char **argv)
 	if (proj == NULL)
 		tool_die_err(&err);
 	if (bq_pull_sql(&sql, proj, t->dataset, t->table, cols, ncols,
-	    t->timestamp_column, cfg.partition, &err) == -1)
+	    t->timestamp_column, t->nid_columns > 0 ? t->id_columns :
+	    t->id_column != NULL ? &t->id_column : NULL, t->nid_columns > 0 ?
+	    t->nid_columns : t->id_column != NULL, cfg.partition, &err) == -1)
 		tool_die_err(&err);
 	if (after == NULL || *after == '\0')
 		after = t->sync.start_timestamp;

@@ -1476,22 +1476,51 @@ add_ident(struct strbuf *sb, const char *what, const char *name,
 	return 0;
 }
 
-/* "<part> AND `ts` > @cursor" */
-static void
-add_filter(struct strbuf *sb, const char *qts, enum partition_scheme s)
+/*
+ * The worker's share: by the key for a natural-key table (every version of
+ * a key in one share), else by the timestamp (see hash.h).
+ */
+static int
+add_share(struct strbuf *sb, const char *qts, char *const *keys, size_t nkeys,
+    enum partition_scheme s, struct bq_err *err)
 {
-	if (s == PARTITION_MICROS)
+	size_t i;
+
+	if (nkeys > 0) {
+		strbuf_adds(sb, "ABS(MOD(FARM_FINGERPRINT(CONCAT(");
+		for (i = 0; i < nkeys; i++) {
+			if (i > 0)
+				strbuf_adds(sb, ", '|', ");
+			strbuf_adds(sb, "IFNULL(CAST(");
+			if (add_ident(sb, "key column", keys[i], err) == -1)
+				return -1;
+			strbuf_adds(sb, " AS STRING), '')");
+		}
+		strbuf_adds(sb, ")), @n)) = @i");
+	} else if (s == PARTITION_MICROS)
 		strbuf_addf(sb, "ABS(MOD(UNIX_MICROS(%s), @n)) = @i", qts);
 	else
 		strbuf_addf(sb, "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(%s) "
 		    "AS STRING)), @n)) = @i", qts);
+	return 0;
+}
+
+/* "<share> AND `ts` > @cursor" */
+static int
+add_filter(struct strbuf *sb, const char *qts, char *const *keys,
+    size_t nkeys, enum partition_scheme s, struct bq_err *err)
+{
+	if (add_share(sb, qts, keys, nkeys, s, err) == -1)
+		return -1;
 	strbuf_addf(sb, " AND %s > @cursor", qts);
+	return 0;
 }
 
 int
 bq_pull_sql(struct strbuf *out, const char *project, const char *dataset,
     const char *table, char *const *columns, size_t ncolumns,
-    const char *ts_column, enum partition_scheme scheme, struct bq_err *err)
+    const char *ts_column, char *const *keys, size_t nkeys,
+    enum partition_scheme scheme, struct bq_err *err)
 {
 	struct strbuf tab = STRBUF_INIT, ts = STRBUF_INIT, cols = STRBUF_INIT;
 	char *path = NULL;
@@ -1518,10 +1547,12 @@ bq_pull_sql(struct strbuf *out, const char *project, const char *dataset,
 			goto out;
 	}
 	strbuf_addf(out, "SELECT %s FROM %s WHERE ", cols.buf, tab.buf);
-	add_filter(out, ts.buf, scheme);
+	if (add_filter(out, ts.buf, keys, nkeys, scheme, err) == -1)
+		goto out;
 	strbuf_addf(out, " AND %s <= (SELECT MAX(%s) FROM (SELECT %s FROM %s "
 	    "WHERE ", ts.buf, ts.buf, ts.buf, tab.buf);
-	add_filter(out, ts.buf, scheme);
+	if (add_filter(out, ts.buf, keys, nkeys, scheme, err) == -1)
+		goto out;
 	strbuf_addf(out, " ORDER BY %s LIMIT @limit)) ORDER BY %s", ts.buf,
 	    ts.buf);
 	rc = 0;

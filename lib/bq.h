@@ -227,12 +227,14 @@ int	 bq_quote_ident(struct strbuf *out, const char *name);
  * Appends bq-pull's query (design.md "Partitioning" and "The cursor"):
  * worker @i of @n's rows of table (project.dataset.table) with ts >
  * @cursor, in ts order, up to @limit rows extended to the end of the last
- * group of equal timestamps.  columns NULL = "*".  -1 with err
- * (EXIT_CONFIG) for an identifier that cannot be quoted.
+ * group of equal timestamps.  columns NULL = "*".  With key columns (a
+ * natural-key table) the share is by the key, else by the timestamp under
+ * the scheme (hash.h).  -1 with err (EXIT_CONFIG) for an identifier that
+ * cannot be quoted.
  */
 int	 bq_pull_sql(struct strbuf *out, const char *project,
 	    const char *dataset, const char *table, char *const *columns,
-	    size_t ncolumns, const char *ts_column, enum partition_scheme,
-	    struct bq_err *err);
+	    size_t ncolumns, const char *ts_column, char *const *keys,
+	    size_t nkeys, enum partition_scheme, struct bq_err *err);
 
 #endif

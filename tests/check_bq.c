@@ -210,7 +210,7 @@ START_TEST(test_pull_sql)
 
 	strbuf_init(&sb, 0);
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "ds", "t", NULL, 0, "ts",
-	    PARTITION_FINGERPRINT, &err), 0);
+	    NULL, 0, PARTITION_FINGERPRINT, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT * FROM `p.ds.t` WHERE "
 	    "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) "
 	    "= @i AND `ts` > @cursor AND `ts` <= (SELECT MAX(`ts`) FROM "
@@ -219,7 +219,7 @@ START_TEST(test_pull_sql)
 	    "ORDER BY `ts` LIMIT @limit)) ORDER BY `ts`");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_pull_sql(&sb, "my-proj", "d", "v", cols, 2,
-	    "timestamp", PARTITION_MICROS, &err), 0);
+	    "timestamp", NULL, 0, PARTITION_MICROS, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT `mmsi`, `timestamp` FROM "
 	    "`my-proj.d.v` WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i "
 	    "AND `timestamp` > @cursor AND `timestamp` <= (SELECT "
@@ -230,12 +230,25 @@ START_TEST(test_pull_sql)
 	strbuf_reset(&sb);
 	cols[0] = (char *)"x`; DROP TABLE t; --";
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d", "t", cols, 2, "ts",
-	    PARTITION_MICROS, &err), -1);
+	    NULL, 0, PARTITION_MICROS, &err), -1);
 	ck_assert_int_eq(err.kind, EXIT_CONFIG);
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d.x", "t", NULL, 0, "ts",
-	    PARTITION_MICROS, &err), -1);
+	    NULL, 0, PARTITION_MICROS, &err), -1);
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d", "t", NULL, 0, "t`s",
-	    PARTITION_MICROS, &err), -1);
+	    NULL, 0, PARTITION_MICROS, &err), -1);
+	/* A natural key: the share is by the key, whatever the scheme. */
+	strbuf_reset(&sb);
+	cols[0] = (char *)"mmsi";
+	cols[1] = (char *)"name";
+	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d", "t", NULL, 0, "ts", cols,
+	    2, PARTITION_MICROS, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT * FROM `p.d.t` WHERE "
+	    "ABS(MOD(FARM_FINGERPRINT(CONCAT(IFNULL(CAST(`mmsi` AS STRING), ''), "
+	    "'|', IFNULL(CAST(`name` AS STRING), ''))), @n)) = @i AND `ts` > "
+	    "@cursor AND `ts` <= (SELECT MAX(`ts`) FROM (SELECT `ts` FROM "
+	    "`p.d.t` WHERE ABS(MOD(FARM_FINGERPRINT(CONCAT(IFNULL(CAST(`mmsi` "
+	    "AS STRING), ''), '|', IFNULL(CAST(`name` AS STRING), ''))), @n)) "
+	    "= @i AND `ts` > @cursor ORDER BY `ts` LIMIT @limit)) ORDER BY `ts`");
 	strbuf_release(&sb);
 }
 END_TEST
