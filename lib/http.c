@@ -237,7 +237,7 @@ outage_begin(const char *origin, const char *why, double deadline)
 {
 	if (__atomic_exchange_n(&outage, 1, __ATOMIC_ACQ_REL) == 0) {
 		outage_since = util_now_mono();
-		bqsync_log(LOG_WARN, "%s: %s; retrying for up to %.0f s",
+		bqsync_log(LOG_WARN, "%s: %s; retrying for up to %g s",
 		    origin, why, deadline);
 	}
 }
