@@ -356,16 +356,14 @@ START_TEST(test_cut_off_body_is_retried)
 }
 END_TEST
 
-START_TEST(test_refused_connection_is_tempfail)
+/* A closed port on 127.0.0.1, as a URL with userinfo. */
+static void
+closed_port_url(void)
 {
-	struct http_client *c = client(0.3);
-	struct http_response r;
-	struct bq_err err = BQ_ERR_INIT;
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
 	int fd;
 
-	/* A port that was just free and now has no listener. */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -375,6 +373,15 @@ START_TEST(test_refused_connection_is_tempfail)
 	close(fd);
 	snprintf(url, sizeof(url), "http://u:pw@127.0.0.1:%u/",
 	    ntohs(sa.sin_port));
+}
+
+START_TEST(test_refused_connection_is_tempfail)
+{
+	struct http_client *c = client(0.3);
+	struct http_response r;
+	struct bq_err err = BQ_ERR_INIT;
+
+	closed_port_url();
 	http_response_init(&r);
 	ck_assert_int_eq(post(c, "{}", 2, &r, &err), -1);
 	ck_assert_int_eq(err.kind, EXIT_TEMPFAIL);
@@ -396,25 +403,6 @@ count_warnings(enum log_level lv, const char *msg, void *arg)
 		return;
 	warnings++;
 	snprintf(last_warning, sizeof(last_warning), "%s", msg);
-}
-
-/* A closed port on 127.0.0.1, as a URL with userinfo. */
-static void
-closed_port_url(void)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	getsockname(fd, (struct sockaddr *)&sa, &sl);
-	close(fd);
-	snprintf(url, sizeof(url), "http://u:pw@127.0.0.1:%u/",
-	    ntohs(sa.sin_port));
 }
 
 START_TEST(test_retries_until_the_deadline)
