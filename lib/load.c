@@ -955,12 +955,14 @@ one_line(struct loader *l, struct ndjson_reader *r, const char *line,
 		bq_err_set(err, EXIT_DATA, "not a JSON object");
 		goto out;
 	}
-	if (check_members(l, v, line, len, err) == -1)
-		goto out;
 	if (v->child != NULL && strcmp(v->child->string, "@bqsync") == 0) {
-		rc = control(l, v, err);
+		rc = row_duplicate_key(v) != NULL ? bq_err_set(err, EXIT_DATA,
+		    "duplicate key '%.100s'", row_duplicate_key(v)) :
+		    control(l, v, err);
 		goto out;
 	}
+	if (check_members(l, v, line, len, err) == -1)
+		goto out;
 	if (l->ended)
 		l->ended = 0;	/* rows after "end": a new stream */
 	if (row_timestamp(v, o->ts_column, &ts) == -1) {
