@@ -15,7 +15,10 @@
  * Durations are seconds (double); YAML accepts 30, 30s, 500ms, 5m, 1h, 2d,
  * where a bare number means seconds, except for the poll intervals
  * (pollInterval, initialPollInterval, catchupPollInterval) where it means
- * milliseconds, as in the seed plugin.  A key with an empty or null value
+ * milliseconds, as in the seed plugin.  Relative paths in the file
+ * (checkpoint.path, bigquery.credentials, and the default checkpoint.path
+ * when a file was read) resolve against the file's folder, so every
+ * current directory (cron's, a terminal's) means the same state.  A key with an empty or null value
  * keeps its default.  YAML anchors, aliases and merge keys ("<<: *base")
  * work, so tables can share settings.  Names that reach SQL or Harper
  * (tables, columns, datasets) may not hold control characters or '`'.
@@ -44,6 +47,8 @@ struct config_sync {
 	double	 steady_threshold;	/* 300 s: lag above => catchup */
 	double	 lookback;		/* 0 s */
 	char	*start_timestamp;	/* NULL = from the beginning */
+	double	 topology_interval;	/* 30 s: bq-sync's cluster recheck */
+	double	 topology_grace;	/* 120 s a peer stays counted */
 };
 
 struct config_table {
