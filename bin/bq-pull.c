@@ -120,7 +120,8 @@ main(int argc, char **argv)
 	const char *o_col = NULL, *o_cols = NULL, *o_ds = NULL, *o_proj = NULL;
 	const char *o_src = NULL, *o_part = NULL, *o_resp = NULL;
 	char **cols = NULL, *cl = NULL, *tok, *sp, *e;
-	size_t ncols = 0;
+	char *const *keys;
+	size_t ncols = 0, nkeys;
 	double poll = 0;
 	int64_t cursor;
 	long lim, got, limit_opt = 0;
@@ -230,10 +231,15 @@ main(int argc, char **argv)
 	proj = t->project ? t->project : bq_client_project(c, &err);
 	if (proj == NULL)
 		tool_die_err(&err);
+	/* A natural-key table is shared by its key (bqsync(7)). */
+	keys = t->nid_columns > 0 ? t->id_columns :
+	    t->id_column != NULL ? &t->id_column : NULL;
+	nkeys = t->nid_columns > 0 ? t->nid_columns : t->id_column != NULL;
 	if (bq_pull_sql(&sql, proj, t->dataset, t->table, cols, ncols,
-	    t->timestamp_column, cfg.partition, &err) == -1 ||
+	    t->timestamp_column, keys, nkeys, cfg.partition, &err) == -1 ||
 	    bq_probe_sql(&psql, proj, t->dataset, t->table,
-	    t->timestamp_column, cfg.partition, limit_opt > 0, &err) == -1)
+	    t->timestamp_column, keys, nkeys, cfg.partition, limit_opt > 0,
+	    &err) == -1)
 		tool_die_err(&err);
 	if (after == NULL || *after == '\0')
 		after = t->sync.start_timestamp;

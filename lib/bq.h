@@ -246,16 +246,19 @@ int	 bq_fp_sql(struct strbuf *out, const char *alias,
  * table (project.dataset.table) after @cursor, of the first @limit of them
  * when limited; it reads the timestamp column only.  bq_pull_sql(): those
  * rows with ts <= @upto, in ts order, with "_fp" (bq_fp_sql()) last;
- * columns NULL = "*".  Both bounds are
+ * columns NULL = "*".  With key columns (a natural-key table) the share is
+ * by the key, else by the timestamp under the scheme (hash.h).  Both
+ * bounds are
  * parameters, known before the query runs, so partitions prune.  -1 with
  * err (EXIT_CONFIG) for an identifier that cannot be quoted.
  */
 int	 bq_probe_sql(struct strbuf *out, const char *project,
 	    const char *dataset, const char *table, const char *ts_column,
-	    enum partition_scheme, int limited, struct bq_err *err);
+	    char *const *keys, size_t nkeys, enum partition_scheme, int limited,
+	    struct bq_err *err);
 int	 bq_pull_sql(struct strbuf *out, const char *project,
 	    const char *dataset, const char *table, char *const *columns,
-	    size_t ncolumns, const char *ts_column, enum partition_scheme,
-	    struct bq_err *err);
+	    size_t ncolumns, const char *ts_column, char *const *keys,
+	    size_t nkeys, enum partition_scheme, struct bq_err *err);
 
 #endif

@@ -36,6 +36,21 @@ void	 row_canonical(const cJSON *v, struct strbuf *out);
 int	 row_id(const cJSON *row, char *const *id_columns, size_t ncols,
 	    char out[ROW_ID_LEN + 1], const char **missing);
 /*
+ * Integers written in text beyond 2^53 (which a double would round): each
+ * that is a member of the top-level object row becomes a raw item holding
+ * its digits as written.  0, or -1 when one is nested deeper (*bad names
+ * the top-level member holding it, or is NULL).  text[0..len) is the JSON
+ * that row was parsed from.
+ */
+int	 row_keep_integers(cJSON *row, const char *text, size_t len,
+	    const char **bad);
+/*
+ * The first member name that occurs twice in one object anywhere in v, or
+ * NULL.  Readers disagree on which of the two counts (cJSON the first, a
+ * JavaScript Harper the last).
+ */
+const char *row_duplicate_key(const cJSON *v);
+/*
  * The timestamp column of row in microseconds: accepts the canonical string,
  * any form ts_parse() takes, or an integer number of microseconds.  0, or
  * -1 when missing, null or unparseable.
