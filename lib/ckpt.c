@@ -424,6 +424,47 @@ rec_push(struct ckpt_record **recs, size_t *n, struct ckpt_record *rec)
 
 /* --- file store --------------------------------------------------------- */
 
+/*
+ * The file store may run as root next to files other users can plant:
+ * refuse a directory anyone may write to unless it is sticky (someone could
+ * swap the state file between two calls), never follow a symbolic link at
+ * the state, lock or temporary path, and create files 0600.
+ */
+static int
+check_dir(struct ckpt_store *st, struct bq_err *err)
+{
+	struct stat sb;
+
+	if (stat(st->dir, &sb) == -1)
+		return bq_err_set(err, EXIT_IOERR, "cannot use '%s': %s",
+		    st->dir, strerror(errno));
+	if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX))
+		return bq_err_set(err, EXIT_IOERR, "refusing '%s': its "
+		    "directory '%s' is world-writable and not sticky",
+		    st->path, st->dir);
+	return 0;
+}
+
+/* Checks fd, from open(path, ...|O_NOFOLLOW): -1 with err unless usable. */
+static int
+checked_fd(int fd, const char *path, struct bq_err *err)
+{
+	struct stat sb;
+
+	if (fd == -1 && errno == ELOOP)
+		return bq_err_set(err, EXIT_IOERR,
+		    "refusing '%s': a symbolic link", path);
+	if (fd == -1)
+		return bq_err_set(err, EXIT_IOERR, "cannot open '%s': %s",
+		    path, strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return bq_err_set(err, EXIT_IOERR,
+		    "refusing '%s': not a regular file", path);
+	}
+	return fd;
+}
+
 static int
 file_read(struct ckpt_store *st, struct ckpt_record **recs, size_t *nrecs,
     struct bq_err *err)
@@ -432,15 +473,20 @@ file_read(struct ckpt_store *st, struct ckpt_record **recs, size_t *nrecs,
 	struct ckpt_record rec;
 	cJSON *root = NULL;
 	const cJSON *arr, *it;
-	int rc = -1;
+	int rc = -1, fd = -1;
 
 	*recs = NULL;
 	*nrecs = 0;
-	if (util_read_file(st->path, &sb) == -1) {
-		if (errno == ENOENT) {
-			rc = 0;
-			goto out;
-		}
+	if (check_dir(st, err) == -1)
+		goto out;
+	fd = open(st->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT) {
+		rc = 0;		/* none yet: an empty store */
+		goto out;
+	}
+	if ((fd = checked_fd(fd, st->path, err)) == -1)
+		goto out;
+	if (util_read_fd(fd, &sb) == -1) {
 		bq_err_set(err, EXIT_IOERR, "cannot read '%s': %s", st->path,
 		    strerror(errno));
 		goto out;
@@ -470,6 +516,8 @@ out:
 		*recs = NULL;
 		*nrecs = 0;
 	}
+	if (fd != -1)
+		close(fd);
 	cJSON_Delete(root);
 	strbuf_release(&sb);
 	return rc;
@@ -512,7 +560,17 @@ file_write(struct ckpt_store *st, struct ckpt_record *recs, size_t nrecs,
 		ckpt_record_encode(&recs[k], &sb);
 	}
 	strbuf_adds(&sb, "\n]}\n");
-	fd = open(st->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	/*
+	 * A stale temporary file (a writer died) or a link planted there is
+	 * removed, never followed: O_EXCL also fails on a link put back
+	 * between the unlink and the open.
+	 */
+	if (unlink(st->tmp) == -1 && errno != ENOENT) {
+		what = st->tmp;
+		goto out;
+	}
+	fd = open(st->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
 	if (fd == -1) {
 		what = st->tmp;
 		goto out;
@@ -554,10 +612,12 @@ out:
 static int
 file_lock(struct ckpt_store *st, struct bq_err *err)
 {
-	st->lockfd = open(st->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (check_dir(st, err) == -1)
+		return -1;
+	st->lockfd = checked_fd(open(st->lock, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600), st->lock, err);
 	if (st->lockfd == -1)
-		return bq_err_set(err, EXIT_IOERR, "cannot open '%s': %s",
-		    st->lock, strerror(errno));
+		return -1;
 	while (flock(st->lockfd, LOCK_EX) == -1) {
 		if (errno == EINTR)
 			continue;
