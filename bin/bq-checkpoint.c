@@ -202,6 +202,7 @@ main(int argc, char *argv[])
 	int64_t micros;
 
 	tool_setup(argv[0]);
+	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
 	while ((ch = getopt_long(argc, argv, "c:hqt:Vvw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

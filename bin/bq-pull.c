@@ -117,6 +117,7 @@ main(int argc, char **argv)
 	int ch, follow = 0, verbosity = 0;
 
 	tool_setup(argv[0]);
+	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
 	while ((ch = getopt_long(argc, argv, "a:c:fhn:qt:uVvw:", opts,
 	    NULL)) != -1) {
 		switch (ch) {

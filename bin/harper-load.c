@@ -71,6 +71,7 @@ main(int argc, char *argv[])
 	int ch, verbosity = 0, create = 1, progress = -1, rc;
 
 	tool_setup(argv[0]);
+	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
 	while ((ch = getopt_long(argc, argv, "b:c:hj:qt:Vv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

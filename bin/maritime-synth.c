@@ -182,6 +182,7 @@ main(int argc, char *argv[])
 	long days = -1;
 
 	tool_setup(argv[0]);
+	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
 	memset(&o, 0, sizeof(o));
 	o.until = INT64_MIN;
 	while ((c = getopt_long(argc, argv, "c:hn:qs:t:Vv", longopts,

@@ -1212,7 +1212,7 @@ config_load(struct config *cfg, const char *path, struct bq_err *err)
 		}
 	}
 	p.file = path;
-	if (util_read_file(path, &text) == -1) {
+	if (util_read_secret(path, &text) == -1) {	/* may hold the password */
 		if (optional && errno == ENOENT) {
 			path = NULL;
 		} else {
@@ -1235,9 +1235,7 @@ config_load(struct config *cfg, const char *path, struct bq_err *err)
 		goto out;
 	rc = 0;
 out:
-	if (p.password_in_file && text.buf != NULL)
-		util_wipe(text.buf, text.len);
-	strbuf_release(&text);
+	strbuf_release_secret(&text);
 	for (i = 0; p.over != NULL && i < cfg->ntables; i++)
 		free(p.over[i].s.start_timestamp);
 	free(p.over);
