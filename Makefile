@@ -39,6 +39,7 @@ CHECKS := $(CHECK_SRC:.c=)
 BINS := $(TOOLS:%=bin/%)
 MANS := $(TOOLS:%=man/%.1)
 MAN5 = man/bqsync-config.5
+MAN7 = man/bqsync.7
 
 all: $(BINS)
 
@@ -80,7 +81,7 @@ $(FUZZERS): tests/fuzz_%: tests/fuzz_%.c $(LIB_SRC) $(LIB_HDR)
 	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 lint:
-	mandoc -Tlint -Wwarning $(MANS) $(MAN5)
+	mandoc -Tlint -Wwarning $(MANS) $(MAN5) $(MAN7)
 	scripts/check-options.sh
 
 check-headers:
@@ -94,10 +95,12 @@ style:
 	done; true
 
 install: $(BINS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libbqsync.a bin/*.o bin/*.d $(BINS) $(CHECKS) $(FUZZERS)

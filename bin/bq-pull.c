@@ -1,6 +1,6 @@
 /*
  * bq-pull: one worker's share of new rows of a BigQuery table, in
- * timestamp order, as NDJSON rows typed exactly (design.md).
+ * timestamp order, as NDJSON rows typed exactly (bqsync(7)).
  */
 #include <errno.h>
 #include <getopt.h>

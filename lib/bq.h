@@ -224,7 +224,7 @@ void	 bq_uuid(char out[37]);
  */
 int	 bq_quote_ident(struct strbuf *out, const char *name);
 /*
- * Appends bq-pull's query (design.md "Partitioning" and "The cursor"):
+ * Appends bq-pull's query (bqsync(7), PARTITIONING and THE CURSOR):
  * worker @i of @n's rows of table (project.dataset.table) with ts >
  * @cursor, in ts order, up to @limit rows extended to the end of the last
  * group of equal timestamps.  columns NULL = "*".  -1 with err

@@ -1,6 +1,6 @@
 /*
  * bqrow: BigQuery's wire rows ({"f":[{"v":...}]}) to the row objects of
- * design.md "Rows", driven by the result schema.
+ * bqsync(7) ROWS, driven by the result schema.
  *
  * A struct bqrow is a schema compiled once per query; converting a row
  * then walks the schema and the cells side by side, recursively through

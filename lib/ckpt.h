@@ -1,7 +1,7 @@
 /*
  * ckpt: checkpoints, one record per table and worker i of N, holding the
  * cursor: every row of the worker's share with ts <= cursor is committed in
- * Harper (design.md).  Cursors only move forward through ckpt_advance();
+ * Harper (bqsync(7), CHECKPOINTS).  Cursors only move forward through ckpt_advance();
  * ckpt_set() and ckpt_delete() are the deliberate ways back.
  *
  * Two stores behind one API.  The file store keeps all records in one JSON

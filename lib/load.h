@@ -2,7 +2,7 @@
  * load: harper-load's engine.  Reads NDJSON rows, upserts them into one
  * Harper table in batches bounded by rows and by bytes with a number of
  * batches in flight, and writes one ack line per confirmed batch, in input
- * order, carrying the cursor of design.md.
+ * order, carrying the cursor of bqsync(7).
  *
  * Threads: the caller's thread reads and batches; one worker thread per
  * batch in flight posts (each with its own keep-alive connection); one

@@ -2,7 +2,7 @@
  * log: errors, logging, exit codes and progress, shared by every tool.
  *
  * Library functions never print and never exit: they return -1 and fill a
- * struct bq_err whose kind is one of the exit codes below (design.md), so a
+ * struct bq_err whose kind is one of the exit codes below (bqsync(7), EXIT STATUS), so a
  * tool ends with exit(exit_for(&err)).  Messages follow err(3): lower case,
  * no final full stop, subjects in quotes, never a secret.  Logging goes
  * through one callback that the tool installs with bqsync_set_log(); the

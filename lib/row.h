@@ -1,5 +1,5 @@
 /*
- * row: what every tool agrees about a row (design.md "Rows"): its
+ * row: what every tool agrees about a row (bqsync(7), ROWS and IDS): its
  * canonical JSON, its deterministic id and its timestamp.
  *
  * Canonical JSON: objects with keys sorted bytewise (recursively), no

@@ -3,7 +3,7 @@
  * the unit of BigQuery's UNIX_MICROS and of the cursor.  No function here
  * depends on the time zone or locale of the process.
  *
- * Text form (design.md): RFC 3339 UTC with exactly 6 fractional digits,
+ * Text form (bqsync(7), ROWS): RFC 3339 UTC with exactly 6 fractional digits,
  * "2025-11-04T15:59:00.123456Z", which sorts as text.  Valid range is
  * BigQuery's: 0001-01-01 to 9999-12-31.
  */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # main-job.sh: the whole path on a fresh machine.  Installs what is missing,
 # builds, starts bq-emulator and a local Harper (loopback only), fills the
-# emulator with a day of maritime data, runs the sync pipeline of design.md
+# emulator with a day of maritime data, runs the sync pipeline of bqsync(7)
 # for every table of config.yaml until Harper has caught up, and shows the
 # result with the seed's own queries.
 #

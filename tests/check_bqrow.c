@@ -1,6 +1,6 @@
 /*
  * check_bqrow: the real recorded BigQuery responses in tests/fixtures/bigquery
- * convert as design.md's row table says, and every type converts exactly.
+ * convert as bqsync(7)'s row table says, and every type converts exactly.
  */
 #include <check.h>
 #include <stdio.h>

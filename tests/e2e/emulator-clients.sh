@@ -88,7 +88,7 @@ PY
 done
 
 # bq-pull reads the table the Node client wrote (ids 1..20 are left after
-# its DELETE) and must see what the Node client saw, in design.md's forms.
+# its DELETE) and must see what the Node client saw, in bqsync(7)'s forms.
 cat > "$T/cfg.yaml" <<YAML
 bigquery:
   projectId: test-project

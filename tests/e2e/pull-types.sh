@@ -2,7 +2,7 @@
 # quick
 # Every BigQuery type through bq-pull, exactly: INT64 beyond 2^53, NUMERIC
 # with 38 digits, microsecond TIMESTAMPs, NaN/Infinity, nested RECORD and
-# REPEATED, JSON, BYTES, nulls (design.md "Rows").
+# REPEATED, JSON, BYTES, nulls (bqsync(7), ROWS).
 . "$(dirname "$0")/lib.sh"
 
 start_emulator
