@@ -126,7 +126,7 @@ main(int argc, char **argv)
 		case 'f': follow = 1; break;
 		case 'h': usage(stdout, 0); break;
 		case 'n': limit_opt = tool_parse_long("--limit", optarg, 1,
-		    100000000); break;
+		    CONFIG_BATCH_MAX); break;
 		case 'q': verbosity = -1; break;
 		case 't': tname = optarg; break;
 		case 'u': setvbuf(stdout, NULL, _IOLBF, 0); break;
@@ -146,7 +146,8 @@ main(int argc, char **argv)
 		case 4: p.dry_run = 1; break;
 		case 5: o_resp = optarg; break;
 		case 6:
-			if ((p.lookback = config_parse_duration(optarg)) < 0)
+			if ((p.lookback = config_parse_duration(optarg)) < 0 ||
+			    p.lookback > CONFIG_DURATION_MAX)
 				tool_die(EXIT_USAGE, "invalid duration '%s' "
 				    "for --lookback", optarg);
 			break;

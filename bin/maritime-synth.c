@@ -225,7 +225,7 @@ main(int argc, char *argv[])
 			break;
 		case OPT_VESSELS:
 			o.vessels = tool_parse_long("--vessels", optarg, 1,
-			    100000000);
+			    CONFIG_VESSELS_MAX);
 			break;
 		case OPT_RATE:
 			o.rate = parse_double("--rate", optarg);
@@ -253,7 +253,7 @@ main(int argc, char *argv[])
 			break;
 		case OPT_LOAD_ROWS:
 			o.load_rows = tool_parse_long("--load-rows", optarg,
-			    1, 100000000);
+			    1, CONFIG_LOAD_ROWS_MAX);
 			break;
 		default:
 			usage(stderr, EXIT_USAGE);
@@ -277,7 +277,7 @@ main(int argc, char *argv[])
 	    strcmp(cmd, "reset") != 0))
 		usage(stderr, EXIT_USAGE);
 	if (argc == 2)
-		days = tool_parse_long("days", argv[1], 1, 3650);
+		days = tool_parse_long("days", argv[1], 1, CONFIG_DAYS_MAX);
 	if (strcmp(cmd, "generate") == 0) {
 		rc = generate(&o, table, count, start, end);
 		config_release(&cfg);

@@ -27,6 +27,23 @@
 
 #include "log.h"
 
+/*
+ * Bounds of the numeric settings, shared by the config keys (out of range:
+ * EXIT_CONFIG at load) and the options that override them (EXIT_USAGE).
+ * Beyond them a value only exhausts memory or overflows an integer.
+ */
+#define CONFIG_DURATION_MAX	(3650 * 86400.0)	/* any duration: 10 years */
+#define CONFIG_RETRIES_MAX	100L		/* bigquery.maxRetries */
+#define CONFIG_BATCH_MAX	100000000L	/* sync.*BatchSize, bq-pull -n */
+#define CONFIG_BATCH_ROWS_MAX	1000000L	/* harper.batchRows, harper-load -b */
+#define CONFIG_BATCH_BYTES_MIN	1024L		/* harper.batchBytes, --batch-bytes */
+#define CONFIG_BATCH_BYTES_MAX	(1L << 30)
+#define CONFIG_IN_FLIGHT_MAX	64L		/* harper.inFlight, harper-load -j */
+#define CONFIG_VESSELS_MAX	100000000L	/* synthesizer.vessels, --vessels */
+#define CONFIG_LOAD_ROWS_MAX	100000000L	/* synthesizer.loadRows, --load-rows */
+#define CONFIG_SYNTH_BATCH_MAX	100000000L	/* synthesizer.batchSize */
+#define CONFIG_DAYS_MAX		3650L		/* synthesizer.retentionDays, days */
+
 enum partition_scheme {
 	PARTITION_FINGERPRINT,	/* ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(ts) AS STRING)), N)) */
 	PARTITION_MICROS	/* MOD(UNIX_MICROS(ts), N), the older plugin's */
