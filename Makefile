@@ -73,7 +73,7 @@ bench: $(BINS)
 	scripts/bench.sh $(BENCH)
 
 # libFuzzer targets (clang): run e.g. tests/fuzz_ndjson -max_total_time=60
-FUZZERS = tests/fuzz_ndjson tests/fuzz_config tests/fuzz_ts tests/fuzz_row \
+FUZZERS = tests/fuzz_ndjson tests/fuzz_config tests/fuzz_confnum tests/fuzz_ts tests/fuzz_row \
 	  tests/fuzz_bqrow
 fuzz: $(FUZZERS)
 $(FUZZERS): tests/fuzz_%: tests/fuzz_%.c $(LIB_SRC) $(LIB_HDR)
