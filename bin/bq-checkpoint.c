@@ -243,6 +243,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 1)
 		usage(stderr, EXIT_USAGE);
+	tool_check_name("--table", table);
 	cmd = argv[0];
 	if (strcmp(cmd, "get") != 0 && strcmp(cmd, "commit") != 0 &&
 	    strcmp(cmd, "status") != 0 && strcmp(cmd, "set") != 0 &&

@@ -160,6 +160,10 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(stderr, EXIT_USAGE);
+	tool_check_name("--table", tname);
+	tool_check_name("--source-table", o_src);
+	tool_check_name("--dataset", o_ds);
+	tool_check_name("--project", o_proj);
 	if (o_part != NULL && strcmp(o_part, "fingerprint") != 0 &&
 	    strcmp(o_part, "micros") != 0)
 		tool_die(EXIT_USAGE, "invalid --partition '%s'", o_part);

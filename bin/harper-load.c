@@ -137,6 +137,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc > 1)
 		usage(stderr, EXIT_USAGE);
+	tool_check_name("--table", table);
+	tool_check_name("--database", database);
 	bqsync_set_verbosity(verbosity);
 
 	if (config_load(&cfg, cfgpath, &err) == -1)

@@ -231,6 +231,7 @@ main(int argc, char *argv[])
 			o.rate = parse_double("--rate", optarg);
 			break;
 		case OPT_DATASET:
+			tool_check_name("--dataset", optarg);
 			o.dataset = optarg;
 			break;
 		case OPT_STREAMING:

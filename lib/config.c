@@ -26,7 +26,8 @@
 
 enum kind {
 	K_STR,		/* string */
-	K_NAME,		/* table, column... name: no control chars or '`' */
+	K_NAME,		/* column name: no control chars or '`' */
+	K_TABLE,	/* table, dataset, project, database: config_name_error() */
 	K_POS,		/* long > 0 */
 	K_NONNEG,	/* long >= 0 */
 	K_DUR,		/* duration, bare number = seconds */
@@ -56,8 +57,8 @@ struct key {
 #define YO(f)	offsetof(struct config_synth, f)
 
 static const struct key bigquery_keys[] = {
-	{ "projectId", K_NAME, CO(project), 0, 0 },
-	{ "dataset", K_NAME, CO(dataset), 0, 0 },
+	{ "projectId", K_TABLE, CO(project), 0, 0 },
+	{ "dataset", K_TABLE, CO(dataset), 0, 0 },
 	{ "table", K_SPECIAL, 0, 0, 0 },
 	{ "timestampColumn", K_SPECIAL, 0, 0, 0 },
 	{ "columns", K_SPECIAL, 0, 0, 0 },
@@ -87,13 +88,13 @@ static const struct key sync_keys[] = {
 };
 
 static const struct key table_keys[] = {
-	{ "id", K_NAME, TO(id), 0, 0 },
-	{ "projectId", K_NAME, TO(project), 0, 0 },
-	{ "dataset", K_NAME, TO(dataset), 0, 0 },
-	{ "table", K_NAME, TO(table), 0, 0 },
+	{ "id", K_TABLE, TO(id), 0, 0 },
+	{ "projectId", K_TABLE, TO(project), 0, 0 },
+	{ "dataset", K_TABLE, TO(dataset), 0, 0 },
+	{ "table", K_TABLE, TO(table), 0, 0 },
 	{ "timestampColumn", K_NAME, TO(timestamp_column), 0, 0 },
 	{ "columns", K_SPECIAL, 0, 0, 0 },
-	{ "targetTable", K_NAME, TO(target_table), 0, 0 },
+	{ "targetTable", K_TABLE, TO(target_table), 0, 0 },
 	{ "idColumns", K_SPECIAL, 0, 0, 0 },
 	{ "idColumn", K_NAME, TO(id_column), 0, 0 },
 	{ "indexes", K_SPECIAL, 0, 0, 0 },
@@ -103,7 +104,7 @@ static const struct key table_keys[] = {
 
 static const struct key harper_keys[] = {
 	{ "url", K_STR, CO(harper_url), 0, 0 },
-	{ "database", K_NAME, CO(harper_database), 0, 0 },
+	{ "database", K_TABLE, CO(harper_database), 0, 0 },
 	{ "username", K_STR, CO(harper_username), 0, 0 },
 	{ "password", K_SPECIAL, 0, 0, 0 },
 	{ "batchRows", K_POS, CO(batch_rows), 1, CONFIG_BATCH_ROWS_MAX },
@@ -118,13 +119,13 @@ static const struct key harper_keys[] = {
 static const struct key checkpoint_keys[] = {
 	{ "store", K_SPECIAL, 0, 0, 0 },
 	{ "path", K_STR, CO(ckpt_path), 0, 0 },
-	{ "table", K_NAME, CO(ckpt_table), 0, 0 },
-	{ "auditTable", K_NAME, CO(audit_table), 0, 0 },
+	{ "table", K_TABLE, CO(ckpt_table), 0, 0 },
+	{ "auditTable", K_TABLE, CO(audit_table), 0, 0 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
 static const struct key synth_keys[] = {
-	{ "dataset", K_NAME, YO(dataset), 0, 0 },
+	{ "dataset", K_TABLE, YO(dataset), 0, 0 },
 	{ "vessels", K_POS, YO(vessels), 1, CONFIG_VESSELS_MAX },
 	{ "totalVessels", K_POS, YO(vessels), 1, CONFIG_VESSELS_MAX },
 	{ "batchSize", K_POS, YO(batch_size), 1, CONFIG_SYNTH_BATCH_MAX },
@@ -143,9 +144,9 @@ static const struct key synth_keys[] = {
 };
 
 static const struct key synth_table_keys[] = {
-	{ "positions", K_NAME, YO(positions_table), 0, 0 },
-	{ "events", K_NAME, YO(events_table), 0, 0 },
-	{ "metadata", K_NAME, YO(metadata_table), 0, 0 },
+	{ "positions", K_TABLE, YO(positions_table), 0, 0 },
+	{ "events", K_TABLE, YO(events_table), 0, 0 },
+	{ "metadata", K_TABLE, YO(metadata_table), 0, 0 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -395,13 +396,35 @@ out_of_range(struct parser *p, const char *path, const yaml_node_t *n,
 }
 
 static const struct key name_key = { "name", K_NAME, 0, 0, 0 };
+static const struct key table_key = { "table", K_TABLE, 0, 0, 0 };
+
+const char *
+config_name_error(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0)
+		return "empty";
+	if (n > CONFIG_NAME_MAX)
+		return "too long";
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return "'.' or '..'";
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return "a space or control character";
+		if (s[i] == '/' || s[i] == '\\' || s[i] == '`')
+			return "a '/', '\\' or '`'";
+	}
+	return NULL;
+}
 
 /* Stores scalar n into dst according to kd; path names it in messages. */
 static int
 set_value(struct parser *p, const char *path, const yaml_node_t *n,
     const struct key *kd, void *dst)
 {
-	const char *s;
+	const char *s, *why;
+	char what[96];
 	double d;
 	long l;
 	int b;
@@ -414,6 +437,13 @@ set_value(struct parser *p, const char *path, const yaml_node_t *n,
 		return 0;
 	s = scalar(n);
 	switch (kd->kind) {
+	case K_TABLE:
+		if ((why = config_name_error(s)) != NULL) {
+			snprintf(what, sizeof(what), "a name (%s)", why);
+			return bad_value(p, path, n, what);
+		}
+		config_set_str(dst, s);
+		break;
 	case K_NAME:
 		if (!valid_name(s))
 			return bad_value(p, path, n, "a name");
@@ -804,7 +834,7 @@ bigquery_pair(struct parser *p, const char *path, const char *key,
 		    &p->bq_ncolumns);
 	if (strcmp(key, "table") == 0) {
 		p->bq_table_line = line_of(v);
-		return set_value(p, path, v, &name_key, &p->bq_table);
+		return set_value(p, path, v, &table_key, &p->bq_table);
 	}
 	if (strcmp(key, "timestampColumn") == 0)
 		return set_value(p, path, v, &name_key, &p->bq_ts);

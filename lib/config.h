@@ -43,6 +43,7 @@
 #define CONFIG_LOAD_ROWS_MAX	100000000L	/* synthesizer.loadRows, --load-rows */
 #define CONFIG_SYNTH_BATCH_MAX	100000000L	/* synthesizer.batchSize */
 #define CONFIG_DAYS_MAX		3650L		/* synthesizer.retentionDays, days */
+#define CONFIG_NAME_MAX		1024		/* bytes of a table... name */
 
 enum partition_scheme {
 	PARTITION_FINGERPRINT,	/* ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(ts) AS STRING)), N)) */
@@ -162,6 +163,13 @@ struct config_table *config_table(const struct config *, const char *name,
 struct config_table *config_table_add(struct config *, const char *id);
 /* Parses "30", "30s", "500ms", "5m", "1h", "2d" into seconds; -1 if bad. */
 double	 config_parse_duration(const char *);
+/*
+ * Why name cannot be a table, dataset, project or database name, or NULL
+ * when it can: it reaches URL paths, file names, SQL and Harper, so it is
+ * 1 to CONFIG_NAME_MAX bytes, not "." or "..", without spaces, control
+ * characters, '/', '\' or '`'.  Config keys and options use it alike.
+ */
+const char *config_name_error(const char *name);
 /* Replaces *dst with a copy of src (NULL clears). */
 void	 config_set_str(char **dst, const char *src);
 

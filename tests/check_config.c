@@ -593,11 +593,13 @@ START_TEST(test_bad_values)
 	    "      columns: [timestamp, 'x`; DROP']\n", EXIT_CONFIG,
 	    "4: key 'bigquery.tables[0].columns': expected a list of names");
 	expect_error("bigquery:\n  dataset: \"a\\nb\"\n", EXIT_CONFIG,
-	    "2: key 'bigquery.dataset': expected a name, got 'a?b'");
+	    "2: key 'bigquery.dataset': expected a name (a space or control "
+	    "character), got 'a?b'");
 	expect_error("bigquery:\n  table: 'a`b'\n", EXIT_CONFIG,
-	    "2: key 'bigquery.table': expected a name, got 'a`b'");
+	    "2: key 'bigquery.table': expected a name (a '/', '\\' or '`'), "
+	    "got 'a`b'");
 	expect_error("harper:\n  database: ''\n", EXIT_CONFIG,
-	    "2: key 'harper.database': expected a name, got ''");
+	    "2: key 'harper.database': expected a name (empty), got ''");
 	expect_error("- a\n- b\n", EXIT_CONFIG,
 	    "1: expected a mapping at the top level");
 }
@@ -832,6 +834,63 @@ START_TEST(test_ranges)
 }
 END_TEST
 
+/*
+ * Table, dataset, project and database names reach URL paths, file names
+ * and SQL: a tab, a '/', "..", a space are refused at load.
+ */
+START_TEST(test_names)
+{
+	static const struct {
+		const char	*name;		/* YAML text */
+		const char	*shown;
+		const char	*why;
+	} bad[] = {
+		{ "\"a\\tb\"", "a?b", "a space or control character" },
+		{ "a/b", "a/b", "a '/', '\\' or '`'" },
+		{ "../../etc", "../../etc", "a '/', '\\' or '`'" },
+		{ "..", "..", "'.' or '..'" },
+		{ "'a b'", "a b", "a space or control character" },
+		{ "'a\\b'", "a\\b", "a '/', '\\' or '`'" },
+	};
+	static const char *const keys[] = {
+		"id", "table", "targetTable", "dataset", "projectId"
+	};
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	char text[256], want[256];
+	size_t i, k;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			snprintf(text, sizeof(text), "bigquery:\n  tables:\n"
+			    "    - id: x\n      %s: %s\n", keys[k],
+			    bad[i].name);
+			if (k == 0)
+				snprintf(text, sizeof(text), "bigquery:\n"
+				    "  tables:\n    - id: %s\n", bad[i].name);
+			snprintf(want, sizeof(want), "%d: key "
+			    "'bigquery.tables[0].%s': expected a name (%s), "
+			    "got '%s'", k == 0 ? 3 : 4, keys[k], bad[i].why,
+			    bad[i].shown);
+			expect_error(text, EXIT_CONFIG, want);
+		}
+		snprintf(text, sizeof(text), "checkpoint:\n  table: %s\n",
+		    bad[i].name);
+		snprintf(want, sizeof(want), "2: key 'checkpoint.table': "
+		    "expected a name (%s), got '%s'", bad[i].why,
+		    bad[i].shown);
+		expect_error(text, EXIT_CONFIG, want);
+	}
+	ck_assert_str_eq(config_name_error(""), "empty");
+	ck_assert_ptr_null(config_name_error("vessel_positions"));
+	ck_assert_ptr_null(config_name_error("my-project:eu.ds$1"));
+	ck_assert_ptr_null(config_name_error("...x"));
+	ck_assert_int_eq(load_text(&cfg, "bigquery:\n  tables:\n"
+	    "    - id: Vessel-Positions.v2\n", &err), 0);
+	config_release(&cfg);
+}
+END_TEST
+
 START_TEST(test_table_lookup)
 {
 	struct config cfg;
@@ -989,6 +1048,7 @@ config_suite(void)
 	tcase_add_test(tc, test_durations);
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_ranges);
+	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_table_lookup);
 	tcase_add_test(tc, test_password_mode_warning);
 	tcase_add_test(tc, test_man_example);
