@@ -6,6 +6,7 @@
  * The test keeps the secret only XORed with MEMSCAN_KEY, so its own copy
  * never matches; memscan_xor() makes that copy.  Regions larger than 1 GiB
  * (sanitizer shadow memory, reserved and mostly unbacked) are skipped.
+ * With MEMSCAN_DEBUG set, the region of a find goes to stderr.
  */
 #ifndef BQSYNC_TESTS_MEMSCAN_H
 #define BQSYNC_TESTS_MEMSCAN_H
@@ -98,11 +99,14 @@ memscan_find(const unsigned char *x, size_t n)
 			    MEMSCAN_CHUNK + n - 1;
 			got = pread(mem, buf, want, (off_t)off);
 			found = got > 0 && memscan_has(buf, (size_t)got, x, n);
+			if (found && getenv("MEMSCAN_DEBUG") != NULL)
+				fprintf(stderr, "memscan: found in %s", line);
 		}
 	}
 	close(mem);
 	fclose(maps);
-	memset(buf, 0, MEMSCAN_CHUNK + n);
+	/* a plain memset before free() may be optimized away */
+	explicit_bzero(buf, MEMSCAN_CHUNK + n);
 	free(buf);
 	return found;
 }
