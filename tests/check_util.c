@@ -403,6 +403,7 @@ util_suite(void)
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("core");
 
+	tcase_set_timeout(tc, 60);	/* memory scans under the sanitizers */
 	tcase_add_test(tc, test_strbuf_basics);
 	tcase_add_test(tc, test_strbuf_growth);
 	tcase_add_test(tc, test_json_string);

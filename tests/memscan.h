@@ -64,13 +64,17 @@ static inline int
 memscan_has(const unsigned char *buf, size_t len, const unsigned char *x,
     size_t n)
 {
-	size_t i, j;
+	const unsigned char *p = buf, *end = buf + len;
+	size_t j;
 
-	for (i = 0; i + n <= len; i++) {
-		for (j = 0; j < n && (buf[i + j] ^ MEMSCAN_KEY) == x[j]; j++)
+	while (n > 0 && (size_t)(end - p) >= n &&
+	    (p = memchr(p, x[0] ^ MEMSCAN_KEY, (size_t)(end - p) - n + 1)) !=
+	    NULL) {
+		for (j = 1; j < n && (p[j] ^ MEMSCAN_KEY) == x[j]; j++)
 			;
 		if (j == n)
 			return 1;
+		p++;
 	}
 	return 0;
 }
