@@ -69,33 +69,70 @@ cmd_get(enum ckpt_format fmt)
 	return EXIT_OK;
 }
 
-/* An ack names the table by its Harper table, id or BigQuery table. */
+/*
+ * An ack names the table by its id; a stream without a begin line (an ack
+ * without worker) may name the Harper table instead.  0, or -1 with err.
+ */
 static int
-is_table(const char *s)
+check_ack(const struct ckpt_ack *ack, struct bq_err *err)
 {
-	return (tbl->target_table && strcmp(s, tbl->target_table) == 0) ||
-	    (tbl->id && strcmp(s, tbl->id) == 0) ||
-	    (tbl->table && strcmp(s, tbl->table) == 0);
+	static int warned;
+
+	if (strcmp(ack->table, tbl->id) != 0 && (ack->worker != NULL ||
+	    tbl->target_table == NULL ||
+	    strcmp(ack->table, tbl->target_table) != 0))
+		return bq_err_set(err, EXIT_DATA, "ack for table '%s', not "
+		    "'%s'", ack->table, tbl->id);
+	if (ack->worker != NULL && (ack->wi != wi || ack->wn != wn))
+		return bq_err_set(err, EXIT_DATA, "ack of worker %s, not "
+		    "%ld/%ld", ack->worker, wi, wn);
+	if (ack->worker == NULL && !warned++)
+		bqsync_log(LOG_WARN, "acks without a worker (a stream without "
+		    "a begin line): taken as worker %ld/%ld", wi, wn);
+	return 0;
 }
 
-static int
-store_rows(long long rows, const struct ckpt_ack *ack)
+/* Stores what acks brought since the last store; ack NULL: rows only. */
+static void
+store(long long rows, long long billed, const struct ckpt_ack *ack)
 {
-	struct ckpt_update up = { name, 0, 0, rows, ts_now() };
+	struct ckpt_update up = { name, 0, 0, rows, ts_now(), 0, billed,
+	    NULL };
 	struct bq_err err = BQ_ERR_INIT;
-	char buf[TS_BUFSZ];
+	char buf[TS_BUFSZ], msg[1024];
 	int moved;
 
 	if (ack != NULL) {
-		up.has_cursor = 1;
+		up.has_cursor = ack->has_cursor;
 		up.cursor = ack->cursor;
+		up.caught_up = ack->newer == 0;
+	}
+	if (ack != NULL && ack->err_tool != NULL) {
+		snprintf(msg, sizeof(msg), "%s: exit %ld: %s", ack->err_tool,
+		    ack->err_status, ack->err_message);
+		up.error = msg;
 	}
 	if (ckpt_advance(st, &tbl->sync, tbl->id, wi, wn, &up, &moved,
 	    &err) == -1)
 		tool_die_err(&err);
-	if (ack != NULL && !moved)
+	if (up.has_cursor && !moved)
 		bqsync_log(LOG_DEBUG, "cursor %s is not past the stored one: "
 		    "kept", ts_format(ack->cursor, buf));
+}
+
+/* Adds the ack's rows and bytes to the pending ones, or refuses it. */
+static int
+add_pending(long long pend[2], const struct ckpt_ack *ack, struct bq_err *err)
+{
+	long long r, b;
+
+	if (__builtin_add_overflow(pend[0], ack->rows, &r) ||
+	    r > CKPT_MAX_COUNT || __builtin_add_overflow(pend[1],
+	    ack->billed > 0 ? ack->billed : 0, &b) || b > CKPT_MAX_COUNT)
+		return bq_err_set(err, EXIT_DATA, "acks add up to more "
+		    "than %lld", CKPT_MAX_COUNT);
+	pend[0] = r;
+	pend[1] = b;
 	return 0;
 }
 
@@ -107,7 +144,7 @@ cmd_commit(int tee)
 	struct ckpt_ack ack;
 	const char *line;
 	size_t len;
-	long long pending = 0;
+	long long pend[2] = { 0, 0 };	/* rows, bytes billed */
 	cJSON *obj = NULL;
 	int r, rc = EXIT_OK;
 
@@ -117,21 +154,18 @@ cmd_commit(int tee)
 			continue;
 		if ((obj = ndjson_parse(rd, line, len, &err)) == NULL)
 			break;
-		if (ckpt_ack_parse(obj, &ack, &err) == -1) {
+		if (ckpt_ack_parse(obj, &ack, &err) == -1 ||
+		    check_ack(&ack, &err) == -1 ||
+		    add_pending(pend, &ack, &err) == -1) {
 			bq_err_prefix(&err, "%s:%lu", ndjson_name(rd),
 			    ndjson_lineno(rd));
 			break;
 		}
-		if (!is_table(ack.table)) {
-			bq_err_set(&err, EXIT_DATA, "%s:%lu: ack for table "
-			    "'%s', not '%s'", ndjson_name(rd),
-			    ndjson_lineno(rd), ack.table, tbl->target_table);
-			break;
-		}
-		pending += ack.rows;
-		if (ack.has_cursor) {
-			store_rows(pending, &ack);
-			pending = 0;
+		/* Rows without a cursor wait for one (fewer writes). */
+		if (ack.has_cursor || ack.newer != -1 || ack.billed > 0 ||
+		    ack.err_tool != NULL) {
+			store(pend[0], pend[1], &ack);
+			pend[0] = pend[1] = 0;
 		}
 		cJSON_Delete(obj);
 		obj = NULL;
@@ -141,13 +175,13 @@ cmd_commit(int tee)
 		}
 	}
 	cJSON_Delete(obj);
-	/* Rows Harper confirmed count even before a cursor covers them. */
-	if (pending > 0)
-		store_rows(pending, NULL);
 	if (err.kind != 0) {
 		bqsync_log(LOG_ERROR, "%s", err.msg);
 		rc = exit_for(&err);
 	}
+	/* Rows Harper confirmed count even before a cursor covers them. */
+	if (pend[0] > 0 || pend[1] > 0)
+		store(pend[0], pend[1], NULL);
 	ndjson_reader_free(rd);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include "banned.h"
 
 static volatile int stop;
+static struct pull *pulling;	/* for the error line of tool_die() */
 
 static void
 on_signal(int sig)
@@ -37,6 +38,12 @@ usage(FILE *fp, int status)
 	    "\t[--partition fingerprint|micros] [--project id] "
 	    "[--source-table name]\n");
 	exit(status);
+}
+
+static void
+on_die(int code, const char *msg)
+{
+	pull_error(pulling, code, msg);
 }
 
 /* Dies of a write failure (SIGPIPE on EPIPE) or of err. */
@@ -210,6 +217,12 @@ main(int argc, char **argv)
 		cols = t->columns;
 		ncols = t->ncolumns;
 	}
+	if (p.dry_run)
+		p.markers = 0;
+	if (pull_begin(&p, t->id) == -1)
+		die(&p, &err);
+	pulling = &p;
+	tool_set_die_hook(on_die);
 	if ((c = bq_client_new(&cfg, &err)) == NULL)
 		tool_die_err(&err);
 	proj = t->project ? t->project : bq_client_project(c, &err);
@@ -226,12 +239,8 @@ main(int argc, char **argv)
 	bqsync_log(LOG_DEBUG, "%s", sql.buf);
 	p.sql = sql.buf;
 	p.ts_column = t->timestamp_column;
-	if (p.dry_run)
-		p.markers = 0;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (pull_marker(&p, "begin", INT64_MIN) == -1)
-		die(&p, &err);
 	do {
 		lim = pull_phase(&t->sync, cursor, &poll);
 		if (limit_opt > 0)

@@ -149,11 +149,12 @@ main(int argc, char *argv[])
 		cfg.harper_deadline = deadline;
 	memset(&o, 0, sizeof(o));
 	o.table = o.ack_table = table != NULL ? table : "BigQueryData";
+	o.table_id = table;	/* a table not in the config: its -t name */
 	o.ts_column = "timestamp";
 	if ((tbl = config_table(&cfg, table, &err)) != NULL) {
 		o.table = tbl->target_table != NULL ? tbl->target_table :
 		    tbl->id;
-		o.ack_table = tbl->id;
+		o.ack_table = o.table_id = tbl->id;
 		if (tbl->timestamp_column != NULL)
 			o.ts_column = tbl->timestamp_column;
 		o.id_columns = tbl->id_columns;

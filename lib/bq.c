@@ -48,6 +48,7 @@ struct bq_query {
 	int		 done;
 	int64_t		 total_rows;
 	int64_t		 bytes;
+	int64_t		 billed;	/* totalBytesBilled, -1 unknown */
 	int64_t		 dml;
 	size_t		 span[2];	/* rows of the last answer in page */
 };
@@ -696,6 +697,10 @@ take_page(struct bq_query *q, cJSON *resp, const size_t span[2])
 		q->total_rows = jint64(resp, "totalRows");
 	if (jint64(resp, "totalBytesProcessed") >= 0)
 		q->bytes = jint64(resp, "totalBytesProcessed");
+	if (jint64(resp, "totalBytesBilled") >= 0)
+		q->billed = jint64(resp, "totalBytesBilled");
+	else if (cJSON_IsTrue(cJSON_GetObjectItem(resp, "cacheHit")))
+		q->billed = 0;
 	if (jint64(resp, "numDmlAffectedRows") >= 0)
 		q->dml = jint64(resp, "numDmlAffectedRows");
 }
@@ -833,7 +838,7 @@ bq_query_start(struct bq_client *c, const struct bq_query_opts *o,
 	cJSON *req;
 
 	q->c = c;
-	q->total_rows = q->bytes = q->dml = -1;
+	q->total_rows = q->bytes = q->billed = q->dml = -1;
 	q->page_rows = o->page_rows > 0 ? o->page_rows : DEFAULT_PAGE;
 	q->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_WAIT;
 	if ((proj = bq_client_project(c, err)) == NULL)
@@ -928,7 +933,7 @@ bq_query_from_buf(struct strbuf *text, struct bq_err *err)
 	cJSON *meta;
 	size_t span[2];
 
-	q->total_rows = q->bytes = q->dml = -1;
+	q->total_rows = q->bytes = q->billed = q->dml = -1;
 	if (parse_page(text->buf, text->len, &meta, &span[0], &span[1]) == -1) {
 		bq_query_free(q);
 		bq_err_set(err, EXIT_DATA, "not a complete JSON object");
@@ -969,6 +974,40 @@ int64_t
 bq_query_bytes_processed(const struct bq_query *q)
 {
 	return q->bytes;
+}
+
+/*
+ * getQueryResults answers carry no totalBytesBilled: then the job's
+ * statistics.query has it (one jobs.get, after the rows are read).
+ */
+int64_t
+bq_query_bytes_billed(struct bq_query *q, struct bq_err *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	const cJSON *qs;
+	cJSON *job = NULL;
+
+	if (q->billed >= 0 || q->c == NULL || q->job_id == NULL)
+		return q->billed;
+	strbuf_adds(&path, "/projects/");
+	add_esc(&path, q->job_project);
+	strbuf_adds(&path, "/jobs/");
+	add_esc(&path, q->job_id);
+	if (q->location != NULL) {
+		strbuf_adds(&path, "?location=");
+		add_esc(&path, q->location);
+	}
+	if (bq_request(q->c, "GET", path.buf, NULL, &job, err) != -1) {
+		qs = cJSON_GetObjectItem(cJSON_GetObjectItem(job,
+		    "statistics"), "query");
+		if (jint64(qs, "totalBytesBilled") >= 0)
+			q->billed = jint64(qs, "totalBytesBilled");
+		else if (cJSON_IsTrue(cJSON_GetObjectItem(qs, "cacheHit")))
+			q->billed = 0;
+	}
+	cJSON_Delete(job);
+	strbuf_release(&path);
+	return q->billed;
 }
 
 int64_t

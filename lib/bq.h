@@ -122,6 +122,11 @@ const cJSON *bq_query_schema(const struct bq_query *);
 int64_t	 bq_query_total_rows(const struct bq_query *);
 int64_t	 bq_query_bytes_processed(const struct bq_query *);
 int64_t	 bq_query_dml_affected(const struct bq_query *);
+/*
+ * totalBytesBilled (0 for a cache hit), from the answer or else from the
+ * job's statistics (one jobs.get); -1 when unknown (err set if it failed).
+ */
+int64_t	 bq_query_bytes_billed(struct bq_query *, struct bq_err *err);
 void	 bq_query_free(struct bq_query *);		/* NULL is fine */
 
 /*

@@ -59,7 +59,8 @@ ckpt_record_release(struct ckpt_record *rec)
 		return;
 	free(rec->table_id);
 	free(rec->worker);
-	rec->table_id = rec->worker = NULL;
+	free(rec->last_error);
+	rec->table_id = rec->worker = rec->last_error = NULL;
 }
 
 char *
@@ -121,6 +122,16 @@ ckpt_record_encode(const struct ckpt_record *rec, struct strbuf *sb)
 	add_str(sb, ckpt_phase_name(rec->phase));
 	add_key(sb, "batchSize", 0);
 	strbuf_addf(sb, "%ld", rec->batch_size);
+	add_key(sb, "lastError", 0);
+	add_str(sb, rec->last_error);
+	add_key(sb, "lastErrorAt", 0);
+	add_ts(sb, rec->has_error_at, rec->last_error_at);
+	add_key(sb, "bytesBilled", 0);
+	strbuf_addf(sb, "%lld", rec->bytes_billed);
+	add_key(sb, "billingDay", 0);
+	add_str(sb, rec->billing_day[0] ? rec->billing_day : NULL);
+	add_key(sb, "bytesBilledDay", 0);
+	strbuf_addf(sb, "%lld", rec->bytes_billed_day);
 	strbuf_addch(sb, '}');
 	free(id);
 }
@@ -158,6 +169,57 @@ get_ts(const cJSON *v, int *has, int64_t *micros)
 	if (!cJSON_IsString(v) || ts_parse(v->valuestring, micros) == -1)
 		return -1;
 	*has = 1;
+	return 0;
+}
+
+/* A count in [0, CKPT_MAX_COUNT] or null/absent (0); -1 if bad. */
+static int
+get_count(const cJSON *obj, const char *key, long long *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	*out = 0;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	return get_int(v, 0, (double)CKPT_MAX_COUNT, out);
+}
+
+/* A UTC day "YYYY-MM-DD". */
+static int
+is_day(const char *s)
+{
+	static const char pat[] = "dddd-dd-dd";
+	size_t k;
+
+	for (k = 0; pat[k] != '\0'; k++)
+		if (pat[k] == 'd' ? s[k] < '0' || s[k] > '9' : s[k] != '-')
+			return 0;
+	return s[k] == '\0';
+}
+
+/* The fields added for errors and billing; all optional (old records). */
+static int
+decode_billing(const cJSON *obj, struct ckpt_record *rec, const char **bad)
+{
+	const cJSON *v;
+
+	v = cJSON_GetObjectItemCaseSensitive(obj, "lastError");
+	if (cJSON_IsString(v))
+		rec->last_error = xstrdup(v->valuestring);
+	else if (v != NULL && !cJSON_IsNull(v))
+		return *bad = "lastError", -1;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "lastErrorAt");
+	if (get_ts(v, &rec->has_error_at, &rec->last_error_at) == -1)
+		return *bad = "lastErrorAt", -1;
+	if (get_count(obj, "bytesBilled", &rec->bytes_billed) == -1)
+		return *bad = "bytesBilled", -1;
+	if (get_count(obj, "bytesBilledDay", &rec->bytes_billed_day) == -1)
+		return *bad = "bytesBilledDay", -1;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "billingDay");
+	if (cJSON_IsString(v) && is_day(v->valuestring))
+		memcpy(rec->billing_day, v->valuestring, 11);
+	else if (v != NULL && !cJSON_IsNull(v))
+		return *bad = "billingDay", -1;
 	return 0;
 }
 
@@ -221,7 +283,7 @@ ckpt_record_decode(const cJSON *obj, struct ckpt_record *rec,
 	}
 	v = cJSON_GetObjectItemCaseSensitive(obj, "recordsIngested");
 	if (v != NULL && !cJSON_IsNull(v)) {
-		if (get_int(v, 0, 9007199254740992.0, &x) == -1) {
+		if (get_int(v, 0, (double)CKPT_MAX_COUNT, &x) == -1) {
 			bad = "recordsIngested";
 			goto out;
 		}
@@ -241,6 +303,8 @@ ckpt_record_decode(const cJSON *obj, struct ckpt_record *rec,
 		}
 		rec->batch_size = (long)x;
 	}
+	if (decode_billing(obj, rec, &bad) == -1)
+		goto out;
 	rc = 0;
 out:
 	if (bad != NULL) {
@@ -255,6 +319,28 @@ out:
 	return rc;
 }
 
+/* The optional "error" object of an ack. */
+static int
+ack_error(const cJSON *v, struct ckpt_ack *ack, struct bq_err *err)
+{
+	const cJSON *t, *m;
+	long long x;
+
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	t = cJSON_GetObjectItemCaseSensitive(v, "tool");
+	m = cJSON_GetObjectItemCaseSensitive(v, "message");
+	if (!cJSON_IsObject(v) || !cJSON_IsString(t) || *t->valuestring ==
+	    '\0' || !cJSON_IsString(m) || get_int(cJSON_GetObjectItem(v,
+	    "status"), 0, 255, &x) == -1)
+		return bq_err_set(err, EXIT_DATA, "ack with a bad \"error\" "
+		    "(want tool, status 0..255 and message)");
+	ack->err_tool = t->valuestring;
+	ack->err_status = (long)x;
+	ack->err_message = m->valuestring;
+	return 0;
+}
+
 int
 ckpt_ack_parse(const cJSON *obj, struct ckpt_ack *ack, struct bq_err *err)
 {
@@ -262,23 +348,52 @@ ckpt_ack_parse(const cJSON *obj, struct ckpt_ack *ack, struct bq_err *err)
 	long long x;
 
 	memset(ack, 0, sizeof(*ack));
+	ack->newer = -1;
+	ack->billed = -1;
 	if (!cJSON_IsObject(obj))
 		return bq_err_set(err, EXIT_DATA, "ack is not a JSON object");
 	v = cJSON_GetObjectItemCaseSensitive(obj, "table");
 	if (!cJSON_IsString(v) || *v->valuestring == '\0')
 		return bq_err_set(err, EXIT_DATA, "ack without \"table\"");
 	ack->table = v->valuestring;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "worker");
+	if (v != NULL && (!cJSON_IsString(v) || ckpt_parse_worker(
+	    v->valuestring, &ack->wi, &ack->wn) == -1))
+		return bq_err_set(err, EXIT_DATA, "ack with a bad \"worker\" "
+		    "(want \"i/N\")");
+	ack->worker = v != NULL ? v->valuestring : NULL;
 	v = cJSON_GetObjectItemCaseSensitive(obj, "rows");
-	if (get_int(v, 0, 9007199254740992.0, &x) == -1)
-		return bq_err_set(err, EXIT_DATA,
-		    "ack without a row count (\"rows\")");
+	if (get_int(v, 0, (double)CKPT_MAX_ROWS, &x) == -1)
+		return bq_err_set(err, EXIT_DATA, "ack without a row count "
+		    "(\"rows\", 0..%lld)", CKPT_MAX_ROWS);
 	ack->rows = x;
 	v = cJSON_GetObjectItemCaseSensitive(obj, "cursor");
 	if (v == NULL)
 		return bq_err_set(err, EXIT_DATA, "ack without \"cursor\"");
 	if (get_ts(v, &ack->has_cursor, &ack->cursor) == -1)
 		return bq_err_set(err, EXIT_DATA, "ack with a bad cursor");
-	return 0;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "newer");
+	if (v != NULL && !cJSON_IsBool(v))
+		return bq_err_set(err, EXIT_DATA, "ack with a bad \"newer\"");
+	if (v != NULL)
+		ack->newer = cJSON_IsTrue(v);
+	v = cJSON_GetObjectItemCaseSensitive(obj, "bytesBilled");
+	if (v != NULL && get_int(v, 0, (double)CKPT_MAX_COUNT,
+	    &ack->billed) == -1)
+		return bq_err_set(err, EXIT_DATA, "ack with a bad "
+		    "\"bytesBilled\"");
+	return ack_error(cJSON_GetObjectItemCaseSensitive(obj, "error"), ack,
+	    err);
+}
+
+enum ckpt_phase
+ckpt_record_phase(const struct ckpt_record *rec,
+    const struct config_sync *sync, int64_t now)
+{
+	if (rec->phase == CKPT_STEADY && rec->has_sync &&
+	    (double)(now - rec->last_sync) <= sync->steady_threshold * 1e6)
+		return CKPT_STEADY;
+	return ckpt_phase_for(sync, rec->has_cursor, rec->cursor, now);
 }
 
 void
@@ -287,7 +402,7 @@ ckpt_status_encode(const struct ckpt_record *rec,
 {
 	struct ckpt_record r = *rec;
 
-	r.phase = ckpt_phase_for(sync, r.has_cursor, r.cursor, now);
+	r.phase = ckpt_record_phase(rec, sync, now);
 	r.batch_size = ckpt_batch_size(sync, r.phase);
 	ckpt_record_encode(&r, sb);
 	drop_brace(sb);
@@ -465,6 +580,26 @@ checked_fd(int fd, const char *path, struct bq_err *err)
 	return fd;
 }
 
+/* Reads the state file into sb: 1, 0 when there is none yet, -1 (err). */
+static int
+read_state(struct ckpt_store *st, struct strbuf *sb, struct bq_err *err)
+{
+	int fd, rc = 1;
+
+	if (check_dir(st, err) == -1)
+		return -1;
+	fd = open(st->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return 0;
+	if ((fd = checked_fd(fd, st->path, err)) == -1)
+		return -1;
+	if (util_read_fd(fd, sb) == -1)
+		rc = bq_err_set(err, EXIT_IOERR, "cannot read '%s': %s",
+		    st->path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
 static int
 file_read(struct ckpt_store *st, struct ckpt_record **recs, size_t *nrecs,
     struct bq_err *err)
@@ -473,22 +608,12 @@ file_read(struct ckpt_store *st, struct ckpt_record **recs, size_t *nrecs,
 	struct ckpt_record rec;
 	cJSON *root = NULL;
 	const cJSON *arr, *it;
-	int rc = -1, fd = -1;
+	int rc = -1, r;
 
 	*recs = NULL;
 	*nrecs = 0;
-	if (check_dir(st, err) == -1)
-		goto out;
-	fd = open(st->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 && errno == ENOENT) {
-		rc = 0;		/* none yet: an empty store */
-		goto out;
-	}
-	if ((fd = checked_fd(fd, st->path, err)) == -1)
-		goto out;
-	if (util_read_fd(fd, &sb) == -1) {
-		bq_err_set(err, EXIT_IOERR, "cannot read '%s': %s", st->path,
-		    strerror(errno));
+	if ((r = read_state(st, &sb, err)) <= 0) {
+		rc = r;		/* 0: none yet, an empty store */
 		goto out;
 	}
 	if ((root = cJSON_ParseWithLength(sb.buf, sb.len)) == NULL) {
@@ -516,8 +641,6 @@ out:
 		*recs = NULL;
 		*nrecs = 0;
 	}
-	if (fd != -1)
-		close(fd);
 	cJSON_Delete(root);
 	strbuf_release(&sb);
 	return rc;
@@ -545,21 +668,13 @@ write_all(int fd, const char *buf, size_t len)
  * new file, never a mix (the directory is synced so the rename survives).
  */
 static int
-file_write(struct ckpt_store *st, struct ckpt_record *recs, size_t nrecs,
+file_write_text(struct ckpt_store *st, const struct strbuf *text,
     struct bq_err *err)
 {
-	struct strbuf sb = STRBUF_INIT;
+	const struct strbuf sb = *text;
 	const char *what = NULL;
-	size_t k;
 	int fd = -1, dfd = -1, rc = -1;
 
-	qsort(recs, nrecs, sizeof(*recs), rec_cmp);
-	strbuf_adds(&sb, "{\"checkpoints\":[");
-	for (k = 0; k < nrecs; k++) {
-		strbuf_adds(&sb, k ? ",\n" : "\n");
-		ckpt_record_encode(&recs[k], &sb);
-	}
-	strbuf_adds(&sb, "\n]}\n");
 	/*
 	 * A stale temporary file (a writer died) or a link planted there is
 	 * removed, never followed: O_EXCL also fails on a link put back
@@ -605,6 +720,25 @@ out:
 	}
 	if (dfd != -1)
 		close(dfd);
+	return rc;
+}
+
+static int
+file_write(struct ckpt_store *st, struct ckpt_record *recs, size_t nrecs,
+    struct bq_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t k;
+	int rc;
+
+	qsort(recs, nrecs, sizeof(*recs), rec_cmp);
+	strbuf_adds(&sb, "{\"checkpoints\":[");
+	for (k = 0; k < nrecs; k++) {
+		strbuf_adds(&sb, k ? ",\n" : "\n");
+		ckpt_record_encode(&recs[k], &sb);
+	}
+	strbuf_adds(&sb, "\n]}\n");
+	rc = file_write_text(st, &sb, err);
 	strbuf_release(&sb);
 	return rc;
 }
@@ -674,34 +808,78 @@ out:
 	return rc;
 }
 
+/*
+ * Whether the stored object o is table_id's record i/n (n == 0: any of
+ * table_id), by its key fields alone: reset must work on a record that
+ * ckpt_record_decode() refuses.
+ */
+static int
+raw_is(const cJSON *o, const char *table_id, long i, long n)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "tableId");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "checkpointId");
+	char *id;
+	int r;
+
+	if (!cJSON_IsString(t) || strcmp(t->valuestring, table_id) != 0)
+		return 0;
+	if (n == 0)
+		return 1;
+	if (cJSON_IsString(c)) {
+		id = ckpt_record_id(table_id, i, n);
+		r = strcmp(c->valuestring, id) == 0;
+		free(id);
+		return r;
+	}
+	return cJSON_GetNumberValue(cJSON_GetObjectItem(o, "nodeId")) == i &&
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(o, "clusterSize")) == n;
+}
+
 static int
 file_delete(struct ckpt_store *st, const char *table_id, long i, long n,
     size_t *ndeleted, struct bq_err *err)
 {
-	struct ckpt_record *recs = NULL;
-	size_t nrecs = 0, k, kept = 0;
-	int rc = -1;
+	struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
+	cJSON *root = NULL, *arr, *it, *next;
+	char *text;
+	int rc = -1, r;
 
 	*ndeleted = 0;
 	if (file_lock(st, err) == -1)
 		return -1;
-	if (file_read(st, &recs, &nrecs, err) == -1)
+	if ((r = read_state(st, &sb, err)) <= 0) {
+		rc = r;		/* 0: nothing to delete */
 		goto out;
-	for (k = 0; k < nrecs; k++) {
-		if (strcmp(recs[k].table_id, table_id) == 0 &&
-		    (n == 0 || rec_is(&recs[k], table_id, i, n))) {
-			ckpt_record_release(&recs[k]);
-			(*ndeleted)++;
-		} else
-			recs[kept++] = recs[k];
 	}
-	nrecs = kept;
-	if (*ndeleted > 0 && file_write(st, recs, nrecs, err) == -1)
+	root = cJSON_ParseWithLength(sb.buf, sb.len);
+	arr = cJSON_GetObjectItemCaseSensitive(root, "checkpoints");
+	if (!cJSON_IsArray(arr)) {
+		bq_err_set(err, EXIT_DATA, "'%s': invalid JSON or no "
+		    "\"checkpoints\" array", st->path);
+		goto out;
+	}
+	strbuf_adds(&out, "{\"checkpoints\":[");
+	for (it = arr->child; it != NULL; it = next) {
+		next = it->next;
+		if (raw_is(it, table_id, i, n)) {
+			(*ndeleted)++;
+			continue;
+		}
+		if ((text = cJSON_PrintUnformatted(it)) == NULL)
+			abort();
+		strbuf_adds(&out, out.buf[out.len - 1] == '[' ? "\n" : ",\n");
+		strbuf_adds(&out, text);
+		free(text);
+	}
+	strbuf_adds(&out, "\n]}\n");
+	if (*ndeleted > 0 && file_write_text(st, &out, err) == -1)
 		goto out;
 	rc = 0;
 out:
 	file_unlock(st);
-	ckpt_records_free(recs, nrecs);
+	cJSON_Delete(root);
+	strbuf_release(&out);
+	strbuf_release(&sb);
 	return rc;
 }
 
@@ -752,7 +930,8 @@ harper_create(struct ckpt_store *st, struct bq_err *err)
 {
 	static const char *plain[] = { "clusterSize", "worker",
 	    "lastTimestamp", "recordsIngested", "lastSyncTime", "phase",
-	    "batchSize" };
+	    "batchSize", "lastError", "lastErrorAt", "bytesBilled",
+	    "billingDay", "bytesBilledDay" };
 	struct strbuf sb = STRBUF_INIT;
 	struct bq_err e2 = BQ_ERR_INIT;
 	size_t k;
@@ -919,30 +1098,54 @@ out:
 	return rc;
 }
 
+/*
+ * Deletes by key: the ids are found without decoding the records, so a
+ * record the reader refuses can still be deleted.
+ */
 static int
 harper_delete(struct ckpt_store *st, const char *table_id, long i, long n,
     size_t *ndeleted, struct bq_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct ckpt_record *recs = NULL;
-	size_t nrecs = 0, k;
-	char *id;
-	int rc = -1;
+	cJSON *out = NULL;
+	const cJSON *it;
+	char *id = NULL;
+	int rc = -1, r;
 
 	*ndeleted = 0;
-	if (harper_list(st, table_id, &recs, &nrecs, err) == -1)
+	if ((r = harper_exists(st, err)) <= 0) {
+		rc = r;
+		goto out;
+	}
+	if (n != 0) {
+		id = ckpt_record_id(table_id, i, n);
+		op_begin(st, &sb, "search_by_hash");
+		strbuf_adds(&sb, ",\"hash_values\":[");
+		add_str(&sb, id);
+		strbuf_adds(&sb, "]");
+	} else {
+		op_begin(st, &sb, "search_by_value");
+		strbuf_adds(&sb, ",\"search_attribute\":\"tableId\","
+		    "\"search_value\":");
+		add_str(&sb, table_id);
+	}
+	strbuf_adds(&sb, ",\"get_attributes\":[\"checkpointId\","
+	    "\"tableId\"]}");
+	if (hop(st, &sb, &out, err) == -1)
 		goto out;
 	op_begin(st, &sb, "delete");
 	strbuf_adds(&sb, ",\"ids\":[");
-	for (k = 0; k < nrecs; k++) {
-		if (n != 0 && !rec_is(&recs[k], table_id, i, n))
+	cJSON_ArrayForEach(it, out) {
+		const cJSON *c = cJSON_GetObjectItem(it, "checkpointId");
+		const cJSON *t = cJSON_GetObjectItem(it, "tableId");
+
+		if (!cJSON_IsString(c) || !cJSON_IsString(t) ||
+		    strcmp(t->valuestring, table_id) != 0 ||
+		    (id != NULL && strcmp(c->valuestring, id) != 0))
 			continue;
-		id = ckpt_record_id(table_id, recs[k].node_id,
-		    recs[k].cluster_size);
 		if (*ndeleted > 0)
 			strbuf_addch(&sb, ',');
-		add_str(&sb, id);
-		free(id);
+		add_str(&sb, c->valuestring);
 		(*ndeleted)++;
 	}
 	strbuf_adds(&sb, "]}");
@@ -950,7 +1153,8 @@ harper_delete(struct ckpt_store *st, const char *table_id, long i, long n,
 		goto out;
 	rc = 0;
 out:
-	ckpt_records_free(recs, nrecs);
+	cJSON_Delete(out);
+	free(id);
 	strbuf_release(&sb);
 	return rc;
 }
@@ -1090,6 +1294,13 @@ replace_fn(struct ckpt_record *rec, int found, void *arg)
 	rec->last_sync = src->last_sync;
 	rec->phase = src->phase;
 	rec->batch_size = src->batch_size;
+	free(rec->last_error);
+	rec->last_error = src->last_error ? xstrdup(src->last_error) : NULL;
+	rec->has_error_at = src->has_error_at;
+	rec->last_error_at = src->last_error_at;
+	rec->bytes_billed = src->bytes_billed;
+	memcpy(rec->billing_day, src->billing_day, sizeof(rec->billing_day));
+	rec->bytes_billed_day = src->bytes_billed_day;
 	return 1;
 }
 
@@ -1126,16 +1337,55 @@ struct advance_arg {
 	const struct ckpt_update *up;
 	int	 moved;
 	int	 set;		/* ckpt_set: any direction, no rows, no sync */
+	struct bq_err *err;
 };
+
+/* *acc += add within [0, CKPT_MAX_COUNT]; -1 (acc untouched) if not. */
+static int
+add_count(long long *acc, long long add)
+{
+	long long r;
+
+	if (add < 0 || __builtin_add_overflow(*acc, add, &r) ||
+	    r > CKPT_MAX_COUNT)
+		return -1;
+	*acc = r;
+	return 0;
+}
+
+/* Adds bytes billed, to the total and to the UTC day of now. */
+static int
+add_billed(struct ckpt_record *rec, long long billed, int64_t now)
+{
+	char day[TS_BUFSZ];
+	long long total = rec->bytes_billed, today;
+
+	ts_format(now, day);
+	day[10] = '\0';
+	today = strcmp(rec->billing_day, day) == 0 ? rec->bytes_billed_day : 0;
+	if (add_count(&total, billed) == -1 || add_count(&today, billed) == -1)
+		return -1;
+	rec->bytes_billed = total;
+	rec->bytes_billed_day = today;
+	memcpy(rec->billing_day, day, sizeof(rec->billing_day));
+	return 0;
+}
 
 static int
 advance_fn(struct ckpt_record *rec, int found, void *arg)
 {
 	struct advance_arg *a = arg;
 	const struct ckpt_update *up = a->up;
+	long long records = rec->records;
 
 	(void)found;
 	a->moved = 0;
+	if (add_count(&records, up->rows) == -1 || (!a->set &&
+	    add_billed(rec, up->billed, up->now) == -1))
+		return bq_err_set(a->err, EXIT_DATA, "checkpoint '%s' "
+		    "%ld/%ld: a count would pass %lld", rec->table_id,
+		    rec->node_id, rec->cluster_size, CKPT_MAX_COUNT);
+	rec->records = records;
 	if (up->has_cursor && (a->set || !rec->has_cursor ||
 	    up->cursor > rec->cursor)) {
 		a->moved = !rec->has_cursor || up->cursor != rec->cursor;
@@ -1146,13 +1396,16 @@ advance_fn(struct ckpt_record *rec, int found, void *arg)
 		free(rec->worker);
 		rec->worker = xstrdup(up->worker);
 	}
-	rec->records += up->rows;
 	if (!a->set) {
 		rec->has_sync = 1;
 		rec->last_sync = up->now;
+		free(rec->last_error);
+		rec->last_error = up->error ? xstrdup(up->error) : NULL;
+		rec->has_error_at = up->error != NULL;
+		rec->last_error_at = up->error ? up->now : 0;
 	}
-	rec->phase = ckpt_phase_for(a->sync, rec->has_cursor, rec->cursor,
-	    up->now);
+	rec->phase = !a->set && up->caught_up ? CKPT_STEADY :
+	    ckpt_phase_for(a->sync, rec->has_cursor, rec->cursor, up->now);
 	rec->batch_size = ckpt_batch_size(a->sync, rec->phase);
 	return 1;
 }
@@ -1162,7 +1415,7 @@ ckpt_advance(struct ckpt_store *st, const struct config_sync *sync,
     const char *table_id, long i, long n, const struct ckpt_update *up,
     int *moved, struct bq_err *err)
 {
-	struct advance_arg a = { sync, up, 0, 0 };
+	struct advance_arg a = { sync, up, 0, 0, err };
 
 	if (update(st, table_id, i, n, advance_fn, &a, err) == -1)
 		return -1;
@@ -1176,8 +1429,8 @@ ckpt_set(struct ckpt_store *st, const struct config_sync *sync,
     const char *table_id, long i, long n, const char *worker,
     int64_t cursor, int64_t now, struct bq_err *err)
 {
-	struct ckpt_update up = { worker, 1, cursor, 0, now };
-	struct advance_arg a = { sync, &up, 0, 1 };
+	struct ckpt_update up = { worker, 1, cursor, 0, now, 0, 0, NULL };
+	struct advance_arg a = { sync, &up, 0, 1, err };
 
 	return update(st, table_id, i, n, advance_fn, &a, err);
 }
@@ -1322,9 +1575,10 @@ ckpt_status_format(const struct ckpt_record *recs, size_t n,
 			ww = (int)strlen(recs[k].worker);
 	}
 	if (text)
-		strbuf_addf(sb, "%-*s %-7s %-*s %-27s %-7s %-7s %12s %s\n",
-		    tw, "TABLE", "WORKER", ww, "NAME", "CURSOR", "LAG",
-		    "PHASE", "ROWS", "LAST SYNC");
+		strbuf_addf(sb, "%-*s %-7s %-*s %-27s %-7s %-7s %12s %-27s "
+		    "%14s %s\n", tw, "TABLE", "WORKER", ww, "NAME", "CURSOR",
+		    "LAG", "PHASE", "ROWS", "LAST SYNC", "BYTES BILLED",
+		    "LAST ERROR");
 	for (k = 0; k < n; k++) {
 		r = &recs[k];
 		t = config_table(cfg, r->table_id, &err);
@@ -1337,11 +1591,12 @@ ckpt_status_format(const struct ckpt_record *recs, size_t n,
 		human_lag(r, now, lag, sizeof(lag));
 		snprintf(wk, sizeof(wk), "%ld/%ld", r->node_id,
 		    r->cluster_size);
-		strbuf_addf(sb, "%-*s %-7s %-*s %-27s %-7s %-7s %12lld %s\n",
-		    tw, r->table_id, wk, ww, r->worker ? r->worker : "-",
+		strbuf_addf(sb, "%-*s %-7s %-*s %-27s %-7s %-7s %12lld %-27s "
+		    "%14lld %s\n", tw, r->table_id, wk, ww,
+		    r->worker ? r->worker : "-",
 		    r->has_cursor ? ts_format(r->cursor, cur) : "-", lag,
-		    ckpt_phase_name(ckpt_phase_for(sync, r->has_cursor,
-		    r->cursor, now)), r->records,
-		    r->has_sync ? ts_format(r->last_sync, syn) : "-");
+		    ckpt_phase_name(ckpt_record_phase(r, sync, now)),
+		    r->records, r->has_sync ? ts_format(r->last_sync, syn) :
+		    "-", r->bytes_billed, r->last_error ? r->last_error : "-");
 	}
 }

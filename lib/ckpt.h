@@ -13,7 +13,14 @@
  * of harper.database, created on the first write.
  *
  * Phases follow lag = now - cursor: initial when lag > catchupThreshold or
- * there is no cursor, catchup when lag > steadyThreshold, else steady.
+ * there is no cursor, catchup when lag > steadyThreshold, else steady; but
+ * a commit whose ack says the source had nothing newer ("newer": false)
+ * makes the worker steady however old its cursor, until steadyThreshold
+ * passes without another commit.
+ *
+ * Counts (recordsIngested, bytesBilled) stay within CKPT_MAX_COUNT, exact
+ * in a JSON number: a commit that would pass it is refused, so every
+ * stored record stays readable.
  */
 #ifndef BQSYNC_CKPT_H
 #define BQSYNC_CKPT_H
@@ -29,6 +36,9 @@
 
 enum ckpt_phase { CKPT_INITIAL, CKPT_CATCHUP, CKPT_STEADY };
 
+#define CKPT_MAX_COUNT	9007199254740992LL	/* 2^53 */
+#define CKPT_MAX_ROWS	1099511627776LL		/* 2^40, rows of one ack */
+
 /* One checkpoint; strings owned by the record (ckpt_record_release). */
 struct ckpt_record {
 	char	*table_id;		/* config tables[].id */
@@ -42,6 +52,12 @@ struct ckpt_record {
 	int64_t	 last_sync;		/* lastSyncTime, micros */
 	enum ckpt_phase phase;
 	long	 batch_size;
+	char	*last_error;		/* lastError, or NULL */
+	int	 has_error_at;
+	int64_t	 last_error_at;		/* lastErrorAt, micros */
+	long long bytes_billed;		/* bytesBilled, total */
+	char	 billing_day[11];	/* billingDay "YYYY-MM-DD" UTC, or "" */
+	long long bytes_billed_day;	/* bytesBilledDay: in billing_day */
 };
 
 /* Zeroes rec and sets its key (table_id is copied). */
@@ -107,11 +123,15 @@ struct ckpt_update {
 	int64_t	 cursor;		/* ignored when older than the stored */
 	long long rows;			/* added to recordsIngested */
 	int64_t	 now;			/* lastSyncTime and the phase's clock */
+	int	 caught_up;		/* the ack said nothing newer: steady */
+	long long billed;		/* added to bytesBilled(Day) */
+	const char *error;		/* lastError; NULL clears it */
 };
 /*
  * Read-modify-write of worker i/n's record in one step (under the file
- * lock): the cursor moves only forward, rows are added, phase and batch
- * size follow the stored cursor and sync.  *moved (may be NULL) is 1 if
+ * lock): the cursor moves only forward, rows and bytes billed are added
+ * (EXIT_DATA, nothing stored, past CKPT_MAX_COUNT), lastError is set or
+ * cleared, phase and batch size follow the stored cursor, sync and newer.  *moved (may be NULL) is 1 if
  * the cursor advanced, 0 if an older or equal one was ignored.
  */
 int	 ckpt_advance(struct ckpt_store *, const struct config_sync *,
@@ -122,22 +142,35 @@ int	 ckpt_set(struct ckpt_store *, const struct config_sync *,
 	    const char *table_id, long i, long n, const char *worker,
 	    int64_t cursor, int64_t now, struct bq_err *);
 
-/* One of harper-load's acks (ckpt_ack_parse). */
+/* One of harper-load's acks (ckpt_ack_parse); strings point into it. */
 struct ckpt_ack {
-	const char *table;		/* points into the parsed object */
-	long long rows;
+	const char *table;
+	const char *worker;		/* "i/N" as given, or NULL */
+	long	 wi, wn;		/* worker parsed */
+	long long rows;			/* 0..CKPT_MAX_ROWS */
 	int	 has_cursor;		/* cursor null: no complete group yet */
 	int64_t	 cursor;
+	int	 newer;			/* -1 absent, else 0 or 1 */
+	long long billed;		/* bytesBilled, -1 absent */
+	const char *err_tool;		/* error.tool, NULL: no error */
+	long	 err_status;
+	const char *err_message;
 };
 /*
- * Reads {"table":T,"rows":N,"total":N,"cursor":TS|null}.  -1 with err
- * (EXIT_DATA, no position) when a field is missing or bad.
+ * Reads {"table":T,"worker":"i/N","rows":N,"total":N,"cursor":TS|null,
+ * "newer":B,"bytesBilled":N,"error":{"tool":S,"status":N,"message":S}}
+ * (README, "Acknowledgements"; worker, newer, bytesBilled and error are
+ * optional).  -1 with err (EXIT_DATA, no position) when a field is
+ * missing or bad.
  */
 int	 ckpt_ack_parse(const cJSON *, struct ckpt_ack *, struct bq_err *);
 /*
  * Appends rec as status: the record with phase and batchSize computed at
  * now, plus "lag_seconds" (null without a cursor).
  */
+/* The phase status shows at now: the stored one while fresh (see top). */
+enum ckpt_phase ckpt_record_phase(const struct ckpt_record *,
+	    const struct config_sync *, int64_t now);
 void	 ckpt_status_encode(const struct ckpt_record *,
 	    const struct config_sync *, int64_t now, struct strbuf *);
 

@@ -19,6 +19,7 @@
 #include "banned.h"
 
 #define TS_NONE INT64_MIN
+#define WORKER_SZ 32
 
 enum rstate { R_LIVE, R_DEAD, R_DONE, R_REJECTED };
 enum bstate { B_OPEN, B_QUEUED, B_DONE };
@@ -52,6 +53,12 @@ struct batch {
 	int	 fatal;			/* err says why */
 	struct bq_err err;
 	int	 stopped;		/* a row was rejected without --reject */
+	/* For its ack: the stream it belongs to, the sync line closing it. */
+	char	*table;
+	char	 worker[WORKER_SZ];	/* "" when the stream had none */
+	int	 synced_by;		/* a sync line closed it */
+	int	 newer;			/* that line's "newer": -1 absent */
+	long long billed;		/* its "bytesBilled", -1 absent */
 };
 
 struct loader {
@@ -89,6 +96,11 @@ struct loader {
 	int	 saved_errno;
 
 	int	 begun, ended;
+	char	*cur_table;		/* "table" of the acks from now on */
+	char	 cur_worker[WORKER_SZ];
+	int64_t	 last_cursor;		/* of the last ack written */
+	int	 up_failed;		/* an error line came (up_err) */
+	struct bq_err up_err;
 	int	 table_ready;
 	const char *name;
 	struct ndjson_reader *reader;
@@ -128,6 +140,12 @@ batch_reset(struct batch *b)
 	b->state = B_OPEN;
 	b->has_dead = b->fatal = b->stopped = 0;
 	bq_err_clear(&b->err);
+	free(b->table);
+	b->table = NULL;
+	b->worker[0] = '\0';
+	b->synced_by = 0;
+	b->newer = -1;
+	b->billed = -1;
 }
 
 static void
@@ -526,18 +544,32 @@ halt_with(struct loader *l, const struct bq_err *e)
 	pthread_cond_broadcast(&l->cv_work);
 }
 
-/* Writes the ack of the head batch b; 0, or -1 on a write error. */
+/* What an ack says beyond rows and cursor. */
+struct ack_extra {
+	const char *table, *worker;	/* worker "" or NULL: none */
+	int	 synced_by, newer;
+	long long billed;
+	const char *tool;		/* error: tool, status, message */
+	int	 status;
+	const char *msg;
+};
+
+/* Writes one ack (README, "Acknowledgements"); 0, or -1 on a write error. */
 static int
-write_ack(struct loader *l, struct batch *b, unsigned long rows, int64_t c)
+write_ack(struct loader *l, const struct ack_extra *x, unsigned long rows,
+    int64_t c)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char buf[TS_BUFSZ];
 	int rc = 0;
 
-	(void)b;
 	strbuf_init(&sb, 128);
 	strbuf_adds(&sb, "{\"table\":");
-	strbuf_add_json_string(&sb, l->o->ack_table, strlen(l->o->ack_table));
+	strbuf_add_json_string(&sb, x->table, strlen(x->table));
+	if (x->worker != NULL && *x->worker != '\0') {
+		strbuf_adds(&sb, ",\"worker\":");
+		strbuf_add_json_string(&sb, x->worker, strlen(x->worker));
+	}
 	strbuf_addf(&sb, ",\"rows\":%lu,\"total\":%lu,\"cursor\":", rows,
 	    l->total);
 	if (c == TS_NONE)
@@ -546,12 +578,35 @@ write_ack(struct loader *l, struct batch *b, unsigned long rows, int64_t c)
 		ts_format(c, buf);
 		strbuf_addf(&sb, "\"%s\"", buf);
 	}
+	if (x->synced_by && x->newer != -1)
+		strbuf_addf(&sb, ",\"newer\":%s", x->newer ? "true" : "false");
+	if (x->billed >= 0)
+		strbuf_addf(&sb, ",\"bytesBilled\":%lld", x->billed);
+	if (x->tool != NULL) {
+		strbuf_adds(&sb, ",\"error\":{\"tool\":");
+		strbuf_add_json_string(&sb, x->tool, strlen(x->tool));
+		strbuf_addf(&sb, ",\"status\":%d,\"message\":", x->status);
+		strbuf_add_json_string(&sb, x->msg, strlen(x->msg));
+		strbuf_addch(&sb, '}');
+	}
 	strbuf_adds(&sb, "}\n");
 	if (fwrite(sb.buf, 1, sb.len, l->o->acks) != sb.len ||
 	    fflush(l->o->acks) == EOF)
 		rc = -1;
+	else
+		l->last_cursor = c;
 	strbuf_release(&sb);
 	return rc;
+}
+
+static int
+write_batch_ack(struct loader *l, const struct batch *b, unsigned long rows,
+    int64_t c)
+{
+	struct ack_extra x = { b->table, b->worker, b->synced_by, b->newer,
+	    b->billed, NULL, 0, NULL };
+
+	return write_ack(l, &x, rows, c);
 }
 
 static void *
@@ -598,7 +653,7 @@ acker_main(void *arg)
 			    b->rows[i].raw_len);
 			l->st.rejected++;
 		}
-		if (write_ack(l, b, rows, c) == -1) {
+		if (write_batch_ack(l, b, rows, c) == -1) {
 			int saved = errno;
 
 			pthread_mutex_lock(&l->mu);
@@ -656,7 +711,8 @@ load_new(const struct config *cfg, const struct load_opts *o,
 	l->win = xcalloc(l->cap, sizeof(*l->win));
 	l->queue = xcalloc(l->cap, sizeof(*l->queue));
 	l->open = l->freel[--l->nfree];
-	l->hi = l->hprev = l->sync_max = TS_NONE;
+	l->hi = l->hprev = l->sync_max = l->last_cursor = TS_NONE;
+	l->cur_table = xstrdup(o->ack_table);
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv_work, NULL);
 	pthread_cond_init(&l->cv_done, NULL);
@@ -687,6 +743,7 @@ load_free(struct loader *l)
 	free(l->freel);
 	free(l->win);
 	free(l->queue);
+	free(l->cur_table);
 	free(l);
 }
 
@@ -729,12 +786,14 @@ conflicts(struct loader *l, const struct batch *b)
  * batches in flight that write the same ids (so the later version wins).
  */
 static int
-dispatch(struct loader *l)
+dispatch_batch(struct loader *l, int marker)
 {
 	struct batch *b = l->open;
 
-	if (b->nrows == 0)
+	if (b->nrows == 0 && !marker)
 		return 0;
+	b->table = xstrdup(l->cur_table);
+	memcpy(b->worker, l->cur_worker, sizeof(b->worker));
 	pthread_mutex_lock(&l->mu);
 	while (!l->halt && (l->win_n >= l->cap || l->nfree == 0 ||
 	    conflicts(l, b)))
@@ -743,15 +802,27 @@ dispatch(struct loader *l)
 		pthread_mutex_unlock(&l->mu);
 		return -1;
 	}
-	b->state = B_QUEUED;
 	l->win[(l->win_head + l->win_n) % l->cap] = b;
 	l->win_n++;
-	l->queue[(l->q_head + l->q_n) % l->cap] = b;
-	l->q_n++;
 	l->open = l->freel[--l->nfree];
-	pthread_cond_signal(&l->cv_work);
+	if (b->nrows == 0) {
+		/* a sync line's ack of its own, once the ones before are out */
+		b->state = B_DONE;
+		pthread_cond_broadcast(&l->cv_done);
+	} else {
+		b->state = B_QUEUED;
+		l->queue[(l->q_head + l->q_n) % l->cap] = b;
+		l->q_n++;
+		pthread_cond_signal(&l->cv_work);
+	}
 	pthread_mutex_unlock(&l->mu);
 	return 0;
+}
+
+static int
+dispatch(struct loader *l)
+{
+	return dispatch_batch(l, 0);
 }
 
 /* Creates the table on the first row (declaring its columns), or checks it. */
@@ -930,33 +1001,97 @@ add_row(struct loader *l, const cJSON *v, const char *line, size_t len,
 	return 0;
 }
 
+/* A begin line: a new stream, its table checked, its worker kept. */
+static int
+control_begin(struct loader *l, const cJSON *v, struct bq_err *err)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "table");
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(v, "worker");
+
+	if ((t != NULL && (!cJSON_IsString(t) || *t->valuestring == '\0')) ||
+	    (w != NULL && (!cJSON_IsString(w) ||
+	    strlen(w->valuestring) >= WORKER_SZ)))
+		return bq_err_set(err, EXIT_DATA, "bad begin line");
+	if (t != NULL && l->o->table_id != NULL &&
+	    strcmp(t->valuestring, l->o->table_id) != 0) {
+		bq_err_set(err, EXIT_DATA, "%s:%lu: a stream of table '%s', "
+		    "but this loads '%s'", l->name, ndjson_lineno(l->reader),
+		    t->valuestring, l->o->table_id);
+		pthread_mutex_lock(&l->mu);
+		halt_with(l, err);
+		pthread_mutex_unlock(&l->mu);
+		return 1;
+	}
+	if (dispatch(l) == -1)		/* rows of the stream before */
+		return 1;
+	free(l->cur_table);
+	l->cur_table = xstrdup(t != NULL ? t->valuestring : l->o->ack_table);
+	snprintf(l->cur_worker, sizeof(l->cur_worker), "%s",
+	    w != NULL ? w->valuestring : "");
+	l->begun = 1;
+	l->ended = 0;
+	return 0;
+}
+
+/* A sync line: proves its cursor, closes the batch (or acks alone). */
+static int
+control_sync(struct loader *l, const cJSON *v, struct bq_err *err)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(v, "cursor");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "newer");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(v, "bytesBilled");
+	double d = cJSON_IsNumber(b) ? b->valuedouble : -1;
+	int64_t t;
+
+	if (!cJSON_IsString(c) || ts_parse(c->valuestring, &t) == -1)
+		return bq_err_set(err, EXIT_DATA,
+		    "sync line without a valid cursor");
+	if ((n != NULL && !cJSON_IsBool(n)) || (b != NULL &&
+	    (!(d >= 0 && d <= 9007199254740992.0) || d != floor(d))))
+		return bq_err_set(err, EXIT_DATA, "sync line with a bad "
+		    "\"newer\" or \"bytesBilled\"");
+	pthread_mutex_lock(&l->mu);
+	if (l->sync_max == TS_NONE || t > l->sync_max)
+		l->sync_max = t;
+	pthread_mutex_unlock(&l->mu);
+	l->open->synced_by = 1;
+	l->open->newer = n != NULL ? cJSON_IsTrue(n) : -1;
+	l->open->billed = b != NULL ? (long long)d : -1;
+	return dispatch_batch(l, 1) == -1 ? 1 : 0;
+}
+
+/* An error line: the producer failed and stops; so does the input. */
+static int
+control_error(struct loader *l, const cJSON *v)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, "status");
+	const char *m = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(v, "message"));
+	double d = cJSON_IsNumber(s) ? s->valuedouble : 0;
+	int st = d >= 1 && d <= 255 && d == floor(d) ? (int)d : EXIT_FAIL;
+
+	bq_err_set(&l->up_err, st, "%s", m != NULL ? m : "failed");
+	l->up_failed = 1;
+	return 0;
+}
+
 /* A {"@bqsync":...} line. */
 static int
 control(struct loader *l, const cJSON *v, struct bq_err *err)
 {
 	const char *what = cJSON_GetStringValue(v->child);
-	const cJSON *c;
-	int64_t t;
 
 	if (what == NULL)
 		return bq_err_set(err, EXIT_DATA, "bad control line");
-	if (strcmp(what, "begin") == 0) {
-		l->begun = 1;
-		l->ended = 0;
-	} else if (strcmp(what, "end") == 0)
+	if (strcmp(what, "begin") == 0)
+		return control_begin(l, v, err);
+	if (strcmp(what, "end") == 0)
 		l->ended = 1;
-	else if (strcmp(what, "sync") == 0) {
-		c = cJSON_GetObjectItemCaseSensitive(v, "cursor");
-		if (!cJSON_IsString(c) || ts_parse(c->valuestring, &t) == -1)
-			return bq_err_set(err, EXIT_DATA,
-			    "sync line without a valid cursor");
-		pthread_mutex_lock(&l->mu);
-		if (l->sync_max == TS_NONE || t > l->sync_max)
-			l->sync_max = t;
-		pthread_mutex_unlock(&l->mu);
-		if (dispatch(l) == -1)
-			return 1;
-	} else
+	else if (strcmp(what, "sync") == 0)
+		return control_sync(l, v, err);
+	else if (strcmp(what, "error") == 0)
+		return control_error(l, v);
+	else
 		bqsync_log(LOG_WARN, "ignoring unknown control line '%s'", what);
 	return 0;
 }
@@ -1051,8 +1186,59 @@ stop_threads(struct loader *l)
 	progress_done(&l->prog);
 }
 
+/*
+ * The last ack, after every confirmed batch was acked: the failure that
+ * ends the stream, with the cursor of the ack before it.
+ */
+static int
+error_ack(struct loader *l, const char *tool, const struct bq_err *e)
+{
+	struct ack_extra x = { l->cur_table, l->cur_worker, 0, -1, -1, tool,
+	    exit_for(e), e->msg };
+	struct bq_err w = BQ_ERR_INIT;
+
+	if (write_ack(l, &x, 0, l->last_cursor) == 0)
+		return 0;
+	l->write_failed = 1;
+	l->saved_errno = errno;
+	bq_err_set(&w, EXIT_IOERR, "write: %s", strerror(errno));
+	l->err = w;
+	return -1;
+}
+
+static int
+run(struct loader *l, struct ndjson_reader *r, struct bq_err *err);
+
 int
 load_run(struct loader *l, struct ndjson_reader *r, struct bq_err *err)
+{
+	int saved;
+
+	if (run(l, r, err) == 0)
+		return 0;
+	if (l->write_failed) {
+		errno = l->saved_errno;	/* for tool_write_failed() */
+		return -1;
+	}
+	if (l->up_failed && !l->halt) {
+		if (error_ack(l, "bq-pull", &l->up_err) == -1)
+			goto write_failed;
+		*err = l->up_err;
+		bq_err_prefix(err, "%s: the producer failed (exit %d)",
+		    l->name, exit_for(&l->up_err));
+		return -1;
+	}
+	if (error_ack(l, "harper-load", err) == 0)
+		return -1;
+write_failed:
+	saved = l->saved_errno;
+	*err = l->err;
+	errno = saved;
+	return -1;
+}
+
+static int
+run(struct loader *l, struct ndjson_reader *r, struct bq_err *err)
 {
 	struct bq_err bad = BQ_ERR_INIT;
 	const char *line;
@@ -1090,6 +1276,8 @@ load_run(struct loader *l, struct ndjson_reader *r, struct bq_err *err)
 			halted = 1;
 			break;
 		}
+		if (rc == 0 && l->up_failed)
+			break;
 		if (rc == 0)
 			continue;
 		/* A bad line: name:line: first. */
@@ -1114,6 +1302,8 @@ load_run(struct loader *l, struct ndjson_reader *r, struct bq_err *err)
 			errno = l->saved_errno;	/* for tool_write_failed() */
 		return -1;
 	}
+	if (l->up_failed)
+		return -1;
 	if (!eof) {
 		*err = bad;
 		return -1;

@@ -31,7 +31,8 @@
 
 struct load_opts {
 	const char *table;		/* Harper target table */
-	const char *ack_table;		/* "table" in the acks */
+	const char *ack_table;		/* "table" in the acks (no begin) */
+	const char *table_id;		/* config table id, or NULL: unknown */
 	const char *ts_column;		/* timestamp column */
 	char	*const *id_columns;	/* natural key, or NULL: whole row */
 	size_t	 nid_columns;
@@ -64,9 +65,12 @@ void	 load_free(struct loader *);
 /*
  * Loads every line of r.  Returns 0 when all was confirmed and acked, or -1
  * with err: EXIT_DATA for a bad line (everything before it committed and
- * acked, nothing after acked), EXIT_TEMPFAIL when Harper stayed away past
- * the deadline, EXIT_NOPERM, ...; EXIT_IOERR with errno kept when writing
- * an ack failed (see load_write_failed()).
+ * acked, nothing after acked) or a begin line of another table than
+ * table_id, EXIT_TEMPFAIL when Harper stayed away past the deadline,
+ * EXIT_NOPERM, ...; the error line's status after one (the producer
+ * failed); EXIT_IOERR with errno kept when writing an ack failed (see
+ * load_write_failed()).  Every failure but the last ends the acks with
+ * one carrying "error" (README, "Acknowledgements").
  */
 int	 load_run(struct loader *, struct ndjson_reader *, struct bq_err *);
 /* 1 if load_run() stopped because an ack could not be written. */

@@ -150,16 +150,28 @@ tool_close_stdout(void)
 		tool_write_failed();
 }
 
+static tool_die_hook *die_hook;
+
+void
+tool_set_die_hook(tool_die_hook *fn)
+{
+	die_hook = fn;
+}
+
 void
 tool_die(int code, const char *fmt, ...)
 {
+	tool_die_hook *hook = die_hook;
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: %s\n", progname, msg);
+	die_hook = NULL;		/* a failing hook must not loop */
+	if (hook != NULL)
+		hook(code, msg);
 	exit(code);
 }
 

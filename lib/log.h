@@ -77,6 +77,12 @@ void	 tool_close_stdout(void);
 /* Prints "<prog>: <msg>" and exits with code. */
 void	 tool_die(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
+/*
+ * Called by tool_die() with its code and message after printing, before
+ * exiting (bq-pull writes its error control line); NULL removes it.
+ */
+typedef void tool_die_hook(int code, const char *msg);
+void	 tool_set_die_hook(tool_die_hook *);
 /* Prints "<prog>: <err->msg>" and exits with exit_for(err). */
 void	 tool_die_err(const struct bq_err *) __attribute__((noreturn));
 /*

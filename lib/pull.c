@@ -1,6 +1,9 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "bqrow.h"
 #include "pull.h"
@@ -49,6 +52,81 @@ pull_marker(struct pull *p, const char *what, int64_t cursor)
 		snprintf(line, sizeof(line), "{\"@bqsync\":\"%s\","
 		    "\"cursor\":\"%s\"}\n", what, ts_format(cursor, tb));
 	return put(p, line, strlen(line), 1);
+}
+
+/* Writes o as one line and frees it. */
+static int
+put_json(struct pull *p, cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+	int rc;
+
+	if (text == NULL)
+		abort();
+	cJSON_Delete(o);
+	rc = put(p, text, strlen(text), 0) == -1 || put(p, "\n", 1, 1) == -1 ?
+	    -1 : 0;
+	free(text);
+	return rc;
+}
+
+static cJSON *
+control(const char *what)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "@bqsync", what);
+	return o;
+}
+
+int
+pull_begin(struct pull *p, const char *table)
+{
+	char w[48];
+	cJSON *o;
+
+	if (!p->markers)
+		return 0;
+	o = control("begin");
+	if (table != NULL)
+		cJSON_AddStringToObject(o, "table", table);
+	snprintf(w, sizeof(w), "%d/%d", p->worker, p->nworkers);
+	cJSON_AddStringToObject(o, "worker", w);
+	p->begun = 1;
+	return put_json(p, o);
+}
+
+int
+pull_sync(struct pull *p, int64_t cursor, int newer, int64_t billed,
+    int64_t processed)
+{
+	char tb[TS_BUFSZ];
+	cJSON *o;
+
+	if (!p->markers)
+		return 0;
+	o = control("sync");
+	cJSON_AddStringToObject(o, "cursor", ts_format(cursor, tb));
+	cJSON_AddBoolToObject(o, "newer", newer);
+	if (billed >= 0)
+		cJSON_AddNumberToObject(o, "bytesBilled", (double)billed);
+	if (processed >= 0)
+		cJSON_AddNumberToObject(o, "bytesProcessed",
+		    (double)processed);
+	return put_json(p, o);
+}
+
+int
+pull_error(struct pull *p, int status, const char *msg)
+{
+	cJSON *o;
+
+	if (!p->markers || !p->begun || p->write_errno != 0)
+		return 0;
+	o = control("error");
+	cJSON_AddNumberToObject(o, "status", status);
+	cJSON_AddStringToObject(o, "message", msg);
+	return put_json(p, o);
 }
 
 long
@@ -128,7 +206,9 @@ pull_once(struct pull *p, struct bq_client *c, long limit, int64_t *cursor,
 	};
 	struct bq_query_opts o;
 	struct bq_query *q;
+	struct bq_err berr = BQ_ERR_INIT;
 	int64_t last, prev, from = *cursor - (int64_t)(p->lookback * 1e6);
+	int64_t start = *cursor, billed, processed;
 	long n;
 	int cut;
 
@@ -153,12 +233,20 @@ pull_once(struct pull *p, struct bq_client *c, long limit, int64_t *cursor,
 		return n;
 	}
 	n = pull_rows(p, q, &last, &prev, &cut, err);
+	billed = n == -1 ? -1 : bq_query_bytes_billed(q, &berr);
+	processed = bq_query_bytes_processed(q);
 	bq_query_free(q);
 	if (n == -1)
 		return -1;
+	if (berr.kind != 0)
+		bqsync_log(LOG_WARN, "bytes billed unknown: %s", berr.msg);
+	bqsync_log(LOG_DEBUG, "query: %ld rows, %lld bytes processed, %lld "
+	    "billed", n, (long long)processed, (long long)billed);
 	if (cut && prev != INT64_MIN && prev > *cursor)
 		*cursor = prev;
 	else if (!cut && last != INT64_MIN && last > *cursor)
 		*cursor = last;	/* with --lookback, last may be older */
-	return pull_marker(p, "sync", *cursor) == -1 ? -1 : n;
+	/* with --lookback, rows at or before start are not newer */
+	return pull_sync(p, *cursor, last != INT64_MIN && last > start,
+	    billed, processed) == -1 ? -1 : n;
 }

@@ -26,6 +26,7 @@ struct pull {
 	double		 lookback;	/* seconds re-read before the cursor */
 	int		 dry_run;	/* print the query and bytes instead */
 	int		 markers;	/* write the control lines */
+	int		 begun;		/* out: the begin line is out */
 	char *const	*id_columns;	/* see bqrow_set_id() */
 	size_t		 nid_columns;
 	const char	*id_column;
@@ -41,6 +42,17 @@ long	 pull_phase(const struct config_sync *, int64_t cursor, double *poll);
  * flushes, when markers are on.  0, or -1 (write_errno set).
  */
 int	 pull_marker(struct pull *, const char *what, int64_t cursor);
+/*
+ * The control lines (README, "Control lines in the row stream"), when
+ * markers are on; each flushes and returns 0, or -1 (write_errno set).
+ * pull_begin(): table (the config table's id, may be NULL) and worker.
+ * pull_sync(): billed and processed are omitted when negative.
+ * pull_error(): only after the begin line and no write failure.
+ */
+int	 pull_begin(struct pull *, const char *table);
+int	 pull_sync(struct pull *, int64_t cursor, int newer, int64_t billed,
+	    int64_t processed);
+int	 pull_error(struct pull *, int status, const char *msg);
 /*
  * Writes the rows of q; *last and *prev get the last row's timestamp and
  * the one of the group before it (INT64_MIN if none), *cut whether it

@@ -95,7 +95,9 @@ START_TEST(test_record_roundtrip)
 	    "\"lastTimestamp\":\"2025-11-04T15:59:00.123456Z\","
 	    "\"recordsIngested\":9007199254740000,"
 	    "\"lastSyncTime\":\"2025-11-04T15:59:05.123456Z\","
-	    "\"phase\":\"catchup\",\"batchSize\":1000}");
+	    "\"phase\":\"catchup\",\"batchSize\":1000,"
+	    "\"lastError\":null,\"lastErrorAt\":null,\"bytesBilled\":0,"
+	    "\"billingDay\":null,\"bytesBilledDay\":0}");
 	j = cJSON_Parse(sb.buf);
 	ck_assert_int_eq(ckpt_record_decode(j, &d, &err), 0);
 	ck_assert_str_eq(d.table_id, "vessel_positions");
@@ -107,8 +109,40 @@ START_TEST(test_record_roundtrip)
 	ck_assert(d.has_sync && d.last_sync == r.last_sync);
 	ck_assert_int_eq(d.phase, CKPT_CATCHUP);
 	ck_assert_int_eq(d.batch_size, 1000);
+	ck_assert_ptr_null(d.last_error);
+	ck_assert(!d.has_error_at && d.bytes_billed == 0);
+	ck_assert_str_eq(d.billing_day, "");
 	cJSON_Delete(j);
 	ckpt_record_release(&d);
+
+	/* The error and billing fields, and back. */
+	r.last_error = xstrdup("bq-pull: exit 75: \"quota\"");
+	r.has_error_at = 1;
+	r.last_error_at = T0 + 6 * SEC;
+	r.bytes_billed = 9007199254740992LL;
+	memcpy(r.billing_day, "2025-11-04", 11);
+	r.bytes_billed_day = 10485760;
+	strbuf_reset(&sb);
+	ckpt_record_encode(&r, &sb);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\"batchSize\":1000,"
+	    "\"lastError\":\"bq-pull: exit 75: \\\"quota\\\"\","
+	    "\"lastErrorAt\":\"2025-11-04T15:59:06.123456Z\","
+	    "\"bytesBilled\":9007199254740992,\"billingDay\":\"2025-11-04\","
+	    "\"bytesBilledDay\":10485760}"));
+	j = cJSON_Parse(sb.buf);
+	ck_assert_int_eq(ckpt_record_decode(j, &d, &err), 0);
+	ck_assert_str_eq(d.last_error, r.last_error);
+	ck_assert(d.has_error_at && d.last_error_at == r.last_error_at);
+	ck_assert(d.bytes_billed == r.bytes_billed);
+	ck_assert_str_eq(d.billing_day, "2025-11-04");
+	ck_assert(d.bytes_billed_day == 10485760);
+	cJSON_Delete(j);
+	ckpt_record_release(&d);
+	free(r.last_error);
+	r.last_error = NULL;
+	r.has_error_at = 0;
+	r.bytes_billed = r.bytes_billed_day = 0;
+	r.billing_day[0] = '\0';
 
 	/* No cursor, no worker: nulls, and back. */
 	free(r.worker);
@@ -179,6 +213,18 @@ START_TEST(test_record_decode)
 	    "\"phase\":\"warp\"}", "phase");
 	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
 	    "\"recordsIngested\":-4}", "recordsIngested");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"recordsIngested\":9007199254740994}", "recordsIngested");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"lastError\":5}", "lastError");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"lastErrorAt\":\"soon\"}", "lastErrorAt");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"bytesBilled\":-1}", "bytesBilled");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"billingDay\":\"2025-11-4\"}", "billingDay");
+	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"bytesBilledDay\":1e300}", "bytesBilledDay");
 }
 END_TEST
 
@@ -208,6 +254,83 @@ START_TEST(test_ack_parse)
 	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), -1);
 	ck_assert_int_eq(err.kind, EXIT_DATA);
 	cJSON_Delete(j);
+
+	/* Every field of the contract. */
+	j = cJSON_Parse("{\"table\":\"vp\",\"worker\":\"1/2\",\"rows\":0,"
+	    "\"total\":0,\"cursor\":null,\"newer\":false,"
+	    "\"bytesBilled\":10485760,\"error\":{\"tool\":\"bq-pull\","
+	    "\"status\":75,\"message\":\"quota\"}}");
+	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), 0);
+	ck_assert_str_eq(a.worker, "1/2");
+	ck_assert(a.wi == 1 && a.wn == 2 && a.newer == 0);
+	ck_assert(a.billed == 10485760);
+	ck_assert_str_eq(a.err_tool, "bq-pull");
+	ck_assert_int_eq(a.err_status, 75);
+	ck_assert_str_eq(a.err_message, "quota");
+	cJSON_Delete(j);
+	/* Absent: worker NULL, newer and bytesBilled -1, no error. */
+	j = cJSON_Parse("{\"table\":\"B\",\"rows\":3,\"cursor\":null,"
+	    "\"error\":null}");
+	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), 0);
+	ck_assert(a.worker == NULL && a.newer == -1 && a.billed == -1 &&
+	    a.err_tool == NULL);
+	cJSON_Delete(j);
+}
+END_TEST
+
+static void
+expect_ack_fails(const char *json, const char *what)
+{
+	struct ckpt_ack a;
+	struct bq_err err = BQ_ERR_INIT;
+	cJSON *j = cJSON_Parse(json);
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_DATA);
+	ck_assert_msg(strstr(err.msg, what) != NULL, "%s: %s", json, err.msg);
+	cJSON_Delete(j);
+}
+
+/* Bounds: rows up to 2^40, counts up to 2^53, well-formed extras. */
+START_TEST(test_ack_bounds)
+{
+	struct ckpt_ack a;
+	struct bq_err err = BQ_ERR_INIT;
+	cJSON *j;
+
+	j = cJSON_Parse("{\"table\":\"B\",\"rows\":1099511627776,"
+	    "\"cursor\":null,\"bytesBilled\":9007199254740992}");
+	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), 0);
+	ck_assert(a.rows == CKPT_MAX_ROWS && a.billed == CKPT_MAX_COUNT);
+	cJSON_Delete(j);
+	expect_ack_fails("{\"table\":\"B\",\"rows\":1099511627777,"
+	    "\"cursor\":null}", "rows");
+	expect_ack_fails("{\"table\":\"B\",\"rows\":9007199254740992,"
+	    "\"cursor\":null}", "rows");
+	expect_ack_fails("{\"table\":\"B\",\"rows\":1e308,\"cursor\":null}",
+	    "rows");
+	expect_ack_fails("{\"table\":\"B\",\"rows\":-1,\"cursor\":null}",
+	    "rows");
+	expect_ack_fails("{\"table\":\"B\",\"rows\":1.5,\"cursor\":null}",
+	    "rows");
+	expect_ack_fails("{\"table\":\"B\",\"rows\":\"7\",\"cursor\":null}",
+	    "rows");
+	expect_ack_fails("{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
+	    "\"bytesBilled\":9007199254740994}", "bytesBilled");
+	expect_ack_fails("{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
+	    "\"bytesBilled\":-1}", "bytesBilled");
+	expect_ack_fails("{\"table\":\"B\",\"worker\":\"2/2\",\"rows\":1,"
+	    "\"cursor\":null}", "worker");
+	expect_ack_fails("{\"table\":\"B\",\"worker\":1,\"rows\":1,"
+	    "\"cursor\":null}", "worker");
+	expect_ack_fails("{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
+	    "\"newer\":0}", "newer");
+	expect_ack_fails("{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
+	    "\"error\":\"boom\"}", "error");
+	expect_ack_fails("{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
+	    "\"error\":{\"tool\":\"x\",\"status\":256,\"message\":\"m\"}}",
+	    "error");
 }
 END_TEST
 
@@ -374,7 +497,8 @@ static void
 advance(struct ckpt_store *st, const struct config_sync *s, const char *t,
     long i, long n, int64_t cursor, long long rows, int *moved)
 {
-	struct ckpt_update up = { "w", cursor != 0, cursor, rows, T0 };
+	struct ckpt_update up = { "w", cursor != 0, cursor, rows, T0, 0, 0,
+	    NULL };
 	struct bq_err err = BQ_ERR_INIT;
 
 	ck_assert_msg(ckpt_advance(st, s, t, i, n, &up, moved, &err) == 0,
@@ -438,6 +562,75 @@ check_forward_only(struct ckpt_store *st)
 	ckpt_record_release(&r);
 }
 
+/*
+ * What acks add, for whichever store st is: phase steady from newer:false
+ * however old the cursor, lastError set and cleared, bytes billed per day,
+ * counts that would pass 2^53 refused; then reset of table "f".
+ */
+static void
+check_ack_fields(struct ckpt_store *st)
+{
+	struct config_sync s = default_sync();
+	struct ckpt_update up = { "w", 1, T0 - 86400 * SEC, 5, T0, 1, 100,
+	    "bq-pull: exit 75: quota" };
+	struct bq_err err = BQ_ERR_INIT;
+	struct ckpt_record r;
+	size_t nd;
+
+	ck_assert_int_eq(ckpt_advance(st, &s, "f", 0, 1, &up, NULL, &err), 0);
+	ck_assert_int_eq(ckpt_load(st, "f", 0, 1, &r, &err), 1);
+	ck_assert_int_eq(r.phase, CKPT_STEADY);	/* a day old, caught up */
+	ck_assert_int_eq(ckpt_record_phase(&r, &s, T0 + SEC), CKPT_STEADY);
+	ck_assert_int_eq(ckpt_record_phase(&r, &s, T0 + 3600 * SEC),
+	    CKPT_INITIAL);			/* no commit since: lag again */
+	ck_assert_str_eq(r.last_error, "bq-pull: exit 75: quota");
+	ck_assert(r.has_error_at && r.last_error_at == T0);
+	ck_assert(r.bytes_billed == 100 && r.bytes_billed_day == 100);
+	ck_assert_str_eq(r.billing_day, "2025-11-04");
+	ckpt_record_release(&r);
+
+	/* Same day: added; no error: cleared; newer: the phase from lag. */
+	up.caught_up = 0;
+	up.error = NULL;
+	up.now = T0 + 60 * SEC;
+	ck_assert_int_eq(ckpt_advance(st, &s, "f", 0, 1, &up, NULL, &err), 0);
+	ck_assert_int_eq(ckpt_load(st, "f", 0, 1, &r, &err), 1);
+	ck_assert_int_eq(r.phase, CKPT_INITIAL);
+	ck_assert_ptr_null(r.last_error);
+	ck_assert(!r.has_error_at);
+	ck_assert(r.bytes_billed == 200 && r.bytes_billed_day == 200);
+	ckpt_record_release(&r);
+
+	/* The next UTC day starts from zero; the total goes on. */
+	up.now = T0 + 86400 * SEC;
+	ck_assert_int_eq(ckpt_advance(st, &s, "f", 0, 1, &up, NULL, &err), 0);
+	ck_assert_int_eq(ckpt_load(st, "f", 0, 1, &r, &err), 1);
+	ck_assert(r.bytes_billed == 300 && r.bytes_billed_day == 100);
+	ck_assert_str_eq(r.billing_day, "2025-11-05");
+	ck_assert(r.records == 15);
+	ckpt_record_release(&r);
+
+	/* Past 2^53: refused, the record unchanged and still readable. */
+	up.rows = CKPT_MAX_COUNT - 14;
+	ck_assert_int_eq(ckpt_advance(st, &s, "f", 0, 1, &up, NULL, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_DATA);
+	up.rows = 0;
+	up.billed = CKPT_MAX_COUNT;
+	ck_assert_int_eq(ckpt_advance(st, &s, "f", 0, 1, &up, NULL, &err), -1);
+	ck_assert_int_eq(ckpt_load(st, "f", 0, 1, &r, &err), 1);
+	ck_assert(r.records == 15 && r.bytes_billed == 300);
+	ckpt_record_release(&r);
+	up.rows = CKPT_MAX_COUNT - 15;
+	up.billed = 0;
+	ck_assert_int_eq(ckpt_advance(st, &s, "f", 0, 1, &up, NULL, &err), 0);
+	ck_assert_int_eq(ckpt_load(st, "f", 0, 1, &r, &err), 1);
+	ck_assert(r.records == CKPT_MAX_COUNT);
+	ckpt_record_release(&r);
+
+	ck_assert_int_eq(ckpt_delete(st, "f", 0, 0, &nd, &err), 0);
+	ck_assert_uint_eq(nd, 1);
+}
+
 START_TEST(test_file_forward_only)
 {
 	struct config cfg;
@@ -446,6 +639,43 @@ START_TEST(test_file_forward_only)
 	mkdir_tmp();
 	st = file_store(&cfg);
 	check_forward_only(st);
+	check_ack_fields(st);
+	ckpt_store_free(st);
+	config_release(&cfg);
+	rm_tmp();
+}
+END_TEST
+
+/* Reset deletes a record the reader refuses, keeping the others as they are. */
+START_TEST(test_file_reset_unreadable)
+{
+	struct config cfg;
+	struct ckpt_store *st;
+	struct ckpt_record r;
+	struct bq_err err = BQ_ERR_INIT;
+	char *path;
+	size_t nd;
+	FILE *fp;
+
+	mkdir_tmp();
+	st = file_store(&cfg);
+	path = xstrfmt("%s/state.json", dir);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("{\"checkpoints\":[{\"checkpointId\":\"g:0/1\",\"tableId\":\"g\","
+	    "\"nodeId\":0,\"clusterSize\":1,\"recordsIngested\":"
+	    "1152921504606846976},{\"tableId\":\"h\",\"nodeId\":0,"
+	    "\"clusterSize\":1,\"recordsIngested\":4}]}\n", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_int_eq(ckpt_load(st, "h", 0, 1, &r, &err), -1);
+	ck_assert_int_eq(ckpt_delete(st, "g", 0, 2, &nd, &err), 0);
+	ck_assert_uint_eq(nd, 0);			/* another worker */
+	ck_assert_int_eq(ckpt_delete(st, "g", 0, 1, &nd, &err), 0);
+	ck_assert_uint_eq(nd, 1);
+	ck_assert_int_eq(ckpt_load(st, "h", 0, 1, &r, &err), 1);
+	ck_assert(r.records == 4);
+	ckpt_record_release(&r);
+	free(path);
 	ckpt_store_free(st);
 	config_release(&cfg);
 	rm_tmp();
@@ -552,6 +782,9 @@ START_TEST(test_file_links)
 	ck_assert_int_eq(ckpt_set(st, &s, "t", 0, 1, NULL, T0 + SEC, T0,
 	    &err), -1);
 	ck_assert_int_eq(err.kind, EXIT_IOERR);
+	ck_assert_int_eq(ckpt_delete(st, "t", 0, 1, &n, &err), -1);
+	ck_assert_msg(strstr(err.msg, "a symbolic link") != NULL, "%s",
+	    err.msg);
 	ck_assert_int_eq(lstat(path, &sb), 0);
 	ck_assert(S_ISLNK(sb.st_mode));
 	ck_assert_int_eq(unlink(path), 0);
@@ -746,6 +979,29 @@ drop_db(struct config *cfg)
 	harper_client_free(hc);
 }
 
+/* Reset deletes a record the reader refuses (here in Harper). */
+static void
+check_reset_unreadable(struct ckpt_store *st, const struct config *cfg)
+{
+	struct harper_client *hc;
+	struct bq_err err = BQ_ERR_INIT;
+	struct ckpt_record r;
+	static const char bad[] = "[{\"checkpointId\":\"g:0/1\","
+	    "\"tableId\":\"g\",\"nodeId\":0,\"clusterSize\":1,"
+	    "\"recordsIngested\":1152921504606846976}]";
+	size_t nd;
+
+	hc = harper_client_new(cfg, &err);
+	ck_assert_ptr_nonnull(hc);
+	ck_assert_msg(harper_upsert(hc, "SyncCheckpoint", bad, strlen(bad),
+	    &err) == 0, "%s", err.msg);
+	harper_client_free(hc);
+	ck_assert_int_eq(ckpt_load(st, "g", 0, 1, &r, &err), -1);
+	ck_assert_int_eq(ckpt_delete(st, "g", 0, 1, &nd, &err), 0);
+	ck_assert_uint_eq(nd, 1);
+	ck_assert_int_eq(ckpt_load(st, "g", 0, 1, &r, &err), 0);
+}
+
 START_TEST(test_harper_store)
 {
 	struct config cfg;
@@ -766,6 +1022,8 @@ START_TEST(test_harper_store)
 	ck_assert_int_eq(ckpt_list(st, NULL, &recs, &n, &err), 0);
 	ck_assert_uint_eq(n, 0);
 	check_forward_only(st);
+	check_ack_fields(st);
+	check_reset_unreadable(st, &cfg);
 	ckpt_store_free(st);
 
 	/* A fresh store object sees the table: the rest runs on it. */
@@ -834,6 +1092,7 @@ main(void)
 	tcase_add_test(tc, test_record_roundtrip);
 	tcase_add_test(tc, test_record_decode);
 	tcase_add_test(tc, test_ack_parse);
+	tcase_add_test(tc, test_ack_bounds);
 	tcase_add_test(tc, test_phase_thresholds);
 	tcase_add_test(tc, test_phase_settings);
 	tcase_add_test(tc, test_phase_per_table);
@@ -842,6 +1101,7 @@ main(void)
 	tcase_add_test(tc, test_file_forward_only);
 	tcase_add_test(tc, test_file_atomic);
 	tcase_add_test(tc, test_file_links);
+	tcase_add_test(tc, test_file_reset_unreadable);
 	tcase_add_test(tc, test_file_flock_shared);
 	tcase_add_test(tc, test_file_rebalance);
 	tcase_add_test(tc, test_bad_store);

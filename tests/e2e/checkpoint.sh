@@ -87,6 +87,7 @@ for store in file harper; do
 r = json.loads(sys.stdin.readline())
 want = {"checkpointId","tableId","nodeId","clusterSize","worker",
     "lastTimestamp","recordsIngested","lastSyncTime","phase","batchSize",
+    "lastError","lastErrorAt","bytesBilled","billingDay","bytesBilledDay",
     "lag_seconds"}
 assert set(r) == want, sorted(r)
 assert r["nodeId"] == 1 and r["clusterSize"] == 3 and r["tableId"] == "vessel_positions"
@@ -185,7 +186,7 @@ expect_eq "25 25 25 25" "$(field recordsIngested < "$T/four" | xargs)"
 expect_eq 2025-11-04T12:00:34.000000Z "$(bq-checkpoint -w 3/4 get)"
 # On a terminal, status is an aligned table.
 script -qec "bq-checkpoint status" /dev/null | tr -d '\r' > "$T/tty"
-grep -q '^TABLE  *WORKER  *NAME  *CURSOR  *LAG  *PHASE  *ROWS  *LAST SYNC$' "$T/tty" ||
+grep -q '^TABLE  *WORKER  *NAME  *CURSOR  *LAG  *PHASE  *ROWS  *LAST SYNC  *BYTES BILLED  *LAST ERROR$' "$T/tty" ||
     fail "status on a terminal: $(cat "$T/tty")"
 grep -q '^vessel_positions 3/4  *[^ ]*-0 *2025-11-04T12:00:34.000000Z  *[0-9]*d[0-9]*h  *initial  *25 ' "$T/tty" ||
     fail "status on a terminal: $(cat "$T/tty")"
