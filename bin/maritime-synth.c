@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "searoute.h"
 #include "synth.h"
 #include "synthbq.h"
 #include "ts.h"
@@ -22,7 +23,7 @@
 enum {
 	OPT_END = 256, OPT_START, OPT_VESSELS, OPT_RATE, OPT_DATASET,
 	OPT_STREAMING, OPT_UNTIL, OPT_SPEEDUP, OPT_NO_BACKFILL, OPT_PROGRESS,
-	OPT_NO_PROGRESS, OPT_LOAD_ROWS
+	OPT_NO_PROGRESS, OPT_LOAD_ROWS, OPT_FORMAT, OPT_TRACKS
 };
 
 static const struct option longopts[] = {
@@ -30,6 +31,7 @@ static const struct option longopts[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "dataset", required_argument, NULL, OPT_DATASET },
 	{ "end", required_argument, NULL, OPT_END },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "load-rows", required_argument, NULL, OPT_LOAD_ROWS },
 	{ "no-backfill", no_argument, NULL, OPT_NO_BACKFILL },
@@ -42,6 +44,7 @@ static const struct option longopts[] = {
 	{ "start", required_argument, NULL, OPT_START },
 	{ "streaming", no_argument, NULL, OPT_STREAMING },
 	{ "table", required_argument, NULL, 't' },
+	{ "tracks", no_argument, NULL, OPT_TRACKS },
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -50,6 +53,7 @@ static const struct option longopts[] = {
 };
 
 static volatile sig_atomic_t stop;
+static int geojson, tracks;	/* generate --format geojson, --tracks */
 
 static void
 usage(FILE *fp, int status)
@@ -59,12 +63,14 @@ usage(FILE *fp, int status)
 	    "[-n count] [-s seed]\n"
 	    "                      [--start time] [--end time] "
 	    "[--vessels n] [--rate rows/s]\n"
+	    "                      [--format ndjson | geojson [--tracks]]\n"
 	    "       maritime-synth [-qv] [-c config] [-s seed] [options] "
 	    "initialize [days]\n"
 	    "       maritime-synth [-qv] [-c config] [-s seed] [options] "
 	    "start | stats | clear | clean\n"
 	    "       maritime-synth [-qv] [-c config] [-s seed] [options] "
-	    "reset [days]\n");
+	    "reset [days]\n"
+	    "       maritime-synth help | routes\n");
 	exit(status);
 }
 
@@ -128,6 +134,23 @@ stats(const struct synthbq_opts *o, struct bq_err *err)
 	return 0;
 }
 
+/* routes: the sea-lane graph as GeoJSON. */
+static int
+routes(void)
+{
+	struct searoute *r = synth_routes_new();
+	struct strbuf out = STRBUF_INIT;
+
+	strbuf_init(&out, 1 << 16);
+	searoute_geojson(r, &out);
+	if (fwrite(out.buf, 1, out.len, stdout) != out.len)
+		tool_write_failed();
+	strbuf_release(&out);
+	searoute_free(r);
+	tool_close_stdout();
+	return EXIT_OK;
+}
+
 /* generate: rows of one table on stdout, in timestamp order. */
 static int
 generate(const struct synthbq_opts *o, int table, long long count,
@@ -135,12 +158,18 @@ generate(const struct synthbq_opts *o, int table, long long count,
 {
 	struct bq_err err = BQ_ERR_INIT;
 	struct synth *s;
-	struct strbuf out;
+	struct strbuf out, row;
+	struct synth_tracks tr = SYNTH_TRACKS_INIT;
 	int64_t ts;
-	uint64_t seed;
+	uint64_t seed, n;
 
 	if (table < 0)
 		tool_die(EXIT_USAGE, "generate needs --table");
+	if (geojson && table == SYNTH_METADATA)
+		tool_die(EXIT_USAGE, "vessel_metadata has no positions for "
+		    "GeoJSON");
+	if (tracks && table != SYNTH_POSITIONS)
+		tool_die(EXIT_USAGE, "--tracks needs --table vessel_positions");
 	if (synth_plan(table, o->vessels, o->rate, ts_now(), &start, &end,
 	    &count, &err) == -1)
 		tool_die_err(&err);
@@ -153,15 +182,34 @@ generate(const struct synthbq_opts *o, int table, long long count,
 	s = synth_new(table, seed, o->vessels, start);
 	synth_window(s, start, end, (uint64_t)count);
 	strbuf_init(&out, 1 << 17);
-	while (synth_next(s, &out, &ts)) {
+	strbuf_init(&row, 1024);
+	if (geojson)
+		strbuf_adds(&out, "{\"type\":\"FeatureCollection\","
+		    "\"features\":[\n");
+	/* NDJSON rows go straight to out: generate is the benchmark. */
+	for (n = 0; synth_next(s, geojson ? &row : &out, &ts); n++) {
+		if (tracks)
+			synth_tracks_add(&tr, row.buf);
+		else if (geojson) {
+			if (n > 0)
+				strbuf_adds(&out, ",\n");
+			synth_feature(&out, row.buf);
+		}
+		strbuf_reset(&row);
 		if (out.len < (1 << 16))
 			continue;
 		if (fwrite(out.buf, 1, out.len, stdout) != out.len)
 			tool_write_failed();
 		strbuf_reset(&out);
 	}
+	if (tracks)
+		synth_tracks_geojson(&tr, s, &out);
+	if (geojson)
+		strbuf_adds(&out, "\n]}\n");
 	if (out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)
 		tool_write_failed();
+	strbuf_release(&row);
+	synth_tracks_release(&tr);
 	strbuf_release(&out);
 	synth_free(s);
 	tool_close_stdout();
@@ -252,6 +300,16 @@ main(int argc, char *argv[])
 		case OPT_NO_PROGRESS:
 			progress = 0;
 			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "geojson") == 0)
+				geojson = 1;
+			else if (strcmp(optarg, "ndjson") != 0)
+				tool_die(EXIT_USAGE, "unknown format '%s'",
+				    optarg);
+			break;
+		case OPT_TRACKS:
+			tracks = 1;
+			break;
 		case OPT_LOAD_ROWS:
 			o.load_rows = tool_parse_long("--load-rows", optarg,
 			    1, CONFIG_LOAD_ROWS_MAX);
@@ -265,6 +323,10 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		usage(stderr, EXIT_USAGE);
 	cmd = argv[0];
+	if (strcmp(cmd, "help") == 0)
+		usage(stdout, EXIT_OK);
+	if (tracks && !geojson)
+		tool_die(EXIT_USAGE, "--tracks needs --format geojson");
 	bqsync_set_verbosity(verbosity);
 	if (config_load(&cfg, cfgpath, &err) == -1)
 		tool_die_err(&err);
@@ -279,6 +341,10 @@ main(int argc, char *argv[])
 		usage(stderr, EXIT_USAGE);
 	if (argc == 2)
 		days = tool_parse_long("days", argv[1], 1, CONFIG_DAYS_MAX);
+	if (strcmp(cmd, "routes") == 0) {
+		config_release(&cfg);
+		return routes();
+	}
 	if (strcmp(cmd, "generate") == 0) {
 		rc = generate(&o, table, count, start, end);
 		config_release(&cfg);

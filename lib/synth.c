@@ -12,7 +12,8 @@
  *
  * The anchorage is the berth position itself: a vessel never moves while
  * in port, so no report can jump.  Positions at sea are computed exactly on
- * the great circle from the distance sailed since t_dep.
+ * the leg's sea route (great-circle segments between waypoints) from the
+ * distance sailed since t_dep.
  *
  * Order: positions and metadata take evenly spread slots of the window in
  * turn (vessel i of the round reports in slot i), so their timestamps rise
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "searoute.h"
 #include "synth.h"
 #include "util.h"
 #include "banned.h"
@@ -39,33 +41,33 @@
 
 const struct synth_port synth_ports[SYNTH_NPORTS] = {
 	{ "SGSIN", "Singapore", 1.2644, 103.8223, 10, "Asia" },
-	{ "CNSHA", "Shanghai", 31.2304, 121.4737, 9, "Asia" },
+	{ "CNSHA", "Shanghai", 31.3568, 121.5977, 9, "Asia" },
 	{ "HKHKG", "Hong Kong", 22.3193, 114.1694, 7, "Asia" },
-	{ "KRPUS", "Busan", 35.1796, 129.0756, 6, "Asia" },
-	{ "CNCAN", "Guangzhou", 23.1291, 113.2644, 5, "Asia" },
-	{ "CNTAO", "Qingdao", 36.0671, 120.3826, 5, "Asia" },
+	{ "KRPUS", "Busan", 35.1248, 129.0815, 6, "Asia" },
+	{ "CNCAN", "Guangzhou", 23.0488, 113.4516, 5, "Asia" },
+	{ "CNTAO", "Qingdao", 36.0671, 120.3702, 5, "Asia" },
 	{ "JPTYO", "Tokyo", 35.6528, 139.8394, 4, "Asia" },
-	{ "MYPKG", "Port Klang", 3.0041, 101.3653, 4, "Asia" },
-	{ "TWKHH", "Kaohsiung", 22.6163, 120.2997, 3, "Asia" },
-	{ "CNTXG", "Tianjin", 39.0842, 117.201, 4, "Asia" },
-	{ "NLRTM", "Rotterdam", 51.9225, 4.4792, 7, "Europe" },
-	{ "BEANR", "Antwerp", 51.2194, 4.4025, 5, "Europe" },
-	{ "DEHAM", "Hamburg", 53.5511, 9.9937, 4, "Europe" },
-	{ "ESVLC", "Valencia", 39.4699, -0.3763, 3, "Europe" },
+	{ "MYPKG", "Port Klang", 3.0127, 101.353, 4, "Asia" },
+	{ "TWKHH", "Kaohsiung", 22.6163, 120.278, 3, "Asia" },
+	{ "CNTXG", "Tianjin", 38.9194, 117.6564, 4, "Asia" },
+	{ "NLRTM", "Rotterdam", 51.97, 4.04, 7, "Europe" },
+	{ "BEANR", "Antwerp", 51.3873, 4.2148, 5, "Europe" },
+	{ "DEHAM", "Hamburg", 53.5637, 9.7506, 4, "Europe" },
+	{ "ESVLC", "Valencia", 39.4699, -0.3245, 3, "Europe" },
 	{ "GRPIR", "Piraeus", 37.9472, 23.6472, 3, "Europe" },
 	{ "GBFXT", "Felixstowe", 51.9542, 1.3511, 2, "Europe" },
 	{ "AEDXB", "Dubai", 25.2769, 55.2963, 6, "Middle East" },
-	{ "SAJED", "Jeddah", 21.5433, 39.1728, 3, "Middle East" },
+	{ "SAJED", "Jeddah", 21.5355, 39.1416, 3, "Middle East" },
 	{ "USLAX", "Los Angeles", 33.7405, -118.272, 6, "Americas" },
-	{ "USLGB", "Long Beach", 33.7683, -118.1956, 5, "Americas" },
+	{ "USLGB", "Long Beach", 33.7542, -118.2126, 5, "Americas" },
 	{ "USNYC", "New York/New Jersey", 40.67, -74.04, 5, "Americas" },
-	{ "USSAV", "Savannah", 32.0809, -81.0912, 3, "Americas" },
-	{ "USHOU", "Houston", 29.7604, -95.3698, 4, "Americas" },
-	{ "CAVAN", "Vancouver", 49.2827, -123.1207, 3, "Americas" },
-	{ "BRSSZ", "Santos", -23.9618, -46.3322, 3, "Americas" },
-	{ "MXZLO", "Manzanillo", 19.0544, -104.3188, 2, "Americas" },
-	{ "ZACPT", "Cape Town", -33.9249, 18.4241, 2, "Africa" },
-	{ "ZADUR", "Durban", -29.8587, 31.0218, 2, "Africa" },
+	{ "USSAV", "Savannah", 32.0652, -80.8796, 3, "Americas" },
+	{ "USHOU", "Houston", 29.6776, -95.0137, 4, "Americas" },
+	{ "CAVAN", "Vancouver", 49.2856, -123.1144, 3, "Americas" },
+	{ "BRSSZ", "Santos", -23.9709, -46.3368, 3, "Americas" },
+	{ "MXZLO", "Manzanillo", 19.0448, -104.331, 2, "Americas" },
+	{ "ZACPT", "Cape Town", -33.905, 18.4262, 2, "Africa" },
+	{ "ZADUR", "Durban", -29.8587, 31.0449, 2, "Africa" },
 	{ "NGLOS", "Lagos", 6.4526, 3.3958, 2, "Africa" },
 };
 
@@ -526,7 +528,14 @@ struct vessel {
 	float	 speed;			/* knots on this leg */
 	int64_t	 t_dep, t_arr, t_anc, t_man, t_berth, t_next;
 	double	 lat0, lon0, lat1, lon1;	/* leg start and berth */
-	double	 brg, dist;		/* initial bearing (deg), nm */
+	double	 dist;			/* nm along the route */
+	/*
+	 * The route: the berths are jittered, so the first and last
+	 * segments are the vessel's own (d_first nm at brg_first from lat0,
+	 * d_last nm at brg_last into lat1); the rest is the port pair's.
+	 */
+	const struct searoute_path *route;
+	double	 d_first, d_last, brg_first, brg_last;
 	uint32_t prefix_off;		/* positions: static JSON prefix */
 	uint16_t prefix_len;
 };
@@ -539,6 +548,7 @@ struct synth {
 	struct synth_rng rng;		/* per-row noise */
 	struct strbuf prefixes;		/* positions: static row parts */
 	struct synth_heap *heap;	/* events: next event per vessel */
+	struct searoute *routes;	/* port-to-port sea routes */
 	/* window */
 	int64_t	 start, end;
 	uint64_t count, emitted;
@@ -598,6 +608,70 @@ vessel_static(struct vessel *v, uint64_t seed, long i, uint32_t *mmsi_set,
 	v->mmsi = mmsi;
 }
 
+/* The route of v's leg from its (jittered) berth lat0/lon0 to lat1/lon1. */
+static void
+route_plan(const struct synth *s, struct vessel *v)
+{
+	const struct searoute_path *p = searoute_path(s->routes, v->origin,
+	    v->dest);
+	int n = p->n;
+
+	v->route = p;
+	v->d_first = synth_distance_nm(v->lat0, v->lon0, p->lat[1],
+	    p->lon[1]);
+	v->brg_first = synth_bearing(v->lat0, v->lon0, p->lat[1], p->lon[1]);
+	v->d_last = synth_distance_nm(p->lat[n - 2], p->lon[n - 2], v->lat1,
+	    v->lon1);
+	v->brg_last = synth_bearing(p->lat[n - 2], p->lon[n - 2], v->lat1,
+	    v->lon1);
+	if (n == 2) {		/* one segment: berth to berth */
+		v->d_last = 0;
+		v->brg_last = v->brg_first;
+	}
+	v->dist = v->d_first + (p->cum[n - 2] - p->cum[1]) + v->d_last;
+	v->arr_course = (uint16_t)fmod(synth_bearing(v->lat1, v->lon1,
+	    p->lat[n - 2], p->lon[n - 2]) + 180.0, 360.0);
+}
+
+/*
+ * The point d nm along v's route, and the bearing from it to the end of
+ * its segment (the course to steer).
+ */
+static void
+route_point(const struct vessel *v, double d, double *lat, double *lon,
+    int *course)
+{
+	const struct searoute_path *p = v->route;
+	int n = p->n, lo, hi, mid;
+	double x, tlat, tlon;
+
+	if (d < v->d_first || n == 2) {
+		synth_destination(v->lat0, v->lon0, v->brg_first, d, lat, lon);
+		tlat = n == 2 ? v->lat1 : p->lat[1];
+		tlon = n == 2 ? v->lon1 : p->lon[1];
+	} else if ((x = d - v->d_first + p->cum[1]) >= p->cum[n - 2]) {
+		synth_destination(p->lat[n - 2], p->lon[n - 2], v->brg_last,
+		    x - p->cum[n - 2], lat, lon);
+		tlat = v->lat1;
+		tlon = v->lon1;
+	} else {
+		lo = 1;		/* the segment k with cum[k] <= x < cum[k+1] */
+		hi = n - 2;
+		while (hi - lo > 1) {
+			mid = (lo + hi) / 2;
+			if (p->cum[mid] <= x)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		synth_destination(p->lat[lo], p->lon[lo], p->brg[lo],
+		    x - p->cum[lo], lat, lon);
+		tlat = p->lat[lo + 1];
+		tlon = p->lon[lo + 1];
+	}
+	*course = (int)synth_bearing(*lat, *lon, tlat, tlon);
+}
+
 /* Plans leg v->leg + 1 from the berth where v is, leaving at t_dep. */
 static void
 leg_new(const struct synth *s, long i, struct vessel *v, int64_t t_dep)
@@ -622,10 +696,7 @@ leg_new(const struct synth *s, long i, struct vessel *v, int64_t t_dep)
 	p = &synth_ports[dest];
 	v->lat1 = p->lat + uniform(&r, -0.004, 0.004);
 	v->lon1 = p->lon + uniform(&r, -0.004, 0.004);
-	v->dist = synth_distance_nm(v->lat0, v->lon0, v->lat1, v->lon1);
-	v->brg = synth_bearing(v->lat0, v->lon0, v->lat1, v->lon1);
-	v->arr_course = (uint16_t)fmod(synth_bearing(v->lat1, v->lon1,
-	    v->lat0, v->lon0) + 180.0, 360.0);
+	route_plan(s, v);
 	sp = v->cruise * uniform(&r, 0.95, 1.02);
 	if (sp < ty->speed_min)
 		sp = ty->speed_min;
@@ -825,6 +896,25 @@ put_identity(char *p, const struct vessel *v)
 
 /* ---- generator ------------------------------------------------------ */
 
+struct searoute *
+synth_routes_new(void)
+{
+	struct searoute_berth b[SYNTH_NPORTS];
+	struct bq_err err = BQ_ERR_INIT;
+	struct searoute *r;
+	int i;
+
+	for (i = 0; i < SYNTH_NPORTS; i++) {
+		b[i].id = synth_ports[i].id;
+		b[i].lat = synth_ports[i].lat;
+		b[i].lon = synth_ports[i].lon;
+	}
+	/* The graph is static: a failure is a bug the Check suite catches. */
+	if ((r = searoute_new(b, SYNTH_NPORTS, &err)) == NULL)
+		abort();
+	return r;
+}
+
 struct synth *
 synth_new(enum synth_table table, uint64_t seed, long vessels, int64_t epoch)
 {
@@ -836,6 +926,7 @@ synth_new(enum synth_table table, uint64_t seed, long vessels, int64_t epoch)
 	s->table = table;
 	s->seed = seed;
 	s->nvessels = vessels < 1 ? 1 : vessels;
+	s->routes = synth_routes_new();
 	s->v = xcalloc((size_t)s->nvessels, sizeof(*s->v));
 	while (setsz < (size_t)s->nvessels * 2)
 		setsz *= 2;
@@ -878,6 +969,7 @@ synth_free(struct synth *s)
 	if (s == NULL)
 		return;
 	synth_heap_free(s->heap);
+	searoute_free(s->routes);
 	strbuf_release(&s->prefixes);
 	free(s->v);
 	free(s);
@@ -982,9 +1074,7 @@ next_position(struct synth *s, struct strbuf *out, int64_t *ts)
 		double f = (double)(t - v->t_dep) / (double)(v->t_arr -
 		    v->t_dep);
 
-		synth_destination(v->lat0, v->lon0, v->brg, f * v->dist,
-		    &lat, &lon);
-		course = (int)synth_bearing(lat, lon, v->lat1, v->lon1);
+		route_point(v, f * v->dist, &lat, &lon, &course);
 		sp = v->speed + ((double)(noise & 0xffff) / 65536.0 - 0.5) *
 		    0.6;
 		if (sp < ty->speed_min)
@@ -1183,6 +1273,97 @@ synth_next(struct synth *s, struct strbuf *out, int64_t *ts)
 	}
 	s->emitted++;
 	return 1;
+}
+
+int
+synth_row_lonlat(const char *row, double *lon, double *lat)
+{
+	const char *a = strstr(row, ",\"latitude\":");
+	const char *b = strstr(row, ",\"longitude\":");
+
+	if (a == NULL || b == NULL)
+		return -1;
+	*lat = strtod(a + 12, NULL);
+	*lon = strtod(b + 13, NULL);
+	return 0;
+}
+
+int
+synth_feature(struct strbuf *out, const char *row)
+{
+	size_t len = strlen(row);
+	double lon, lat;
+
+	if (synth_row_lonlat(row, &lon, &lat) == -1)
+		return -1;
+	strbuf_addf(out, "{\"type\":\"Feature\",\"geometry\":{\"type\":"
+	    "\"Point\",\"coordinates\":[%.6f,%.6f]},\"properties\":", lon,
+	    lat);
+	strbuf_add(out, row, len > 0 && row[len - 1] == '\n' ? len - 1 : len);
+	strbuf_adds(out, "}");
+	return 0;
+}
+
+void
+synth_tracks_add(struct synth_tracks *t, const char *row)
+{
+	if (t->n + 2 > t->alloc) {
+		t->alloc = t->alloc ? t->alloc * 2 : 4096;
+		t->lonlat = xrealloc(t->lonlat, t->alloc * sizeof(double));
+	}
+	if (synth_row_lonlat(row, &t->lonlat[t->n], &t->lonlat[t->n + 1]) == 0)
+		t->n += 2;
+}
+
+/* The coordinates of vessel v's track; 1 when it crosses 180 degrees. */
+static int
+track_coords(const struct synth_tracks *t, size_t v, size_t nv,
+    struct strbuf *line)
+{
+	size_t rows = t->n / 2, r;
+	int cut = 0, jump;
+
+	for (r = v; r < rows; r += nv) {
+		if (r != v) {
+			jump = fabs(t->lonlat[2 * r] -
+			    t->lonlat[2 * (r - nv)]) > 180;
+			strbuf_adds(line, jump ? "],[" : ",");
+			cut |= jump;
+		}
+		strbuf_addf(line, "[%.6f,%.6f]", t->lonlat[2 * r],
+		    t->lonlat[2 * r + 1]);
+	}
+	return cut;
+}
+
+void
+synth_tracks_geojson(const struct synth_tracks *t, const struct synth *s,
+    struct strbuf *out)
+{
+	size_t rows = t->n / 2, nv = (size_t)s->nvessels, v;
+	struct strbuf line = STRBUF_INIT;
+	int cut;
+
+	strbuf_init(&line, 0);
+	for (v = 0; v < nv && v < rows; v++) {
+		strbuf_reset(&line);
+		cut = track_coords(t, v, nv, &line);
+		strbuf_addf(out, "%s{\"type\":\"Feature\",\"geometry\":"
+		    "{\"type\":\"%s\",\"coordinates\":%s%s%s},"
+		    "\"properties\":{\"mmsi\":\"%09u\",\"positions\":%zu}}",
+		    v ? ",\n" : "", cut ? "MultiLineString" : "LineString",
+		    cut ? "[[" : "[", line.buf, cut ? "]]" : "]",
+		    (unsigned)s->v[v].mmsi, (rows - v + nv - 1) / nv);
+	}
+	strbuf_release(&line);
+}
+
+void
+synth_tracks_release(struct synth_tracks *t)
+{
+	free(t->lonlat);
+	t->lonlat = NULL;
+	t->n = t->alloc = 0;
 }
 
 int

@@ -4,8 +4,9 @@
  * positions, port events, vessel metadata) as compact NDJSON.
  *
  * A fleet of N vessels (no cap) is drawn from a seed; every vessel sails
- * great-circle legs between the 29 weighted ports at its type's cruise
- * speed, arrives, may wait at anchor, berths, dwells and departs.  Each leg
+ * the sea routes of lib/searoute.h between the berths of the 29 weighted
+ * ports at its type's cruise speed, arrives, may wait at anchor, berths,
+ * dwells and departs.  Each leg
  * is a pure function of (seed, vessel, leg number), so a vessel's track
  * does not depend on which table is written or how often it reports, and
  * the same seed, window and count give the same bytes.  Memory is O(fleet).
@@ -38,7 +39,7 @@ enum synth_table {
 struct synth_port {
 	const char	*id;		/* UN/LOCODE */
 	const char	*name;
-	double		 lat, lon;	/* degrees */
+	double		 lat, lon;	/* the berth, on the water (degrees) */
 	int		 weight;	/* selection weight, sum 127 */
 	const char	*region;
 };
@@ -127,6 +128,13 @@ const char *const *synth_table_clustering(enum synth_table);
 const char *synth_table_mmsi_column(enum synth_table);
 
 struct synth;
+struct searoute;
+
+/*
+ * The sea routes between the ports' berths (see searoute.h); free with
+ * searoute_free().
+ */
+struct searoute *synth_routes_new(void);
 
 /*
  * A generator of table's rows over a world of vessels drawn from seed,
@@ -155,6 +163,35 @@ void	 synth_window(struct synth *, int64_t start, int64_t end,
  * Rows come in non-decreasing timestamp order.
  */
 int	 synth_next(struct synth *, struct strbuf *out, int64_t *ts);
+
+/*
+ * GeoJSON of generated rows.  synth_feature() appends row (one NDJSON row
+ * of positions or port events, with its newline) as a Feature: a Point at
+ * its longitude and latitude, the row's columns as properties.  Returns 0,
+ * or -1 when the row has no position (metadata).
+ */
+int	 synth_feature(struct strbuf *out, const char *row);
+/* The row's longitude and latitude; 0, or -1 when it has none. */
+int	 synth_row_lonlat(const char *row, double *lon, double *lat);
+
+/*
+ * Vessel tracks: every position's longitude and latitude in row order (16
+ * bytes a row, owned by the struct; release with synth_tracks_release()).
+ * synth_tracks_geojson() appends one Feature per vessel, comma-separated:
+ * a LineString of its positions (vessels report in turn, so row r is
+ * vessel r mod vessels), cut into a MultiLineString where it crosses the
+ * antimeridian (RFC 7946), with the properties mmsi and positions.
+ */
+struct synth_tracks {
+	double	*lonlat;
+	size_t	 n, alloc;	/* doubles */
+};
+#define SYNTH_TRACKS_INIT	{ NULL, 0, 0 }
+
+void	 synth_tracks_add(struct synth_tracks *, const char *row);
+void	 synth_tracks_geojson(const struct synth_tracks *, const struct synth *,
+	    struct strbuf *out);
+void	 synth_tracks_release(struct synth_tracks *);
 
 /*
  * Completes the window of a one-shot run (maritime-synth generate): *start

@@ -7,7 +7,11 @@
  * continues after the newest row with a fresh world from the same seed
  * (same fleet, same MMSIs; voyages restart from there).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,7 @@ struct ctx {
 	uint64_t seed;
 	double	 last_load[SYNTH_NTABLES];	/* util_now_mono() */
 	struct progress prog;
+	int	 lock_fd;		/* the dataset's lock, or -1 */
 };
 
 void
@@ -97,8 +102,42 @@ ctx_close(struct ctx *x)
 		strbuf_release(&x->buf[t]);
 	}
 	bq_client_free(x->c);
+	if (x->lock_fd >= 0)
+		close(x->lock_fd);	/* and the flock with it */
 	if (x->prog.drawn)
 		progress_done(&x->prog);
+}
+
+/*
+ * Takes the dataset's lock, /tmp/maritime-synth.SERVICE.PROJECT.DATASET.lock
+ * (SERVICE: the emulator's host:port, else "bigquery"), with
+ * flock(LOCK_EX | LOCK_NB).  A start holds it while it runs; clear, clean
+ * and reset take it for their own run, so none of them overlaps a start.
+ */
+static int
+lock_dataset(struct ctx *x, const char *what, struct bq_err *err)
+{
+	char path[512];
+	int n;
+
+	const char *svc = x->o->cfg->emulator_host;
+
+	n = snprintf(path, sizeof(path), "/tmp/maritime-synth.%s.%s.%s.lock",
+	    svc != NULL && *svc != '\0' ? svc : "bigquery", x->project,
+	    x->o->dataset);
+	if (n < 0 || (size_t)n >= sizeof(path) || strchr(path + 5, '/'))
+		return bq_err_set(err, EXIT_CONFIG, "invalid dataset '%s'",
+		    x->o->dataset);
+	if ((x->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) == -1)
+		return bq_err_set(err, EXIT_IOERR, "cannot open '%s': %s",
+		    path, strerror(errno));
+	if (flock(x->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return bq_err_set(err, EXIT_TEMPFAIL, "%s: a start is running "
+		    "on dataset '%s' (stop it first)", what, x->o->dataset);
+	return bq_err_set(err, EXIT_IOERR, "cannot lock '%s': %s", path,
+	    strerror(errno));
 }
 
 static int
@@ -109,6 +148,7 @@ ctx_open(struct ctx *x, const struct synthbq_opts *o, struct bq_err *err)
 
 	memset(x, 0, sizeof(*x));
 	x->o = o;
+	x->lock_fd = -1;
 	progress_init(&x->prog, o->progress);
 	for (t = 0; t < SYNTH_NTABLES; t++) {
 		strbuf_init(&x->buf[t], 0);
@@ -393,6 +433,42 @@ micros_or_min(const char *s)
 	return us;
 }
 
+/* Rows per vessel type (positions and metadata have the column). */
+static int
+stat_types(struct ctx *x, int t, struct synthbq_stat *st, struct bq_err *err)
+{
+	struct bq_query_opts qo;
+	struct bq_query *q;
+	const cJSON *rows, *r;
+	char *sql;
+	int i, n;
+
+	for (i = 0; i < SYNTH_NTYPES; i++)
+		st->by_type[i] = 0;
+	memset(&qo, 0, sizeof(qo));
+	sql = xstrfmt("SELECT vessel_type, COUNT(*) FROM %s GROUP BY "
+	    "vessel_type", x->fq[t]);
+	qo.sql = sql;
+	q = bq_query_start(x->c, &qo, err);
+	free(sql);
+	if (q == NULL)
+		return -1;
+	while ((n = bq_query_next_page(q, &rows, err)) == 1)
+		cJSON_ArrayForEach(r, rows) {
+			const cJSON *f = cJSON_GetObjectItem(r, "f");
+			const char *ty = cJSON_GetStringValue(cJSON_GetObjectItem(
+			    cJSON_GetArrayItem(f, 0), "v"));
+			const char *c = cJSON_GetStringValue(cJSON_GetObjectItem(
+			    cJSON_GetArrayItem(f, 1), "v"));
+
+			for (i = 0; ty && c && i < SYNTH_NTYPES; i++)
+				if (strcmp(ty, synth_types[i].name) == 0)
+					st->by_type[i] = strtoll(c, NULL, 10);
+		}
+	bq_query_free(q);
+	return n == -1 ? -1 : 0;
+}
+
 static int
 stat_table(struct ctx *x, int t, struct synthbq_stat *st,
     struct bq_err *err)
@@ -406,10 +482,16 @@ stat_table(struct ctx *x, int t, struct synthbq_stat *st,
 	memset(st, 0, sizeof(*st));
 	st->table = x->o->tables[t];
 	st->min_ts = st->max_ts = INT64_MIN;
-	if ((r = bq_table_get(x->c, &ref, NULL, err)) == -1)
+	for (r = 0; r < SYNTH_NTYPES; r++)
+		st->by_type[r] = -1;
+	if ((r = bq_table_get(x->c, &ref, &row, err)) == -1)
 		return -1;
 	if ((st->exists = r) == 0)
 		return 0;
+	v[0] = cJSON_GetStringValue(cJSON_GetObjectItem(row, "numBytes"));
+	st->bytes = v[0] ? strtoll(v[0], NULL, 10) : 0;
+	cJSON_Delete(row);
+	row = NULL;
 	sql = xstrfmt("SELECT COUNT(*), COUNT(DISTINCT %s), MIN(%s), "
 	    "MAX(%s) FROM %s", synth_table_mmsi_column(t),
 	    synth_table_ts_column(t), synth_table_ts_column(t), x->fq[t]);
@@ -422,6 +504,8 @@ stat_table(struct ctx *x, int t, struct synthbq_stat *st,
 		st->max_ts = micros_or_min(v[3]);
 	}
 	cJSON_Delete(row);
+	if (r == 0 && t != SYNTH_EVENTS)
+		r = stat_types(x, t, st, err);
 	return r;
 }
 
@@ -449,6 +533,8 @@ synthbq_stat_format(const struct synthbq_stat *st, int json,
 {
 	char a[TS_BUFSZ + 2] = "null", b[TS_BUFSZ + 2] = "null";
 	char ta[TS_BUFSZ], tb[TS_BUFSZ];
+	int64_t span;
+	int i;
 
 	if (st->min_ts != INT64_MIN) {
 		snprintf(a, sizeof(a), json ? "\"%s\"" : "%s",
@@ -456,15 +542,26 @@ synthbq_stat_format(const struct synthbq_stat *st, int json,
 		snprintf(b, sizeof(b), json ? "\"%s\"" : "%s",
 		    ts_format(st->max_ts, tb));
 	}
-	if (json)
+	span = st->min_ts == INT64_MIN ? 0 : (st->max_ts - st->min_ts) / 1000000;
+	if (json) {
 		strbuf_addf(out, "{\"table\":\"%s\",\"exists\":%s,"
 		    "\"rows\":%" PRId64 ",\"vessels\":%" PRId64 ",\"min\":%s,"
-		    "\"max\":%s}\n", st->table, st->exists ? "true" : "false",
-		    st->rows, st->vessels, a, b);
-	else
-		strbuf_addf(out, "%-20s %10" PRId64 " rows %8" PRId64
-		    " vessels  %s .. %s%s\n", st->table, st->rows, st->vessels,
-		    a, b, st->exists ? "" : "  (no table)");
+		    "\"max\":%s,\"span_seconds\":%" PRId64 ",\"bytes\":%" PRId64,
+		    st->table, st->exists ? "true" : "false", st->rows,
+		    st->vessels, a, b, span, st->bytes);
+		for (i = 0; i < SYNTH_NTYPES && st->by_type[0] >= 0; i++)
+			strbuf_addf(out, "%s\"%s\":%" PRId64, i ? "," :
+			    ",\"types\":{", synth_types[i].name, st->by_type[i]);
+		strbuf_adds(out, st->by_type[0] >= 0 ? "}}\n" : "}\n");
+		return;
+	}
+	strbuf_addf(out, "%-20s %10" PRId64 " rows %8" PRId64 " vessels %12"
+	    PRId64 " bytes  %s .. %s (%" PRId64 "d %02" PRId64 "h)%s\n",
+	    st->table, st->rows, st->vessels, st->bytes, a, b, span / 86400,
+	    span / 3600 % 24, st->exists ? "" : "  (no table)");
+	for (i = 0; i < SYNTH_NTYPES && st->by_type[0] >= 0; i++)
+		strbuf_addf(out, "%22s%-14s %10" PRId64 " rows\n", "",
+		    synth_types[i].name, st->by_type[i]);
 }
 
 /* DELETE rows of every table older than cutoff (all rows: INT64_MAX). */
@@ -509,7 +606,7 @@ synthbq_clear(const struct synthbq_opts *o, struct bq_err *err)
 	struct ctx x;
 	int rc = -1;
 
-	if (ctx_open(&x, o, err) == 0)
+	if (ctx_open(&x, o, err) == 0 && lock_dataset(&x, "clear", err) == 0)
 		rc = delete_before(&x, INT64_MAX, err);
 	ctx_close(&x);
 	return rc;
@@ -521,7 +618,7 @@ synthbq_clean(const struct synthbq_opts *o, struct bq_err *err)
 	struct ctx x;
 	int t, rc = -1;
 
-	if (ctx_open(&x, o, err) == -1)
+	if (ctx_open(&x, o, err) == -1 || lock_dataset(&x, "clean", err) == -1)
 		goto out;
 	for (t = 0; t < SYNTH_NTABLES; t++) {
 		struct bq_table_ref ref = ref_of(&x, t);
@@ -555,7 +652,8 @@ synthbq_start(const struct synthbq_opts *o, struct bq_err *err)
 	double mono0 = util_now_mono();
 	int c, rc = -1;
 
-	if (ctx_open(&x, o, err) == -1 || ensure_tables(&x, err) == -1 ||
+	if (ctx_open(&x, o, err) == -1 || lock_dataset(&x, "start", err) == -1 ||
+	    ensure_tables(&x, err) == -1 ||
 	    stat_table(&x, SYNTH_POSITIONS, &st, err) == -1)
 		goto out;
 	if (!o->no_backfill) {

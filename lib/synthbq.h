@@ -46,6 +46,8 @@ struct synthbq_stat {
 	int	 exists;
 	int64_t	 rows, vessels;
 	int64_t	 min_ts, max_ts;	/* INT64_MIN when empty */
+	int64_t	 bytes;			/* the table's numBytes */
+	int64_t	 by_type[SYNTH_NTYPES];	/* rows per vessel type, or -1 */
 };
 
 /*
@@ -62,15 +64,24 @@ int	 synthbq_initialize(const struct synthbq_opts *, long days,
  * cleanup_interval, until *stop or the simulated clock reaches until.
  */
 int	 synthbq_start(const struct synthbq_opts *, struct bq_err *);
-/* Rows, distinct vessels, oldest and newest timestamp of each table. */
+/*
+ * Rows, distinct vessels, oldest and newest timestamp, size in bytes and
+ * (positions, metadata) rows per vessel type of each table.
+ */
 int	 synthbq_stats(const struct synthbq_opts *,
 	    struct synthbq_stat out[SYNTH_NTABLES], struct bq_err *);
 /*
  * Appends st as one line to out: a JSON object {"table", "exists", "rows",
- * "vessels", "min", "max"} when json, else aligned text for a terminal.
+ * "vessels", "min", "max", "span_seconds", "bytes", "types"} when json,
+ * else aligned text for a terminal.
  */
 void	 synthbq_stat_format(const struct synthbq_stat *st, int json,
 	    struct strbuf *out);
+/*
+ * clear, clean and reset refuse (EXIT_TEMPFAIL) while a start runs on the
+ * same project and dataset: start holds an flock(2) on a lock file for as
+ * long as it runs, which the kernel drops when it dies however it dies.
+ */
 /* Deletes every row (DML), keeping the tables and their schema. */
 int	 synthbq_clear(const struct synthbq_opts *, struct bq_err *);
 /* Deletes the three tables. */

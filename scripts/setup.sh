@@ -2,7 +2,8 @@
 # setup.sh: installs what bqsync needs on a Debian 12 machine, idempotently:
 # the build and test dependencies from Debian's archive (when run as root),
 # harperdb from npm into .harper/pkg, and the official Node BigQuery client
-# (the emulator's judge) into tests/clients.  Prints what it did.
+# (the emulator's judge) and Natural Earth's land polygons (the judge of
+# maritime-synth's sea routes) into tests/clients.  Prints what it did.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 say() { printf 'setup.sh: %s\n' "$*" >&2; }
@@ -34,11 +35,16 @@ fi
 
 "$top/scripts/harper.sh" install
 
+# tests/clients: the Node BigQuery client (the emulator's judge) and
+# Natural Earth's land polygons (world-atlas, topojson-client, turf: the
+# judge of maritime-synth's sea routes, and scripts/map.sh's coastlines).
 if [ -f "$top/tests/clients/package.json" ]; then
-	if [ ! -d "$top/tests/clients/node_modules/@google-cloud/bigquery" ]; then
-		say "installing the Node BigQuery client into tests/clients"
+	nm=$top/tests/clients/node_modules
+	if [ ! -d "$nm/@google-cloud/bigquery" ] || [ ! -f "$nm/world-atlas/land-50m.json" ] ||
+	    [ ! -d "$nm/topojson-client" ] || [ ! -d "$nm/@turf/boolean-point-in-polygon" ]; then
+		say "installing the Node BigQuery client and Natural Earth's land into tests/clients"
 		npm install --prefix "$top/tests/clients" --no-audit --no-fund --loglevel=error >&2
 	else
-		say "Node BigQuery client present in tests/clients"
+		say "Node BigQuery client and Natural Earth's land present in tests/clients"
 	fi
 fi

@@ -445,6 +445,52 @@ START_TEST(test_plan)
 }
 END_TEST
 
+START_TEST(test_geojson_feature_and_tracks)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct synth_tracks t = SYNTH_TRACKS_INIT;
+	struct synth *s = synth_new(SYNTH_POSITIONS, 7, 2, T2025);
+	const char *rows[] = {
+		"{\"mmsi\":\"1\",\"latitude\":40.5,\"longitude\":179.9}\n",
+		"{\"mmsi\":\"2\",\"latitude\":1.25,\"longitude\":103.8}\n",
+		"{\"mmsi\":\"1\",\"latitude\":40.6,\"longitude\":-179.9}\n",
+		"{\"mmsi\":\"2\",\"latitude\":1.3,\"longitude\":103.9}\n",
+	};
+	cJSON *j;
+	size_t i;
+
+	strbuf_init(&out, 0);
+	ck_assert_int_eq(synth_feature(&out, rows[0]), 0);
+	ck_assert_str_eq(out.buf, "{\"type\":\"Feature\",\"geometry\":"
+	    "{\"type\":\"Point\",\"coordinates\":[179.900000,40.500000]},"
+	    "\"properties\":{\"mmsi\":\"1\",\"latitude\":40.5,"
+	    "\"longitude\":179.9}}");
+	ck_assert_int_eq(synth_feature(&out, "{\"mmsi\":\"1\"}\n"), -1);
+	strbuf_reset(&out);
+	for (i = 0; i < 4; i++)
+		synth_tracks_add(&t, rows[i]);
+	strbuf_adds(&out, "[");
+	synth_tracks_geojson(&t, s, &out);
+	strbuf_adds(&out, "]");
+	j = cJSON_Parse(out.buf);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(cJSON_GetArraySize(j), 2);
+	/* Vessel 0 crosses the antimeridian: two lines, RFC 7946. */
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(j, 0), "geometry"), "type")->valuestring,
+	    "MultiLineString");
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(j, 1), "geometry"), "type")->valuestring,
+	    "LineString");
+	ck_assert_ptr_nonnull(strstr(out.buf, "[[[179.900000,40.500000]],"
+	    "[[-179.900000,40.600000]]]"));
+	cJSON_Delete(j);
+	synth_tracks_release(&t);
+	synth_free(s);
+	strbuf_release(&out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -467,6 +513,7 @@ main(void)
 	tcase_add_test(tc, test_same_seed_same_bytes);
 	tcase_add_test(tc, test_tables);
 	tcase_add_test(tc, test_plan);
+	tcase_add_test(tc, test_geojson_feature_and_tracks);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

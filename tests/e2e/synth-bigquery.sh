@@ -2,7 +2,10 @@
 # maritime-synth's BigQuery mode against bq-emulator: initialize 7 with a
 # small configured rate, stats, clear (keeps the schema, empties), reset 2,
 # and start keeping the two-day window over a simulated day.  Counts and
-# time ranges are checked with queries of our own through curl.
+# time ranges are checked with queries of our own through curl.  stats
+# shows sizes, rows per vessel type and time spans; clear, clean and reset
+# refuse (75) while a start runs on the dataset, and a killed start leaves
+# no lock behind.
 . "$(dirname "$0")/lib.sh"
 
 start_emulator
@@ -71,6 +74,13 @@ p = s["vessel_positions"]
 assert p["exists"] and p["rows"] == 1680 and p["vessels"] == 40, p
 assert p["min"] < p["max"] and p["min"].endswith("Z"), p
 assert s["vessel_metadata"]["rows"] == 40, s
+# As the seed's stats: size in bytes, rows per vessel type, time span.
+assert p["bytes"] > 0 and s["port_events"]["bytes"] > 0, p
+assert sum(p["types"].values()) == 1680 and len(p["types"]) == 6, p
+assert p["types"]["CONTAINER"] > p["types"]["FISHING"], p
+assert sum(s["vessel_metadata"]["types"].values()) == 40, s
+assert "types" not in s["port_events"], s
+assert 6 * 86400 < p["span_seconds"] <= 7 * 86400, p
 PY
 
 # clear: empty tables that keep their schema; stats still answers.
@@ -123,10 +133,31 @@ for i in $(seq 600); do	# until its first rows are in
 	kill -0 $pid 2> /dev/null || fail "start exited early"
 	sleep 0.1
 done
+# While start runs on the dataset, clear, clean and reset refuse (75).
+must_fail 75 ms clear
+must_fail 75 ms reset 1
+must_fail 75 ms clean
+msg=$(ms clear 2>&1) || true
+case $msg in
+*"clear: a start is running on dataset 'maritime'"*) ;;
+*) fail "no clear message for the refusal: $msg" ;;
+esac
 before=$(count vessel_positions)
 kill -TERM $pid
 wait $pid || fail "start did not end cleanly on SIGTERM (status $?)"
 [ "$(count vessel_positions)" -ge "$before" ] || fail "rows lost at SIGTERM"
+# A start killed outright leaves no stuck lock.
+maritime-synth -c "$T/synth.yaml" -s 1 start --speedup 3600 --no-backfill &
+pid=$!
+locked=
+for i in $(seq 600); do
+	ms clear 2> /dev/null || { locked=1; break; }	# start holds the lock
+	sleep 0.1
+done
+[ -n "$locked" ] || fail "start never took the dataset's lock"
+kill -KILL $pid
+wait $pid || true
+ms clear
 
 # Configuration and usage errors.
 must_fail 64 ms initialize nine
