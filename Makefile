@@ -1,6 +1,6 @@
 # bqsync: a toolkit of small programs over one static library.
 #
-#   make                      build lib/libbqsync.a and every tool
+#   make                      build lib/libbqsync.a, lib/emu/libbqemu.a and every tool
 #   make check                unit (Check) and end-to-end tests
 #   make DEVELOPER=1          warnings are errors
 #   make SANITIZE=address,undefined check
@@ -19,7 +19,11 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -DBQSYNC_VERSION='"$(VERSION)"' -Ilib \
 	  -Wall -Wextra
 CPPFLAGS_CHECK := $(shell pkg-config --cflags check 2>/dev/null)
-LDLIBS = -lcurl -lcjson -lyaml -lssl -lcrypto -lmicrohttpd -lsqlite3 -lm -lpthread
+LDLIBS = -lcurl -lcjson -lyaml -lssl -lcrypto -lm -lpthread
+# Only the emulator (lib/emu/, bin/bq-emulator) and the suites that run an
+# HTTP server need these.
+MHD_LIBS = -lmicrohttpd
+EMU_LIBS = -lmicrohttpd -lsqlite3
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 ifdef DEVELOPER
@@ -34,9 +38,16 @@ endif
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(LIB_SRC:.c=.o)
 LIB_HDR := $(sort $(wildcard lib/*.h))
+EMU_SRC := $(sort $(wildcard lib/emu/*.c))
+EMU_OBJ := $(EMU_SRC:.c=.o)
+EMU_HDR := $(sort $(wildcard lib/emu/*.h))
 CHECK_SRC := $(sort $(wildcard tests/check_*.c))
 CHECKS := $(CHECK_SRC:.c=)
+EMU_CHECKS = tests/check_emu tests/check_emusql
+MHD_CHECKS = tests/check_auth tests/check_bq tests/check_http
+LIB_CHECKS := $(filter-out $(EMU_CHECKS) $(MHD_CHECKS),$(CHECKS))
 BINS := $(TOOLS:%=bin/%)
+LIB_BINS := $(filter-out bin/bq-emulator,$(BINS))
 MANS := $(TOOLS:%=man/%.1)
 MAN5 = man/bqsync-config.5
 MAN7 = man/bqsync.7
@@ -47,16 +58,32 @@ lib/libbqsync.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
-$(BINS): bin/%: bin/%.o lib/libbqsync.a
+lib/emu/libbqemu.a: $(EMU_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(EMU_OBJ)
+
+$(LIB_BINS): bin/%: bin/%.o lib/libbqsync.a
 	$(CC) $(LDFLAGS) -o $@ $< lib/libbqsync.a $(LDLIBS)
 
-$(CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
+bin/bq-emulator: bin/bq-emulator.o lib/emu/libbqemu.a lib/libbqsync.a
+	$(CC) $(LDFLAGS) -o $@ $< lib/emu/libbqemu.a lib/libbqsync.a \
+	    $(EMU_LIBS) $(LDLIBS)
+
+$(LIB_CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
 	$(CC) $(CFLAGS) $(CPPFLAGS_CHECK) $(LDFLAGS) -o $@ $< lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
+
+$(MHD_CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
+	$(CC) $(CFLAGS) $(CPPFLAGS_CHECK) $(LDFLAGS) -o $@ $< lib/libbqsync.a \
+	    $(CHECK_LIBS) $(MHD_LIBS) $(LDLIBS)
+
+$(EMU_CHECKS): tests/check_%: tests/check_%.c lib/emu/libbqemu.a lib/libbqsync.a
+	$(CC) $(CFLAGS) $(CPPFLAGS_CHECK) $(LDFLAGS) -o $@ $< lib/emu/libbqemu.a \
+	    lib/libbqsync.a $(CHECK_LIBS) $(EMU_LIBS) $(LDLIBS)
 
 %.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(LIB_SRC:.c=.d) $(TOOLS:%=bin/%.d)
+-include $(LIB_SRC:.c=.d) $(EMU_SRC:.c=.d) $(TOOLS:%=bin/%.d)
 
 # Tests need a real Harper: tests/run-tests.sh uses $$HARPER_URL when it
 # answers, else starts one (scripts/harper.sh) and stops it afterwards.
@@ -85,12 +112,12 @@ lint:
 	scripts/check-options.sh
 
 check-headers:
-	@for h in $(LIB_HDR); do \
+	@for h in $(LIB_HDR) $(EMU_HDR); do \
 		echo "#include \"$$h\"" | $(CC) $(CFLAGS) -fsyntax-only -x c - || exit 1; \
 	done; echo "headers compile on their own"
 
 style:
-	@for f in $(LIB_SRC) $(LIB_HDR) bin/*.c; do \
+	@for f in $(LIB_SRC) $(LIB_HDR) $(EMU_SRC) $(EMU_HDR) bin/*.c; do \
 		clang-format --style=file $$f | diff -u $$f - ; \
 	done; true
 
@@ -103,7 +130,7 @@ install: $(BINS)
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 
 clean:
-	rm -f lib/*.o lib/*.d lib/libbqsync.a bin/*.o bin/*.d $(BINS) $(CHECKS) $(FUZZERS)
+	rm -f lib/*.o lib/*.d lib/libbqsync.a lib/emu/*.o lib/emu/*.d lib/emu/libbqemu.a bin/*.o bin/*.d $(BINS) $(CHECKS) $(FUZZERS)
 	rm -rf tests/tmp
 
 .PHONY: all check check-unit check-e2e bench fuzz lint check-headers style install clean

@@ -151,14 +151,6 @@ auth_needs_refresh(double got, double expires_in, double now)
 	return now >= got + expires_in - AUTH_REFRESH_MARGIN;
 }
 
-static const char *
-jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* Copies the printable, non-secret part of s (at most 120 bytes). */
 static void
 safe_text(char *out, size_t n, const char *s)
@@ -182,12 +174,12 @@ auth_parse_token_response(long status, const char *body, char **token,
 
 	*token = NULL;
 	if (status != 200) {
-		safe_text(what, sizeof(what), jstr(j, "error"));
-		safe_text(desc, sizeof(desc), jstr(j, "error_description"));
+		safe_text(what, sizeof(what), util_json_str(j, "error"));
+		safe_text(desc, sizeof(desc), util_json_str(j, "error_description"));
 		if (what[0] == '\0') {
 			const cJSON *eo = cJSON_GetObjectItem(j, "error");
 
-			safe_text(what, sizeof(what), jstr(eo, "message"));
+			safe_text(what, sizeof(what), util_json_str(eo, "message"));
 		}
 		bq_err_set(err, status >= 500 || status == 429 || status == 408 ?
 		    EXIT_TEMPFAIL : EXIT_NOPERM,
@@ -197,7 +189,7 @@ auth_parse_token_response(long status, const char *body, char **token,
 		err->http_status = status;
 		goto out;
 	}
-	if ((t = jstr(j, "access_token")) == NULL || *t == '\0') {
+	if ((t = util_json_str(j, "access_token")) == NULL || *t == '\0') {
 		bq_err_set(err, EXIT_NOPERM,
 		    "token endpoint answer has no access_token");
 		goto out;
@@ -259,15 +251,15 @@ load_file(struct auth *a, const char *path, struct bq_err *err)
 		    "credentials '%s': not a JSON key file", path);
 		goto out;
 	}
-	type = jstr(j, "type");
-	a->project = dup_or_null(jstr(j, "project_id"));
+	type = util_json_str(j, "type");
+	a->project = dup_or_null(util_json_str(j, "project_id"));
 	if (a->project == NULL)
-		a->project = dup_or_null(jstr(j, "quota_project_id"));
+		a->project = dup_or_null(util_json_str(j, "quota_project_id"));
 	if (type != NULL && strcmp(type, "service_account") == 0) {
 		a->src = SRC_SERVICE_ACCOUNT;
-		a->email = dup_or_null(jstr(j, "client_email"));
-		a->kid = dup_or_null(jstr(j, "private_key_id"));
-		a->token_uri = dup_or_null(jstr(j, "token_uri"));
+		a->email = dup_or_null(util_json_str(j, "client_email"));
+		a->kid = dup_or_null(util_json_str(j, "private_key_id"));
+		a->token_uri = dup_or_null(util_json_str(j, "token_uri"));
 		a->key_pem = take_secret(j, "private_key");
 		if (a->email == NULL || a->key_pem == NULL) {
 			bq_err_set(err, EXIT_CONFIG, "credentials '%s': "
@@ -276,8 +268,8 @@ load_file(struct auth *a, const char *path, struct bq_err *err)
 		}
 	} else if (type != NULL && strcmp(type, "authorized_user") == 0) {
 		a->src = SRC_AUTHORIZED_USER;
-		a->client_id = dup_or_null(jstr(j, "client_id"));
-		a->token_uri = dup_or_null(jstr(j, "token_uri"));
+		a->client_id = dup_or_null(util_json_str(j, "client_id"));
+		a->token_uri = dup_or_null(util_json_str(j, "token_uri"));
 		a->client_secret = take_secret(j, "client_secret");
 		a->refresh_token = take_secret(j, "refresh_token");
 		if (a->client_id == NULL || a->refresh_token == NULL) {

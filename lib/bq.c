@@ -53,14 +53,6 @@ struct bq_query {
 	size_t		 span[2];	/* rows of the last answer in page */
 };
 
-static const char *
-jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static int64_t
 jint64(const cJSON *o, const char *key)
 {
@@ -85,16 +77,16 @@ first_reason(const cJSON *j, const char **message)
 	*message = NULL;
 	if (!cJSON_IsObject(e))
 		return NULL;
-	*message = jstr(e, "message");
+	*message = util_json_str(e, "message");
 	errs = cJSON_GetObjectItemCaseSensitive(e, "errors");
 	e0 = cJSON_IsArray(errs) ? cJSON_GetArrayItem(errs, 0) : NULL;
 	if (e0 != NULL) {
-		r = jstr(e0, "reason");
+		r = util_json_str(e0, "reason");
 		if (*message == NULL)
-			*message = jstr(e0, "message");
+			*message = util_json_str(e0, "message");
 	}
 	if (r == NULL)
-		r = jstr(e, "status");
+		r = util_json_str(e, "status");
 	return r;
 }
 
@@ -678,7 +670,7 @@ bq_query_free(struct bq_query *q)
 static void
 take_page(struct bq_query *q, cJSON *resp, const size_t span[2])
 {
-	const char *tok = jstr(resp, "pageToken");
+	const char *tok = util_json_str(resp, "pageToken");
 	cJSON *s;
 
 	cJSON_Delete(q->resp);
@@ -713,15 +705,15 @@ remember_job(struct bq_query *q, const cJSON *resp)
 
 	if (ref == NULL)
 		return;
-	if ((s = jstr(ref, "jobId")) != NULL) {
+	if ((s = util_json_str(ref, "jobId")) != NULL) {
 		free(q->job_id);
 		q->job_id = xstrdup(s);
 	}
-	if ((s = jstr(ref, "projectId")) != NULL) {
+	if ((s = util_json_str(ref, "projectId")) != NULL) {
 		free(q->job_project);
 		q->job_project = xstrdup(s);
 	}
-	if ((s = jstr(ref, "location")) != NULL) {
+	if ((s = util_json_str(ref, "location")) != NULL) {
 		free(q->location);
 		q->location = xstrdup(s);
 	}
@@ -1105,7 +1097,7 @@ wait_job(struct bq_client *c, const char *proj, const char *job_id,
 		if (bq_request(c, "GET", path.buf, NULL, &job, err) == -1)
 			goto out;
 		st = cJSON_GetObjectItem(job, "status");
-		state = jstr(st, "state");
+		state = util_json_str(st, "state");
 		if (state != NULL && strcmp(state, "DONE") == 0)
 			break;
 		if (util_now_mono() - start > limit) {
@@ -1116,9 +1108,9 @@ wait_job(struct bq_client *c, const char *proj, const char *job_id,
 		util_sleep(poll, NULL);
 	}
 	if ((er = cJSON_GetObjectItem(st, "errorResult")) != NULL) {
-		const char *r = jstr(er, "reason");
+		const char *r = util_json_str(er, "reason");
 
-		msg = jstr(er, "message");
+		msg = util_json_str(er, "message");
 		one_line(line, sizeof(line), msg ? msg : "failed");
 		bq_err_set(err, reason_in(r, retry_reasons) ? EXIT_TEMPFAIL :
 		    EXIT_DATA, "load job %s: %s: %s", job_id, r ? r : "error",
@@ -1313,11 +1305,11 @@ bq_insert_all(struct bq_client *c, const struct bq_table_ref *ref,
 
 		errs = cJSON_GetObjectItem(first, "errors");
 		e0 = cJSON_GetArrayItem(errs, 0);
-		m = jstr(e0, "message");
+		m = util_json_str(e0, "message");
 		bq_err_set(err, EXIT_DATA, "insertAll: %d rows refused; row "
 		    "%" PRId64 ": %s: %s", cJSON_GetArraySize(ie),
-		    jint64(first, "index"), jstr(e0, "reason") ?
-		    jstr(e0, "reason") : "error", m ? m : "");
+		    jint64(first, "index"), util_json_str(e0, "reason") ?
+		    util_json_str(e0, "reason") : "error", m ? m : "");
 		goto out;
 	}
 	rc = 0;

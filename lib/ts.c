@@ -275,42 +275,52 @@ ts_parse_seconds(const char *s, int64_t *micros)
 	return 0;
 }
 
-/*
- * Java's Double.toString (JDK 19+, the shortest digits that round-trip):
- * plain "ddd.ddd" for 1e-3 <= |x| < 1e7, else "d.dddE<exp>", always with
- * at least one digit after the point.
- */
-char *
-ts_format_seconds(int64_t micros, char buf[TS_BUFSZ])
+/* The shortest round-trip digits of x (finite, not 0) into dg; their count. */
+static int
+shortest_digits(double x, char dg[20], int *e10)
 {
-	char tmp[40], dg[20];
-	double x = (double)micros / 1e6;
-	int prec, nd = 0, e10, neg = x < 0;
-	size_t o = 0;
-	char *q;
+	char tmp[40];
+	int prec, nd = 0;
+	const char *q;
 
-	if (micros == 0) {
-		snprintf(buf, TS_BUFSZ, "0.0");
-		return buf;
-	}
 	for (prec = 0; prec < 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*e", prec, x);
 		if (strtod(tmp, NULL) == x)
 			break;
 	}
 	/* tmp is "[-]d[.ddd]e(+|-)NN" (any decimal point character). */
-	for (q = tmp + neg; *q != 'e'; q++) {
+	for (q = tmp + (x < 0); *q != 'e'; q++) {
 		if (*q >= '0' && *q <= '9')
 			dg[nd++] = *q;
 	}
-	e10 = atoi(q + 1);
+	*e10 = atoi(q + 1);
 	while (nd > 1 && dg[nd - 1] == '0')
 		nd--;
-	if (neg)
+	return nd;
+}
+
+/*
+ * Java's Double.toString (JDK 19+, the shortest digits that round-trip):
+ * plain "ddd.ddd" for 1e-3 <= |x| < 1e7, else "d.dddE<exp>", always with
+ * at least one digit after the point.
+ */
+char *
+ts_format_double(double x, char buf[TS_BUFSZ])
+{
+	char dg[20];
+	int i, nd, e10;
+	size_t o = 0;
+
+	if (isnan(x) || isinf(x) || x == 0) {
+		snprintf(buf, TS_BUFSZ, "%s", isnan(x) ? "NaN" :
+		    isinf(x) ? (x < 0 ? "-Infinity" : "Infinity") :
+		    signbit(x) ? "-0.0" : "0.0");
+		return buf;
+	}
+	nd = shortest_digits(x, dg, &e10);
+	if (x < 0)
 		buf[o++] = '-';
 	if (fabs(x) >= 1e-3 && fabs(x) < 1e7) {
-		int i;
-
 		if (e10 < 0) {
 			buf[o++] = '0';
 			buf[o++] = '.';
@@ -338,6 +348,12 @@ ts_format_seconds(int64_t micros, char buf[TS_BUFSZ])
 		snprintf(buf + o, TS_BUFSZ - o, "E%d", e10);
 	}
 	return buf;
+}
+
+char *
+ts_format_seconds(int64_t micros, char buf[TS_BUFSZ])
+{
+	return ts_format_double((double)micros / 1e6, buf);
 }
 
 int64_t

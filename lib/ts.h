@@ -37,6 +37,11 @@ int	 ts_parse_seconds(const char *s, int64_t *micros);
  * Double.toString of micros/1e6: "1.3682484E9", "0.0", "1.699089600123456E9").
  */
 char	*ts_format_seconds(int64_t micros, char buf[TS_BUFSZ]);
+/*
+ * Formats a FLOAT64 as Java's Double.toString does, as BigQuery's cells
+ * show it: "1.5", "37200.0", "1.7664E7", "-0.0", "NaN", "-Infinity".
+ */
+char	*ts_format_double(double x, char buf[TS_BUFSZ]);
 /* Parses a decimal int64 of microseconds ("1699089600123456"); 0 or -1. */
 int	 ts_parse_micros(const char *s, int64_t *micros);
 /* The current wall-clock time in microseconds. */

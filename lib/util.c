@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "util.h"
 #include "banned.h"
 
@@ -222,6 +224,14 @@ strbuf_add_json_string(struct strbuf *sb, const char *s, size_t n)
 	}
 	strbuf_add(sb, s + run, n - run);
 	strbuf_addch(sb, '"');
+}
+
+const char *
+util_json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 void

@@ -49,6 +49,13 @@ char	*strbuf_detach(struct strbuf *, size_t *len);
  */
 void	 strbuf_add_json_string(struct strbuf *, const char *s, size_t len);
 
+struct cJSON;
+/*
+ * The string value of member key of JSON object o, or NULL if o is NULL,
+ * has no such member, or it is not a string.  o keeps ownership.
+ */
+const char *util_json_str(const struct cJSON *o, const char *key);
+
 /* Overwrites n bytes at p in a way the compiler cannot elide. */
 void	 util_wipe(void *p, size_t n);
 /* Wipes and frees a NUL-terminated secret; NULL is fine. */

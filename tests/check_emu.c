@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "emu.h"
+#include "emu/emu.h"
 #include "util.h"
 
 static struct emu *E;

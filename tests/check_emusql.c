@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emusql.h"
+#include "emu/emusql.h"
 #include "hash.h"
 #include "ts.h"
 #include "util.h"
@@ -514,28 +514,6 @@ START_TEST(test_unsupported_is_invalid_query)
 }
 END_TEST
 
-START_TEST(test_format_double)
-{
-	static const struct {
-		double d;
-		const char *s;
-	} v[] = {
-		{ 1.5, "1.5" }, { 37200, "37200.0" }, { 1.7664e7, "1.7664E7" },
-		{ 0, "0.0" }, { 6.0009827716399995, "6.0009827716399995" },
-		{ 1e-4, "1.0E-4" }, { 0.001, "0.001" }, { -2, "-2.0" },
-		{ 1699089600.123456, "1.699089600123456E9" },
-		{ 1e300, "1.0E300" }, { 9999999, "9999999.0" },
-	};
-	char buf[40];
-	size_t i;
-
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		ck_assert_str_eq(emusql_format_double(v[i].d, buf), v[i].s);
-	ck_assert_str_eq(emusql_format_double(0.0 / 0.0, buf), "NaN");
-	ck_assert_str_eq(emusql_format_double(-1.0 / 0.0, buf), "-Infinity");
-}
-END_TEST
-
 START_TEST(test_value_from_text)
 {
 	struct emusql_bind b;
@@ -582,7 +560,6 @@ emusql_suite(void)
 	tcase_add_test(tc, test_casts_and_functions);
 	tcase_add_test(tc, test_parameters);
 	tcase_add_test(tc, test_unsupported_is_invalid_query);
-	tcase_add_test(tc, test_format_double);
 	tcase_add_test(tc, test_value_from_text);
 	suite_add_tcase(s, tc);
 	return s;

@@ -302,6 +302,32 @@ START_TEST(test_parse_micros)
 }
 END_TEST
 
+START_TEST(test_format_double)
+{
+	static const struct {
+		double d;
+		const char *s;
+	} v[] = {
+		{ 1.5, "1.5" }, { 37200, "37200.0" }, { 1.7664e7, "1.7664E7" },
+		{ 0, "0.0" }, { 6.0009827716399995, "6.0009827716399995" },
+		{ 1e-4, "1.0E-4" }, { 0.001, "0.001" }, { -2, "-2.0" },
+		{ 1699089600.123456, "1.699089600123456E9" },
+		{ 1e300, "1.0E300" }, { 9999999, "9999999.0" },
+	};
+	char buf[TS_BUFSZ];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		ck_assert_str_eq(ts_format_double(v[i].d, buf), v[i].s);
+	ck_assert_str_eq(ts_format_double(0.0 / 0.0, buf), "NaN");
+	ck_assert_str_eq(ts_format_double(-1.0 / 0.0, buf), "-Infinity");
+	ck_assert_str_eq(ts_format_double(1.0 / 0.0, buf), "Infinity");
+	ck_assert_str_eq(ts_format_double(-0.0, buf), "-0.0");
+	ck_assert_str_eq(ts_format_double(-1.7976931348623157e308, buf),
+	    "-1.7976931348623157E308");
+}
+END_TEST
+
 START_TEST(test_now)
 {
 	int64_t a = ts_now();
@@ -331,6 +357,7 @@ main(void)
 	tcase_add_test(tc, test_civil);
 	tcase_add_test(tc, test_parse_seconds);
 	tcase_add_test(tc, test_format_seconds);
+	tcase_add_test(tc, test_format_double);
 	tcase_add_test(tc, test_parse_micros);
 	tcase_add_test(tc, test_now);
 	tcase_set_timeout(tc, 60);

@@ -132,6 +132,23 @@ START_TEST(test_json_string_appends)
 }
 END_TEST
 
+START_TEST(test_json_str)
+{
+	cJSON *o = cJSON_Parse("{\"s\":\"x\",\"n\":1,\"z\":null,"
+	    "\"e\":\"\",\"S\":\"upper\"}");
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(util_json_str(o, "s"), "x");
+	ck_assert_str_eq(util_json_str(o, "e"), "");
+	ck_assert_str_eq(util_json_str(o, "S"), "upper");
+	ck_assert_ptr_null(util_json_str(o, "n"));
+	ck_assert_ptr_null(util_json_str(o, "z"));
+	ck_assert_ptr_null(util_json_str(o, "missing"));
+	ck_assert_ptr_null(util_json_str(NULL, "s"));
+	cJSON_Delete(o);
+}
+END_TEST
+
 START_TEST(test_xstrfmt)
 {
 	char *s = xstrfmt("%s:%lu: %s", "<stdin>", 42UL, "invalid JSON");
@@ -408,6 +425,7 @@ util_suite(void)
 	tcase_add_test(tc, test_strbuf_growth);
 	tcase_add_test(tc, test_json_string);
 	tcase_add_test(tc, test_json_string_appends);
+	tcase_add_test(tc, test_json_str);
 	tcase_add_test(tc, test_xstrfmt);
 	tcase_add_test(tc, test_bq_err);
 	tcase_add_test(tc, test_exit_codes);

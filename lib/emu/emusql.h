@@ -119,11 +119,10 @@ const char *emusql_type_name(enum emu_type);
 /* Parses a schema type name (both spellings); -1 if unknown. */
 int	 emusql_type_parse(const char *name, enum emu_type *out);
 
-/*
- * Formats a FLOAT64 the way BigQuery's cells show it (Java
- * Double.toString: "1.5", "37200.0", "1.7664E7", "NaN", "Infinity").
- */
-char	*emusql_format_double(double, char buf[40]);
+struct strbuf;
+/* Appends name as a SQLite quoted identifier ("a""b"). */
+void	 emusql_add_quoted(struct strbuf *, const char *name);
+
 /* Formats TIMESTAMP micros as CAST(ts AS STRING) does. */
 char	*emusql_format_ts_string(int64_t micros, char buf[48]);
 
