@@ -11,12 +11,18 @@ VERSION = 0.1.0
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
+SHAREDIR = $(PREFIX)/share/bqsync
+EXAMPLES = examples/crontab examples/bq-sync.service examples/sync-cycle.sh \
+	   examples/follow.sh
 
-TOOLS = bq-pull bq-partition harper-load bq-checkpoint maritime-synth bq-emulator
+TOOLS = bq-pull bq-partition harper-load bq-checkpoint maritime-synth bq-emulator \
+	bq-sync
 
 CC ?= cc
+# CFLAGS and LDFLAGS are the user's (make CFLAGS=-O0 adds to, never
+# replaces, what the build needs); the build's own go in BASIC_*.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -DBQSYNC_VERSION='"$(VERSION)"' -Ilib \
+BASIC_CFLAGS = -std=c11 -D_GNU_SOURCE -DBQSYNC_VERSION='"$(VERSION)"' -Ilib \
 	  -Wall -Wextra
 CPPFLAGS_CHECK := $(shell pkg-config --cflags check 2>/dev/null)
 LDLIBS = -lcurl -lcjson -lyaml -lssl -lcrypto -lm -lpthread
@@ -27,13 +33,15 @@ EMU_LIBS = -lmicrohttpd -lsqlite3
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 ifdef DEVELOPER
-CFLAGS += -Werror -Wpedantic -Wstrict-prototypes -Wmissing-prototypes \
+BASIC_CFLAGS += -Werror -Wpedantic -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wshadow -Wformat=2 -Wvla -Wwrite-strings -Wno-format-nonliteral
 endif
 ifdef SANITIZE
-CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=$(SANITIZE)
+BASIC_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+BASIC_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
+ALL_CFLAGS = $(BASIC_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(BASIC_LDFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(LIB_SRC:.c=.o)
@@ -63,25 +71,25 @@ lib/emu/libbqemu.a: $(EMU_OBJ)
 	$(AR) rcs $@ $(EMU_OBJ)
 
 $(LIB_BINS): bin/%: bin/%.o lib/libbqsync.a
-	$(CC) $(LDFLAGS) -o $@ $< lib/libbqsync.a $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< lib/libbqsync.a $(LDLIBS)
 
 bin/bq-emulator: bin/bq-emulator.o lib/emu/libbqemu.a lib/libbqsync.a
-	$(CC) $(LDFLAGS) -o $@ $< lib/emu/libbqemu.a lib/libbqsync.a \
+	$(CC) $(ALL_LDFLAGS) -o $@ $< lib/emu/libbqemu.a lib/libbqsync.a \
 	    $(EMU_LIBS) $(LDLIBS)
 
 $(LIB_CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
-	$(CC) $(CFLAGS) $(CPPFLAGS_CHECK) $(LDFLAGS) -o $@ $< lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
 
 $(MHD_CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
-	$(CC) $(CFLAGS) $(CPPFLAGS_CHECK) $(LDFLAGS) -o $@ $< lib/libbqsync.a \
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< lib/libbqsync.a \
 	    $(CHECK_LIBS) $(MHD_LIBS) $(LDLIBS)
 
 $(EMU_CHECKS): tests/check_%: tests/check_%.c lib/emu/libbqemu.a lib/libbqsync.a
-	$(CC) $(CFLAGS) $(CPPFLAGS_CHECK) $(LDFLAGS) -o $@ $< lib/emu/libbqemu.a \
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< lib/emu/libbqemu.a \
 	    lib/libbqsync.a $(CHECK_LIBS) $(EMU_LIBS) $(LDLIBS)
 
 %.o: %.c
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(LIB_SRC:.c=.d) $(EMU_SRC:.c=.d) $(TOOLS:%=bin/%.d)
 
@@ -113,7 +121,8 @@ lint:
 
 check-headers:
 	@for h in $(LIB_HDR) $(EMU_HDR); do \
-		echo "#include \"$$h\"" | $(CC) $(CFLAGS) -fsyntax-only -x c - || exit 1; \
+		printf '#include "%s"\ntypedef int check_headers_tu;\n' "$$h" | \
+		    $(CC) $(ALL_CFLAGS) -fsyntax-only -x c - || exit 1; \
 	done; echo "headers compile on their own"
 
 style:
@@ -128,6 +137,9 @@ install: $(BINS)
 	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	install -d $(DESTDIR)$(SHAREDIR)/examples
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(SHAREDIR)/examples
+	chmod 755 $(DESTDIR)$(SHAREDIR)/examples/*.sh
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libbqsync.a lib/emu/*.o lib/emu/*.d lib/emu/libbqemu.a bin/*.o bin/*.d $(BINS) $(CHECKS) $(FUZZERS)
