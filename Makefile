@@ -108,8 +108,8 @@ bench: $(BINS)
 	scripts/bench.sh $(BENCH)
 
 # libFuzzer targets (clang): run e.g. tests/fuzz_ndjson -max_total_time=60
-FUZZERS = tests/fuzz_ndjson tests/fuzz_config tests/fuzz_ts tests/fuzz_row \
-	  tests/fuzz_bqrow tests/fuzz_ack
+FUZZERS = tests/fuzz_ndjson tests/fuzz_config tests/fuzz_confnum tests/fuzz_ts \
+	  tests/fuzz_row tests/fuzz_bqrow tests/fuzz_ack
 fuzz: $(FUZZERS)
 $(FUZZERS): tests/fuzz_%: tests/fuzz_%.c $(LIB_SRC) $(LIB_HDR)
 	clang -std=c11 -D_GNU_SOURCE -DBQSYNC_VERSION='"$(VERSION)"' -Ilib -g -O1 \

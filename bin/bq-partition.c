@@ -356,6 +356,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	tool_check_name("--table", o.table);
 	bqsync_set_verbosity(verbosity);
 	if (strcmp(mode, "whoami") == 0) {
 		if (argc != 0 || (o.harper && o.peers))

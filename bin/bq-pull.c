@@ -128,6 +128,7 @@ main(int argc, char **argv)
 	int ch, follow = 0, verbosity = 0;
 
 	tool_setup(argv[0]);
+	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
 	while ((ch = getopt_long(argc, argv, "a:c:fhn:qt:uVvw:", opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -136,7 +137,7 @@ main(int argc, char **argv)
 		case 'f': follow = 1; break;
 		case 'h': usage(stdout, 0); break;
 		case 'n': limit_opt = tool_parse_long("--limit", optarg, 1,
-		    100000000); break;
+		    CONFIG_BATCH_MAX); break;
 		case 'q': verbosity = -1; break;
 		case 't': tname = optarg; break;
 		case 'u': setvbuf(stdout, NULL, _IOLBF, 0); break;
@@ -156,7 +157,8 @@ main(int argc, char **argv)
 		case 4: p.dry_run = 1; break;
 		case 5: o_resp = optarg; break;
 		case 6:
-			if ((p.lookback = config_parse_duration(optarg)) < 0)
+			if ((p.lookback = config_parse_duration(optarg)) < 0 ||
+			    p.lookback > CONFIG_DURATION_MAX)
 				tool_die(EXIT_USAGE, "invalid duration '%s' "
 				    "for --lookback", optarg);
 			break;
@@ -174,6 +176,10 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(stderr, EXIT_USAGE);
+	tool_check_name("--table", tname);
+	tool_check_name("--source-table", o_src);
+	tool_check_name("--dataset", o_ds);
+	tool_check_name("--project", o_proj);
 	if (o_part != NULL && strcmp(o_part, "fingerprint") != 0 &&
 	    strcmp(o_part, "micros") != 0)
 		tool_die(EXIT_USAGE, "invalid --partition '%s'", o_part);

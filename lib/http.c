@@ -27,6 +27,7 @@ struct http_client {
 struct attempt {
 	struct strbuf	*body;
 	double		 retry_after;
+	int		 secret;
 };
 
 static void
@@ -181,6 +182,8 @@ on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct attempt *a = arg;
 
+	if (a->secret)
+		strbuf_grow_secret(a->body, size * n);
 	strbuf_add(a->body, p, size * n);
 	return size * n;
 }
@@ -385,9 +388,12 @@ http_do(struct http_client *c, const struct http_request *req,
 	resp->attempts = 0;
 	for (n = 0;; n++) {
 		left = c->opts.deadline - (util_now_mono() - start);
+		if (req->secret && resp->body.buf != NULL)
+			util_wipe(resp->body.buf, resp->body.alloc);
 		strbuf_reset(&resp->body);
 		a.body = &resp->body;
 		a.retry_after = 0;
+		a.secret = req->secret;
 		/* The last attempt gets what is left, never less than 50 ms. */
 		setup(c, req, hdrs, &a, left < c->opts.timeout ?
 		    (left > 0.05 ? left : 0.05) : c->opts.timeout);

@@ -41,6 +41,8 @@ struct http_request {
 	size_t	 body_len;
 	const char *const *headers;	/* NULL-terminated "Name: value", or NULL */
 	const char *bearer;		/* secret token for Authorization: Bearer, or NULL */
+	int	 secret;		/* the answer holds a secret: its body grows
+					   without leaving copies (wipe it after) */
 };
 
 struct http_response {

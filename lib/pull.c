@@ -176,8 +176,10 @@ pull_rows(struct pull *p, struct bq_query *q, int64_t *last, int64_t *prev,
 				    "or bad '%s'", p->ts_column);
 				goto done;
 			}
-			if (bqrow_write(r, row, &buf, err) == -1)
+			if (bqrow_write(r, row, &buf, err) == -1) {
+				bq_err_prefix(err, "row %ld", count + 1);
 				goto done;
+			}
 			if (idx >= 0 && us != *last) {
 				*prev = *last;
 				*last = us;

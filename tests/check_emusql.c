@@ -526,6 +526,63 @@ START_TEST(test_parameters)
 }
 END_TEST
 
+/* nest(pre, mid, post, n): pre n times, mid, post n times. */
+static char *
+nest(const char *pre, const char *mid, const char *post, int n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; i < n; i++)
+		strbuf_adds(&sb, pre);
+	strbuf_adds(&sb, mid);
+	for (i = 0; i < n; i++)
+		strbuf_adds(&sb, post);
+	return strbuf_detach(&sb, NULL);
+}
+
+/*
+ * 5,000 nested parentheses, unary minus signs, NOTs or subqueries are a
+ * 400 (the recursive parser once overflowed its stack); 10 still work
+ * (SQLite itself refuses 20 nested subqueries).
+ */
+START_TEST(test_nesting_depth)
+{
+	static const struct {
+		const char *pre, *mid, *post;
+	} k[] = {
+		{ "(", "1", ")" },
+		{ "- ", "1", "" },
+		{ "NOT ", "TRUE", "" },
+		{ "(SELECT ", "1", ")" },
+	};
+	char *inner, *sql, *got;
+	size_t i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		inner = nest(k[i].pre, k[i].mid, k[i].post, 5000);
+		sql = xstrfmt("SELECT %s", inner);
+		got = run(sql, NULL);
+		ck_assert_msg(strncmp(got, "ERR 400: ", 9) == 0 &&
+		    strstr(got, "too complex") != NULL, "%.60s: %s", sql, got);
+		free(got);
+		free(sql);
+		free(inner);
+		inner = nest(k[i].pre, k[i].mid, k[i].post, 10);
+		sql = xstrfmt("SELECT %s", inner);
+		got = run(sql, NULL);
+		ck_assert_msg(strncmp(got, "ERR", 3) != 0, "%.60s: %s", sql,
+		    got);
+		free(got);
+		free(sql);
+		free(inner);
+	}
+	sql = nest("(", "SELECT 1", ")", 5000);
+	EXPECT_ERR(sql, NULL, 400);
+	free(sql);
+}
+END_TEST
+
 START_TEST(test_unsupported_is_invalid_query)
 {
 	static const char *bad[] = {
@@ -603,6 +660,7 @@ emusql_suite(void)
 	tcase_add_test(tc, test_casts_and_functions);
 	tcase_add_test(tc, test_parameters);
 	tcase_add_test(tc, test_unsupported_is_invalid_query);
+	tcase_add_test(tc, test_nesting_depth);
 	tcase_add_test(tc, test_value_from_text);
 	tcase_add_test(tc, test_verify_functions);
 	suite_add_tcase(s, tc);
