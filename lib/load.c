@@ -877,8 +877,17 @@ attrs_declare(struct loader *l, const cJSON *row, struct bq_err *err)
 		strbuf_addch(&op, '}');
 		if (harper_op(l->ctl, op.buf, op.len, NULL, err) == -1 &&
 		    strstr(err->msg, "already exists") == NULL) {
-			rc = -1;
-			break;
+			if (err->kind != EXIT_DATA) {
+				rc = -1;
+				break;
+			}
+			/*
+			 * A name Harper refuses to declare (an empty one, say)
+			 * is the row's problem, not the load's: the upsert
+			 * rejects that row with Harper's own message.
+			 */
+			bq_err_clear(err);
+			continue;
 		}
 		bq_err_clear(err);
 		bqsync_log(LOG_INFO, "declared column '%s' in '%s.%s'",
