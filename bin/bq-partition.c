@@ -131,7 +131,6 @@ fingerprint(struct ndjson_reader *r, int *bad)
 	size_t len, i;
 	int rc;
 
-	strbuf_init(&b, 0);
 	while ((rc = ndjson_read_line(r, &line, &len, &err)) == 1) {
 		if (o.hex) {
 			strbuf_reset(&b);

@@ -125,7 +125,6 @@ stats(const struct synthbq_opts *o, struct bq_err *err)
 
 	if (synthbq_stats(o, st, err) == -1)
 		return -1;
-	strbuf_init(&out, 0);
 	for (t = 0; t < SYNTH_NTABLES; t++)
 		synthbq_stat_format(&st[t], !isatty(STDOUT_FILENO), &out);
 	if (fwrite(out.buf, 1, out.len, stdout) != out.len)

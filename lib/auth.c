@@ -141,7 +141,7 @@ out:
 	BIO_free(bio);
 	cJSON_Delete(claims);
 	cJSON_Delete(hdr);
-	if (sb.buf != NULL)
+	if (sb.alloc != 0)
 		util_wipe(sb.buf, sb.alloc);
 	strbuf_release(&sb);
 	return jwt;
@@ -290,7 +290,7 @@ load_file(struct auth *a, const char *path, struct bq_err *err)
 	rc = 0;
 out:
 	cJSON_Delete(j);
-	if (sb.buf != NULL)
+	if (sb.alloc != 0)
 		util_wipe(sb.buf, sb.alloc);
 	strbuf_release(&sb);
 	return rc;
@@ -468,10 +468,10 @@ fetch_token(struct auth *a, struct bq_err *err)
 	    auth_kind(a), exp);
 	rc = 0;
 out:
-	if (resp.body.buf != NULL)
+	if (resp.body.alloc != 0)
 		util_wipe(resp.body.buf, resp.body.len);
 	http_response_release(&resp);
-	if (form.buf != NULL)
+	if (form.alloc != 0)
 		util_wipe(form.buf, form.len);
 	strbuf_release(&form);
 	util_free_secret(jwt);

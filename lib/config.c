@@ -1235,7 +1235,7 @@ config_load(struct config *cfg, const char *path, struct bq_err *err)
 		goto out;
 	rc = 0;
 out:
-	if (p.password_in_file && text.buf != NULL)
+	if (p.password_in_file && text.alloc != 0)
 		util_wipe(text.buf, text.len);
 	strbuf_release(&text);
 	for (i = 0; p.over != NULL && i < cfg->ntables; i++)

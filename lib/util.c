@@ -76,6 +76,9 @@ xstrfmt(const char *fmt, ...)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* The empty string every unallocated strbuf points at; never written. */
+char strbuf_slopbuf[1];
+
 void
 strbuf_init(struct strbuf *sb, size_t hint)
 {
@@ -88,18 +91,20 @@ strbuf_init(struct strbuf *sb, size_t hint)
 void
 strbuf_release(struct strbuf *sb)
 {
-	free(sb->buf);
-	sb->buf = NULL;
+	if (sb->alloc != 0)
+		free(sb->buf);
+	sb->buf = strbuf_slopbuf;
 	sb->len = sb->alloc = 0;
 }
 
 void
 strbuf_reset(struct strbuf *sb)
 {
-	if (sb->buf == NULL)
-		strbuf_init(sb, 0);
 	sb->len = 0;
-	sb->buf[0] = '\0';
+	if (sb->alloc != 0)
+		sb->buf[0] = '\0';
+	else
+		sb->buf = strbuf_slopbuf;
 }
 
 void
@@ -107,8 +112,10 @@ strbuf_grow(struct strbuf *sb, size_t extra)
 {
 	size_t want;
 
-	if (sb->buf == NULL)
+	if (sb->alloc == 0) {
 		strbuf_init(sb, extra);
+		return;
+	}
 	if (extra > (size_t)-1 - sb->len - 1)
 		die_oom((size_t)-1);
 	want = sb->len + extra + 1;
@@ -179,12 +186,12 @@ strbuf_detach(struct strbuf *sb, size_t *len)
 {
 	char *p;
 
-	if (sb->buf == NULL)
+	if (sb->alloc == 0)
 		strbuf_init(sb, 0);
 	p = sb->buf;
 	if (len != NULL)
 		*len = sb->len;
-	sb->buf = NULL;
+	sb->buf = strbuf_slopbuf;
 	sb->len = sb->alloc = 0;
 	return p;
 }

@@ -189,7 +189,6 @@ START_TEST(test_quote_ident)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	strbuf_init(&sb, 0);
 	ck_assert_int_eq(bq_quote_ident(&sb, "proj.ds.t"), 0);
 	ck_assert_int_eq(bq_quote_ident(&sb, "my col"), 0);
 	ck_assert_str_eq(sb.buf, "`proj.ds.t``my col`");
@@ -208,7 +207,6 @@ START_TEST(test_pull_sql)
 	struct bq_err err = BQ_ERR_INIT;
 	char *cols[] = { (char *)"mmsi", (char *)"timestamp" };
 
-	strbuf_init(&sb, 0);
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "ds", "t", NULL, 0, "ts",
 	    PARTITION_FINGERPRINT, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT * FROM `p.ds.t` WHERE "
@@ -252,7 +250,6 @@ rows_of_text(const char *text)
 
 	if (q == NULL)
 		return xstrfmt("ERROR %s", err.msg);
-	strbuf_init(&sb, 0);
 	while (bq_query_fetch_page(q, &err) == 1) {
 		while ((r = bq_query_next_row(q, &row, &err)) == 1) {
 			p = cJSON_PrintUnformatted(row);
@@ -427,7 +424,6 @@ drain(struct bq_client *c, struct bq_err *err)
 
 	memset(&o, 0, sizeof(o));
 	o.sql = "SELECT n FROM t";
-	strbuf_init(&sb, 0);
 	if ((q = bq_query_start(c, &o, err)) == NULL) {
 		strbuf_release(&sb);
 		return NULL;

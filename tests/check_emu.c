@@ -40,7 +40,6 @@ req_full(const char *method, const char *path, const char *body,
 	char *url = xstrfmt("%s%s", base, path), hdr[512];
 	long code = 0;
 
-	strbuf_init(&sb, 0);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -705,7 +704,6 @@ b64url(const unsigned char *p, size_t n)
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	strbuf_init(&sb, 0);
 	for (i = 0; i < n; i += 3) {
 		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ?
 		    (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);

@@ -92,7 +92,6 @@ run_full(const char *sql, const char *params, const char *dflt,
 	ctx.params = pj;
 	ctx.lookup = lookup;
 	ctx.now = 1700000000000000;
-	strbuf_init(&sb, 0);
 	q = emusql_compile(sql, &ctx, &err);
 	if (q == NULL) {
 		strbuf_addf(&sb, "ERR %ld: %s", err.http_status, err.msg);

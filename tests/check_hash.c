@@ -30,8 +30,6 @@ load_vectors(void)
 	const char *env = getenv("BQSYNC_FIXTURES"), *slash;
 	cJSON *doc = NULL;
 
-	strbuf_init(&sb, 0);
-	strbuf_init(&path, 0);
 	if (env != NULL && *env != '\0') {
 		strbuf_addf(&path, "%s/%s", env, VECTORS);
 	} else {

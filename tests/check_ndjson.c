@@ -81,7 +81,6 @@ lines_of(const char *data, size_t len, size_t chunk, unsigned long *count)
 	size_t n;
 	int rc;
 
-	strbuf_init(&sb, 0);
 	pipe_open(&p, data, len, chunk);
 	while ((rc = ndjson_read_line(p.r, &line, &n, &err)) == 1) {
 		ck_assert_uint_eq(strlen(line), n);
@@ -170,7 +169,6 @@ START_TEST(test_many_lines)
 	int i, rc;
 
 	/* Lines straddle buffer boundaries at every offset. */
-	strbuf_init(&sb, 0);
 	for (i = 0; i < 20000; i++)
 		strbuf_addf(&sb, "{\"i\":%d,\"pad\":\"%*s\"}\n", i, i % 97, "");
 	pipe_open(&p, sb.buf, sb.len, 4093);

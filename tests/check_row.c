@@ -22,7 +22,6 @@ canon_of(const char *json)
 	cJSON *v = cJSON_Parse(json);
 
 	ck_assert_msg(v != NULL, "bad test JSON %s", json);
-	strbuf_init(&sb, 0);
 	row_canonical(v, &sb);
 	cJSON_Delete(v);
 	return strbuf_detach(&sb, NULL);
@@ -95,7 +94,6 @@ START_TEST(test_canonical_raw)
 	cJSON *o = cJSON_CreateObject(), *p = cJSON_CreateObject();
 	char *want;
 
-	strbuf_init(&sb, 0);
 	cJSON_AddItemToObject(o, "x", cJSON_CreateRaw("1.50"));
 	cJSON_AddItemToObject(o, "big", cJSON_CreateRaw("9007199254740993"));
 	cJSON_AddItemToObject(o, "obj", cJSON_CreateRaw("{\"b\":1, \"a\":2}"));

@@ -116,7 +116,6 @@ START_TEST(test_geojson)
 	cJSON *j, *f;
 	int points = 0, lines = 0, multi = 0;
 
-	strbuf_init(&sb, 0);
 	searoute_geojson(r, &sb);
 	j = cJSON_Parse(sb.buf);
 	ck_assert_ptr_nonnull(j);
@@ -143,7 +142,6 @@ START_TEST(test_gc_coords_cut)
 	struct strbuf sb = STRBUF_INIT;
 	double prev = NAN;
 
-	strbuf_init(&sb, 0);
 	ck_assert_int_eq(searoute_gc_coords(&sb, 40, 170, 40, -170, 50,
 	    &prev), 1);
 	ck_assert_ptr_nonnull(strstr(sb.buf, "],["));

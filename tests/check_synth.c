@@ -189,7 +189,6 @@ next_json(struct synth *s, int64_t *ts)
 	struct strbuf sb = STRBUF_INIT;
 	cJSON *j = NULL;
 
-	strbuf_init(&sb, 0);
 	if (synth_next(s, &sb, ts)) {
 		ck_assert_uint_gt(sb.len, 2);
 		ck_assert_int_eq(sb.buf[sb.len - 1], '\n');
@@ -360,7 +359,6 @@ START_TEST(test_same_seed_same_bytes)
 
 			seed = round == 2 ? 8 : 7;
 			s = synth_new(t, (uint64_t)seed, 300, T2025);
-			strbuf_init(&a, 0);
 			synth_window(s, T2025, T2025 + 3 * DAY, 3000);
 			while (synth_next(s, &a, &ts))
 				;
@@ -459,7 +457,6 @@ START_TEST(test_geojson_feature_and_tracks)
 	cJSON *j;
 	size_t i;
 
-	strbuf_init(&out, 0);
 	ck_assert_int_eq(synth_feature(&out, rows[0]), 0);
 	ck_assert_str_eq(out.buf, "{\"type\":\"Feature\",\"geometry\":"
 	    "{\"type\":\"Point\",\"coordinates\":[179.900000,40.500000]},"

@@ -32,8 +32,10 @@ START_TEST(test_strbuf_basics)
 	s = strbuf_detach(&sb, &len);
 	ck_assert_str_eq(s, "42-x");
 	ck_assert_uint_eq(len, 4);
-	ck_assert_ptr_null(sb.buf);
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	ck_assert_str_eq(sb.buf, "");
 	ck_assert_uint_eq(sb.len, 0);
+	ck_assert_uint_eq(sb.alloc, 0);
 	free(s);
 
 	/* Detaching an untouched strbuf gives "", never NULL. */
@@ -42,6 +44,65 @@ START_TEST(test_strbuf_basics)
 	free(s);
 	strbuf_release(&sb);
 	strbuf_release(&sb);	/* twice is fine */
+}
+END_TEST
+
+/*
+ * STRBUF_INIT points at the shared slop buffer: buf is "" (never NULL) and
+ * nothing is allocated until the first addition; release, reset and detach
+ * of an unused strbuf neither free nor write into it.
+ */
+START_TEST(test_strbuf_slopbuf)
+{
+	struct strbuf sb = STRBUF_INIT, zero;
+	char *s;
+	size_t len = 99;
+
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	ck_assert_str_eq(sb.buf, "");
+	ck_assert_uint_eq(sb.len, 0);
+	ck_assert_uint_eq(sb.alloc, 0);
+
+	strbuf_reset(&sb);
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	ck_assert_uint_eq(sb.alloc, 0);
+	strbuf_release(&sb);		/* frees nothing: free(slop) would abort */
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	ck_assert_uint_eq(sb.alloc, 0);
+
+	/* Detach hands out a fresh "" the caller may free and write. */
+	s = strbuf_detach(&sb, &len);
+	ck_assert_ptr_ne(s, strbuf_slopbuf);
+	ck_assert_str_eq(s, "");
+	ck_assert_uint_eq(len, 0);
+	s[0] = 'x';
+	free(s);
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	ck_assert_int_eq(strbuf_slopbuf[0], '\0');
+
+	/* Growth from the slop buffer allocates, never reallocates it. */
+	strbuf_grow(&sb, 10);
+	ck_assert_ptr_ne(sb.buf, strbuf_slopbuf);
+	ck_assert_uint_ge(sb.alloc, 11);
+	ck_assert_str_eq(sb.buf, "");
+	strbuf_adds(&sb, "hello");
+	ck_assert_str_eq(sb.buf, "hello");
+	strbuf_release(&sb);
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	strbuf_addch(&sb, 'z');
+	ck_assert_str_eq(sb.buf, "z");
+	strbuf_release(&sb);
+
+	/* A zeroed strbuf (calloc'd struct) is "nothing allocated" too. */
+	memset(&zero, 0, sizeof(zero));
+	strbuf_reset(&zero);
+	ck_assert_str_eq(zero.buf, "");
+	strbuf_release(&zero);
+	memset(&zero, 0, sizeof(zero));
+	strbuf_addf(&zero, "%d", 7);
+	ck_assert_str_eq(zero.buf, "7");
+	strbuf_release(&zero);
+	ck_assert_int_eq(strbuf_slopbuf[0], '\0');
 }
 END_TEST
 
@@ -60,7 +121,6 @@ START_TEST(test_strbuf_growth)
 	strbuf_release(&sb);
 
 	/* A long formatted string takes the vsnprintf retry path. */
-	strbuf_init(&sb, 0);
 	strbuf_adds(&sb, "x");
 	strbuf_addf(&sb, "%5000d|", 7);
 	ck_assert_uint_eq(sb.len, 5002);
@@ -333,6 +393,7 @@ util_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_strbuf_basics);
+	tcase_add_test(tc, test_strbuf_slopbuf);
 	tcase_add_test(tc, test_strbuf_growth);
 	tcase_add_test(tc, test_json_string);
 	tcase_add_test(tc, test_json_string_appends);
