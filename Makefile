@@ -49,7 +49,9 @@ CHECK_SRC := $(sort $(wildcard tests/check_*.c))
 CHECKS := $(CHECK_SRC:.c=)
 EMU_CHECKS = tests/check_emu tests/check_emusql
 MHD_CHECKS = tests/check_auth tests/check_bq tests/check_http
-LIB_CHECKS := $(filter-out $(EMU_CHECKS) $(MHD_CHECKS),$(CHECKS))
+# Suites with Harper tests: they link tests/testlib.o to probe for one.
+HARPER_CHECKS = tests/check_ckpt tests/check_harper
+LIB_CHECKS := $(filter-out $(EMU_CHECKS) $(MHD_CHECKS) $(HARPER_CHECKS),$(CHECKS))
 BINS := $(TOOLS:%=bin/%)
 LIB_BINS := $(filter-out bin/bq-emulator,$(BINS))
 MANS := $(TOOLS:%=man/%.1)
@@ -76,6 +78,10 @@ bin/bq-emulator: bin/bq-emulator.o lib/emu/libbqemu.a lib/libbqsync.a
 $(LIB_CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
 
+$(HARPER_CHECKS): tests/check_%: tests/check_%.c tests/testlib.o lib/libbqsync.a
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< tests/testlib.o \
+	    lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
+
 $(MHD_CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< lib/libbqsync.a \
 	    $(CHECK_LIBS) $(MHD_LIBS) $(LDLIBS)
@@ -87,10 +93,12 @@ $(EMU_CHECKS): tests/check_%: tests/check_%.c lib/emu/libbqemu.a lib/libbqsync.a
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(LIB_SRC:.c=.d) $(EMU_SRC:.c=.d) $(TOOLS:%=bin/%.d)
+-include $(LIB_SRC:.c=.d) $(EMU_SRC:.c=.d) $(TOOLS:%=bin/%.d) tests/testlib.d
 
-# Tests need a real Harper: tests/run-tests.sh uses $$HARPER_URL when it
-# answers, else starts one (scripts/harper.sh) and stops it afterwards.
+# The e2e tier needs a real Harper: tests/run-tests.sh uses $$HARPER_URL when
+# it answers, else starts one (scripts/harper.sh) and stops it afterwards;
+# then the suites' Harper tests run against it too.  check-unit starts none:
+# the Harper tests skip unless $$HARPER_URL answers.
 check: $(BINS) $(CHECKS)
 	tests/run-tests.sh
 
@@ -135,7 +143,8 @@ install: $(BINS)
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 
 clean:
-	rm -f lib/*.o lib/*.d lib/libbqsync.a lib/emu/*.o lib/emu/*.d lib/emu/libbqemu.a bin/*.o bin/*.d $(BINS) $(CHECKS) $(FUZZERS)
+	rm -f lib/*.o lib/*.d lib/libbqsync.a lib/emu/*.o lib/emu/*.d lib/emu/libbqemu.a bin/*.o bin/*.d tests/*.o tests/*.d \
+	    $(BINS) $(CHECKS) $(FUZZERS)
 	rm -rf tests/tmp
 
 .PHONY: all check check-unit check-e2e bench fuzz lint check-headers style install clean

@@ -15,6 +15,7 @@
 #include "harper.h"
 #include "log.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 static char dbname[64];
@@ -221,14 +222,14 @@ main(void)
 
 	bqsync_set_verbosity(-1);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.harper_url = getenv("HARPER_URL");
+	if ((cfg.harper_url = testlib_harper("check_harper")) == NULL)
+		return EXIT_SUCCESS;
 	cfg.harper_username = getenv("HARPER_USERNAME");
 	cfg.harper_password = getenv("HARPER_PASSWORD");
-	if (cfg.harper_url == NULL || cfg.harper_username == NULL ||
-	    cfg.harper_password == NULL) {
-		fprintf(stderr, "check_harper: set HARPER_URL, HARPER_USERNAME "
-		    "and HARPER_PASSWORD (a real Harper; e.g. "
-		    ". .harper/main/harper.env)\n");
+	if (cfg.harper_username == NULL || cfg.harper_password == NULL) {
+		fprintf(stderr, "check_harper: set HARPER_USERNAME and "
+		    "HARPER_PASSWORD for the Harper at %s (e.g. "
+		    ". .harper/main/harper.env)\n", cfg.harper_url);
 		return EXIT_FAILURE;
 	}
 	snprintf(dbname, sizeof(dbname), "check_harper_%ld", (long)getpid());
