@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "http.h"
 #include "util.h"
+#include "testlib.h"
 
 static EVP_PKEY *pkey;
 static char *pem;
@@ -439,13 +440,11 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+auth_suite(void)
 {
 	Suite *s = suite_create("auth");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_base64url);
@@ -455,9 +454,7 @@ main(void)
 	tcase_add_test(tc, test_token_flow);
 	tcase_add_test(tc, test_bad_files);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(auth_suite)

@@ -16,6 +16,7 @@
 #include "bq.h"
 #include "config.h"
 #include "util.h"
+#include "testlib.h"
 
 static void
 cfg_zero(struct config *cfg)
@@ -583,13 +584,11 @@ START_TEST(test_crud)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+bq_suite(void)
 {
 	Suite *s = suite_create("bq");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_error_line);
@@ -605,9 +604,7 @@ main(void)
 	tcase_add_test(tc, test_job_rerun_and_fail_fast);
 	tcase_add_test(tc, test_crud);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(bq_suite)

@@ -988,14 +988,12 @@ START_TEST(test_harper_store)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+ckpt_suite(void)
 {
 	Suite *s = suite_create("ckpt");
 	TCase *tc = tcase_create("core");
 	TCase *th;
-	SRunner *sr;
-	int nf;
 
 	bqsync_set_verbosity(-1);	/* rebalancing warnings are expected */
 	tcase_add_test(tc, test_record_roundtrip);
@@ -1021,9 +1019,7 @@ main(void)
 		tcase_set_timeout(th, 120);
 		suite_add_tcase(s, th);
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(ckpt_suite)

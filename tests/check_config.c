@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 static char tmp_path[64];
@@ -897,14 +898,4 @@ config_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(config_suite)

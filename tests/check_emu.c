@@ -17,6 +17,7 @@
 
 #include "emu/emu.h"
 #include "util.h"
+#include "testlib.h"
 
 static struct emu *E;
 static char base[64];
@@ -847,6 +848,7 @@ emu_suite(void)
 	TCase *tc = tcase_create("server");
 	TCase *tk = tcase_create("standalone");
 
+	curl_global_init(CURL_GLOBAL_DEFAULT);	/* once, before any thread */
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_healthz_and_both_url_forms);
@@ -870,16 +872,4 @@ emu_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(emu_suite());
-	int failed;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	curl_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(emu_suite)

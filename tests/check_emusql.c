@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "ts.h"
 #include "util.h"
+#include "testlib.h"
 
 static sqlite3 *db;
 static cJSON *fields;
@@ -564,14 +565,4 @@ emusql_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(emusql_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(emusql_suite)

@@ -19,6 +19,7 @@
 
 #include "hash.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 #define VECTORS "bigquery/farm_fingerprint_vectors.json"
@@ -312,12 +313,11 @@ START_TEST(test_parse_worker)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+hash_suite(void)
 {
 	Suite *s = suite_create("hash");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
 
 	tcase_add_test(tc, test_fingerprint_vectors);
 	tcase_add_test(tc, test_fingerprint_strings);
@@ -328,12 +328,7 @@ main(void)
 	tcase_add_test(tc, test_workers);
 	tcase_add_test(tc, test_parse_worker);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	{
-		int failed = srunner_ntests_failed(sr);
-
-		srunner_free(sr);
-		return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-	}
+	return s;
 }
+
+CHECK_MAIN(hash_suite)

@@ -9,6 +9,7 @@
 
 #include "ndjson.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 /*
@@ -395,14 +396,4 @@ ndjson_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(ndjson_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(ndjson_suite)

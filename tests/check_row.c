@@ -13,6 +13,7 @@
 #include "hash.h"
 #include "row.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 static char *
@@ -230,13 +231,11 @@ START_TEST(test_timestamp)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+row_suite(void)
 {
 	Suite *s = suite_create("row");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_canonical_form);
 	tcase_add_test(tc, test_canonical_numbers);
@@ -245,9 +244,7 @@ main(void)
 	tcase_add_test(tc, test_id_columns);
 	tcase_add_test(tc, test_timestamp);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(row_suite)

@@ -13,6 +13,7 @@
 #include "searoute.h"
 #include "synth.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 static struct searoute *r;
@@ -168,15 +169,20 @@ START_TEST(test_unknown_berth)
 }
 END_TEST
 
-int
-main(void)
+static void
+routes_free(void)
+{
+	searoute_free(r);
+}
+
+static Suite *
+searoute_suite(void)
 {
 	Suite *s = suite_create("searoute");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	r = synth_routes_new();
+	tcase_add_unchecked_fixture(tc, NULL, routes_free);
 	tcase_add_test(tc, test_every_pair);
 	tcase_add_test(tc, test_straits_and_canals);
 	tcase_add_test(tc, test_lengths);
@@ -184,10 +190,7 @@ main(void)
 	tcase_add_test(tc, test_gc_coords_cut);
 	tcase_add_test(tc, test_unknown_berth);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	searoute_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(searoute_suite)

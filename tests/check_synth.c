@@ -13,6 +13,7 @@
 
 #include "synth.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 #define T2025	1735689600000000LL	/* 2025-01-01T00:00:00Z */
@@ -488,12 +489,11 @@ START_TEST(test_geojson_feature_and_tracks)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+synth_suite(void)
 {
 	Suite *s = suite_create("synth");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_splitmix_reference);
@@ -512,9 +512,7 @@ main(void)
 	tcase_add_test(tc, test_plan);
 	tcase_add_test(tc, test_geojson_feature_and_tracks);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(synth_suite)

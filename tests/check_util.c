@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 START_TEST(test_strbuf_basics)
@@ -410,14 +411,4 @@ util_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(util_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(util_suite)

@@ -8,6 +8,11 @@
  * Harper).  When BQSYNC_REQUIRE_HARPER is set (tests/run-tests.sh sets it
  * whenever it has a Harper, as under `make check`), a missing Harper is a
  * failure instead, so those tests never skip there.
+ *
+ * CHECK_MAIN(fn) is every suite's main: it runs the Suite that fn() builds
+ * and exits 0 when all its tests pass.  It is a macro, so suites that need
+ * nothing else from here need not link testlib.o.  Set-up that must run
+ * once, outside the forked tests, goes in fn() or in an unchecked fixture.
  */
 #ifndef BQSYNC_TESTLIB_H
 #define BQSYNC_TESTLIB_H
@@ -17,5 +22,18 @@
  * message, or exits 1 when BQSYNC_REQUIRE_HARPER is set.
  */
 char	*testlib_harper(const char *suite);
+
+#define CHECK_MAIN(suite_fn)						\
+int									\
+main(void)								\
+{									\
+	SRunner *sr_ = srunner_create(suite_fn());			\
+	int failed_;							\
+									\
+	srunner_run_all(sr_, CK_NORMAL);				\
+	failed_ = srunner_ntests_failed(sr_);				\
+	srunner_free(sr_);						\
+	return failed_ ? EXIT_FAILURE : EXIT_SUCCESS;			\
+}
 
 #endif
