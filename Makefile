@@ -128,6 +128,10 @@ check-headers:
 		printf '#include "%s"\ntypedef int check_headers_tu;\n' "$$h" | \
 		    $(CC) $(ALL_CFLAGS) -fsyntax-only -x c - || exit 1; \
 	done; echo "headers compile on their own"
+	@for inc in '<syslog.h>\n#include "log.h"' '"log.h"\n#include <syslog.h>'; do \
+		printf "#include $$inc\ntypedef int check_headers_tu;\n" | \
+		    $(CC) $(ALL_CFLAGS) -fsyntax-only -x c - || exit 1; \
+	done; echo "log.h and <syslog.h> compile together"
 
 style:
 	@for f in $(LIB_SRC) $(LIB_HDR) $(EMU_SRC) $(EMU_HDR) bin/*.c; do \

@@ -60,7 +60,7 @@ usage(FILE *fp, int status)
 static int
 bad_line(struct ndjson_reader *r, int *bad, const char *what)
 {
-	bqsync_log(LOG_ERROR, "%s:%lu: %s", ndjson_name(r), ndjson_lineno(r),
+	bqsync_log(BQ_LOG_ERROR, "%s:%lu: %s", ndjson_name(r), ndjson_lineno(r),
 	    what);
 	*bad = 1;
 	return o.strict;
@@ -82,7 +82,7 @@ filter(struct ndjson_reader *r, const char *col, int *bad)
 		if (len == strspn(line, " \t\r"))
 			continue;
 		if ((v = ndjson_parse(r, line, len, &err)) == NULL) {
-			bqsync_log(LOG_ERROR, "%s", err.msg);
+			bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 			*bad = 1;
 			stop = o.strict;
 			continue;
@@ -105,7 +105,7 @@ filter(struct ndjson_reader *r, const char *col, int *bad)
 		cJSON_Delete(v);
 	}
 	if (!stop && rc == -1) {
-		bqsync_log(LOG_ERROR, "%s", err.msg);
+		bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 		return -1;
 	}
 	return stop;
@@ -153,7 +153,7 @@ fingerprint(struct ndjson_reader *r, int *bad)
 	}
 	strbuf_release(&b);
 	if (rc == -1)
-		bqsync_log(LOG_ERROR, "%s", err.msg);
+		bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 	return rc;
 }
 
@@ -352,7 +352,7 @@ main(int argc, char *argv[])
 	for (i = 0; i == 0 || i < argc; i++) {
 		r = ndjson_reader_open(argc ? argv[i] : "-", &err);
 		if (r == NULL) {
-			bqsync_log(LOG_ERROR, "%s", err.msg);
+			bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 			status = EXIT_IOERR;
 			continue;
 		}

@@ -230,7 +230,7 @@ main(int argc, char **argv)
 	cursor = TS_MIN_MICROS;
 	if (after != NULL && *after != '\0' && ts_parse(after, &cursor) == -1)
 		tool_die(EXIT_USAGE, "invalid cursor '%s'", after);
-	bqsync_log(LOG_DEBUG, "%s", sql.buf);
+	bqsync_log(BQ_LOG_DEBUG, "%s", sql.buf);
 	p.sql = sql.buf;
 	p.ts_column = t->timestamp_column;
 	signal(SIGINT, on_signal);
@@ -245,7 +245,7 @@ main(int argc, char **argv)
 			if (!follow || err.kind != EXIT_TEMPFAIL || stop ||
 			    p.write_errno != 0 || p.emitted > 0)
 				die(&p, &err);
-			bqsync_log(LOG_WARN, "%s; trying again", err.msg);
+			bqsync_log(BQ_LOG_WARN, "%s; trying again", err.msg);
 			bq_err_clear(&err);
 		} else if (got == 0) {
 			poll = t->sync.steady_poll;

@@ -176,7 +176,7 @@ generate(const struct synthbq_opts *o, int table, long long count,
 	if (seed == 0) {	/* from the clock */
 		seed = (uint64_t)ts_now();
 		seed = synth_splitmix64(&seed);
-		bqsync_log(LOG_DEBUG, "seed %" PRIu64, seed);
+		bqsync_log(BQ_LOG_DEBUG, "seed %" PRIu64, seed);
 	}
 	s = synth_new(table, seed, o->vessels, start);
 	synth_window(s, start, end, (uint64_t)count);

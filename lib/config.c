@@ -1227,7 +1227,7 @@ config_load(struct config *cfg, const char *path, struct bq_err *err)
 			goto out;
 		if (p.password_in_file && stat(path, &st) == 0 &&
 		    (st.st_mode & (S_IRGRP | S_IROTH)))
-			bqsync_log(LOG_WARN, "'%s' holds harper.password and is "
+			bqsync_log(BQ_LOG_WARN, "'%s' holds harper.password and is "
 			    "readable by group or others", path);
 	}
 	apply_env(cfg);

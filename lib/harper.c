@@ -315,7 +315,7 @@ harper_create_table_columns(struct harper_client *h, const char *table,
 		bq_err_prefix(err, "create table '%s.%s'", h->database, table);
 		goto out;
 	}
-	bqsync_log(LOG_INFO, "created table '%s.%s'", h->database, table);
+	bqsync_log(BQ_LOG_INFO, "created table '%s.%s'", h->database, table);
 	rc = 0;
 out:
 	strbuf_release(&sb);

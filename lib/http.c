@@ -348,12 +348,12 @@ http_do(struct http_client *c, const struct http_request *req,
 		if (rc == CURLE_OK) {
 			curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
 			    &resp->status);
-			bqsync_log(LOG_DEBUG, "%s %s: %ld", req->method != NULL ?
+			bqsync_log(BQ_LOG_DEBUG, "%s %s: %ld", req->method != NULL ?
 			    req->method : "GET", req->url, resp->status);
 			if (!c->retry(resp->status, &resp->body, c->retry_arg))
 				break;
 		} else {
-			bqsync_log(LOG_DEBUG, "%s %s: %s", req->method != NULL ?
+			bqsync_log(BQ_LOG_DEBUG, "%s %s: %s", req->method != NULL ?
 			    req->method : "GET", req->url,
 			    curl_easy_strerror(rc));
 			if (!retryable_curl(rc))
@@ -371,7 +371,7 @@ http_do(struct http_client *c, const struct http_request *req,
 		left = c->opts.deadline - (util_now_mono() - start);
 		if (wait >= left)
 			break;
-		bqsync_log(LOG_DEBUG, "retrying %s in %.2f s", origin, wait);
+		bqsync_log(BQ_LOG_DEBUG, "retrying %s in %.2f s", origin, wait);
 		util_sleep(wait, NULL);
 	}
 	if (rc != CURLE_OK) {

@@ -237,8 +237,8 @@ pull_once(struct pull *p, struct bq_client *c, long limit, int64_t *cursor,
 	if (n == -1)
 		return -1;
 	if (berr.kind != 0)
-		bqsync_log(LOG_WARN, "bytes billed unknown: %s", berr.msg);
-	bqsync_log(LOG_DEBUG, "query: %ld rows, %lld bytes processed, %lld "
+		bqsync_log(BQ_LOG_WARN, "bytes billed unknown: %s", berr.msg);
+	bqsync_log(BQ_LOG_DEBUG, "query: %ld rows, %lld bytes processed, %lld "
 	    "billed", n, (long long)processed, (long long)billed);
 	if (cut && prev != INT64_MIN && prev > *cursor)
 		*cursor = prev;

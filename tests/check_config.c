@@ -785,7 +785,7 @@ static void
 count_warn(enum log_level lvl, const char *msg, void *arg)
 {
 	(void)arg;
-	if (lvl == LOG_WARN && strstr(msg, "readable") != NULL &&
+	if (lvl == BQ_LOG_WARN && strstr(msg, "readable") != NULL &&
 	    strstr(msg, "sekrit") == NULL)
 		warned++;
 }

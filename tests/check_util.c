@@ -294,25 +294,25 @@ START_TEST(test_log_callback)
 	bqsync_set_log(capture, NULL);
 	bqsync_set_verbosity(0);
 	logged[0] = '\0';
-	bqsync_log(LOG_WARN, "table '%s' is %d", "T", 3);
+	bqsync_log(BQ_LOG_WARN, "table '%s' is %d", "T", 3);
 	ck_assert_str_eq(logged, "table 'T' is 3");
-	ck_assert_int_eq(logged_level, LOG_WARN);
+	ck_assert_int_eq(logged_level, BQ_LOG_WARN);
 
 	/* Debug only with -v; -q keeps errors only. */
 	logged[0] = '\0';
-	bqsync_log(LOG_DEBUG, "dbg");
+	bqsync_log(BQ_LOG_DEBUG, "dbg");
 	ck_assert_str_eq(logged, "");
 	bqsync_set_verbosity(1);
-	bqsync_log(LOG_DEBUG, "dbg");
+	bqsync_log(BQ_LOG_DEBUG, "dbg");
 	ck_assert_str_eq(logged, "dbg");
 	bqsync_set_verbosity(-1);
 	logged[0] = '\0';
-	bqsync_log(LOG_INFO, "info");
-	bqsync_log(LOG_WARN, "warn");
+	bqsync_log(BQ_LOG_INFO, "info");
+	bqsync_log(BQ_LOG_WARN, "warn");
 	ck_assert_str_eq(logged, "");
-	bqsync_log(LOG_ERROR, "err");
+	bqsync_log(BQ_LOG_ERROR, "err");
 	ck_assert_str_eq(logged, "err");
-	ck_assert_int_eq(logged_level, LOG_ERROR);
+	ck_assert_int_eq(logged_level, BQ_LOG_ERROR);
 	bqsync_set_verbosity(0);
 	bqsync_set_log(NULL, NULL);
 	bqsync_set_progname("check_util");
