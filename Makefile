@@ -11,8 +11,12 @@ VERSION = 0.1.0
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
+SHAREDIR = $(PREFIX)/share/bqsync
+EXAMPLES = examples/crontab examples/bq-sync.service examples/sync-cycle.sh \
+	   examples/follow.sh
 
-TOOLS = bq-pull bq-partition harper-load bq-checkpoint maritime-synth bq-emulator
+TOOLS = bq-pull bq-partition harper-load bq-checkpoint maritime-synth bq-emulator \
+	bq-sync
 
 CC ?= cc
 # CFLAGS and LDFLAGS are the user's (make CFLAGS=-O0 adds to, never
@@ -145,6 +149,9 @@ install: $(BINS)
 	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	install -d $(DESTDIR)$(SHAREDIR)/examples
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(SHAREDIR)/examples
+	chmod 755 $(DESTDIR)$(SHAREDIR)/examples/*.sh
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libbqsync.a lib/emu/*.o lib/emu/*.d lib/emu/libbqemu.a bin/*.o bin/*.d tests/*.o tests/*.d \

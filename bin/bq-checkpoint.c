@@ -10,20 +10,24 @@
 
 #include "ckpt.h"
 #include "config.h"
+#include "control.h"
+#include "harper.h"
 #include "log.h"
+#include "metrics.h"
 #include "ndjson.h"
 #include "ts.h"
 #include "util.h"
 #include "banned.h"
 
 enum { O_ALL = 256, O_BATCH, O_CURSOR, O_FORMAT, O_NAME, O_PHASE, O_POLL,
-    O_STATE, O_STORE, O_TEE };
+    O_STATE, O_STATUS, O_STORE, O_TEE, O_TOOL };
 
 static struct config cfg;
 static struct config_table *tbl, adhoc;
 static struct ckpt_store *st;
 static long wi, wn = 1;
 static char *name;
+static int prom, text = -1;
 
 static void
 usage(FILE *fp, int status)
@@ -34,7 +38,10 @@ usage(FILE *fp, int status)
 	    "commands: get [--phase | --batch-size | --poll-interval | "
 	    "--format sh|json]\n"
 	    "          commit [--name worker] [--tee]\n"
-	    "          status\n"
+	    "          status [--format text|json|prometheus]\n"
+	    "          error [--status code] [--tool name] [--name worker] "
+	    "< message\n"
+	    "          control stop|start\n"
 	    "          set --cursor ts [--name worker]\n"
 	    "          reset [--all]\n");
 	exit(status);
@@ -46,6 +53,20 @@ emit(const char *s, size_t len)
 	if ((len > 0 && fwrite(s, 1, len, stdout) != len) ||
 	    fflush(stdout) == EOF)
 		tool_write_failed();
+}
+
+/* status --format: text, json or prometheus; -1 for anything else. */
+static int
+status_format(const char *s)
+{
+	if (strcmp(s, "prometheus") == 0) {
+		prom = 1;
+		text = 0;
+	} else if (strcmp(s, "text") == 0)
+		text = 1;
+	else
+		return -1;
+	return 0;
 }
 
 static int
@@ -186,6 +207,64 @@ cmd_commit(int tee)
 	return rc;
 }
 
+/*
+ * `error`: the failure a supervisor saw (bq-sync: a stage's status and its
+ * last stderr line, on stdin) becomes one ack carrying "error", committed
+ * through cmd_commit() like harper-load's own, so one rule records it.
+ */
+static int
+cmd_error(int status, const char *tool)
+{
+	struct strbuf msg = STRBUF_INIT, ack = STRBUF_INIT;
+	char buf[512];
+	size_t n, k;
+	int fd[2], rc;
+
+	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0 && msg.len < 4096)
+		strbuf_add(&msg, buf, n);
+	for (k = 0; k < msg.len; k++)	/* one line, no control bytes */
+		if ((unsigned char)msg.buf[k] < 0x20)
+			msg.buf[k] = ' ';
+	while (msg.len > 0 && msg.buf[msg.len - 1] == ' ')
+		msg.buf[--msg.len] = '\0';
+	strbuf_adds(&ack, "{\"table\":");
+	strbuf_add_json_string(&ack, tbl->id, strlen(tbl->id));
+	strbuf_addf(&ack, ",\"worker\":\"%ld/%ld\",\"rows\":0,\"total\":0,"
+	    "\"cursor\":null,\"error\":{\"tool\":", wi, wn);
+	strbuf_add_json_string(&ack, tool, strlen(tool));
+	strbuf_addf(&ack, ",\"status\":%d,\"message\":", status);
+	strbuf_add_json_string(&ack, msg.len ? msg.buf : "failed",
+	    msg.len ? msg.len : 6);
+	strbuf_adds(&ack, "}}\n");
+	if (pipe(fd) == -1 || write(fd[1], ack.buf, ack.len) !=
+	    (ssize_t)ack.len || close(fd[1]) == -1 ||
+	    dup2(fd[0], STDIN_FILENO) == -1)
+		tool_die(EXIT_FAIL, "pipe: %s", strerror(errno));
+	close(fd[0]);
+	rc = cmd_commit(0);
+	strbuf_release(&ack);
+	strbuf_release(&msg);
+	return rc;
+}
+
+/* `control stop|start`: the SyncControl record of the table, or of all. */
+static int
+cmd_control(const char *action, const char *table)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	struct harper_client *hc;
+
+	if (strcmp(action, "stop") != 0 && strcmp(action, "start") != 0)
+		usage(stderr, EXIT_USAGE);
+	if ((hc = harper_client_new(&cfg, &err)) == NULL ||
+	    control_set(hc, table, action, &err) == -1)
+		tool_die_err(&err);
+	bqsync_log(BQ_LOG_INFO, "%s: %s", table ? table : "every table",
+	    action);
+	harper_client_free(hc);
+	return EXIT_OK;
+}
+
 static int
 cmd_status(const char *only)
 {
@@ -196,7 +275,11 @@ cmd_status(const char *only)
 
 	if (ckpt_list(st, only, &recs, &n, &err) == -1)
 		tool_die_err(&err);
-	ckpt_status_format(recs, n, &cfg, ts_now(), isatty(STDOUT_FILENO), &sb);
+	if (prom)
+		metrics_prometheus(recs, n, &cfg, ts_now(), &sb);
+	else
+		ckpt_status_format(recs, n, &cfg, ts_now(), text == -1 ?
+		    isatty(STDOUT_FILENO) : text, &sb);
 	emit(sb.buf, sb.len);
 	strbuf_release(&sb);
 	ckpt_records_free(recs, n);
@@ -218,9 +301,11 @@ main(int argc, char *argv[])
 		{ "poll-interval", no_argument, NULL, O_POLL },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "state", required_argument, NULL, O_STATE },
+		{ "status", required_argument, NULL, O_STATUS },
 		{ "store", required_argument, NULL, O_STORE },
 		{ "table", required_argument, NULL, 't' },
 		{ "tee", no_argument, NULL, O_TEE },
+		{ "tool", required_argument, NULL, O_TOOL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "worker", required_argument, NULL, 'w' },
@@ -228,10 +313,10 @@ main(int argc, char *argv[])
 	};
 	struct bq_err err = BQ_ERR_INIT;
 	const char *cpath = NULL, *table = NULL, *store = NULL, *state = NULL;
-	const char *cursor = NULL, *cmd;
+	const char *cursor = NULL, *cmd, *tool = "bq-sync", *sfmt = NULL;
 	enum ckpt_format fmt = CKPT_FMT_CURSOR;
 	char host[256], dflt[300];
-	int ch, all = 0, tee = 0, nwhat = 0, rc;
+	int ch, all = 0, tee = 0, nwhat = 0, rc, estatus = EXIT_FAIL;
 	size_t nd;
 	int64_t micros;
 
@@ -261,12 +346,16 @@ main(int argc, char *argv[])
 				fmt = CKPT_FMT_SH;
 			else if (strcmp(optarg, "json") == 0)
 				fmt = CKPT_FMT_JSON;
-			else
+			else if (status_format(optarg) == -1)
 				usage(stderr, EXIT_USAGE);
 			nwhat++;
+			sfmt = optarg;
 			break;
 		case O_NAME: name = optarg; break;
 		case O_STATE: state = optarg; break;
+		case O_STATUS: estatus = (int)tool_parse_long("--status",
+		    optarg, 1, 255); break;
+		case O_TOOL: tool = optarg; break;
 		case O_STORE: store = optarg; break;
 		case O_TEE: tee = 1; break;
 		default: usage(stderr, EXIT_USAGE);
@@ -274,17 +363,28 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (argc < 1 || argc != (strcmp(argv[0], "control") == 0 ? 2 : 1))
 		usage(stderr, EXIT_USAGE);
 	cmd = argv[0];
 	if (strcmp(cmd, "get") != 0 && strcmp(cmd, "commit") != 0 &&
 	    strcmp(cmd, "status") != 0 && strcmp(cmd, "set") != 0 &&
-	    strcmp(cmd, "reset") != 0)
+	    strcmp(cmd, "reset") != 0 && strcmp(cmd, "error") != 0 &&
+	    strcmp(cmd, "control") != 0)
 		usage(stderr, EXIT_USAGE);
+	if (sfmt != NULL && strcmp(cmd, "status") == 0) {
+		if (strcmp(sfmt, "json") == 0)
+			text = 0;
+		else if (strcmp(sfmt, "sh") == 0)
+			usage(stderr, EXIT_USAGE);
+		nwhat = 0;
+	} else if (text != -1) {
+		usage(stderr, EXIT_USAGE);	/* text, prometheus: status */
+	}
 	if (nwhat > 1 || (nwhat && strcmp(cmd, "get") != 0) ||
 	    (tee && strcmp(cmd, "commit") != 0) ||
 	    (all && strcmp(cmd, "reset") != 0) ||
-	    (name && strcmp(cmd, "commit") != 0 && strcmp(cmd, "set") != 0) ||
+	    (name && strcmp(cmd, "commit") != 0 && strcmp(cmd, "set") != 0 &&
+	    strcmp(cmd, "error") != 0) ||
 	    ((cursor != NULL) != (strcmp(cmd, "set") == 0)))
 		usage(stderr, EXIT_USAGE);
 	if (cursor != NULL && ts_parse(cursor, &micros) == -1)
@@ -303,12 +403,19 @@ main(int argc, char *argv[])
 		adhoc.sync = cfg.sync;
 		tbl = &adhoc;
 	}
-	if (name == NULL && strcmp(cmd, "commit") == 0) {
+	if (name == NULL && (strcmp(cmd, "commit") == 0 ||
+	    strcmp(cmd, "error") == 0)) {
 		if (gethostname(host, sizeof(host)) == -1)
 			snprintf(host, sizeof(host), "localhost");
 		host[sizeof(host) - 1] = '\0';
-		snprintf(dflt, sizeof(dflt), "%s-0", host);
+		snprintf(dflt, sizeof(dflt), "%s-%ld", host, wi);
 		name = dflt;
+	}
+	if (strcmp(cmd, "control") == 0) {
+		rc = cmd_control(argv[1], table ? tbl->id : NULL);
+		config_release(&cfg);
+		tool_close_stdout();
+		return rc;
 	}
 	if ((st = ckpt_store_new(&cfg, &err)) == NULL)
 		tool_die_err(&err);
@@ -318,6 +425,8 @@ main(int argc, char *argv[])
 		rc = cmd_get(fmt);
 	else if (strcmp(cmd, "commit") == 0)
 		rc = cmd_commit(tee);
+	else if (strcmp(cmd, "error") == 0)
+		rc = cmd_error(estatus, tool);
 	else if (strcmp(cmd, "status") == 0)
 		rc = cmd_status(table ? tbl->id : NULL);
 	else if (strcmp(cmd, "set") == 0) {

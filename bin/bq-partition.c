@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "agent.h"
 #include "config.h"
 #include "harper.h"
 #include "hash.h"
@@ -194,7 +195,9 @@ whoami(void)
 		c = cJSON_GetObjectItemCaseSensitive(st, "connections");
 		cJSON_ArrayForEach(c, c) {
 			name = cJSON_GetObjectItemCaseSensitive(c, "name");
-			if (cJSON_IsString(name) && *name->valuestring)
+			/* a stopped peer is listed, but not connected */
+			if (cJSON_IsString(name) && *name->valuestring &&
+			    agent_peer_connected(c))
 				add_host(&peers, &np, name->valuestring,
 				    strlen(name->valuestring));
 		}

@@ -109,10 +109,11 @@ main(int argc, char **argv)
 	};
 	struct config cfg;
 	struct config_table *t = NULL;
-	struct pull p = { .markers = 1, .nworkers = 1, .lookback = -1 };
+	struct pull p = { .markers = 1, .nworkers = 1, .lookback = -1,
+	    .billed = -1, .processed = -1 };
 	struct bq_err err = BQ_ERR_INIT;
 	struct bq_client *c = NULL;
-	struct strbuf sql = STRBUF_INIT;
+	struct strbuf sql = STRBUF_INIT, psql = STRBUF_INIT;
 	const char *cfgpath = NULL, *after = NULL, *tname = NULL, *proj;
 	const char *o_col = NULL, *o_cols = NULL, *o_ds = NULL, *o_proj = NULL;
 	const char *o_src = NULL, *o_part = NULL, *o_resp = NULL;
@@ -223,22 +224,30 @@ main(int argc, char **argv)
 	if (proj == NULL)
 		tool_die_err(&err);
 	if (bq_pull_sql(&sql, proj, t->dataset, t->table, cols, ncols,
-	    t->timestamp_column, cfg.partition, &err) == -1)
+	    t->timestamp_column, cfg.partition, &err) == -1 ||
+	    bq_probe_sql(&psql, proj, t->dataset, t->table,
+	    t->timestamp_column, cfg.partition, limit_opt > 0, &err) == -1)
 		tool_die_err(&err);
 	if (after == NULL || *after == '\0')
 		after = t->sync.start_timestamp;
 	cursor = TS_MIN_MICROS;
 	if (after != NULL && *after != '\0' && ts_parse(after, &cursor) == -1)
 		tool_die(EXIT_USAGE, "invalid cursor '%s'", after);
+	bqsync_log(BQ_LOG_DEBUG, "%s", psql.buf);
 	bqsync_log(BQ_LOG_DEBUG, "%s", sql.buf);
 	p.sql = sql.buf;
+	p.probe_sql = psql.buf;
+	p.limit = limit_opt;
+	p.max_billed = cfg.max_bytes_billed;
+	p.daily_limit = cfg.daily_bytes_limit;
+	if (p.daily_limit > 0 && !p.dry_run &&
+	    pull_day_billed(&p, &cfg, t->id, &err) == -1)
+		tool_die_err(&err);
 	p.ts_column = t->timestamp_column;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	do {
 		lim = pull_phase(&t->sync, cursor, &poll);
-		if (limit_opt > 0)
-			lim = limit_opt;
 		got = pull_once(&p, c, lim, &cursor, &err);
 		if (got == -1) {
 			/* rows already out: a retry would repeat them */
@@ -257,7 +266,11 @@ main(int argc, char **argv)
 		die(&p, &err);
 	free(cols != t->columns ? cols : NULL);
 	free(cl);
+	if (!p.dry_run)
+		bqsync_log(BQ_LOG_DEBUG, "%lld bytes billed by this run",
+		    (long long)p.run_billed);
 	strbuf_release(&sql);
+	strbuf_release(&psql);
 	bq_client_free(c);
 	config_release(&cfg);
 	tool_close_stdout();

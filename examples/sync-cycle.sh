@@ -1,10 +1,11 @@
-#!/bin/sh
-# One sync cycle of one worker for one table, as cron runs it.
+#!/usr/bin/env bash
+# One sync cycle of one worker for one table, by hand or from a script
+# (cron: use bq-sync --once, see crontab).
 #   sync-cycle.sh TABLE WORKER     e.g. sync-cycle.sh vessel_positions 1/3
 # The batch size adapts to the lag (phase) that bq-checkpoint computes.
-# Credentials: HARPER_* from the environment (e.g. a 0600 env file sourced
-# by the crontab line), GOOGLE_APPLICATION_CREDENTIALS for BigQuery.
-set -eu
+# Credentials: HARPER_* from the environment, GOOGLE_APPLICATION_CREDENTIALS
+# for BigQuery.  bash for pipefail: a failing stage fails the cycle.
+set -euo pipefail
 table=$1 worker=$2
 eval "$(bq-checkpoint get --table "$table" --worker "$worker" --format sh)"
 bq-pull --table "$table" --worker "$worker" --after "$BQSYNC_CURSOR" \

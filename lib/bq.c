@@ -610,6 +610,7 @@ bq_query_request(const struct bq_query_opts *o, const char *location,
     const char *request_id)
 {
 	cJSON *q = cJSON_CreateObject(), *params, *p, *t, *v;
+	char mb[24];
 	size_t i;
 
 	cJSON_AddStringToObject(q, "query", o->sql);
@@ -639,6 +640,10 @@ bq_query_request(const struct bq_query_opts *o, const char *location,
 		cJSON_AddStringToObject(q, "location", location);
 	if (o->dry_run)
 		cJSON_AddTrueToObject(q, "dryRun");
+	if (o->max_bytes_billed > 0) {
+		snprintf(mb, sizeof(mb), "%lld", (long long)o->max_bytes_billed);
+		cJSON_AddStringToObject(q, "maximumBytesBilled", mb);
+	}
 	t = cJSON_AddObjectToObject(q, "formatOptions");
 	cJSON_AddTrueToObject(t, "useInt64Timestamp");
 	if (request_id != NULL)
@@ -1507,16 +1512,65 @@ add_ident(struct strbuf *sb, const char *what, const char *name,
 	return 0;
 }
 
-/* "<part> AND `ts` > @cursor" */
+/* The worker's share: "<part>" (bqsync(7), PARTITIONING). */
 static void
-add_filter(struct strbuf *sb, const char *qts, enum partition_scheme s)
+add_share(struct strbuf *sb, const char *qts, enum partition_scheme s)
 {
 	if (s == PARTITION_MICROS)
 		strbuf_addf(sb, "ABS(MOD(UNIX_MICROS(%s), @n)) = @i", qts);
 	else
 		strbuf_addf(sb, "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(%s) "
 		    "AS STRING)), @n)) = @i", qts);
+}
+
+/*
+ * "<share> AND `ts` > @cursor": the lower bound is a query parameter, so
+ * BigQuery prunes the partitions before the cursor.
+ */
+static void
+add_filter(struct strbuf *sb, const char *qts, enum partition_scheme s)
+{
+	add_share(sb, qts, s);
 	strbuf_addf(sb, " AND %s > @cursor", qts);
+}
+
+/* The quoted table path and timestamp column, or -1 with err. */
+static int
+pull_idents(struct strbuf *tab, struct strbuf *ts, const char *project,
+    const char *dataset, const char *table, const char *ts_column,
+    struct bq_err *err)
+{
+	char *path;
+	int rc;
+
+	if (project == NULL || dataset == NULL || table == NULL ||
+	    strchr(dataset, '.') != NULL || strchr(table, '.') != NULL)
+		return bq_err_set(err, EXIT_CONFIG, "invalid table '%s.%s.%s'",
+		    project ? project : "?", dataset ? dataset : "?",
+		    table ? table : "?");
+	path = xstrfmt("%s.%s.%s", project, dataset, table);
+	rc = add_ident(tab, "table", path, err) == -1 ||
+	    add_ident(ts, "timestamp column", ts_column, err) == -1 ? -1 : 0;
+	free(path);
+	return rc;
+}
+
+/* The select list: the columns, or "*". */
+static int
+add_columns(struct strbuf *sb, char *const *columns, size_t ncolumns,
+    struct bq_err *err)
+{
+	size_t i;
+
+	if (columns == NULL || ncolumns == 0)
+		strbuf_addch(sb, '*');
+	for (i = 0; columns != NULL && i < ncolumns; i++) {
+		if (i > 0)
+			strbuf_adds(sb, ", ");
+		if (add_ident(sb, "column", columns[i], err) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -1525,41 +1579,44 @@ bq_pull_sql(struct strbuf *out, const char *project, const char *dataset,
     const char *ts_column, enum partition_scheme scheme, struct bq_err *err)
 {
 	struct strbuf tab = STRBUF_INIT, ts = STRBUF_INIT, cols = STRBUF_INIT;
-	char *path = NULL;
-	size_t i;
 	int rc = -1;
 
-	if (project == NULL || dataset == NULL || table == NULL ||
-	    strchr(dataset, '.') != NULL || strchr(table, '.') != NULL) {
-		bq_err_set(err, EXIT_CONFIG, "invalid table '%s.%s.%s'",
-		    project ? project : "?", dataset ? dataset : "?",
-		    table ? table : "?");
+	if (pull_idents(&tab, &ts, project, dataset, table, ts_column,
+	    err) == -1 || add_columns(&cols, columns, ncolumns, err) == -1)
 		goto out;
-	}
-	path = xstrfmt("%s.%s.%s", project, dataset, table);
-	if (add_ident(&tab, "table", path, err) == -1 ||
-	    add_ident(&ts, "timestamp column", ts_column, err) == -1)
-		goto out;
-	if (columns == NULL || ncolumns == 0)
-		strbuf_addch(&cols, '*');
-	for (i = 0; columns != NULL && i < ncolumns; i++) {
-		if (i > 0)
-			strbuf_adds(&cols, ", ");
-		if (add_ident(&cols, "column", columns[i], err) == -1)
-			goto out;
-	}
 	strbuf_addf(out, "SELECT %s FROM %s WHERE ", cols.buf, tab.buf);
 	add_filter(out, ts.buf, scheme);
-	strbuf_addf(out, " AND %s <= (SELECT MAX(%s) FROM (SELECT %s FROM %s "
-	    "WHERE ", ts.buf, ts.buf, ts.buf, tab.buf);
-	add_filter(out, ts.buf, scheme);
-	strbuf_addf(out, " ORDER BY %s LIMIT @limit)) ORDER BY %s", ts.buf,
-	    ts.buf);
+	strbuf_addf(out, " AND %s <= @upto ORDER BY %s", ts.buf, ts.buf);
 	rc = 0;
 out:
-	free(path);
 	strbuf_release(&tab);
 	strbuf_release(&ts);
 	strbuf_release(&cols);
+	return rc;
+}
+
+int
+bq_probe_sql(struct strbuf *out, const char *project, const char *dataset,
+    const char *table, const char *ts_column, enum partition_scheme scheme,
+    int limited, struct bq_err *err)
+{
+	struct strbuf tab = STRBUF_INIT, ts = STRBUF_INIT;
+	int rc = -1;
+
+	if (pull_idents(&tab, &ts, project, dataset, table, ts_column,
+	    err) == -1)
+		goto out;
+	strbuf_addf(out, "SELECT MAX(%s) AS upto FROM ", ts.buf);
+	if (limited)
+		strbuf_addf(out, "(SELECT %s FROM %s WHERE ", ts.buf, tab.buf);
+	else
+		strbuf_addf(out, "%s WHERE ", tab.buf);
+	add_filter(out, ts.buf, scheme);
+	if (limited)
+		strbuf_addf(out, " ORDER BY %s LIMIT @limit)", ts.buf);
+	rc = 0;
+out:
+	strbuf_release(&tab);
+	strbuf_release(&ts);
 	return rc;
 }

@@ -57,6 +57,7 @@ struct bq_query_opts {
 	long	 page_rows;		/* maxResults per page; 0 = 10000 */
 	long	 timeout_ms;		/* per jobs.query/poll wait; 0 = 10000 */
 	int	 dry_run;		/* only estimate bytes */
+	int64_t	 max_bytes_billed;	/* maximumBytesBilled; 0 = none */
 	const char *location;		/* NULL = the client's (cfg->location) */
 };
 
@@ -229,12 +230,18 @@ void	 bq_uuid(char out[37]);
  */
 int	 bq_quote_ident(struct strbuf *out, const char *name);
 /*
- * Appends bq-pull's query (bqsync(7), PARTITIONING and THE CURSOR):
- * worker @i of @n's rows of table (project.dataset.table) with ts >
- * @cursor, in ts order, up to @limit rows extended to the end of the last
- * group of equal timestamps.  columns NULL = "*".  -1 with err
- * (EXIT_CONFIG) for an identifier that cannot be quoted.
+ * bq-pull's queries (bqsync(7), PARTITIONING and THE CURSOR), built
+ * from one share predicate and one lower bound, ts > @cursor.
+ * bq_probe_sql(): "SELECT MAX(ts) AS upto" of worker @i of @n's rows of
+ * table (project.dataset.table) after @cursor, of the first @limit of them
+ * when limited; it reads the timestamp column only.  bq_pull_sql(): those
+ * rows with ts <= @upto, in ts order; columns NULL = "*".  Both bounds are
+ * parameters, known before the query runs, so partitions prune.  -1 with
+ * err (EXIT_CONFIG) for an identifier that cannot be quoted.
  */
+int	 bq_probe_sql(struct strbuf *out, const char *project,
+	    const char *dataset, const char *table, const char *ts_column,
+	    enum partition_scheme, int limited, struct bq_err *err);
 int	 bq_pull_sql(struct strbuf *out, const char *project,
 	    const char *dataset, const char *table, char *const *columns,
 	    size_t ncolumns, const char *ts_column, enum partition_scheme,

@@ -34,6 +34,7 @@ enum kind {
 	K_DUR_H,	/* duration, bare number = hours */
 	K_DUR_POS,	/* duration > 0, bare number = seconds */
 	K_SIZE,		/* byte count, bare or with KiB/MiB/GiB */
+	K_BILL,		/* byte count >= 10 MiB (BigQuery's least bill) */
 	K_BOOL,
 	K_U64,		/* unsigned long long, any */
 	K_SPECIAL	/* handled by the block's own code */
@@ -62,6 +63,8 @@ static const struct key bigquery_keys[] = {
 	{ "maxRetries", K_NONNEG, CO(max_retries) },
 	{ "retryDeadline", K_DUR, CO(retry_deadline) },
 	{ "apiUrl", K_STR, CO(api_url) },
+	{ "maximumBytesBilled", K_BILL, CO(max_bytes_billed) },
+	{ "dailyBytesLimit", K_BILL, CO(daily_bytes_limit) },
 	{ "tables", K_SPECIAL, 0 },
 	{ NULL, 0, 0 }
 };
@@ -78,6 +81,8 @@ static const struct key sync_keys[] = {
 	{ "steadyThreshold", K_DUR, SO(steady_threshold) },
 	{ "lookback", K_DUR, SO(lookback) },
 	{ "startTimestamp", K_STR, SO(start_timestamp) },
+	{ "topologyInterval", K_DUR, SO(topology_interval) },
+	{ "topologyGrace", K_DUR, SO(topology_grace) },
 	{ NULL, 0, 0 }
 };
 
@@ -162,6 +167,11 @@ struct parser {
 	char		**bq_columns;
 	size_t		 bq_ncolumns;
 	int		 password_in_file;
+	int		 nunknown;	/* unknown keys, all reported */
+	char		 first_unknown[256];
+	int		 component_warned;
+	char		*op_host;	/* the plugin's operations: block */
+	char		*op_port;
 };
 
 static int
@@ -185,6 +195,27 @@ fail_at(struct parser *p, const yaml_node_t *n, const char *fmt, ...)
 	va_end(ap);
 	return bq_err_set(p->err, EXIT_CONFIG, "%s:%d: %s", p->file,
 	    line_of(n), msg);
+}
+
+/*
+ * An unknown key is reported and the walk goes on, so one run lists them
+ * all: the first becomes the error, later ones are logged (with the first).
+ */
+static int
+unknown_key(struct parser *p, const yaml_node_t *k, const char *path)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s:%d: unknown key '%s'", p->file,
+	    line_of(k), path);
+	if (p->nunknown++ == 0) {
+		memcpy(p->first_unknown, msg, sizeof(msg));
+		return 0;
+	}
+	if (p->nunknown == 2)
+		bqsync_log(BQ_LOG_ERROR, "%s", p->first_unknown);
+	bqsync_log(BQ_LOG_ERROR, "%s", msg);
+	return 0;
 }
 
 static const char *
@@ -311,7 +342,7 @@ parse_size(const char *s, long *out)
 	} units[] = {
 		{ "", 1 }, { "B", 1 }, { "K", 1L << 10 }, { "KiB", 1L << 10 },
 		{ "M", 1L << 20 }, { "MiB", 1L << 20 }, { "G", 1L << 30 },
-		{ "GiB", 1L << 30 }
+		{ "GiB", 1L << 30 }, { "T", 1L << 40 }, { "TiB", 1L << 40 }
 	};
 	char *end;
 	long v;
@@ -413,6 +444,11 @@ set_value(struct parser *p, const char *path, const yaml_node_t *n,
 	case K_SIZE:
 		if (parse_size(s, &l) == -1)
 			return bad_value(p, path, n, "a positive size");
+		*(long *)dst = l;
+		break;
+	case K_BILL:
+		if (parse_size(s, &l) == -1 || l < BQ_MIN_BILL)
+			return bad_value(p, path, n, "a size of at least 10MiB");
 		*(long *)dst = l;
 		break;
 	case K_BOOL:
@@ -581,7 +617,7 @@ walk_pair(struct parser *p, const struct walk *w, const yaml_node_t *k,
 			if (strcmp(kd->name, scalar(k)) == 0)
 				break;
 		if (kd->name == NULL)
-			return fail_at(p, k, "unknown key '%s'", sub);
+			return unknown_key(p, k, sub);
 		if (kd->kind != K_SPECIAL)
 			return set_value(p, sub, v, kd->kind,
 			    (char *)w->base + kd->off);
@@ -689,7 +725,7 @@ sync_pair(struct parser *p, const char *path, const char *key,
 		if (strcmp(kd->name, key) == 0)
 			break;
 	if (kd->name == NULL)
-		return fail_at(p, k, "unknown key '%s'", path);
+		return unknown_key(p, k, path);
 	if (set_value(p, path, v, kd->kind, (char *)&o->s + kd->off) == -1)
 		return -1;
 	if (!is_null(v))
@@ -835,6 +871,38 @@ synth_pair(struct parser *p, const char *path, const char *key,
 	    NULL);
 }
 
+/*
+ * The seed plugin's operations: block: host and port make harper.url (when
+ * the file sets none), username harper.username; the password is never
+ * taken from here.
+ */
+static int
+operations_pair(struct parser *p, const char *path, const char *key,
+    const yaml_node_t *k, const yaml_node_t *v, void *arg)
+{
+	char **dst = NULL;
+
+	(void)arg;
+	if (strcmp(key, "host") == 0)
+		dst = &p->op_host;
+	else if (strcmp(key, "port") == 0)
+		dst = &p->op_port;
+	else if (strcmp(key, "username") == 0)
+		dst = &p->cfg->harper_username;
+	else if (strcmp(key, "password") == 0) {
+		bqsync_log(BQ_LOG_WARN, "%s:%d: key '%s' ignored: the Harper "
+		    "password comes only from HARPER_PASSWORD or harper.password "
+		    "(in a file only you can read)", p->file, line_of(k), path);
+		return 0;
+	} else
+		return unknown_key(p, k, path);
+	if (want_scalar(p, path, v, "a single value") == -1)
+		return -1;
+	if (!is_null(v))
+		config_set_str(dst, scalar(v));
+	return 0;
+}
+
 static int
 root_pair(struct parser *p, const char *path, const char *key,
     const yaml_node_t *k, const yaml_node_t *v, void *arg)
@@ -855,7 +923,19 @@ root_pair(struct parser *p, const char *path, const char *key,
 	if (strcmp(key, "synthesizer") == 0)
 		return walk_map(p, path, v, synth_keys, &cfg->synth, synth_pair,
 		    NULL);
-	return fail_at(p, k, "unknown key '%s'", path);
+	if (strcmp(key, "operations") == 0)
+		return walk_map(p, path, v, NULL, NULL, operations_pair, NULL);
+	if (strcmp(key, "pluginModule") == 0 || strcmp(key, "rest") == 0 ||
+	    strcmp(key, "graphqlSchema") == 0 ||
+	    strcmp(key, "jsResource") == 0) {
+		if (!p->component_warned++)
+			bqsync_log(BQ_LOG_WARN, "%s:%d: ignoring the Harper "
+			    "component keys (pluginModule, rest, graphqlSchema, "
+			    "jsResource): bqsync runs beside Harper", p->file,
+			    line_of(k));
+		return 0;
+	}
+	return unknown_key(p, k, path);
 }
 
 /* Table sync = global sync, then the keys the table's sync: block set. */
@@ -1044,6 +1124,19 @@ wipe_document(yaml_document_t *doc)
 			util_wipe(n->data.scalar.value, n->data.scalar.length);
 }
 
+/* operations.host/port become harper.url unless the file set one. */
+static void
+operations_url(struct parser *p)
+{
+	if ((p->op_host == NULL && p->op_port == NULL) ||
+	    strcmp(p->cfg->harper_url, "http://127.0.0.1:9925") != 0)
+		return;
+	free(p->cfg->harper_url);
+	p->cfg->harper_url = xstrfmt("http://%s:%s",
+	    p->op_host ? p->op_host : "127.0.0.1",
+	    p->op_port ? p->op_port : "9925");
+}
+
 static int
 parse_file(struct parser *p, const char *text, size_t len)
 {
@@ -1075,6 +1168,17 @@ parse_file(struct parser *p, const char *text, size_t len)
 			if (walk_map(p, "", root, NULL, NULL, root_pair,
 			    NULL) == -1)
 				goto out;
+			if (p->nunknown == 1) {
+				bq_err_set(p->err, EXIT_CONFIG, "%s",
+				    p->first_unknown);
+				goto out;
+			}
+			if (p->nunknown > 1) {
+				bq_err_set(p->err, EXIT_CONFIG, "%s: %d unknown "
+				    "keys (listed above)", p->file, p->nunknown);
+				goto out;
+			}
+			operations_url(p);
 		} else if (!is_null(root)) {
 			fail_at(p, root, "expected a mapping at the top level");
 			goto out;
@@ -1115,6 +1219,8 @@ config_init(struct config *cfg)
 	cfg->sync.catchup_threshold = 3600;
 	cfg->sync.steady_threshold = 300;
 	cfg->sync.lookback = 0;
+	cfg->sync.topology_interval = 30;
+	cfg->sync.topology_grace = 120;
 
 	cfg->harper_url = xstrdup("http://127.0.0.1:9925");
 	cfg->harper_database = xstrdup("data");
@@ -1189,6 +1295,20 @@ config_release(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+/* A relative *val from the file at path becomes relative to its folder. */
+static void
+resolve_relative(char **val, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *abs;
+
+	if (*val == NULL || **val == '\0' || **val == '/' || slash == NULL)
+		return;
+	abs = xstrfmt("%.*s/%s", (int)(slash - path), path, *val);
+	free(*val);
+	*val = abs;
+}
+
 int
 config_load(struct config *cfg, const char *path, struct bq_err *err)
 {
@@ -1230,6 +1350,10 @@ config_load(struct config *cfg, const char *path, struct bq_err *err)
 			bqsync_log(BQ_LOG_WARN, "'%s' holds harper.password and is "
 			    "readable by group or others", path);
 	}
+	if (path != NULL) {
+		resolve_relative(&cfg->ckpt_path, path);
+		resolve_relative(&cfg->credentials, path);
+	}
 	apply_env(cfg);
 	if (finish(&p) == -1)
 		goto out;
@@ -1244,6 +1368,8 @@ out:
 	free(p.gsync.s.start_timestamp);
 	free(p.bq_table);
 	free(p.bq_ts);
+	free(p.op_host);
+	free(p.op_port);
 	free_list(p.bq_columns, p.bq_ncolumns);
 	if (rc == -1) {
 		config_release(cfg);

@@ -15,7 +15,10 @@
  * Durations are seconds (double); YAML accepts 30, 30s, 500ms, 5m, 1h, 2d,
  * where a bare number means seconds, except for the poll intervals
  * (pollInterval, initialPollInterval, catchupPollInterval) where it means
- * milliseconds, as in the seed plugin.  A key with an empty or null value
+ * milliseconds, as in the seed plugin.  Relative paths in the file
+ * (checkpoint.path, bigquery.credentials, and the default checkpoint.path
+ * when a file was read) resolve against the file's folder, so every
+ * current directory (cron's, a terminal's) means the same state.  A key with an empty or null value
  * keeps its default.  YAML anchors, aliases and merge keys ("<<: *base")
  * work, so tables can share settings.  Names that reach SQL or Harper
  * (tables, columns, datasets) may not hold control characters or '`'.
@@ -26,6 +29,9 @@
 #include <stddef.h>
 
 #include "log.h"
+
+/* BigQuery bills every query at least this (10 MiB); the caps' floor. */
+#define BQ_MIN_BILL	(10L << 20)
 
 enum partition_scheme {
 	PARTITION_FINGERPRINT,	/* ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(ts) AS STRING)), N)) */
@@ -44,6 +50,8 @@ struct config_sync {
 	double	 steady_threshold;	/* 300 s: lag above => catchup */
 	double	 lookback;		/* 0 s */
 	char	*start_timestamp;	/* NULL = from the beginning */
+	double	 topology_interval;	/* 30 s: bq-sync's cluster recheck */
+	double	 topology_grace;	/* 120 s a peer stays counted */
 };
 
 struct config_table {
@@ -90,6 +98,8 @@ struct config {
 	char	*api_url;		/* override base URL (tests); NULL = Google */
 	long	 max_retries;		/* 5 */
 	double	 retry_deadline;	/* seconds, 600 */
+	long	 max_bytes_billed;	/* per query, sent; 0 = none */
+	long	 daily_bytes_limit;	/* per worker per UTC day; 0 = none */
 	enum partition_scheme partition;
 	char	*dataset;		/* bigquery.dataset: default for tables */
 	struct config_table *tables;	/* none when the file names no table */

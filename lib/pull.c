@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "bqrow.h"
+#include "ckpt.h"
 #include "pull.h"
 #include "ts.h"
 #include "util.h"
@@ -129,6 +130,22 @@ pull_error(struct pull *p, int status, const char *msg)
 	return put_json(p, o);
 }
 
+static int take_sync(struct pull *, int64_t cursor, int newer);
+
+/*
+ * After each page of a pass: a sync line for the groups the page proved
+ * complete (all but the last one, which may go on in the next page), so a
+ * killed pass resumes at most a page back.
+ */
+static int
+page_sync(struct pull *p, int64_t prev)
+{
+	if (!p->page_syncs || prev == INT64_MIN || prev <= p->synced)
+		return 0;
+	p->synced = prev;
+	return take_sync(p, prev, 1);
+}
+
 long
 pull_rows(struct pull *p, struct bq_query *q, int64_t *last, int64_t *prev,
     int *cut, struct bq_err *err)
@@ -183,6 +200,8 @@ pull_rows(struct pull *p, struct bq_query *q, int64_t *last, int64_t *prev,
 			*cut = 1;	/* the last group may be incomplete */
 			break;
 		}
+		if (page_sync(p, *prev) == -1)
+			goto done;
 	}
 	if (pg == -1)
 		goto done;
@@ -193,58 +212,270 @@ done:
 	return rc;
 }
 
-long
-pull_once(struct pull *p, struct bq_client *c, long limit, int64_t *cursor,
+/* --- what the queries cost ---------------------------------------------- */
+
+#define DAY_MICROS	(86400LL * 1000000)
+
+static int
+day_spent(const struct pull *p, struct bq_err *err)
+{
+	return bq_err_set(err, EXIT_TEMPFAIL, "bigquery.dailyBytesLimit "
+	    "reached: %lld of %lld bytes billed today (UTC) for worker %d/%d; "
+	    "the next query could pass it, so none is run before 00:00 UTC",
+	    (long long)p->day_billed, (long long)p->daily_limit, p->worker,
+	    p->nworkers);
+}
+
+/*
+ * maximumBytesBilled for the next query: the smaller of the per-query cap
+ * and what is left of the day's budget (0: none); -1 with err when the
+ * day's budget cannot pay even BigQuery's least bill.
+ */
+static int64_t
+next_cap(struct pull *p, struct bq_err *err)
+{
+	int64_t today = ts_now() / DAY_MICROS, left;
+
+	if (today != p->day) {		/* a new UTC day, a new budget */
+		p->day = today;
+		p->day_billed = 0;
+	}
+	if (p->daily_limit <= 0)
+		return p->max_billed;
+	left = p->daily_limit - p->day_billed;
+	if (left < BQ_MIN_BILL)
+		return day_spent(p, err);
+	return p->max_billed > 0 && p->max_billed < left ? p->max_billed :
+	    left;
+}
+
+int
+pull_day_billed(struct pull *p, const struct config *cfg, const char *table,
     struct bq_err *err)
 {
-	char cur[TS_BUFSZ], sn[24], si[24], sl[24];
-	struct bq_param prm[4] = {
-		{ "cursor", "TIMESTAMP", cur }, { "n", "INT64", sn },
-		{ "i", "INT64", si }, { "limit", "INT64", sl },
-	};
+	struct ckpt_store *st;
+	struct ckpt_record rec;
+	char day[TS_BUFSZ];
+	int r;
+
+	p->day = ts_now() / DAY_MICROS;
+	p->day_billed = 0;
+	if ((st = ckpt_store_new(cfg, err)) == NULL)
+		return -1;
+	r = ckpt_load(st, table, p->worker, p->nworkers, &rec, err);
+	ckpt_store_free(st);
+	if (r != 1)
+		return r;
+	ts_format(ts_now(), day);
+	day[10] = '\0';	/* the UTC day, as the record keeps it */
+	if (strcmp(rec.billing_day, day) == 0)
+		p->day_billed = rec.bytes_billed_day;
+	ckpt_record_release(&rec);
+	return 0;
+}
+
+/* Starts a query under the caps; a refusal names the cap that refused. */
+static struct bq_query *
+start(struct pull *p, struct bq_client *c, struct bq_query_opts *o,
+    struct bq_err *err)
+{
+	struct bq_query *q;
+	int64_t cap;
+
+	if ((cap = next_cap(p, err)) < 0)
+		return NULL;
+	o->max_bytes_billed = o->dry_run ? 0 : cap;
+	if ((q = bq_query_start(c, o, err)) != NULL ||
+	    strstr(err->msg, "bytesBilledLimitExceeded") == NULL)
+		return q;
+	if (cap != p->max_billed)
+		day_spent(p, err);
+	else
+		bq_err_set(err, EXIT_CONFIG, "the query would bill more than "
+		    "bigquery.maximumBytesBilled (%lld bytes), and BigQuery "
+		    "refused it", (long long)p->max_billed);
+	return NULL;
+}
+
+/* Counts a finished query's bill (it goes on the next sync line). */
+static void
+account(struct pull *p, struct bq_query *q, const char *what, long rows)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	int64_t billed = bq_query_bytes_billed(q, &err);
+	int64_t processed = bq_query_bytes_processed(q);
+
+	if (err.kind != 0)
+		bqsync_log(BQ_LOG_WARN, "bytes billed unknown: %s", err.msg);
+	bqsync_log(BQ_LOG_DEBUG, "%s: %ld rows, %lld bytes processed, %lld "
+	    "billed", what, rows, (long long)processed, (long long)billed);
+	if (billed > 0) {
+		p->day_billed += billed;
+		p->run_billed += billed;
+		p->billed = (p->billed > 0 ? p->billed : 0) + billed;
+	} else if (billed == 0 && p->billed < 0) {
+		p->billed = 0;
+	}
+	if (processed >= 0)
+		p->processed = (p->processed > 0 ? p->processed : 0) +
+		    processed;
+}
+
+static int
+take_sync(struct pull *p, int64_t cursor, int newer)
+{
+	int rc = pull_sync(p, cursor, newer, p->billed, p->processed);
+
+	p->billed = p->processed = -1;
+	return rc;
+}
+
+/*
+ * A pass that stops after a billed query (the next one refused by a cap):
+ * a sync line at the cursor it started from carries that bill, so the
+ * checkpoint counts it.  Returns -1 (err stays the caller's).
+ */
+static int
+billed_stop(struct pull *p, int64_t cursor)
+{
+	if (p->billed > 0)
+		take_sync(p, cursor, 1);
+	return -1;
+}
+
+/* --- one pass ------------------------------------------------------------ */
+
+/* The parameters of both queries; @limit and @upto only where used. */
+struct pass_params {
+	char	 cur[TS_BUFSZ], upto[TS_BUFSZ], n[24], i[24], lim[24];
+	struct bq_param prm[5];
+};
+
+static size_t
+params(struct pass_params *pp, int with_limit, int with_upto)
+{
+	size_t k = 0;
+
+	pp->prm[k++] = (struct bq_param){ "cursor", "TIMESTAMP", pp->cur };
+	pp->prm[k++] = (struct bq_param){ "n", "INT64", pp->n };
+	pp->prm[k++] = (struct bq_param){ "i", "INT64", pp->i };
+	if (with_limit)
+		pp->prm[k++] = (struct bq_param){ "limit", "INT64", pp->lim };
+	if (with_upto)
+		pp->prm[k++] = (struct bq_param){ "upto", "TIMESTAMP",
+		    pp->upto };
+	return k;
+}
+
+/*
+ * The probe: the newest timestamp of the worker's new rows (of the first
+ * limit of them); 1 with *upto, 0 when there is none, -1 with err.
+ */
+static int
+probe(struct pull *p, struct bq_client *c, struct pass_params *pp,
+    int64_t *upto, struct bq_err *err)
+{
 	struct bq_query_opts o;
 	struct bq_query *q;
-	struct bq_err berr = BQ_ERR_INIT;
-	int64_t last, prev, from = *cursor - (int64_t)(p->lookback * 1e6);
-	int64_t start = *cursor, billed, processed;
-	long n;
-	int cut;
+	const cJSON *rows;
+	int rc = -1, r;
 
-	ts_format(from < TS_MIN_MICROS ? TS_MIN_MICROS : from, cur);
-	snprintf(sn, sizeof(sn), "%d", p->nworkers);
-	snprintf(si, sizeof(si), "%d", p->worker);
-	snprintf(sl, sizeof(sl), "%ld", limit);
+	memset(&o, 0, sizeof(o));
+	o.sql = p->probe_sql;
+	o.params = pp->prm;
+	o.nparams = params(pp, p->limit > 0, 0);
+	o.page_rows = 1;
+	if ((q = start(p, c, &o, err)) == NULL)
+		return -1;
+	account(p, q, "probe", 1);
+	if ((r = bq_query_next_page(q, &rows, err)) == -1)
+		goto out;
+	rc = r == 1 && cJSON_GetArraySize(rows) > 0 &&
+	    bqrow_cell_micros(cJSON_GetArrayItem(rows, 0), 0, upto) == 0;
+out:
+	bq_query_free(q);
+	return rc;
+}
+
+/* --dry-run: both queries' estimates, with @upto = now. */
+static long
+dry_run(struct pull *p, struct bq_client *c, struct pass_params *pp,
+    long page, struct bq_err *err)
+{
+	const char *sql[2] = { p->probe_sql, p->sql };
+	struct bq_query_opts o;
+	struct bq_query *q;
+	int k;
+
+	ts_format(ts_now(), pp->upto);
+	for (k = 0; k < 2; k++) {
+		memset(&o, 0, sizeof(o));
+		o.sql = sql[k];
+		o.params = pp->prm;
+		o.nparams = params(pp, k == 0 && p->limit > 0, k == 1);
+		o.dry_run = 1;
+		if ((q = start(p, c, &o, err)) == NULL)
+			return -1;
+		fprintf(p->out, "%s\n-- @cursor = %s, @n = %s, @i = %s", sql[k],
+		    pp->cur, pp->n, pp->i);
+		if (k == 0 && p->limit > 0)
+			fprintf(p->out, ", @limit = %s", pp->lim);
+		if (k == 1)
+			fprintf(p->out, ", @upto = %s (the probe's answer; "
+			    "now for this estimate), %ld rows a page", pp->upto,
+			    page);
+		fprintf(p->out, "\n-- bytes processed: %lld\n",
+		    (long long)bq_query_bytes_processed(q));
+		bq_query_free(q);
+	}
+	return put(p, NULL, 0, 1);
+}
+
+long
+pull_once(struct pull *p, struct bq_client *c, long page, int64_t *cursor,
+    struct bq_err *err)
+{
+	struct pass_params pp;
+	struct bq_query_opts o;
+	struct bq_query *q;
+	int64_t last, prev, upto, start_at = *cursor;
+	int64_t from = *cursor - (int64_t)(p->lookback * 1e6);
+	long n;
+	int cut, r;
+
+	ts_format(from < TS_MIN_MICROS ? TS_MIN_MICROS : from, pp.cur);
+	snprintf(pp.n, sizeof(pp.n), "%d", p->nworkers);
+	snprintf(pp.i, sizeof(pp.i), "%d", p->worker);
+	snprintf(pp.lim, sizeof(pp.lim), "%ld", p->limit);
+	p->emitted = 0;
+	if (p->dry_run)
+		return dry_run(p, c, &pp, page, err);
+	if ((r = probe(p, c, &pp, &upto, err)) == -1)
+		return billed_stop(p, *cursor);
+	if (r == 0)		/* nothing new: the probe was the whole cost */
+		return take_sync(p, *cursor, 0) == -1 ? -1 : 0;
+	ts_format(upto, pp.upto);
 	memset(&o, 0, sizeof(o));
 	o.sql = p->sql;
-	o.params = prm;
-	o.nparams = 4;
-	o.dry_run = p->dry_run;
-	p->emitted = 0;
-	if ((q = bq_query_start(c, &o, err)) == NULL)
-		return -1;
-	if (p->dry_run) {
-		n = fprintf(p->out, "%s\n-- @cursor = %s, @n = %s, @i = %s, "
-		    "@limit = %s\n-- bytes processed: %lld\n", p->sql, cur, sn,
-		    si, sl, (long long)bq_query_bytes_processed(q)) < 0 ||
-		    put(p, NULL, 0, 1) == -1 ? -1 : 0;
-		bq_query_free(q);
-		return n;
-	}
+	o.params = pp.prm;
+	o.nparams = params(&pp, 0, 1);
+	o.page_rows = page;
+	if ((q = start(p, c, &o, err)) == NULL)
+		return billed_stop(p, *cursor);
+	account(p, q, "rows", (long)bq_query_total_rows(q));
+	p->synced = *cursor;
+	p->page_syncs = 1;
 	n = pull_rows(p, q, &last, &prev, &cut, err);
-	billed = n == -1 ? -1 : bq_query_bytes_billed(q, &berr);
-	processed = bq_query_bytes_processed(q);
+	p->page_syncs = 0;
 	bq_query_free(q);
 	if (n == -1)
 		return -1;
-	if (berr.kind != 0)
-		bqsync_log(BQ_LOG_WARN, "bytes billed unknown: %s", berr.msg);
-	bqsync_log(BQ_LOG_DEBUG, "query: %ld rows, %lld bytes processed, %lld "
-	    "billed", n, (long long)processed, (long long)billed);
+	if (p->synced > *cursor)
+		*cursor = p->synced;
 	if (cut && prev != INT64_MIN && prev > *cursor)
 		*cursor = prev;
-	else if (!cut && last != INT64_MIN && last > *cursor)
-		*cursor = last;	/* with --lookback, last may be older */
-	/* with --lookback, rows at or before start are not newer */
-	return pull_sync(p, *cursor, last != INT64_MIN && last > start,
-	    billed, processed) == -1 ? -1 : n;
+	else if (!cut && upto > *cursor)
+		*cursor = upto;	/* every row of the share up to upto is out */
+	/* with --lookback, rows at or before start_at are not newer */
+	return take_sync(p, *cursor, upto > start_at) == -1 ? -1 : n;
 }

@@ -21,6 +21,8 @@
 struct pull {
 	FILE		*out;
 	const char	*sql;		/* bq_pull_sql() */
+	const char	*probe_sql;	/* bq_probe_sql() */
+	long		 limit;		/* rows a pass at most (LIMIT); 0 = all */
 	const char	*ts_column;	/* NULL: rows only (a saved answer) */
 	int		 worker, nworkers;
 	double		 lookback;	/* seconds re-read before the cursor */
@@ -33,6 +35,15 @@ struct pull {
 	volatile int	*stop;		/* set: stop after the current page */
 	int		 write_errno;	/* out: errno of a failed write, or 0 */
 	long		 emitted;	/* out: rows written by the last query */
+	int64_t		 max_billed;	/* maximumBytesBilled; 0 = none */
+	int64_t		 daily_limit;	/* dailyBytesLimit; 0 = none */
+	int64_t		 day;		/* UTC day (days since 1970) of: */
+	int64_t		 day_billed;	/* in/out: bytes billed that day */
+	int64_t		 run_billed;	/* out: bytes billed by this run */
+	int64_t		 billed;	/* not yet on a sync line, or -1 */
+	int64_t		 processed;	/* the same, processed */
+	int64_t		 synced;	/* the last page sync line's cursor */
+	int		 page_syncs;	/* a sync line after each page */
 };
 
 /* The phase batch size for a cursor (lag = now - cursor) and its poll. */
@@ -61,11 +72,22 @@ int	 pull_error(struct pull *, int status, const char *msg);
 long	 pull_rows(struct pull *, struct bq_query *q, int64_t *last,
 	    int64_t *prev, int *cut, struct bq_err *err);
 /*
- * One query of at most limit rows (plus the rest of the last group) after
- * *cursor, then the sync line; *cursor advances.  Returns the row count,
- * or -1 with err or write_errno.
+ * Starts the day's bill (day, day_billed) from the checkpoint record of
+ * this worker of table (bytesBilledDay when billingDay is today, UTC), for
+ * daily_limit.  0, or -1 with err.
  */
-long	 pull_once(struct pull *, struct bq_client *, long limit,
+int	 pull_day_billed(struct pull *, const struct config *,
+	    const char *table, struct bq_err *err);
+/*
+ * One pass (bq-pull(1), COST): the probe finds the newest timestamp of the
+ * share after *cursor (of its first p->limit rows, if set), then one
+ * query reads the rows up to it in pages of page rows, with a sync line
+ * after each page that completes a group and one at the end (the only
+ * one when nothing is new); *cursor advances.  Each query is capped by
+ * max_billed and what daily_limit leaves of day_billed.  Returns the row
+ * count, or -1 with err or write_errno.
+ */
+long	 pull_once(struct pull *, struct bq_client *, long page,
 	    int64_t *cursor, struct bq_err *err);
 
 #endif

@@ -138,6 +138,12 @@ START_TEST(test_query_request)
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(q, "dryRun")));
 	ck_assert_ptr_null(cJSON_GetObjectItem(q, "queryParameters"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(q, "location"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(q, "maximumBytesBilled"));
+	cJSON_Delete(q);
+	o.max_bytes_billed = 10485760;	/* an int64: a JSON string */
+	q = bq_query_request(&o, NULL, NULL);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(q,
+	    "maximumBytesBilled")), "10485760");
 	cJSON_Delete(q);
 }
 END_TEST
@@ -202,6 +208,30 @@ START_TEST(test_quote_ident)
 }
 END_TEST
 
+/* The probe reads the timestamp column only, bounded by parameters. */
+START_TEST(test_probe_sql)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_int_eq(bq_probe_sql(&sb, "p", "ds", "t", "ts",
+	    PARTITION_MICROS, 0, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM `p.ds.t` "
+	    "WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND `ts` > @cursor");
+	strbuf_reset(&sb);
+	ck_assert_int_eq(bq_probe_sql(&sb, "p", "ds", "t", "ts",
+	    PARTITION_MICROS, 1, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM (SELECT `ts` "
+	    "FROM `p.ds.t` WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND "
+	    "`ts` > @cursor ORDER BY `ts` LIMIT @limit)");
+	strbuf_reset(&sb);
+	ck_assert_int_eq(bq_probe_sql(&sb, "p", "d.x", "t", "ts",
+	    PARTITION_MICROS, 0, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_CONFIG);
+	strbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(test_pull_sql)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -212,19 +242,13 @@ START_TEST(test_pull_sql)
 	    PARTITION_FINGERPRINT, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT * FROM `p.ds.t` WHERE "
 	    "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) "
-	    "= @i AND `ts` > @cursor AND `ts` <= (SELECT MAX(`ts`) FROM "
-	    "(SELECT `ts` FROM `p.ds.t` WHERE ABS(MOD(FARM_FINGERPRINT("
-	    "CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) = @i AND `ts` > @cursor "
-	    "ORDER BY `ts` LIMIT @limit)) ORDER BY `ts`");
+	    "= @i AND `ts` > @cursor AND `ts` <= @upto ORDER BY `ts`");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_pull_sql(&sb, "my-proj", "d", "v", cols, 2,
 	    "timestamp", PARTITION_MICROS, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT `mmsi`, `timestamp` FROM "
 	    "`my-proj.d.v` WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i "
-	    "AND `timestamp` > @cursor AND `timestamp` <= (SELECT "
-	    "MAX(`timestamp`) FROM (SELECT `timestamp` FROM `my-proj.d.v` "
-	    "WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i AND "
-	    "`timestamp` > @cursor ORDER BY `timestamp` LIMIT @limit)) "
+	    "AND `timestamp` > @cursor AND `timestamp` <= @upto "
 	    "ORDER BY `timestamp`");
 	strbuf_reset(&sb);
 	cols[0] = (char *)"x`; DROP TABLE t; --";
@@ -598,6 +622,7 @@ bq_suite(void)
 	tcase_add_test(tc, test_quote_ident);
 	tcase_add_test(tc, test_uuid);
 	tcase_add_test(tc, test_pull_sql);
+	tcase_add_test(tc, test_probe_sql);
 	tcase_add_test(tc, test_rows_from_text);
 	tcase_add_test(tc, test_paging);
 	tcase_add_test(tc, test_retries);

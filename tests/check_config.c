@@ -539,9 +539,35 @@ START_TEST(test_unknown_keys)
 	    "2: unknown key 'harper.a?b'");
 	expect_error("harper:\n  [a]: x\n", EXIT_CONFIG,
 	    "2: expected a key name, got a list");
-	/* The seed plugin's Harper component keys are not ours. */
-	expect_error("pluginModule: ./src/index.js\n", EXIT_CONFIG,
-	    "1: unknown key 'pluginModule'");
+	/* every unknown key counts, in one run */
+	expect_error("a: 1\nsync:\n  b: 2\nharper:\n  c: 3\n", EXIT_CONFIG,
+	    " 3 unknown keys (listed above)");
+}
+END_TEST
+
+/* The seed plugin's own config.yaml: its component keys are ignored. */
+START_TEST(test_plugin_config)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_int_eq(load_text(&cfg, "pluginModule: ./src/index.js\n"
+	    "rest: true\ngraphqlSchema:\n  files: schema.graphql\n"
+	    "jsResource:\n  files: src/resources.js\n"
+	    "operations:\n  host: node1\n  port: 9925\n  username: admin\n"
+	    "  password: secret\n"
+	    "bigquery:\n  projectId: p\n  dataset: d\n  table: t\n"
+	    "  timestampColumn: ts\n", &err), 0);
+	ck_assert_str_eq(cfg.harper_url, "http://node1:9925");
+	ck_assert_str_eq(cfg.harper_username, "admin");
+	ck_assert_ptr_null(cfg.harper_password);	/* never from here */
+	ck_assert_uint_eq(cfg.ntables, 1);
+	config_release(&cfg);
+	/* an explicit harper.url wins */
+	ck_assert_int_eq(load_text(&cfg, "harper:\n  url: http://h:1\n"
+	    "operations:\n  host: node1\n", &err), 0);
+	ck_assert_str_eq(cfg.harper_url, "http://h:1");
+	config_release(&cfg);
 }
 END_TEST
 
@@ -684,7 +710,7 @@ START_TEST(test_merge_keys)
 	config_release(&cfg);
 
 	expect_error("a: &x {b: 1}\nharper:\n  <<: *x\n", EXIT_CONFIG,
-	    "1: unknown key 'a'");
+	    " 2 unknown keys (listed above)");
 	expect_error("harper:\n  <<: {bogus: 1}\n", EXIT_CONFIG,
 	    "2: unknown key 'harper.bogus'");
 	expect_error("harper:\n  <<: 5\n", EXIT_CONFIG,
@@ -731,6 +757,28 @@ START_TEST(test_sizes)
 	expect_error("harper:\n  batchBytes: 99999999999999999999\n",
 	    EXIT_CONFIG, "2: key 'harper.batchBytes': expected a positive "
 	    "size, got '99999999999999999999'");
+}
+END_TEST
+
+/* The BigQuery caps: sizes up to TiB, never below the least bill. */
+START_TEST(test_byte_caps)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_int_eq(load_text(&cfg, "bigquery:\n  maximumBytesBilled: "
+	    "2GiB\n  dailyBytesLimit: 1TiB\n", &err), 0);
+	ck_assert_int_eq(cfg.max_bytes_billed, 2L << 30);
+	ck_assert_int_eq(cfg.daily_bytes_limit, 1L << 40);
+	config_release(&cfg);
+	ck_assert_int_eq(load_text(&cfg, "bigquery:\n  projectId: p\n",
+	    &err), 0);
+	ck_assert_int_eq(cfg.max_bytes_billed, 0);
+	ck_assert_int_eq(cfg.daily_bytes_limit, 0);
+	config_release(&cfg);
+	expect_error("bigquery:\n  dailyBytesLimit: 9MiB\n", EXIT_CONFIG,
+	    "2: key 'bigquery.dailyBytesLimit': expected a size of at least "
+	    "10MiB, got '9MiB'");
 }
 END_TEST
 
@@ -884,6 +932,7 @@ config_suite(void)
 	tcase_add_test(tc, test_empty_file);
 	tcase_add_test(tc, test_null_keeps_default);
 	tcase_add_test(tc, test_unknown_keys);
+	tcase_add_test(tc, test_plugin_config);
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_table_errors);
 	tcase_add_test(tc, test_yaml_errors);
@@ -894,6 +943,7 @@ config_suite(void)
 	tcase_add_test(tc, test_password_mode_warning);
 	tcase_add_test(tc, test_man_example);
 	tcase_add_test(tc, test_set_str);
+	tcase_add_test(tc, test_byte_caps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -478,6 +478,92 @@ START_TEST(test_jobs_insert_get_dml_dryrun)
 }
 END_TEST
 
+/* jobs.query with parameters, maximumBytesBilled when max is not NULL. */
+static cJSON *
+bill_query(const char *sql, const char *cut, const char *max, long *code)
+{
+	char *body = xstrfmt("{\"query\":\"%s\",\"useLegacySql\":false%s%s%s"
+	    "%s%s%s}", sql, cut ? ",\"queryParameters\":[{\"name\":\"c\","
+	    "\"parameterType\":{\"type\":\"TIMESTAMP\"},\"parameterValue\":"
+	    "{\"value\":\"" : "", cut ? cut : "", cut ? "\"}}]" : "",
+	    max ? ",\"maximumBytesBilled\":\"" : "", max ? max : "",
+	    max ? "\"" : "");
+	cJSON *j = reqj("POST", "/projects/p/queries", body, code);
+
+	free(body);
+	return j;
+}
+
+/*
+ * Billing as BigQuery's: the referenced columns' logical sizes (INT64 and
+ * TIMESTAMP 8, STRING 2 + bytes, NULL 0) over the partitions read, pruned
+ * by constants and parameters but not by subqueries; 10 MiB at least per
+ * table and query; maximumBytesBilled refuses a job that would bill more.
+ */
+START_TEST(test_billing)
+{
+	long code;
+	cJSON *j;
+	char path[160];
+
+	fill(6);	/* 2023-11-04, names "odd" (5 bytes) on odd ids */
+	j = reqj("GET", "/projects/p/datasets/ds/tables/t", NULL, &code);
+	ck_assert_str_eq(js(j, "numRows"), "6");
+	ck_assert_str_eq(js(j, "numBytes"), "111");	/* 48 + 48 + 15 */
+	cJSON_Delete(j);
+	j = bill_query("SELECT name FROM ds.t", NULL, NULL, &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "15");
+	ck_assert_str_eq(js(j, "totalBytesBilled"), "10485760");
+	snprintf(path, sizeof(path), "/projects/p/jobs/%s",
+	    js(j, "jobReference.jobId"));
+	cJSON_Delete(j);
+	j = reqj("GET", path, NULL, &code);
+	ck_assert_str_eq(js(j, "statistics.query.totalBytesProcessed"), "15");
+	ck_assert_str_eq(js(j, "statistics.query.totalBytesBilled"),
+	    "10485760");
+	cJSON_Delete(j);
+	j = reqj("GET", "/projects/p/jobs?projection=full", NULL, &code);
+	ck_assert_str_eq(js(j, "jobs.0.statistics.query.totalBytesBilled"),
+	    "10485760");
+	cJSON_Delete(j);
+	/* a parameter on the partitioning column prunes the other days */
+	j = bill_query("SELECT id, name FROM ds.t WHERE ts > @c",
+	    "2023-11-05 00:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "0");
+	ck_assert_str_eq(js(j, "totalBytesBilled"), "10485760");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE @c <= ts",
+	    "2023-11-04 23:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");	/* id, ts */
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE ts < TIMESTAMP "
+	    "'2023-11-01 00:00:00'", NULL, NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "0");
+	cJSON_Delete(j);
+	/* an OR, or a bound from a subquery, prunes nothing */
+	j = bill_query("SELECT id FROM ds.t WHERE ts > @c OR id = 1",
+	    "2023-11-05 00:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE ts > (SELECT MAX(ts) FROM "
+	    "ds.t)", NULL, NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "144");
+	ck_assert_str_eq(js(j, "totalBytesBilled"), "20971520");
+	cJSON_Delete(j);
+	/* maximumBytesBilled: refused before running, with BigQuery's reason */
+	j = bill_query("SELECT id FROM ds.t WHERE ts > (SELECT MAX(ts) FROM "
+	    "ds.t)", NULL, "10485760", &code);
+	ck_assert_int_eq(code, 400);
+	ck_assert_str_eq(js(j, "error.errors.0.reason"),
+	    "bytesBilledLimitExceeded");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t", NULL, "10485760", &code);
+	ck_assert_int_eq(code, 200);
+	cJSON_Delete(j);
+}
+END_TEST
+
 START_TEST(test_request_id_idempotent)
 {
 	long code;
@@ -859,6 +945,7 @@ emu_suite(void)
 	tcase_add_test(tc, test_query_paging_and_timestamps);
 	tcase_add_test(tc, test_jobs_insert_get_dml_dryrun);
 	tcase_add_test(tc, test_request_id_idempotent);
+	tcase_add_test(tc, test_billing);
 	tcase_add_test(tc, test_faults);
 	tcase_add_test(tc, test_load_job_multipart);
 	tcase_add_test(tc, test_load_job_resumable);

@@ -55,6 +55,7 @@ struct job {
 	int	 dml;
 	int64_t	 affected;
 	int64_t	 bytes;
+	int64_t	 billed;
 	int	 dry_run;
 	cJSON	*load_stats;
 };
@@ -161,6 +162,16 @@ cJSON *emu_table_meta(struct emu *e, const char *p, const char *d, const char *t
     char **sqlname);
 cJSON *emu_dataset_meta(struct emu *e, const char *p, const char *d);
 int64_t	emu_count_rows(struct emu *e, const char *sqlname);
+/* bill.c */
+/*
+ * The logical bytes (BigQuery's per-type sizes) that scan s reads of the
+ * table sqlname described by meta: its used columns over the partitions its
+ * bounds leave; with s NULL, every column of every row (numBytes).
+ */
+int64_t	emu_scan_bytes(struct emu *e, const char *sqlname,
+    const struct emusql_scan *s, const cJSON *meta);
+/* totalBytesBilled for n table reads: 10 MiB each at least, in MiB. */
+int64_t	emu_bill(const int64_t *bytes, size_t n);
 int	emu_lookup_cb(void *argp, const char *p, const char *d, const char *t,
     char **sqlname, const cJSON **fields);
 void	emu_lookup_release(struct lookup_arg *a);

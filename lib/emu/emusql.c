@@ -149,6 +149,7 @@ resolve_table(struct parser *p, struct scope *sc, char **sqlname)
 	}
 	note_table(p, *sqlname);
 	cols_from_fields(fields, &sc->cols, &sc->ncols);
+	sc->scan = emusql_scan_new(p, *sqlname, sc->ncols);
 	free(sc->alias);
 	sc->alias = xstrdup(tb);
 	rc = 0;
@@ -317,6 +318,7 @@ parse_select_list(struct parser *p, struct core *c)
 			for (i = 0; i < sc->ncols; i++) {
 				struct strbuf sb = STRBUF_INIT;
 
+				emusql_scan_use(p, sc, i);
 				strbuf_addf(&sb, "%s.", sc->qual);
 				emusql_add_quoted(&sb, sc->cols[i].name);
 				c->sel.bare = xrealloc(c->sel.bare,
@@ -431,15 +433,18 @@ parse_where(struct parser *p, struct core *c, struct strbuf *rest)
 {
 	struct tok *t;
 	struct ex e;
+	size_t a;
 	int rc = -1;
 
 	if (!emusql_accept_kw(p, "WHERE"))
 		return 0;
 	t = emusql_peek(p);
+	a = p->i;
 	emusql_ex_init(&e);
 	if (emusql_parse_expr(p, c->sc, &e) == -1 ||
 	    emusql_need_type(p, &e, EMU_T_BOOL, "WHERE", t) == -1)
 		goto out;
+	emusql_scan_where(p, c->sc, a, p->i);
 	if (e.agg) {
 		emusql_perr(p, t, "Aggregate function not allowed in WHERE "
 		    "clause");
@@ -943,6 +948,7 @@ emusql_query_free(struct emusql_query *q)
 
 	if (q == NULL)
 		return;
+	emusql_scans_free(q);
 	free(q->sql);
 	emusql_cols_free(q->cols, q->ncols);
 	for (i = 0; i < q->nbinds; i++)

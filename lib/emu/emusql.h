@@ -68,6 +68,19 @@ struct emusql_bind {
 
 enum emusql_kind { EMUSQL_SELECT, EMUSQL_DELETE };
 
+/*
+ * What one table reference reads, for billing (emu_scan_bytes()): the
+ * top-level columns it references (used[k] for the table's k-th field)
+ * and, per column, the bounds lo <= col <= hi that WHERE puts on it with
+ * TIMESTAMP values known before the query runs (literals, parameters).
+ */
+struct emusql_scan {
+	char		*table;		/* SQLite name */
+	size_t		 ncols;
+	unsigned char	*used;
+	int64_t		*lo, *hi;	/* INT64_MIN, INT64_MAX: unbounded */
+};
+
 /* A compiled statement; plain data, freed by emusql_query_free(). */
 struct emusql_query {
 	enum emusql_kind kind;
@@ -79,6 +92,8 @@ struct emusql_query {
 	char		*target;	/* DELETE: quoted SQLite table name */
 	char		**tables;	/* SQLite names of referenced tables */
 	size_t		 ntables;
+	struct emusql_scan *scans;	/* what each table reference reads */
+	size_t		 nscans;
 };
 
 /*

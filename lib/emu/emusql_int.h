@@ -50,6 +50,7 @@ struct scope {
 	char	*alias;
 	struct scope *outer;
 	struct sel *sel;
+	int	 scan;		/* 1 + its index in q->scans; 0: no table */
 };
 
 struct parser {
@@ -120,6 +121,15 @@ int	emusql_parse_case(struct parser *p, struct scope *sc, struct ex *e, struct t
 /* A parenthesised subquery used as a value: one column. */
 int	emusql_parse_scalar_subquery(struct parser *p, struct scope *sc, struct ex *e,
     struct tok *at);
+/* scan.c */
+/* A new scan of table sqlname with ncols columns; returns 1 + its index. */
+int	emusql_scan_new(struct parser *p, const char *sqlname, size_t ncols);
+/* Marks column col of sc's table as referenced. */
+void	emusql_scan_use(struct parser *p, const struct scope *sc, size_t col);
+/* Notes the bounds of WHERE tokens [a, b) on sc's table (top-level ANDs). */
+void	emusql_scan_where(struct parser *p, const struct scope *sc, size_t a,
+    size_t b);
+void	emusql_scans_free(struct emusql_query *q);
 /* expr.c */
 int	emusql_starts_query(struct parser *p);
 int	emusql_parse_expr(struct parser *p, struct scope *sc, struct ex *e);

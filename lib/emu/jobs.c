@@ -148,6 +148,40 @@ schema_of(const struct emusql_query *q)
 	return s;
 }
 
+/* What q scans and bills (each scan's table meta is la's, in order). */
+static void
+bill(struct emu *e, struct job *j, const struct emusql_query *q,
+    const struct lookup_arg *la)
+{
+	int64_t per[32];
+	size_t i, n = q->nscans < 32 ? q->nscans : 32;
+
+	j->bytes = 0;
+	for (i = 0; i < n && (int)i < la->n; i++) {
+		per[i] = emu_scan_bytes(e, q->scans[i].table, &q->scans[i],
+		    la->metas[i]);
+		j->bytes += per[i];
+	}
+	j->billed = emu_bill(per, i);
+}
+
+/* maximumBytesBilled: BigQuery refuses the job before running it. */
+static int
+over_limit(struct job *j, const cJSON *qc)
+{
+	const cJSON *m = emu_jget(qc, "maximumBytesBilled");
+	long long max = cJSON_IsString(m) ? atoll(m->valuestring) :
+	    cJSON_IsNumber(m) ? (long long)m->valuedouble : 0;
+	char msg[128];
+
+	if (max <= 0 || j->billed <= max)
+		return 0;
+	snprintf(msg, sizeof(msg), "Query exceeded limit for bytes billed: "
+	    "%lld. %lld or higher required.", max, (long long)j->billed);
+	emu_job_fail(j, 400, "bytesBilledLimitExceeded", msg);
+	return 1;
+}
+
 /* Runs a query configuration (jobs.query body or configuration.query). */
 void
 emu_run_query(struct emu *e, struct job *j, const cJSON *qc, int dry)
@@ -194,6 +228,8 @@ emu_run_query(struct emu *e, struct job *j, const cJSON *qc, int dry)
 	ctx.arg = &la;
 	ctx.now = ts_now();
 	q = emusql_compile(sql, &ctx, &err);
+	if (q != NULL)
+		bill(e, j, q, &la);
 	emu_lookup_release(&la);
 	if (q == NULL) {
 		emu_job_fail(j, err.http_status == 404 ? 404 : 400,
@@ -201,11 +237,9 @@ emu_run_query(struct emu *e, struct job *j, const cJSON *qc, int dry)
 		    err.msg);
 		return;
 	}
-	j->bytes = 0;
-	for (i = 0; i < q->ntables; i++)
-		j->bytes += emu_count_rows(e, q->tables[i]) * 8 *
-		    (int64_t)(q->ncols ? q->ncols : 1);
 	j->dry_run = dry;
+	if (!dry && over_limit(j, qc))
+		goto done;
 	if (q->kind == EMUSQL_SELECT)
 		j->schema = schema_of(q);
 	else
@@ -319,8 +353,8 @@ emu_job_resource(struct emu *e, struct job *j, int done)
 		emu_add_i64(stats, "totalBytesProcessed", j->bytes);
 		qs = cJSON_AddObjectToObject(stats, "query");
 		emu_add_i64(qs, "totalBytesProcessed", j->bytes);
-		emu_add_i64(qs, "totalBytesBilled", j->dry_run ? 0 :
-		    j->bytes ? (j->bytes < 10485760 ? 10485760 : j->bytes) : 0);
+		emu_add_i64(qs, "totalBytesBilled", j->dry_run || j->http ? 0 :
+		    j->billed);
 		cJSON_AddBoolToObject(qs, "cacheHit", 0);
 		cJSON_AddStringToObject(qs, "statementType", j->dml ? "DELETE" :
 		    "SELECT");
@@ -382,6 +416,8 @@ query_response(struct call *c, struct job *j, const char *kind, long max,
 		cJSON_AddStringToObject(o, "queryId", j->id);
 	cJSON_AddBoolToObject(o, "jobComplete", 1);
 	emu_add_i64(o, "totalBytesProcessed", j->bytes);
+	if (!j->dml && !j->dry_run)
+		emu_add_i64(o, "totalBytesBilled", j->billed);
 	cJSON_AddBoolToObject(o, "cacheHit", 0);
 	if (j->dml) {
 		cJSON *ds;

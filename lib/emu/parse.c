@@ -465,6 +465,7 @@ found:
 	if (emusql_is_op(emusql_peek(p), ".") || emusql_is_op(emusql_peek(p), "["))
 		return emusql_perr(p, emusql_peek(p), "Field access and array subscripts "
 		    "are not supported by bq-emulator");
+	emusql_scan_use(p, s, i);
 	emusql_ex_set(e, s->cols[i].type, "%s.", s->qual);
 	emusql_add_quoted(&e->sql, s->cols[i].name);
 	e->field = s->cols[i].field;

@@ -204,16 +204,17 @@ out:
 	return rc;
 }
 
+/* numRows, and numBytes: every column's logical size (BigQuery's). */
 static void
 add_live_stats(struct emu *e, cJSON *m, const char *sqlname)
 {
 	int64_t n = emu_count_rows(e, sqlname);
+	int64_t b = emu_scan_bytes(e, sqlname, NULL, m);
 
 	cJSON_DeleteItemFromObjectCaseSensitive(m, "numRows");
 	cJSON_DeleteItemFromObjectCaseSensitive(m, "numBytes");
 	emu_add_i64(m, "numRows", n);
-	emu_add_i64(m, "numBytes", n * 8 * (int64_t)cJSON_GetArraySize(emu_jget(emu_jget(m,
-	    "schema"), "fields")));
+	emu_add_i64(m, "numBytes", b);
 }
 
 void

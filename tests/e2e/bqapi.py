@@ -3,8 +3,10 @@
 (with $BQAPI_TOKEN as bearer token if set), to set up tables for the bq-pull
 end-to-end tests.
 
-  bqapi.py table PROJECT DATASET TABLE 'FIELDS_JSON'   create (dataset too)
+  bqapi.py table PROJECT DATASET TABLE 'FIELDS_JSON' ['PARTITIONING_JSON']
+                                                        create (dataset too)
   bqapi.py insert PROJECT DATASET TABLE < rows.ndjson   insertAll, 10k a call
+  bqapi.py get PROJECT DATASET TABLE KEY                prints tables.get's KEY
 """
 import json
 import os
@@ -37,10 +39,16 @@ if cmd == "table":
     call("POST", "/projects/%s/datasets" % proj,
          {"datasetReference": {"projectId": proj, "datasetId": ds}},
          ok=(200, 409))
-    call("POST", "/projects/%s/datasets/%s/tables" % (proj, ds),
-         {"tableReference": {"projectId": proj, "datasetId": ds,
-                             "tableId": tab},
-          "schema": {"fields": json.loads(sys.argv[5])}})
+    t = {"tableReference": {"projectId": proj, "datasetId": ds,
+                            "tableId": tab},
+         "schema": {"fields": json.loads(sys.argv[5])}}
+    if len(sys.argv) > 6:
+        t["timePartitioning"] = json.loads(sys.argv[6])
+    call("POST", "/projects/%s/datasets/%s/tables" % (proj, ds), t)
+elif cmd == "get":
+    st, body = call("GET", "/projects/%s/datasets/%s/tables/%s" %
+                    (proj, ds, tab))
+    print(json.loads(body)[sys.argv[5]])
 elif cmd == "insert":
     batch, n = [], 0
 

@@ -45,15 +45,16 @@ use node_a
 hop "{\"operation\":\"add_node\",\"url\":\"$node_b_REPL\",\"retain_authorization\":true,\"authorization\":\"$auth\"}" > "$T/add"
 grep -q 'Successfully added' "$T/add" || fail "add_node: $(cat "$T/add")"
 
-# wait until both sides list each other (no timing assertion: a bound)
+# wait until both sides are connected (no timing assertion: a bound)
+connected='[.connections[] | select(any(.database_sockets[]?; .connected))] | length'
 for n in node_a node_b; do
 	use "$n"
 	for i in $(seq 300); do
 		hop '{"operation":"cluster_status"}' > "$T/st_$n"
-		[ "$(jq '.connections | length' "$T/st_$n")" -ge 1 ] && break
+		[ "$(jq "$connected" "$T/st_$n")" -ge 1 ] && break
 		sleep 0.1
 	done
-	[ "$(jq '.connections | length' "$T/st_$n")" -ge 1 ] ||
+	[ "$(jq "$connected" "$T/st_$n")" -ge 1 ] ||
 	    fail "$n never saw its peer: $(cat "$T/st_$n")"
 done
 
@@ -68,4 +69,18 @@ expect_eq node_b-1 "$BQSYNC_WORKER_NAME"
 must_fail 64 bq-partition whoami --harper --peers x
 # bad credentials: 77
 HARPER_PASSWORD=wrong must_fail 77 bq-partition whoami --harper
+
+# node_b stopped: node_a lists it, but only connected peers count
+BQSYNC_HARPER_INSTANCE=partition_node_b.$$ HARPER_OPS_PORT=${node_b_URL##*:} \
+    "$top/scripts/harper.sh" stop >&2
+use node_a
+for i in $(seq 300); do
+	hop '{"operation":"cluster_status"}' > "$T/st_down"
+	[ "$(jq "$connected" "$T/st_down")" -eq 0 ] && break
+	sleep 0.1
+done
+[ "$(jq '.connections | length' "$T/st_down")" -ge 1 ] ||
+    fail "node_a no longer lists node_b: $(cat "$T/st_down")"
+got=$(bq-partition whoami --harper --threads 2)
+expect_eq '{"worker":"node_a-0","index":0,"count":2,"workers":["node_a-0","node_a-1"]}' "$got" "node_a without node_b"
 say "ok"

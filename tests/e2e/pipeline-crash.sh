@@ -40,6 +40,11 @@ crash_cycle() {
 	esac
 	sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
 	kill -9 $victim 2> /dev/null || true
+	# A tool killed before it opened its FIFOs leaves its neighbour
+	# blocked in open(2): open each FIFO read-write (never blocks) and
+	# close it, so every open completes and every reader sees its end.
+	exec 7<> "$T/f1" 8<> "$T/f2"
+	exec 7>&- 8>&-
 	wait "$pp" || sp=$?
 	wait "$hp" || sh=$?
 	wait "$cp" || sc=$?

@@ -71,8 +71,10 @@ c=2025-11-01T12:51:39.250000Z	# the last row
 expect_eq 0 "$(bq-pull --after "$c" --no-markers | wc -l)" "rows after $c"
 bq-pull --after "$c" --lookback 1s > "$T/lb"
 expect_eq 2 "$(grep -vc '@bqsync' "$T/lb")" "rows with --lookback 1s"
-expect_eq "{\"@bqsync\":\"sync\",\"cursor\":\"$c\"}" \
-    "$(grep '"sync"' "$T/lb")" "sync line with --lookback"
+# only rows at or before the cursor: not newer
+expect_eq "\"cursor\":\"$c\",\"newer\":false" \
+    "$(grep -o '"cursor":"[^"]*","newer":[a-z]*' "$T/lb")" \
+    "sync line with --lookback"
 bq-pull --after 2025-11-01T12:51:39Z --lookback 1s > "$T/lb2"
 expect_eq 3 "$(grep -vc '@bqsync' "$T/lb2")" "rows in (08, 09.25]"
 

@@ -49,8 +49,8 @@ grep -q 'partial file' "$T/err" || fail "no truncated answer was met"
 python3 - "$T/out.ndjson" <<'PY'
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
-assert lines[0] == '{"@bqsync":"begin"}' and lines[-1] == '{"@bqsync":"end"}'
-rows = [json.loads(l) for l in lines[1:-2]]
+assert json.loads(lines[0])["@bqsync"] == "begin" and lines[-1] == '{"@bqsync":"end"}'
+rows = [json.loads(l) for l in lines[1:-2] if '"@bqsync"' not in l]
 assert [r["seq"] for r in rows] == list(range(25000)), len(rows)
 assert json.loads(lines[-2])["cursor"] == rows[-1]["ts"]
 PY
@@ -64,8 +64,8 @@ polls=$(grep 'GET .*/queries/job' "$T/err" | grep -v pageToken | grep -c ': 200$
 python3 - "$T/out.ndjson" <<'PY'
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
-assert lines[0] == '{"@bqsync":"begin"}' and lines[-1] == '{"@bqsync":"end"}'
-rows = [json.loads(l) for l in lines[1:-2]]
+assert json.loads(lines[0])["@bqsync"] == "begin" and lines[-1] == '{"@bqsync":"end"}'
+rows = [json.loads(l) for l in lines[1:-2] if '"@bqsync"' not in l]
 assert [r["seq"] for r in rows] == list(range(25000)), len(rows)
 assert json.loads(lines[-2])["cursor"] == rows[-1]["ts"]
 PY
@@ -80,6 +80,11 @@ grep -q '^bq-pull: jobs.query: invalidQuery: ' "$T/err2" ||
 fault '{"path":"/queries","status":403,"reason":"accessDenied","count":1}'
 must_fail 77 bq-pull -c "$T/cfg.yaml" > "$T/out3" 2> "$T/err3"
 grep -q 'accessDenied' "$T/err3" || fail "message: $(cat "$T/err3")"
-# no end line after a failure: downstream must not take it as complete
-[ "$(tail -n 1 "$T/out3")" = '{"@bqsync":"begin"}' ] ||
-    fail "output after failure: $(cat "$T/out3")"
+# no end line after a failure, but an error line: downstream must not take
+# it as complete
+python3 - "$T/out3" <<'PY' || fail "output after failure: $(cat "$T/out3")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert [l["@bqsync"] for l in lines] == ["begin", "error"], lines
+assert lines[-1]["status"] == 77, lines[-1]
+PY

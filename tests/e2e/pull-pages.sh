@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bq-pull reads a 100,000-row result across many getQueryResults pages and
-# prints every source row exactly once, in timestamp order, typed exactly.
+# prints every source row exactly once, in timestamp order, typed exactly,
+# with a sync line after each page that proves only complete groups.
 . "$(dirname "$0")/lib.sh"
 
 start_emulator
@@ -47,11 +48,22 @@ for line in open(sys.argv[1]):
     r["ts"] = dt.strftime("%Y-%m-%dT%H:%M:%S.") + f + "Z"
     src[r["seq"]] = r
 lines = open(sys.argv[2]).read().splitlines()
-assert json.loads(lines[0]) == {"@bqsync": "begin"}, lines[0]
+assert json.loads(lines[0]) == {"@bqsync": "begin", "table": "t",
+                               "worker": "0/1"}, lines[0]
 assert json.loads(lines[-1]) == {"@bqsync": "end"}, lines[-1]
 sync = json.loads(lines[-2])
-rows = [json.loads(l) for l in lines[1:-2]]
+body = [json.loads(l) for l in lines[1:-2]]
+rows = [r for r in body if "@bqsync" not in r]
 assert len(rows) == 100000, len(rows)
+# a sync line after pages: no row below it is at or before its cursor
+syncs = 0
+for k, r in enumerate(body):
+    if "@bqsync" in r:
+        syncs += 1
+        assert r["@bqsync"] == "sync" and r["newer"] is True, r
+        later = [x["ts"] for x in body[k + 1:] if "@bqsync" not in x]
+        assert not later or min(later) > r["cursor"], (r, min(later))
+assert syncs >= 9, syncs
 seen = set()
 prev = ""
 for r in rows:
@@ -62,6 +74,6 @@ for r in rows:
     assert r["seq"] not in seen, "duplicate %d" % r["seq"]
     seen.add(r["seq"])
     assert r == src[r["seq"]], (r, src[r["seq"]])
-assert sync == {"@bqsync": "sync", "cursor": prev}, (sync, prev)
+assert sync["cursor"] == prev and sync["newer"] is True, (sync, prev)
 print("rows ok")
 PY
