@@ -15,8 +15,8 @@ SHAREDIR = $(PREFIX)/share/bqsync
 EXAMPLES = examples/crontab examples/bq-sync.service examples/sync-cycle.sh \
 	   examples/follow.sh
 
-TOOLS = bq-pull bq-partition harper-load bq-checkpoint maritime-synth bq-emulator \
-	bq-sync
+TOOLS = bq-pull bq-partition harper-load bq-checkpoint bq-verify maritime-synth \
+	bq-emulator bq-sync
 
 CC ?= cc
 # CFLAGS and LDFLAGS are the user's (make CFLAGS=-O0 adds to, never
@@ -116,8 +116,8 @@ bench: $(BINS)
 	scripts/bench.sh $(BENCH)
 
 # libFuzzer targets (clang): run e.g. tests/fuzz_ndjson -max_total_time=60
-FUZZERS = tests/fuzz_ndjson tests/fuzz_config tests/fuzz_ts tests/fuzz_row \
-	  tests/fuzz_bqrow tests/fuzz_ack
+FUZZERS = tests/fuzz_ndjson tests/fuzz_config tests/fuzz_confnum tests/fuzz_ts \
+	  tests/fuzz_row tests/fuzz_bqrow tests/fuzz_ack
 fuzz: $(FUZZERS)
 $(FUZZERS): tests/fuzz_%: tests/fuzz_%.c $(LIB_SRC) $(LIB_HDR)
 	clang -std=c11 -D_GNU_SOURCE -DBQSYNC_VERSION='"$(VERSION)"' -Ilib -g -O1 \

@@ -321,6 +321,7 @@ main(int argc, char *argv[])
 	int64_t micros;
 
 	tool_setup(argv[0]);
+	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
 	while ((ch = getopt_long(argc, argv, "c:hqt:Vvw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -365,6 +366,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1 || argc != (strcmp(argv[0], "control") == 0 ? 2 : 1))
 		usage(stderr, EXIT_USAGE);
+	tool_check_name("--table", table);
 	cmd = argv[0];
 	if (strcmp(cmd, "get") != 0 && strcmp(cmd, "commit") != 0 &&
 	    strcmp(cmd, "status") != 0 && strcmp(cmd, "set") != 0 &&

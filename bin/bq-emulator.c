@@ -53,6 +53,7 @@ main(int argc, char *argv[])
 	sigset_t set;
 
 	tool_setup(argv[0]);
+	util_no_core_dumps();	/* with -k it holds the tokens it issued */
 	memset(&o, 0, sizeof(o));
 	o.port = 9050;
 	while ((ch = getopt_long(argc, argv, "d:f:H:hk:l:P:p:qu:Vv", longopts,

@@ -44,7 +44,10 @@ static const struct option longopts[] = {
 static struct {
 	const char *config, *format, *column, *peers, *self, *table;
 	int harper, threads, strict, hex, scheme, wi, wn;
-} o = { NULL, "json", NULL, NULL, NULL, NULL, 0, 1, 0, 0, -1, -1, 0 };
+	char *const *keys;		/* a natural-key table's key columns */
+	size_t nkeys;
+} o = { NULL, "json", NULL, NULL, NULL, NULL, 0, 1, 0, 0, -1, -1, 0, NULL,
+    0 };
 
 static void
 usage(FILE *fp, int status)
@@ -72,7 +75,8 @@ static int
 filter(struct ndjson_reader *r, const char *col, int *bad)
 {
 	struct bq_err err = BQ_ERR_INIT;
-	const char *line;
+	struct strbuf key = STRBUF_INIT;
+	const char *line, *kc = NULL;
 	char why[300];
 	size_t len;
 	int64_t t;
@@ -99,12 +103,23 @@ filter(struct ndjson_reader *r, const char *col, int *bad)
 			    cJSON_GetObjectItemCaseSensitive(v, col) == NULL ?
 			    "no timestamp" : "invalid timestamp in", col);
 			stop = bad_line(r, bad, why);
+		} else if (o.nkeys > 0) {
+			strbuf_reset(&key);
+			if (hash_key_text(v, o.keys, o.nkeys, &key, &kc) == -1) {
+				snprintf(why, sizeof(why), "key column '%s' is "
+				    "not a string, integer, boolean or null",
+				    kc);
+				stop = bad_line(r, bad, why);
+			} else if (hash_partition_key(key.buf, key.len, o.wn) ==
+			    o.wi && ndjson_write_raw(stdout, line, len) == -1)
+				tool_write_failed();
 		} else if (hash_partition(t, o.wn, o.scheme) == o.wi) {
 			if (ndjson_write_raw(stdout, line, len) == -1)
 				tool_write_failed();
 		}
 		cJSON_Delete(v);
 	}
+	strbuf_release(&key);
 	if (!stop && rc == -1) {
 		bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 		return -1;
@@ -267,13 +282,16 @@ load_config(struct config *cfg)
 		tool_die_err(&err);
 	if (o.scheme == -1)
 		o.scheme = (int)cfg->partition;
-	if (o.column != NULL)
-		return o.column;
 	if ((t = config_table(cfg, o.table, &err)) == NULL) {
 		if (o.table != NULL)
 			tool_die(EXIT_USAGE, "%s", err.msg);
-		return "timestamp";
+		return o.column != NULL ? o.column : "timestamp";
 	}
+	/* As bq-pull's query: a natural key decides the share. */
+	o.nkeys = t->nid_columns > 0 ? t->nid_columns : t->id_column != NULL;
+	o.keys = t->nid_columns > 0 ? t->id_columns : &t->id_column;
+	if (o.column != NULL)
+		return o.column;
 	return t->timestamp_column ? t->timestamp_column : "timestamp";
 }
 
@@ -337,6 +355,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	tool_check_name("--table", o.table);
 	bqsync_set_verbosity(verbosity);
 	if (strcmp(mode, "whoami") == 0) {
 		if (argc != 0 || (o.harper && o.peers))

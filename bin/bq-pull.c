@@ -33,8 +33,9 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: bq-pull [-fhquVv] [-a cursor] [-c config] "
 	    "[-n rows] [-t table] [-w i/N]\n"
-	    "\t[--column name] [--columns a,b] [--dataset name] [--dry-run]\n"
-	    "\t[--from-response file] [--lookback duration] [--no-markers]\n"
+	    "\t[--before ts] [--column name] [--columns a,b] [--dataset name]\n"
+	    "\t[--dry-run]"
+	    " [--from-response file] [--lookback duration] [--no-markers]\n"
 	    "\t[--partition fingerprint|micros] [--project id] "
 	    "[--source-table name]\n");
 	exit(status);
@@ -105,6 +106,7 @@ main(int argc, char **argv)
 		{ "partition", required_argument, NULL, 8 },
 		{ "project", required_argument, NULL, 9 },
 		{ "source-table", required_argument, NULL, 10 },
+		{ "before", required_argument, NULL, 11 },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config cfg;
@@ -118,13 +120,15 @@ main(int argc, char **argv)
 	const char *o_col = NULL, *o_cols = NULL, *o_ds = NULL, *o_proj = NULL;
 	const char *o_src = NULL, *o_part = NULL, *o_resp = NULL;
 	char **cols = NULL, *cl = NULL, *tok, *sp, *e;
-	size_t ncols = 0;
+	char *const *keys;
+	size_t ncols = 0, nkeys;
 	double poll = 0;
 	int64_t cursor;
 	long lim, got, limit_opt = 0;
 	int ch, follow = 0, verbosity = 0;
 
 	tool_setup(argv[0]);
+	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
 	while ((ch = getopt_long(argc, argv, "a:c:fhn:qt:uVvw:", opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -133,7 +137,7 @@ main(int argc, char **argv)
 		case 'f': follow = 1; break;
 		case 'h': usage(stdout, 0); break;
 		case 'n': limit_opt = tool_parse_long("--limit", optarg, 1,
-		    100000000); break;
+		    CONFIG_BATCH_MAX); break;
 		case 'q': verbosity = -1; break;
 		case 't': tname = optarg; break;
 		case 'u': setvbuf(stdout, NULL, _IOLBF, 0); break;
@@ -153,7 +157,8 @@ main(int argc, char **argv)
 		case 4: p.dry_run = 1; break;
 		case 5: o_resp = optarg; break;
 		case 6:
-			if ((p.lookback = config_parse_duration(optarg)) < 0)
+			if ((p.lookback = config_parse_duration(optarg)) < 0 ||
+			    p.lookback > CONFIG_DURATION_MAX)
 				tool_die(EXIT_USAGE, "invalid duration '%s' "
 				    "for --lookback", optarg);
 			break;
@@ -161,11 +166,20 @@ main(int argc, char **argv)
 		case 8: o_part = optarg; break;
 		case 9: o_proj = optarg; break;
 		case 10: o_src = optarg; break;
+		case 11:
+			if (ts_parse(optarg, &p.before) == -1)
+				tool_die(EXIT_USAGE, "invalid timestamp '%s' "
+				    "for --before", optarg);
+			break;
 		default: usage(stderr, EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
 		usage(stderr, EXIT_USAGE);
+	tool_check_name("--table", tname);
+	tool_check_name("--source-table", o_src);
+	tool_check_name("--dataset", o_ds);
+	tool_check_name("--project", o_proj);
 	if (o_part != NULL && strcmp(o_part, "fingerprint") != 0 &&
 	    strcmp(o_part, "micros") != 0)
 		tool_die(EXIT_USAGE, "invalid --partition '%s'", o_part);
@@ -223,10 +237,15 @@ main(int argc, char **argv)
 	proj = t->project ? t->project : bq_client_project(c, &err);
 	if (proj == NULL)
 		tool_die_err(&err);
+	/* A natural-key table is shared by its key (bqsync(7)). */
+	keys = t->nid_columns > 0 ? t->id_columns :
+	    t->id_column != NULL ? &t->id_column : NULL;
+	nkeys = t->nid_columns > 0 ? t->nid_columns : t->id_column != NULL;
 	if (bq_pull_sql(&sql, proj, t->dataset, t->table, cols, ncols,
-	    t->timestamp_column, cfg.partition, &err) == -1 ||
+	    t->timestamp_column, keys, nkeys, cfg.partition, &err) == -1 ||
 	    bq_probe_sql(&psql, proj, t->dataset, t->table,
-	    t->timestamp_column, cfg.partition, limit_opt > 0, &err) == -1)
+	    t->timestamp_column, keys, nkeys, cfg.partition, limit_opt > 0,
+	    &err) == -1)
 		tool_die_err(&err);
 	if (after == NULL || *after == '\0')
 		after = t->sync.start_timestamp;
@@ -261,7 +280,8 @@ main(int argc, char **argv)
 		}
 		if (follow && !stop)
 			util_sleep(poll, &stop);
-	} while (follow && !stop && !p.dry_run);
+	} while (!stop && !p.dry_run && (follow ||
+	    (p.before != 0 && limit_opt == 0 && got >= lim)));
 	if (pull_marker(&p, "end", INT64_MIN) == -1)
 		die(&p, &err);
 	free(cols != t->columns ? cols : NULL);

@@ -71,12 +71,13 @@ main(int argc, char *argv[])
 	int ch, verbosity = 0, create = 1, progress = -1, rc;
 
 	tool_setup(argv[0]);
+	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
 	while ((ch = getopt_long(argc, argv, "b:c:hj:qt:Vv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			rows = tool_parse_long("--batch-rows", optarg, 1,
-			    1000000);
+			    CONFIG_BATCH_ROWS_MAX);
 			break;
 		case 'c':
 			cfgpath = optarg;
@@ -85,7 +86,8 @@ main(int argc, char *argv[])
 			usage(stdout, EXIT_OK);
 			break;
 		case 'j':
-			inflight = tool_parse_long("--in-flight", optarg, 1, 64);
+			inflight = tool_parse_long("--in-flight", optarg, 1,
+			    CONFIG_IN_FLIGHT_MAX);
 			break;
 		case 'q':
 			verbosity = -1;
@@ -100,8 +102,8 @@ main(int argc, char *argv[])
 			verbosity = 1;
 			break;
 		case OPT_BATCH_BYTES:
-			bytes = tool_parse_long("--batch-bytes", optarg, 1024,
-			    1L << 30);
+			bytes = tool_parse_long("--batch-bytes", optarg,
+			    CONFIG_BATCH_BYTES_MIN, CONFIG_BATCH_BYTES_MAX);
 			break;
 		case OPT_COLUMN:
 			column = optarg;
@@ -110,7 +112,8 @@ main(int argc, char *argv[])
 			database = optarg;
 			break;
 		case OPT_DEADLINE:
-			if ((deadline = config_parse_duration(optarg)) <= 0)
+			if ((deadline = config_parse_duration(optarg)) <= 0 ||
+			    deadline > CONFIG_DURATION_MAX)
 				tool_die(EXIT_USAGE, "invalid duration '%s' for "
 				    "--deadline", optarg);
 			break;
@@ -134,6 +137,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc > 1)
 		usage(stderr, EXIT_USAGE);
+	tool_check_name("--table", table);
+	tool_check_name("--database", database);
 	bqsync_set_verbosity(verbosity);
 
 	if (config_load(&cfg, cfgpath, &err) == -1)

@@ -229,6 +229,7 @@ main(int argc, char *argv[])
 	long days = -1;
 
 	tool_setup(argv[0]);
+	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
 	memset(&o, 0, sizeof(o));
 	o.until = INT64_MIN;
 	while ((c = getopt_long(argc, argv, "c:hn:qs:t:Vv", longopts,
@@ -271,12 +272,13 @@ main(int argc, char *argv[])
 			break;
 		case OPT_VESSELS:
 			o.vessels = tool_parse_long("--vessels", optarg, 1,
-			    100000000);
+			    CONFIG_VESSELS_MAX);
 			break;
 		case OPT_RATE:
 			o.rate = parse_double("--rate", optarg);
 			break;
 		case OPT_DATASET:
+			tool_check_name("--dataset", optarg);
 			o.dataset = optarg;
 			break;
 		case OPT_STREAMING:
@@ -309,7 +311,7 @@ main(int argc, char *argv[])
 			break;
 		case OPT_LOAD_ROWS:
 			o.load_rows = tool_parse_long("--load-rows", optarg,
-			    1, 100000000);
+			    1, CONFIG_LOAD_ROWS_MAX);
 			break;
 		default:
 			usage(stderr, EXIT_USAGE);
@@ -337,7 +339,7 @@ main(int argc, char *argv[])
 	    strcmp(cmd, "reset") != 0))
 		usage(stderr, EXIT_USAGE);
 	if (argc == 2)
-		days = tool_parse_long("days", argv[1], 1, 3650);
+		days = tool_parse_long("days", argv[1], 1, CONFIG_DAYS_MAX);
 	if (strcmp(cmd, "routes") == 0) {
 		config_release(&cfg);
 		return routes();

@@ -131,7 +131,7 @@ auth_jwt_make(const char *pem_key, const char *kid, const char *iss,
 	strbuf_adds(&sb, b);
 	jwt = strbuf_detach(&sb, NULL);
 out:
-	free(b);
+	util_free_secret(b);
 	if (sig != NULL) {
 		OPENSSL_cleanse(sig, siglen);
 		free(sig);
@@ -141,9 +141,7 @@ out:
 	BIO_free(bio);
 	cJSON_Delete(claims);
 	cJSON_Delete(hdr);
-	if (sb.alloc != 0)
-		util_wipe(sb.buf, sb.alloc);
-	strbuf_release(&sb);
+	strbuf_release_secret(&sb);
 	return jwt;
 }
 
@@ -243,7 +241,7 @@ load_file(struct auth *a, const char *path, struct bq_err *err)
 	const char *type;
 	int rc = -1;
 
-	if (util_read_file(path, &sb) == -1) {
+	if (util_read_secret(path, &sb) == -1) {
 		bq_err_set(err, errno == ENOENT ? EXIT_CONFIG : EXIT_IOERR,
 		    "cannot read credentials '%s': %s", path, strerror(errno));
 		goto out;
@@ -290,9 +288,7 @@ load_file(struct auth *a, const char *path, struct bq_err *err)
 	rc = 0;
 out:
 	cJSON_Delete(j);
-	if (sb.alloc != 0)
-		util_wipe(sb.buf, sb.alloc);
-	strbuf_release(&sb);
+	strbuf_release_secret(&sb);
 	return rc;
 }
 
@@ -417,6 +413,7 @@ fetch_token(struct auth *a, struct bq_err *err)
 	int rc = -1;
 
 	memset(&req, 0, sizeof(req));
+	req.secret = 1;
 	http_response_init(&resp);
 	if (a->src == SRC_METADATA) {
 		const char *h = a->meta_host;
@@ -435,10 +432,15 @@ fetch_token(struct auth *a, struct bq_err *err)
 			    (int64_t)util_now_wall(), err);
 			if (jwt == NULL)
 				goto out;
+			strbuf_grow_secret(&form, strlen(jwt) + 128);
 			add_form(&form, "grant_type",
 			    "urn:ietf:params:oauth:grant-type:jwt-bearer");
 			add_form(&form, "assertion", jwt);
 		} else {
+			/* percent-encoding at most triples them */
+			strbuf_grow_secret(&form, 3 * (strlen(a->refresh_token) +
+			    (a->client_secret ? strlen(a->client_secret) : 0)) +
+			    strlen(a->client_id) + 128);
 			add_form(&form, "grant_type", "refresh_token");
 			add_form(&form, "client_id", a->client_id);
 			if (a->client_secret != NULL)
@@ -468,12 +470,9 @@ fetch_token(struct auth *a, struct bq_err *err)
 	    auth_kind(a), exp);
 	rc = 0;
 out:
-	if (resp.body.alloc != 0)
-		util_wipe(resp.body.buf, resp.body.len);
+	strbuf_release_secret(&resp.body);
 	http_response_release(&resp);
-	if (form.alloc != 0)
-		util_wipe(form.buf, form.len);
-	strbuf_release(&form);
+	strbuf_release_secret(&form);
 	util_free_secret(jwt);
 	free(url);
 	return rc;

@@ -1512,26 +1512,72 @@ add_ident(struct strbuf *sb, const char *what, const char *name,
 	return 0;
 }
 
-/* The worker's share: "<part>" (bqsync(7), PARTITIONING). */
-static void
-add_share(struct strbuf *sb, const char *qts, enum partition_scheme s)
+/*
+ * The worker's share: by the key for a natural-key table (every version of
+ * a key in one share), else by the timestamp (see hash.h).
+ */
+static int
+add_share(struct strbuf *sb, const char *qts, char *const *keys, size_t nkeys,
+    enum partition_scheme s, struct bq_err *err)
 {
-	if (s == PARTITION_MICROS)
+	size_t i;
+
+	if (nkeys > 0) {
+		strbuf_adds(sb, "ABS(MOD(FARM_FINGERPRINT(CONCAT(");
+		for (i = 0; i < nkeys; i++) {
+			if (i > 0)
+				strbuf_adds(sb, ", '|', ");
+			strbuf_adds(sb, "IFNULL(CAST(");
+			if (add_ident(sb, "key column", keys[i], err) == -1)
+				return -1;
+			strbuf_adds(sb, " AS STRING), '')");
+		}
+		strbuf_adds(sb, ")), @n)) = @i");
+	} else if (s == PARTITION_MICROS)
 		strbuf_addf(sb, "ABS(MOD(UNIX_MICROS(%s), @n)) = @i", qts);
 	else
 		strbuf_addf(sb, "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(%s) "
 		    "AS STRING)), @n)) = @i", qts);
+	return 0;
 }
 
-/*
- * "<share> AND `ts` > @cursor": the lower bound is a query parameter, so
- * BigQuery prunes the partitions before the cursor.
- */
-static void
-add_filter(struct strbuf *sb, const char *qts, enum partition_scheme s)
+/* "<share> AND `ts` > @cursor" */
+static int
+add_filter(struct strbuf *sb, const char *qts, char *const *keys,
+    size_t nkeys, enum partition_scheme s, struct bq_err *err)
 {
-	add_share(sb, qts, s);
+	if (add_share(sb, qts, keys, nkeys, s, err) == -1)
+		return -1;
 	strbuf_addf(sb, " AND %s > @cursor", qts);
+	return 0;
+}
+
+int
+bq_fp_sql(struct strbuf *out, const char *alias, char *const *columns,
+    size_t ncolumns)
+{
+	size_t i;
+
+	strbuf_adds(out, "FARM_FINGERPRINT(TO_JSON_STRING(JSON_STRIP_NULLS("
+	    "TO_JSON(");
+	if (columns == NULL || ncolumns == 0) {
+		if (bq_quote_ident(out, alias) == -1)
+			return -1;
+		strbuf_adds(out, "))))");
+		return 0;
+	}
+	strbuf_adds(out, "STRUCT(");
+	for (i = 0; i < ncolumns; i++) {
+		if (i > 0)
+			strbuf_adds(out, ", ");
+		if (bq_quote_ident(out, alias) == -1)
+			return -1;
+		strbuf_addch(out, '.');
+		if (bq_quote_ident(out, columns[i]) == -1)
+			return -1;
+	}
+	strbuf_adds(out, ")))))");
+	return 0;
 }
 
 /* The quoted table path and timestamp column, or -1 with err. */
@@ -1576,7 +1622,8 @@ add_columns(struct strbuf *sb, char *const *columns, size_t ncolumns,
 int
 bq_pull_sql(struct strbuf *out, const char *project, const char *dataset,
     const char *table, char *const *columns, size_t ncolumns,
-    const char *ts_column, enum partition_scheme scheme, struct bq_err *err)
+    const char *ts_column, char *const *keys, size_t nkeys,
+    enum partition_scheme scheme, struct bq_err *err)
 {
 	struct strbuf tab = STRBUF_INIT, ts = STRBUF_INIT, cols = STRBUF_INIT;
 	int rc = -1;
@@ -1584,8 +1631,15 @@ bq_pull_sql(struct strbuf *out, const char *project, const char *dataset,
 	if (pull_idents(&tab, &ts, project, dataset, table, ts_column,
 	    err) == -1 || add_columns(&cols, columns, ncolumns, err) == -1)
 		goto out;
-	strbuf_addf(out, "SELECT %s FROM %s WHERE ", cols.buf, tab.buf);
-	add_filter(out, ts.buf, scheme);
+	strbuf_adds(&cols, ", ");
+	if (bq_fp_sql(&cols, "_t", columns, ncolumns) == -1) {
+		bq_err_set(err, EXIT_CONFIG, "invalid column name");
+		goto out;
+	}
+	strbuf_addf(out, "SELECT %s AS _fp FROM %s AS _t WHERE ", cols.buf,
+	    tab.buf);
+	if (add_filter(out, ts.buf, keys, nkeys, scheme, err) == -1)
+		goto out;
 	strbuf_addf(out, " AND %s <= @upto ORDER BY %s", ts.buf, ts.buf);
 	rc = 0;
 out:
@@ -1597,8 +1651,8 @@ out:
 
 int
 bq_probe_sql(struct strbuf *out, const char *project, const char *dataset,
-    const char *table, const char *ts_column, enum partition_scheme scheme,
-    int limited, struct bq_err *err)
+    const char *table, const char *ts_column, char *const *keys, size_t nkeys,
+    enum partition_scheme scheme, int limited, struct bq_err *err)
 {
 	struct strbuf tab = STRBUF_INIT, ts = STRBUF_INIT;
 	int rc = -1;
@@ -1611,7 +1665,8 @@ bq_probe_sql(struct strbuf *out, const char *project, const char *dataset,
 		strbuf_addf(out, "(SELECT %s FROM %s WHERE ", ts.buf, tab.buf);
 	else
 		strbuf_addf(out, "%s WHERE ", tab.buf);
-	add_filter(out, ts.buf, scheme);
+	if (add_filter(out, ts.buf, keys, nkeys, scheme, err) == -1)
+		goto out;
 	if (limited)
 		strbuf_addf(out, " ORDER BY %s LIMIT @limit)", ts.buf);
 	rc = 0;

@@ -230,21 +230,35 @@ void	 bq_uuid(char out[37]);
  */
 int	 bq_quote_ident(struct strbuf *out, const char *name);
 /*
+ * Appends the SQL of a row's content fingerprint, an INT64 that bq-pull
+ * writes as "_fp" and bq-verify combines: FARM_FINGERPRINT(TO_JSON_STRING(
+ * JSON_STRIP_NULLS(TO_JSON(x)))) of the row alias, or of STRUCT(alias.col,
+ * ...) with columns; nulls are stripped so that a column added to the
+ * table changes no row's fingerprint.  -1 for a name bq_quote_ident()
+ * refuses.
+ */
+int	 bq_fp_sql(struct strbuf *out, const char *alias,
+	    char *const *columns, size_t ncolumns);
+/*
  * bq-pull's queries (bqsync(7), PARTITIONING and THE CURSOR), built
  * from one share predicate and one lower bound, ts > @cursor.
  * bq_probe_sql(): "SELECT MAX(ts) AS upto" of worker @i of @n's rows of
  * table (project.dataset.table) after @cursor, of the first @limit of them
  * when limited; it reads the timestamp column only.  bq_pull_sql(): those
- * rows with ts <= @upto, in ts order; columns NULL = "*".  Both bounds are
+ * rows with ts <= @upto, in ts order, with "_fp" (bq_fp_sql()) last;
+ * columns NULL = "*".  With key columns (a natural-key table) the share is
+ * by the key, else by the timestamp under the scheme (hash.h).  Both
+ * bounds are
  * parameters, known before the query runs, so partitions prune.  -1 with
  * err (EXIT_CONFIG) for an identifier that cannot be quoted.
  */
 int	 bq_probe_sql(struct strbuf *out, const char *project,
 	    const char *dataset, const char *table, const char *ts_column,
-	    enum partition_scheme, int limited, struct bq_err *err);
+	    char *const *keys, size_t nkeys, enum partition_scheme, int limited,
+	    struct bq_err *err);
 int	 bq_pull_sql(struct strbuf *out, const char *project,
 	    const char *dataset, const char *table, char *const *columns,
-	    size_t ncolumns, const char *ts_column, enum partition_scheme,
-	    struct bq_err *err);
+	    size_t ncolumns, const char *ts_column, char *const *keys,
+	    size_t nkeys, enum partition_scheme, struct bq_err *err);
 
 #endif

@@ -212,40 +212,65 @@ is_json_number(const char *s)
 	return *s == '\0';
 }
 
+/*
+ * INT64 text: [-]digits within the int64 range, else NULL (bad data).
+ * Within +-2^53 a JSON number, beyond it a string of the exact digits.
+ */
 static cJSON *
 conv_int64(const char *s)
 {
 	const char *d = s + (*s == '-');
-	size_t n = strlen(d), i;
+	size_t n = strspn(d, "0123456789");
 	char buf[32];
 	long long v;
 	char *end;
 
-	for (i = 0; i < n; i++)
-		if (d[i] < '0' || d[i] > '9')
-			break;
-	if (n == 0 || i < n)
-		return cJSON_CreateString(s);	/* not an integer: keep it */
-	if ((d[0] == '0' && n > 1) || (s[0] == '-' && d[0] == '0')) {
+	if (n == 0 || d[n] != '\0')
+		return NULL;
+	if (n > 1 && d[0] == '0') {
 		errno = 0;
 		v = strtoll(s, &end, 10);
 		if (errno != 0)
-			return cJSON_CreateString(s);
+			return NULL;
 		snprintf(buf, sizeof(buf), "%lld", v);
 		return conv_int64(buf);
 	}
+	if (n > 19 || (n == 19 && strcmp(d, *s == '-' ?
+	    "9223372036854775808" : "9223372036854775807") > 0))
+		return NULL;
+	if (s[0] == '-' && d[0] == '0')
+		return cJSON_CreateRaw("0");
 	/* 2^53 = 9007199254740992 has 16 digits */
 	if (n < 16 || (n == 16 && strcmp(d, "9007199254740992") <= 0))
 		return cJSON_CreateRaw(s);
 	return cJSON_CreateString(s);
 }
 
+/* FLOAT64 text: a JSON number, or NaN and the infinities as strings. */
 static cJSON *
 conv_float(const char *s)
 {
 	if (is_json_number(s))
 		return cJSON_CreateRaw(s);
-	return cJSON_CreateString(s);	/* NaN, Infinity, -Infinity */
+	if (strcmp(s, "NaN") == 0 || strcmp(s, "Infinity") == 0 ||
+	    strcmp(s, "-Infinity") == 0)
+		return cJSON_CreateString(s);
+	return NULL;
+}
+
+/*
+ * The value of a cell, which must be {"v":...}: 0 with *v (JSON null when
+ * the cell says null), or -1 with err.
+ */
+static int
+cell_value(const struct field *f, const cJSON *cell, const cJSON **v,
+    struct bq_err *err)
+{
+	if (!cJSON_IsObject(cell) ||
+	    (*v = cJSON_GetObjectItemCaseSensitive(cell, "v")) == NULL)
+		return bq_err_set(err, EXIT_DATA, "column '%s': cell is not "
+		    "{\"v\":...}", f->name);
+	return 0;
 }
 
 static int
@@ -266,6 +291,7 @@ conv_record(const struct field *sub, size_t nsub, const cJSON *v,
     struct bq_err *err)
 {
 	const cJSON *fl = cJSON_GetObjectItemCaseSensitive(v, "f"), *cell;
+	const cJSON *cv = NULL;
 	cJSON *o = cJSON_CreateObject(), *x;
 	size_t i = 0;
 
@@ -273,8 +299,8 @@ conv_record(const struct field *sub, size_t nsub, const cJSON *v,
 		goto bad;
 	for (cell = fl->child; cell != NULL && i < nsub;
 	    cell = cell->next, i++) {
-		if ((x = conv_value(&sub[i],
-		    cJSON_GetObjectItemCaseSensitive(cell, "v"), err)) == NULL)
+		if (cell_value(&sub[i], cell, &cv, err) == -1 ||
+		    (x = conv_value(&sub[i], cv, err)) == NULL)
 			goto fail;
 		cJSON_AddItemToObject(o, sub[i].name, x);
 	}
@@ -309,9 +335,15 @@ conv_scalar(const struct field *f, const cJSON *v, struct bq_err *err)
 	s = v->valuestring;
 	switch (f->type) {
 	case T_INT64:
-		return conv_int64(s);
+		if ((j = conv_int64(s)) == NULL)
+			bq_err_set(err, EXIT_DATA,
+			    "column '%s': bad INT64 '%.40s'", f->name, s);
+		return j;
 	case T_FLOAT64:
-		return conv_float(s);
+		if ((j = conv_float(s)) == NULL)
+			bq_err_set(err, EXIT_DATA,
+			    "column '%s': bad FLOAT64 '%.40s'", f->name, s);
+		return j;
 	case T_BOOL:
 		if (strcasecmp(s, "true") == 0)
 			return cJSON_CreateTrue();
@@ -339,7 +371,7 @@ conv_scalar(const struct field *f, const cJSON *v, struct bq_err *err)
 static cJSON *
 conv_value(const struct field *f, const cJSON *v, struct bq_err *err)
 {
-	const cJSON *el;
+	const cJSON *el, *ev = NULL;
 	cJSON *a, *x;
 
 	if (!f->repeated)
@@ -354,8 +386,9 @@ conv_value(const struct field *f, const cJSON *v, struct bq_err *err)
 		return NULL;
 	}
 	for (el = v->child; el != NULL; el = el->next) {
-		x = conv_scalar(f, cJSON_GetObjectItemCaseSensitive(el, "v"),
-		    err);
+		x = NULL;
+		if (cell_value(f, el, &ev, err) == 0)
+			x = conv_scalar(f, ev, err);
 		if (x == NULL) {
 			cJSON_Delete(a);
 			return NULL;
@@ -385,6 +418,7 @@ cJSON *
 bqrow_convert(const struct bqrow *r, const cJSON *raw, struct bq_err *err)
 {
 	const cJSON *fl = cJSON_GetObjectItemCaseSensitive(raw, "f"), *cell;
+	const cJSON *cv = NULL;
 	cJSON *o = cJSON_CreateObject(), *idv = NULL, *x, *src_id = NULL;
 	char id[ROW_ID_LEN + 1], *t;
 	const char *missing = NULL;
@@ -398,9 +432,8 @@ bqrow_convert(const struct bqrow *r, const cJSON *raw, struct bq_err *err)
 		goto bad;
 	for (cell = fl->child; cell != NULL && i < r->nf;
 	    cell = cell->next, i++) {
-		x = conv_value(&r->f[i],
-		    cJSON_GetObjectItemCaseSensitive(cell, "v"), err);
-		if (x == NULL)
+		if (cell_value(&r->f[i], cell, &cv, err) == -1 ||
+		    (x = conv_value(&r->f[i], cv, err)) == NULL)
 			goto fail;
 		if (r->with_id && (int)i == r->id_idx) {
 			src_id = x;	/* the row's own "id" is not a column */

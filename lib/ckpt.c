@@ -539,6 +539,67 @@ rec_push(struct ckpt_record **recs, size_t *n, struct ckpt_record *rec)
 
 /* --- file store --------------------------------------------------------- */
 
+/*
+ * The file store may run as root next to files other users can plant:
+ * refuse a directory anyone may write to unless it is sticky (someone could
+ * swap the state file between two calls), never follow a symbolic link at
+ * the state, lock or temporary path, and create files 0600.
+ */
+static int
+check_dir(struct ckpt_store *st, struct bq_err *err)
+{
+	struct stat sb;
+
+	if (stat(st->dir, &sb) == -1)
+		return bq_err_set(err, EXIT_IOERR, "cannot use '%s': %s",
+		    st->dir, strerror(errno));
+	if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX))
+		return bq_err_set(err, EXIT_IOERR, "refusing '%s': its "
+		    "directory '%s' is world-writable and not sticky",
+		    st->path, st->dir);
+	return 0;
+}
+
+/* Checks fd, from open(path, ...|O_NOFOLLOW): -1 with err unless usable. */
+static int
+checked_fd(int fd, const char *path, struct bq_err *err)
+{
+	struct stat sb;
+
+	if (fd == -1 && errno == ELOOP)
+		return bq_err_set(err, EXIT_IOERR,
+		    "refusing '%s': a symbolic link", path);
+	if (fd == -1)
+		return bq_err_set(err, EXIT_IOERR, "cannot open '%s': %s",
+		    path, strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return bq_err_set(err, EXIT_IOERR,
+		    "refusing '%s': not a regular file", path);
+	}
+	return fd;
+}
+
+/* Reads the state file into sb: 1, 0 when there is none yet, -1 (err). */
+static int
+read_state(struct ckpt_store *st, struct strbuf *sb, struct bq_err *err)
+{
+	int fd, rc = 1;
+
+	if (check_dir(st, err) == -1)
+		return -1;
+	fd = open(st->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return 0;
+	if ((fd = checked_fd(fd, st->path, err)) == -1)
+		return -1;
+	if (util_read_fd(fd, sb) == -1)
+		rc = bq_err_set(err, EXIT_IOERR, "cannot read '%s': %s",
+		    st->path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
 static int
 file_read(struct ckpt_store *st, struct ckpt_record **recs, size_t *nrecs,
     struct bq_err *err)
@@ -547,17 +608,12 @@ file_read(struct ckpt_store *st, struct ckpt_record **recs, size_t *nrecs,
 	struct ckpt_record rec;
 	cJSON *root = NULL;
 	const cJSON *arr, *it;
-	int rc = -1;
+	int rc = -1, r;
 
 	*recs = NULL;
 	*nrecs = 0;
-	if (util_read_file(st->path, &sb) == -1) {
-		if (errno == ENOENT) {
-			rc = 0;
-			goto out;
-		}
-		bq_err_set(err, EXIT_IOERR, "cannot read '%s': %s", st->path,
-		    strerror(errno));
+	if ((r = read_state(st, &sb, err)) <= 0) {
+		rc = r;		/* 0: none yet, an empty store */
 		goto out;
 	}
 	if ((root = cJSON_ParseWithLength(sb.buf, sb.len)) == NULL) {
@@ -619,7 +675,17 @@ file_write_text(struct ckpt_store *st, const struct strbuf *text,
 	const char *what = NULL;
 	int fd = -1, dfd = -1, rc = -1;
 
-	fd = open(st->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	/*
+	 * A stale temporary file (a writer died) or a link planted there is
+	 * removed, never followed: O_EXCL also fails on a link put back
+	 * between the unlink and the open.
+	 */
+	if (unlink(st->tmp) == -1 && errno != ENOENT) {
+		what = st->tmp;
+		goto out;
+	}
+	fd = open(st->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
 	if (fd == -1) {
 		what = st->tmp;
 		goto out;
@@ -680,10 +746,12 @@ file_write(struct ckpt_store *st, struct ckpt_record *recs, size_t nrecs,
 static int
 file_lock(struct ckpt_store *st, struct bq_err *err)
 {
-	st->lockfd = open(st->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (check_dir(st, err) == -1)
+		return -1;
+	st->lockfd = checked_fd(open(st->lock, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600), st->lock, err);
 	if (st->lockfd == -1)
-		return bq_err_set(err, EXIT_IOERR, "cannot open '%s': %s",
-		    st->lock, strerror(errno));
+		return -1;
 	while (flock(st->lockfd, LOCK_EX) == -1) {
 		if (errno == EINTR)
 			continue;
@@ -774,17 +842,13 @@ file_delete(struct ckpt_store *st, const char *table_id, long i, long n,
 	struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
 	cJSON *root = NULL, *arr, *it, *next;
 	char *text;
-	int rc = -1;
+	int rc = -1, r;
 
 	*ndeleted = 0;
 	if (file_lock(st, err) == -1)
 		return -1;
-	if (util_read_file(st->path, &sb) == -1) {
-		if (errno == ENOENT)
-			rc = 0;
-		else
-			bq_err_set(err, EXIT_IOERR, "cannot read '%s': %s",
-			    st->path, strerror(errno));
+	if ((r = read_state(st, &sb, err)) <= 0) {
+		rc = r;		/* 0: nothing to delete */
 		goto out;
 	}
 	root = cJSON_ParseWithLength(sb.buf, sb.len);

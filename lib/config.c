@@ -26,7 +26,8 @@
 
 enum kind {
 	K_STR,		/* string */
-	K_NAME,		/* table, column... name: no control chars or '`' */
+	K_NAME,		/* column name: no control chars or '`' */
+	K_TABLE,	/* table, dataset, project, database: config_name_error() */
 	K_POS,		/* long > 0 */
 	K_NONNEG,	/* long >= 0 */
 	K_DUR,		/* duration, bare number = seconds */
@@ -40,11 +41,16 @@ enum kind {
 	K_SPECIAL	/* handled by the block's own code */
 };
 
+/* Numbers must lie in [min, max] (seconds for durations, see config.h). */
 struct key {
 	const char	*name;
 	enum kind	 kind;
 	size_t		 off;
+	double		 min;
+	double		 max;
 };
+
+#define DUR_MAX		CONFIG_DURATION_MAX
 
 #define CO(f)	offsetof(struct config, f)
 #define SO(f)	offsetof(struct config_sync, f)
@@ -52,98 +58,101 @@ struct key {
 #define YO(f)	offsetof(struct config_synth, f)
 
 static const struct key bigquery_keys[] = {
-	{ "projectId", K_NAME, CO(project) },
-	{ "dataset", K_NAME, CO(dataset) },
-	{ "table", K_SPECIAL, 0 },
-	{ "timestampColumn", K_SPECIAL, 0 },
-	{ "columns", K_SPECIAL, 0 },
-	{ "credentials", K_STR, CO(credentials) },
-	{ "location", K_STR, CO(location) },
-	{ "partition", K_SPECIAL, 0 },
-	{ "maxRetries", K_NONNEG, CO(max_retries) },
-	{ "retryDeadline", K_DUR, CO(retry_deadline) },
-	{ "apiUrl", K_STR, CO(api_url) },
-	{ "maximumBytesBilled", K_BILL, CO(max_bytes_billed) },
-	{ "dailyBytesLimit", K_BILL, CO(daily_bytes_limit) },
-	{ "tables", K_SPECIAL, 0 },
-	{ NULL, 0, 0 }
+	{ "projectId", K_TABLE, CO(project), 0, 0 },
+	{ "dataset", K_TABLE, CO(dataset), 0, 0 },
+	{ "table", K_SPECIAL, 0, 0, 0 },
+	{ "timestampColumn", K_SPECIAL, 0, 0, 0 },
+	{ "columns", K_SPECIAL, 0, 0, 0 },
+	{ "credentials", K_STR, CO(credentials), 0, 0 },
+	{ "location", K_STR, CO(location), 0, 0 },
+	{ "partition", K_SPECIAL, 0, 0, 0 },
+	{ "maxRetries", K_NONNEG, CO(max_retries), 0, CONFIG_RETRIES_MAX },
+	{ "retryDeadline", K_DUR, CO(retry_deadline), 0, DUR_MAX },
+	{ "apiUrl", K_STR, CO(api_url), 0, 0 },
+	{ "maximumBytesBilled", K_BILL, CO(max_bytes_billed), 0, 0 },
+	{ "dailyBytesLimit", K_BILL, CO(daily_bytes_limit), 0, 0 },
+	{ "tables", K_SPECIAL, 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 /* The index of a key here is its bit in a per-table override mask. */
 static const struct key sync_keys[] = {
-	{ "initialBatchSize", K_POS, SO(initial_batch) },
-	{ "catchupBatchSize", K_POS, SO(catchup_batch) },
-	{ "steadyBatchSize", K_POS, SO(steady_batch) },
-	{ "initialPollInterval", K_DUR_MS, SO(initial_poll) },
-	{ "catchupPollInterval", K_DUR_MS, SO(catchup_poll) },
-	{ "pollInterval", K_DUR_MS, SO(steady_poll) },
-	{ "catchupThreshold", K_DUR, SO(catchup_threshold) },
-	{ "steadyThreshold", K_DUR, SO(steady_threshold) },
-	{ "lookback", K_DUR, SO(lookback) },
-	{ "startTimestamp", K_STR, SO(start_timestamp) },
-	{ "topologyInterval", K_DUR, SO(topology_interval) },
-	{ "topologyGrace", K_DUR, SO(topology_grace) },
-	{ NULL, 0, 0 }
+	{ "initialBatchSize", K_POS, SO(initial_batch), 1, CONFIG_BATCH_MAX },
+	{ "catchupBatchSize", K_POS, SO(catchup_batch), 1, CONFIG_BATCH_MAX },
+	{ "steadyBatchSize", K_POS, SO(steady_batch), 1, CONFIG_BATCH_MAX },
+	{ "initialPollInterval", K_DUR_MS, SO(initial_poll), 0, DUR_MAX },
+	{ "catchupPollInterval", K_DUR_MS, SO(catchup_poll), 0, DUR_MAX },
+	{ "pollInterval", K_DUR_MS, SO(steady_poll), 0, DUR_MAX },
+	{ "catchupThreshold", K_DUR, SO(catchup_threshold), 0, DUR_MAX },
+	{ "steadyThreshold", K_DUR, SO(steady_threshold), 0, DUR_MAX },
+	{ "lookback", K_DUR, SO(lookback), 0, DUR_MAX },
+	{ "startTimestamp", K_STR, SO(start_timestamp), 0, 0 },
+	{ "topologyInterval", K_DUR, SO(topology_interval), 0, DUR_MAX },
+	{ "topologyGrace", K_DUR, SO(topology_grace), 0, DUR_MAX },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 static const struct key table_keys[] = {
-	{ "id", K_NAME, TO(id) },
-	{ "projectId", K_NAME, TO(project) },
-	{ "dataset", K_NAME, TO(dataset) },
-	{ "table", K_NAME, TO(table) },
-	{ "timestampColumn", K_NAME, TO(timestamp_column) },
-	{ "columns", K_SPECIAL, 0 },
-	{ "targetTable", K_NAME, TO(target_table) },
-	{ "idColumns", K_SPECIAL, 0 },
-	{ "idColumn", K_NAME, TO(id_column) },
-	{ "indexes", K_SPECIAL, 0 },
-	{ "sync", K_SPECIAL, 0 },
-	{ NULL, 0, 0 }
+	{ "id", K_TABLE, TO(id), 0, 0 },
+	{ "projectId", K_TABLE, TO(project), 0, 0 },
+	{ "dataset", K_TABLE, TO(dataset), 0, 0 },
+	{ "table", K_TABLE, TO(table), 0, 0 },
+	{ "timestampColumn", K_NAME, TO(timestamp_column), 0, 0 },
+	{ "columns", K_SPECIAL, 0, 0, 0 },
+	{ "targetTable", K_TABLE, TO(target_table), 0, 0 },
+	{ "idColumns", K_SPECIAL, 0, 0, 0 },
+	{ "idColumn", K_NAME, TO(id_column), 0, 0 },
+	{ "indexes", K_SPECIAL, 0, 0, 0 },
+	{ "sync", K_SPECIAL, 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 static const struct key harper_keys[] = {
-	{ "url", K_STR, CO(harper_url) },
-	{ "database", K_NAME, CO(harper_database) },
-	{ "username", K_STR, CO(harper_username) },
-	{ "password", K_SPECIAL, 0 },
-	{ "batchRows", K_POS, CO(batch_rows) },
-	{ "batchBytes", K_SIZE, CO(batch_bytes) },
-	{ "inFlight", K_POS, CO(in_flight) },
-	{ "timeout", K_DUR_POS, CO(http_timeout) },
-	{ "retryDeadline", K_DUR, CO(harper_deadline) },
-	{ NULL, 0, 0 }
+	{ "url", K_STR, CO(harper_url), 0, 0 },
+	{ "database", K_TABLE, CO(harper_database), 0, 0 },
+	{ "username", K_STR, CO(harper_username), 0, 0 },
+	{ "password", K_SPECIAL, 0, 0, 0 },
+	{ "batchRows", K_POS, CO(batch_rows), 1, CONFIG_BATCH_ROWS_MAX },
+	{ "batchBytes", K_SIZE, CO(batch_bytes), CONFIG_BATCH_BYTES_MIN,
+	    CONFIG_BATCH_BYTES_MAX },
+	{ "inFlight", K_POS, CO(in_flight), 1, CONFIG_IN_FLIGHT_MAX },
+	{ "timeout", K_DUR_POS, CO(http_timeout), 0, DUR_MAX },
+	{ "retryDeadline", K_DUR, CO(harper_deadline), 0, DUR_MAX },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 static const struct key checkpoint_keys[] = {
-	{ "store", K_SPECIAL, 0 },
-	{ "path", K_STR, CO(ckpt_path) },
-	{ "table", K_NAME, CO(ckpt_table) },
-	{ "auditTable", K_NAME, CO(audit_table) },
-	{ NULL, 0, 0 }
+	{ "store", K_SPECIAL, 0, 0, 0 },
+	{ "path", K_STR, CO(ckpt_path), 0, 0 },
+	{ "table", K_TABLE, CO(ckpt_table), 0, 0 },
+	{ "auditTable", K_TABLE, CO(audit_table), 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 static const struct key synth_keys[] = {
-	{ "dataset", K_NAME, YO(dataset) },
-	{ "vessels", K_POS, YO(vessels) },
-	{ "totalVessels", K_POS, YO(vessels) },
-	{ "batchSize", K_POS, YO(batch_size) },
-	{ "generationInterval", K_DUR_POS, YO(interval) },
-	{ "generationIntervalMs", K_DUR_MS, YO(interval) },
-	{ "retentionDays", K_POS, YO(retention_days) },
-	{ "cleanupInterval", K_DUR_POS, YO(cleanup_interval) },
-	{ "cleanupIntervalHours", K_DUR_H, YO(cleanup_interval) },
-	{ "loadRows", K_POS, YO(load_rows) },
-	{ "streaming", K_BOOL, YO(streaming) },
-	{ "seed", K_U64, YO(seed) },
-	{ "tables", K_SPECIAL, 0 },
-	{ NULL, 0, 0 }
+	{ "dataset", K_TABLE, YO(dataset), 0, 0 },
+	{ "vessels", K_POS, YO(vessels), 1, CONFIG_VESSELS_MAX },
+	{ "totalVessels", K_POS, YO(vessels), 1, CONFIG_VESSELS_MAX },
+	{ "batchSize", K_POS, YO(batch_size), 1, CONFIG_SYNTH_BATCH_MAX },
+	{ "generationInterval", K_DUR_POS, YO(interval), 0, DUR_MAX },
+	{ "generationIntervalMs", K_DUR_MS, YO(interval), 0, DUR_MAX },
+	{ "retentionDays", K_POS, YO(retention_days), 1, CONFIG_DAYS_MAX },
+	{ "cleanupInterval", K_DUR_POS, YO(cleanup_interval), 0,
+	    DUR_MAX },
+	{ "cleanupIntervalHours", K_DUR_H, YO(cleanup_interval), 0,
+	    DUR_MAX },
+	{ "loadRows", K_POS, YO(load_rows), 1, CONFIG_LOAD_ROWS_MAX },
+	{ "streaming", K_BOOL, YO(streaming), 0, 0 },
+	{ "seed", K_U64, YO(seed), 0, 0 },
+	{ "tables", K_SPECIAL, 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 static const struct key synth_table_keys[] = {
-	{ "positions", K_NAME, YO(positions_table) },
-	{ "events", K_NAME, YO(events_table) },
-	{ "metadata", K_NAME, YO(metadata_table) },
-	{ NULL, 0, 0 }
+	{ "positions", K_TABLE, YO(positions_table), 0, 0 },
+	{ "events", K_TABLE, YO(events_table), 0, 0 },
+	{ "metadata", K_TABLE, YO(metadata_table), 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 /* A table's sync: block, merged over the global one at the end. */
@@ -326,8 +335,9 @@ parse_long(const char *s, long min, long *out)
 	if (s == NULL || !((*s >= '0' && *s <= '9') || *s == '-' || *s == '+'))
 		return -1;
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min)
+	v = strtol(s, &end, 10);	/* too large: LONG_MAX, out of any range */
+	if ((errno != 0 && errno != ERANGE) || end == s || *end != '\0' ||
+	    v < min)
 		return -1;
 	*out = v;
 	return 0;
@@ -351,17 +361,16 @@ parse_size(const char *s, long *out)
 	if (s == NULL || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || v <= 0)
+	v = strtol(s, &end, 10);	/* too large: LONG_MAX, out of any range */
+	if ((errno != 0 && errno != ERANGE) || v <= 0)
 		return -1;
 	while (*end == ' ')
 		end++;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].unit) != 0)
 			continue;
-		if (v > LONG_MAX / units[i].scale)
-			return -1;
-		*out = v * units[i].scale;
+		*out = v > LONG_MAX / units[i].scale ? LONG_MAX :
+		    v * units[i].scale;
 		return 0;
 	}
 	return -1;
@@ -398,12 +407,55 @@ valid_name(const char *s)
 	return 1;
 }
 
-/* Stores scalar n into dst according to kind; path names it in messages. */
+/* "expected an integer from 1 to 64, got '100'" for kd's bounds. */
+static int
+out_of_range(struct parser *p, const char *path, const yaml_node_t *n,
+    const struct key *kd)
+{
+	char what[96];
+
+	if (kd->kind == K_POS || kd->kind == K_NONNEG)
+		snprintf(what, sizeof(what), "an integer from %.0f to %.0f",
+		    kd->min, kd->max);
+	else if (kd->kind == K_SIZE)
+		snprintf(what, sizeof(what), "a size from %.0f to %.0f bytes",
+		    kd->min, kd->max);
+	else
+		snprintf(what, sizeof(what), "a duration of at most %.0fs",
+		    kd->max);
+	return bad_value(p, path, n, what);
+}
+
+static const struct key name_key = { "name", K_NAME, 0, 0, 0 };
+static const struct key table_key = { "table", K_TABLE, 0, 0, 0 };
+
+const char *
+config_name_error(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0)
+		return "empty";
+	if (n > CONFIG_NAME_MAX)
+		return "too long";
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return "'.' or '..'";
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return "a space or control character";
+		if (s[i] == '/' || s[i] == '\\' || s[i] == '`')
+			return "a '/', '\\' or '`'";
+	}
+	return NULL;
+}
+
+/* Stores scalar n into dst according to kd; path names it in messages. */
 static int
 set_value(struct parser *p, const char *path, const yaml_node_t *n,
-    enum kind kind, void *dst)
+    const struct key *kd, void *dst)
 {
-	const char *s;
+	const char *s, *why;
+	char what[96];
 	double d;
 	long l;
 	int b;
@@ -415,7 +467,14 @@ set_value(struct parser *p, const char *path, const yaml_node_t *n,
 	if (is_null(n))
 		return 0;
 	s = scalar(n);
-	switch (kind) {
+	switch (kd->kind) {
+	case K_TABLE:
+		if ((why = config_name_error(s)) != NULL) {
+			snprintf(what, sizeof(what), "a name (%s)", why);
+			return bad_value(p, path, n, what);
+		}
+		config_set_str(dst, s);
+		break;
 	case K_NAME:
 		if (!valid_name(s))
 			return bad_value(p, path, n, "a name");
@@ -425,25 +484,31 @@ set_value(struct parser *p, const char *path, const yaml_node_t *n,
 		break;
 	case K_POS:
 	case K_NONNEG:
-		if (parse_long(s, kind == K_POS ? 1 : 0, &l) == -1)
-			return bad_value(p, path, n, kind == K_POS ?
+		if (parse_long(s, kd->kind == K_POS ? 1 : 0, &l) == -1)
+			return bad_value(p, path, n, kd->kind == K_POS ?
 			    "a positive integer" : "a non-negative integer");
+		if (l < kd->min || l > kd->max)
+			return out_of_range(p, path, n, kd);
 		*(long *)dst = l;
 		break;
 	case K_DUR:
 	case K_DUR_MS:
 	case K_DUR_H:
 	case K_DUR_POS:
-		d = parse_duration(s, kind == K_DUR_MS ? 0.001 :
-		    kind == K_DUR_H ? 3600 : 1);
-		if (d < 0 || (kind == K_DUR_POS && d == 0))
-			return bad_value(p, path, n, kind == K_DUR_POS ?
+		d = parse_duration(s, kd->kind == K_DUR_MS ? 0.001 :
+		    kd->kind == K_DUR_H ? 3600 : 1);
+		if (d < 0 || (kd->kind == K_DUR_POS && d == 0))
+			return bad_value(p, path, n, kd->kind == K_DUR_POS ?
 			    "a positive duration" : "a duration");
+		if (d < kd->min || d > kd->max)
+			return out_of_range(p, path, n, kd);
 		*(double *)dst = d;
 		break;
 	case K_SIZE:
 		if (parse_size(s, &l) == -1)
 			return bad_value(p, path, n, "a positive size");
+		if (l < kd->min || l > kd->max)
+			return out_of_range(p, path, n, kd);
 		*(long *)dst = l;
 		break;
 	case K_BILL:
@@ -619,7 +684,7 @@ walk_pair(struct parser *p, const struct walk *w, const yaml_node_t *k,
 		if (kd->name == NULL)
 			return unknown_key(p, k, sub);
 		if (kd->kind != K_SPECIAL)
-			return set_value(p, sub, v, kd->kind,
+			return set_value(p, sub, v, kd,
 			    (char *)w->base + kd->off);
 	}
 	return w->fn(p, sub, scalar(k), k, v, w->arg);
@@ -726,7 +791,7 @@ sync_pair(struct parser *p, const char *path, const char *key,
 			break;
 	if (kd->name == NULL)
 		return unknown_key(p, k, path);
-	if (set_value(p, path, v, kd->kind, (char *)&o->s + kd->off) == -1)
+	if (set_value(p, path, v, kd, (char *)&o->s + kd->off) == -1)
 		return -1;
 	if (!is_null(v))
 		o->mask |= 1U << (kd - sync_keys);
@@ -805,10 +870,10 @@ bigquery_pair(struct parser *p, const char *path, const char *key,
 		    &p->bq_ncolumns);
 	if (strcmp(key, "table") == 0) {
 		p->bq_table_line = line_of(v);
-		return set_value(p, path, v, K_NAME, &p->bq_table);
+		return set_value(p, path, v, &table_key, &p->bq_table);
 	}
 	if (strcmp(key, "timestampColumn") == 0)
-		return set_value(p, path, v, K_NAME, &p->bq_ts);
+		return set_value(p, path, v, &name_key, &p->bq_ts);
 	/* partition */
 	if (want_scalar(p, path, v, "a single value") == -1)
 		return -1;
@@ -1332,7 +1397,7 @@ config_load(struct config *cfg, const char *path, struct bq_err *err)
 		}
 	}
 	p.file = path;
-	if (util_read_file(path, &text) == -1) {
+	if (util_read_secret(path, &text) == -1) {	/* may hold the password */
 		if (optional && errno == ENOENT) {
 			path = NULL;
 		} else {
@@ -1359,9 +1424,7 @@ config_load(struct config *cfg, const char *path, struct bq_err *err)
 		goto out;
 	rc = 0;
 out:
-	if (p.password_in_file && text.alloc != 0)
-		util_wipe(text.buf, text.len);
-	strbuf_release(&text);
+	strbuf_release_secret(&text);
 	for (i = 0; p.over != NULL && i < cfg->ntables; i++)
 		free(p.over[i].s.start_timestamp);
 	free(p.over);

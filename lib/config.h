@@ -30,6 +30,24 @@
 
 #include "log.h"
 
+/*
+ * Bounds of the numeric settings, shared by the config keys (out of range:
+ * EXIT_CONFIG at load) and the options that override them (EXIT_USAGE).
+ * Beyond them a value only exhausts memory or overflows an integer.
+ */
+#define CONFIG_DURATION_MAX	(3650 * 86400.0)	/* any duration: 10 years */
+#define CONFIG_RETRIES_MAX	100L		/* bigquery.maxRetries */
+#define CONFIG_BATCH_MAX	100000000L	/* sync.*BatchSize, bq-pull -n */
+#define CONFIG_BATCH_ROWS_MAX	1000000L	/* harper.batchRows, harper-load -b */
+#define CONFIG_BATCH_BYTES_MIN	1024L		/* harper.batchBytes, --batch-bytes */
+#define CONFIG_BATCH_BYTES_MAX	(1L << 30)
+#define CONFIG_IN_FLIGHT_MAX	64L		/* harper.inFlight, harper-load -j */
+#define CONFIG_VESSELS_MAX	100000000L	/* synthesizer.vessels, --vessels */
+#define CONFIG_LOAD_ROWS_MAX	100000000L	/* synthesizer.loadRows, --load-rows */
+#define CONFIG_SYNTH_BATCH_MAX	100000000L	/* synthesizer.batchSize */
+#define CONFIG_DAYS_MAX		3650L		/* synthesizer.retentionDays, days */
+#define CONFIG_NAME_MAX		1024		/* bytes of a table... name */
+
 /* BigQuery bills every query at least this (10 MiB); the caps' floor. */
 #define BQ_MIN_BILL	(10L << 20)
 
@@ -155,6 +173,13 @@ struct config_table *config_table(const struct config *, const char *name,
 struct config_table *config_table_add(struct config *, const char *id);
 /* Parses "30", "30s", "500ms", "5m", "1h", "2d" into seconds; -1 if bad. */
 double	 config_parse_duration(const char *);
+/*
+ * Why name cannot be a table, dataset, project or database name, or NULL
+ * when it can: it reaches URL paths, file names, SQL and Harper, so it is
+ * 1 to CONFIG_NAME_MAX bytes, not "." or "..", without spaces, control
+ * characters, '/', '\' or '`'.  Config keys and options use it alike.
+ */
+const char *config_name_error(const char *name);
 /* Replaces *dst with a copy of src (NULL clears). */
 void	 config_set_str(char **dst, const char *src);
 

@@ -14,8 +14,40 @@
 struct harper_client {
 	struct http_client *http;
 	char	*url;
+	char	*shown;			/* url without userinfo */
+	char	*username;		/* NULL: none configured */
 	char	*database;
+	double	 deadline;		/* for ensure_table's wait */
 };
+
+/*
+ * Harper answers some refusals of the records themselves with a 500:
+ * retrying them cannot help, and the rows are bad data.
+ */
+static const char *const refusals[] = {
+	"Primary key size is too large",
+};
+
+static int
+is_refusal(long status, const char *body)
+{
+	size_t i;
+
+	if (status != 500)
+		return 0;
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (strstr(body, refusals[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+harper_retry(long status, const struct strbuf *body, void *arg)
+{
+	(void)arg;
+	return !is_refusal(status, body->buf) &&
+	    http_retry_default(status, body, NULL);
+}
 
 struct harper_client *
 harper_client_new(const struct config *cfg, struct bq_err *err)
@@ -23,12 +55,14 @@ harper_client_new(const struct config *cfg, struct bq_err *err)
 	struct harper_client *h;
 	struct http_opts o;
 	const char *url = cfg->harper_url;
+	char shown[256];
 
 	if (url == NULL || *url == '\0')
 		url = "http://127.0.0.1:9925";
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		http_redact_url(url, shown, sizeof(shown));
 		bq_err_set(err, EXIT_CONFIG,
-		    "harper url '%.100s': not an http:// or https:// URL", url);
+		    "harper url '%s': not an http:// or https:// URL", shown);
 		return NULL;
 	}
 	memset(&o, 0, sizeof(o));
@@ -39,7 +73,13 @@ harper_client_new(const struct config *cfg, struct bq_err *err)
 	o.password = cfg->harper_password;
 	h = xcalloc(1, sizeof(*h));
 	h->http = http_client_new(&o);
+	http_client_set_retry(h->http, harper_retry, NULL);
 	h->url = xstrdup(url);
+	http_redact_url(url, shown, sizeof(shown));
+	h->shown = xstrdup(shown);
+	if (cfg->harper_username != NULL && *cfg->harper_username != '\0')
+		h->username = xstrdup(cfg->harper_username);
+	h->deadline = cfg->harper_deadline > 0 ? cfg->harper_deadline : 120;
 	h->database = xstrdup(cfg->harper_database != NULL &&
 	    *cfg->harper_database != '\0' ? cfg->harper_database : "data");
 	return h;
@@ -52,6 +92,8 @@ harper_client_free(struct harper_client *h)
 		return;
 	http_client_free(h->http);
 	free(h->url);
+	free(h->shown);
+	free(h->username);
 	free(h->database);
 	free(h);
 }
@@ -87,6 +129,46 @@ error_text(const struct strbuf *body, const cJSON *j, char *out, size_t n)
 		len = 160;
 	if (snprintf(out, n, "%.*s", (int)len, body->buf) < 0)
 		out[0] = '\0';
+}
+
+/* The "operation" of a request body as text ({"operation":"X", ...). */
+static void
+op_name(const char *json, size_t len, char *out, size_t n)
+{
+	static const char head[] = "{\"operation\":\"";
+	size_t k;
+
+	out[0] = '\0';
+	if (len < sizeof(head) || memcmp(json, head, sizeof(head) - 1) != 0)
+		return;
+	json += sizeof(head) - 1;
+	len -= sizeof(head) - 1;
+	for (k = 0; k < len && k + 1 < n && json[k] != '"'; k++)
+		out[k] = json[k];
+	out[k] = '\0';
+}
+
+/* Says what Harper refused: the login (401) or the operation (403). */
+static void
+refused(struct harper_client *h, long status, const char *json, size_t len,
+    const char *text, struct bq_err *err)
+{
+	char op[64];
+
+	if (status == 401) {
+		bq_err_set(err, EXIT_NOPERM, "Harper at %s refused the login "
+		    "of %s%s%s (HTTP 401: %s)", h->shown,
+		    h->username != NULL ? "user '" : "an anonymous user",
+		    h->username != NULL ? h->username : "",
+		    h->username != NULL ? "'" : "", text);
+		return;
+	}
+	op_name(json, len, op, sizeof(op));
+	bq_err_set(err, EXIT_NOPERM, "Harper at %s refused %s%s%s the "
+	    "operation '%s' (HTTP %ld: %s)", h->shown,
+	    h->username != NULL ? "user '" : "an anonymous user",
+	    h->username != NULL ? h->username : "",
+	    h->username != NULL ? "'" : "", op, status, text);
 }
 
 int
@@ -127,10 +209,15 @@ harper_op(struct harper_client *h, const char *json, size_t len, cJSON **out,
 		goto out;
 	}
 	error_text(&resp.body, j, text, sizeof(text));
-	if (resp.status == 401 || resp.status == 403)
-		kind = EXIT_NOPERM;
-	else if (resp.status >= 400 && resp.status <= 499 &&
-	    resp.status != 408 && resp.status != 429)
+	if (resp.status == 401 || resp.status == 403) {
+		refused(h, resp.status, json, len, text, err);
+		if (err != NULL)
+			err->http_status = resp.status;
+		goto out;
+	}
+	if ((resp.status >= 400 && resp.status <= 499 &&
+	    resp.status != 408 && resp.status != 429) ||
+	    is_refusal(resp.status, resp.body.buf))
 		kind = EXIT_DATA;
 	else
 		kind = EXIT_TEMPFAIL;
@@ -173,7 +260,8 @@ harper_upsert(struct harper_client *h, const char *table, const char *records,
 	strbuf_add(&sb, records, len);
 	strbuf_addch(&sb, '}');
 	if (harper_op(h, sb.buf, sb.len, &resp, err) == -1) {
-		if (err != NULL && err->http_status != 0)
+		if (err != NULL && err->http_status != 0 &&
+		    err->http_status != 401)
 			bq_err_prefix(err, "upsert into '%s.%s'", h->database,
 			    table);
 		goto out;
@@ -312,7 +400,9 @@ harper_create_table_columns(struct harper_client *h, const char *table,
 		}
 		if (err != NULL)
 			*err = e;
-		bq_err_prefix(err, "create table '%s.%s'", h->database, table);
+		if (e.http_status != 401)
+			bq_err_prefix(err, "create table '%s.%s'", h->database,
+			    table);
 		goto out;
 	}
 	bqsync_log(BQ_LOG_INFO, "created table '%s.%s'", h->database, table);
@@ -320,6 +410,110 @@ harper_create_table_columns(struct harper_client *h, const char *table,
 out:
 	strbuf_release(&sb);
 	return rc;
+}
+
+/* 1 if the description desc declares attribute name. */
+static int
+declares(const cJSON *desc, const char *name)
+{
+	const cJSON *a, *n;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(desc,
+	    "attributes")) {
+		n = cJSON_GetObjectItemCaseSensitive(a, "attribute");
+		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+create_attribute(struct harper_client *h, const char *table,
+    const char *name, struct bq_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct bq_err e = BQ_ERR_INIT;
+	int rc = 0;
+
+	op_head(&sb, "create_attribute", h->database, table);
+	strbuf_adds(&sb, ",\"attribute\":");
+	strbuf_add_json_string(&sb, name, strlen(name));
+	strbuf_addch(&sb, '}');
+	if (harper_op(h, sb.buf, sb.len, NULL, &e) == -1 &&
+	    !(e.kind == EXIT_DATA && strstr(e.msg, "already exists"))) {
+		if (err != NULL)
+			*err = e;
+		if (e.http_status != 401)
+			bq_err_prefix(err, "declare '%s' in '%s.%s'", name,
+			    h->database, table);
+		rc = -1;
+	} else if (e.kind == 0)
+		bqsync_log(BQ_LOG_INFO, "declared '%s' in '%s.%s'", name,
+		    h->database, table);
+	strbuf_release(&sb);
+	return rc;
+}
+
+/*
+ * One look at the table: 1 usable (primary key id, every name declared),
+ * 0 not yet (created or declared what was missing), -1 error.
+ */
+static int
+ensure_step(struct harper_client *h, const char *table,
+    char *const *names[2], const size_t n[2], struct bq_err *err)
+{
+	cJSON *desc = NULL;
+	const cJSON *key;
+	size_t k, i;
+	int rc = -1, have, missing = 0;
+
+	if ((have = harper_describe_table(h, table, &desc, err)) == -1)
+		return -1;
+	if (have == 0)
+		return harper_create_table_columns(h, table, names[0], n[0],
+		    names[1], n[1], err) == -1 ? -1 : 0;
+	key = cJSON_GetObjectItemCaseSensitive(desc, "hash_attribute");
+	if (cJSON_IsString(key) && strcmp(key->valuestring, "id") != 0) {
+		bq_err_set(err, EXIT_CONFIG, "table '%s.%s' has the primary "
+		    "key '%.64s', not 'id'", h->database, table,
+		    key->valuestring);
+		goto out;
+	}
+	missing = !cJSON_IsString(key) || !declares(desc, "id");
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n[k]; i++) {
+			if (*names[k][i] == '\0' || declares(desc, names[k][i]))
+				continue;
+			missing = 1;
+			if (create_attribute(h, table, names[k][i], err) == -1)
+				goto out;
+		}
+	rc = !missing;
+out:
+	cJSON_Delete(desc);
+	return rc;
+}
+
+int
+harper_ensure_table(struct harper_client *h, const char *table,
+    char *const *indexed, size_t nindexed, char *const *plain, size_t nplain,
+    struct bq_err *err)
+{
+	char *const *names[2] = { indexed, plain };
+	const size_t n[2] = { nindexed, nplain };
+	double start = util_now_mono(), wait = 0.05;
+	int rc;
+
+	while ((rc = ensure_step(h, table, names, n, err)) == 0) {
+		if (util_now_mono() - start + wait > h->deadline)
+			return bq_err_set(err, EXIT_TEMPFAIL, "table '%s.%s' "
+			    "is not usable after %.0f s", h->database, table,
+			    util_now_mono() - start);
+		util_sleep(wait, NULL);
+		if (wait < 0.5)
+			wait *= 2;
+	}
+	return rc == 1 ? 0 : -1;
 }
 
 int

@@ -4,7 +4,8 @@
  *
  * Harper answers errors as {"error":"text"} with a 4xx/5xx status; this
  * module turns them into struct bq_err: 401/403 EXIT_NOPERM, other 4xx
- * EXIT_DATA (the request or its records were refused), 5xx, timeouts and
+ * EXIT_DATA (the request or its records were refused, also the 500s that
+ * refuse records, such as a primary key too long), other 5xx, timeouts and
  * refused connections EXIT_TEMPFAIL after the http module's retries up to
  * the configured deadline.  The password is copied, wiped on free and
  * never appears in a message.
@@ -59,6 +60,16 @@ int	 harper_create_table(struct harper_client *, const char *table,
  * rest is stored and returned by search_by_* only).
  */
 int	 harper_create_table_columns(struct harper_client *, const char *table,
+	    char *const *indexed, size_t nindexed, char *const *plain,
+	    size_t nplain, struct bq_err *);
+/*
+ * Makes table usable, however a previous run left it: describes it,
+ * creates it (as harper_create_table_columns()) or declares the attributes
+ * it lacks, and describes it again until it has the primary key "id" and
+ * every attribute, up to the deadline (then EXIT_TEMPFAIL).  A table with
+ * another primary key is EXIT_CONFIG.  0, or -1 with err.
+ */
+int	 harper_ensure_table(struct harper_client *, const char *table,
 	    char *const *indexed, size_t nindexed, char *const *plain,
 	    size_t nplain, struct bq_err *);
 /* cluster_status; *out is the parsed response (caller frees). */

@@ -1,10 +1,13 @@
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
+
+#include <cjson/cJSON.h>
 
 #include "hash.h"
 #include "util.h"
@@ -332,4 +335,58 @@ hash_sha256_hex(const void *s, size_t len, char out[65])
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+/* Appends CAST(v AS STRING) for a typed cell as bq-pull writes it. */
+static int
+add_key_cell(struct strbuf *out, const cJSON *v)
+{
+	double d = v != NULL ? v->valuedouble : 0;
+
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;		/* IFNULL(..., '') */
+	if (cJSON_IsString(v))
+		strbuf_adds(out, v->valuestring);
+	else if (cJSON_IsRaw(v) && v->valuestring != NULL &&
+	    strspn(v->valuestring + (*v->valuestring == '-'), "0123456789") ==
+	    strlen(v->valuestring + (*v->valuestring == '-')))
+		strbuf_adds(out, v->valuestring);
+	else if (cJSON_IsBool(v))
+		strbuf_adds(out, cJSON_IsTrue(v) ? "true" : "false");
+	else if (cJSON_IsNumber(v) && floor(d) == d &&
+	    fabs(d) <= 9007199254740992.0)
+		strbuf_addf(out, "%lld", (long long)d);
+	else
+		return -1;
+	return 0;
+}
+
+int
+hash_key_text(const cJSON *row, char *const *cols, size_t n,
+    struct strbuf *out, const char **bad)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strbuf_addch(out, '|');
+		if (add_key_cell(out, cJSON_GetObjectItemCaseSensitive(row,
+		    cols[i])) == -1) {
+			if (bad != NULL)
+				*bad = cols[i];
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+hash_partition_key(const char *text, size_t len, int n)
+{
+	int64_t r;
+
+	if (n <= 1)
+		return 0;
+	r = hash_farm_fingerprint(text, len) % n;	/* MOD before ABS */
+	return (int)(r < 0 ? -r : r);
 }

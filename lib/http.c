@@ -27,6 +27,7 @@ struct http_client {
 struct attempt {
 	struct strbuf	*body;
 	double		 retry_after;
+	int		 secret;
 };
 
 static void
@@ -181,6 +182,8 @@ on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct attempt *a = arg;
 
+	if (a->secret)
+		strbuf_grow_secret(a->body, size * n);
 	strbuf_add(a->body, p, size * n);
 	return size * n;
 }
@@ -201,6 +204,53 @@ url_origin(const char *url, char *out, size_t outsz)
 	if (snprintf(out, outsz, "%.*s%.*s", p != NULL ? (int)(p + 3 - url) : 0,
 	    url, (int)n, host) < 0)
 		out[0] = '\0';
+}
+
+void
+http_redact_url(const char *url, char *out, size_t outsz)
+{
+	const char *p = strstr(url, "://"), *host, *end, *at;
+
+	host = p != NULL ? p + 3 : url;
+	end = host + strcspn(host, "/?#");
+	at = NULL;
+	for (p = host; p < end; p++)
+		if (*p == '@')
+			at = p;		/* the last '@' ends the userinfo */
+	if (at == NULL) {
+		if (snprintf(out, outsz, "%s", url) < 0)
+			out[0] = '\0';
+		return;
+	}
+	if (snprintf(out, outsz, "%.*s***@%s", (int)(host - url), url,
+	    at + 1) < 0)
+		out[0] = '\0';
+}
+
+/*
+ * Whether the services this process talks to are failing, so that an
+ * outage is told once when it starts and once when it ends, however many
+ * clients (threads) retry through it.
+ */
+static int outage;
+static double outage_since;
+
+static void
+outage_begin(const char *origin, const char *why, double deadline)
+{
+	if (__atomic_exchange_n(&outage, 1, __ATOMIC_ACQ_REL) == 0) {
+		outage_since = util_now_mono();
+		bqsync_log(BQ_LOG_WARN, "%s: %s; retrying for up to %g s",
+		    origin, why, deadline);
+	}
+}
+
+static void
+outage_end(const char *origin)
+{
+	if (__atomic_exchange_n(&outage, 0, __ATOMIC_ACQ_REL) == 1)
+		bqsync_log(BQ_LOG_WARN, "%s: answering again after %.1f s",
+		    origin, util_now_mono() - outage_since);
 }
 
 static int
@@ -326,22 +376,27 @@ http_do(struct http_client *c, const struct http_request *req,
 {
 	struct curl_slist *hdrs = NULL;
 	struct attempt a;
-	char origin[256];
+	char origin[256], shown[1024], why[128];
 	double start, left, wait, exp;
 	CURLcode rc = CURLE_OK;
 	int rv = -1, n;
 
 	url_origin(req->url, origin, sizeof(origin));
+	http_redact_url(req->url, shown, sizeof(shown));
 	hdrs = build_headers(req);
 	start = util_now_mono();
 	resp->attempts = 0;
 	for (n = 0;; n++) {
 		left = c->opts.deadline - (util_now_mono() - start);
+		if (req->secret && resp->body.alloc != 0)
+			util_wipe(resp->body.buf, resp->body.alloc);
 		strbuf_reset(&resp->body);
 		a.body = &resp->body;
 		a.retry_after = 0;
-		setup(c, req, hdrs, &a, left < c->opts.timeout && left > 0.05 ?
-		    left : c->opts.timeout);
+		a.secret = req->secret;
+		/* The last attempt gets what is left, never less than 50 ms. */
+		setup(c, req, hdrs, &a, left < c->opts.timeout ?
+		    (left > 0.05 ? left : 0.05) : c->opts.timeout);
 		rc = curl_easy_perform(c->curl);
 		resp->attempts++;
 		resp->retry_after = a.retry_after;
@@ -349,18 +404,26 @@ http_do(struct http_client *c, const struct http_request *req,
 			curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
 			    &resp->status);
 			bqsync_log(BQ_LOG_DEBUG, "%s %s: %ld", req->method != NULL ?
-			    req->method : "GET", req->url, resp->status);
-			if (!c->retry(resp->status, &resp->body, c->retry_arg))
+			    req->method : "GET", shown, resp->status);
+			if (!c->retry(resp->status, &resp->body, c->retry_arg)) {
+				outage_end(origin);
 				break;
+			}
+			snprintf(why, sizeof(why), "HTTP %ld", resp->status);
 		} else {
 			bqsync_log(BQ_LOG_DEBUG, "%s %s: %s", req->method != NULL ?
-			    req->method : "GET", req->url,
+			    req->method : "GET", shown,
 			    curl_easy_strerror(rc));
 			if (!retryable_curl(rc))
 				break;
+			snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
 		}
 		if (c->opts.max_retries >= 0 && n >= c->opts.max_retries)
 			break;
+		left = c->opts.deadline - (util_now_mono() - start);
+		if (left <= 0.05)
+			break;
+		outage_begin(origin, why, c->opts.deadline);
 		/* Exponential backoff with full jitter, at least Retry-After. */
 		exp = c->opts.backoff_base * (double)(1ULL << (n < 30 ? n : 30));
 		if (exp > c->opts.backoff_cap)
@@ -368,9 +431,9 @@ http_do(struct http_client *c, const struct http_request *req,
 		wait = exp * rand01(c);
 		if (a.retry_after > wait)
 			wait = a.retry_after;
-		left = c->opts.deadline - (util_now_mono() - start);
-		if (wait >= left)
-			break;
+		/* Retry until the deadline: the last wait is cut to fit. */
+		if (wait > left - 0.05)
+			wait = left - 0.05;
 		bqsync_log(BQ_LOG_DEBUG, "retrying %s in %.2f s", origin, wait);
 		util_sleep(wait, NULL);
 	}

@@ -6,7 +6,10 @@
  * http_do() retries a request that failed to connect or was cut off, and a
  * response that the classifier calls retryable (default: 408, 429 and 5xx),
  * with exponential backoff and full jitter (base 0.5 s, cap 30 s), honouring
- * Retry-After, until max_retries or the deadline runs out.  Request bodies
+ * Retry-After, until max_retries or the deadline runs out (the last wait is
+ * cut to end at the deadline, where one last attempt is made).  The first
+ * failed attempt of an outage logs one warning, and the first success after
+ * it another, once per process however many clients retry.  Request bodies
  * and credentials are never logged; debug logging shows method, URL (query
  * string included, never userinfo) and status only.  A client is used by one
  * thread at a time; concurrent requests use one client per thread (each
@@ -38,6 +41,8 @@ struct http_request {
 	size_t	 body_len;
 	const char *const *headers;	/* NULL-terminated "Name: value", or NULL */
 	const char *bearer;		/* secret token for Authorization: Bearer, or NULL */
+	int	 secret;		/* the answer holds a secret: its body grows
+					   without leaving copies (wipe it after) */
 };
 
 struct http_response {
@@ -61,6 +66,12 @@ void	 http_client_free(struct http_client *);
 void	 http_client_set_retry(struct http_client *, http_retry_fn *, void *arg);
 /* The default classifier: 408, 429, 500-599. */
 int	 http_retry_default(long status, const struct strbuf *body, void *arg);
+
+/*
+ * Copies url into out with any userinfo ("user:password@") replaced by
+ * "***@", so that a URL can be shown; cut short to fit outsz.
+ */
+void	 http_redact_url(const char *url, char *out, size_t outsz);
 
 void	 http_response_init(struct http_response *);
 void	 http_response_release(struct http_response *);

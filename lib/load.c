@@ -102,6 +102,8 @@ struct loader {
 	int	 up_failed;		/* an error line came (up_err) */
 	struct bq_err up_err;
 	int	 table_ready;
+	char	**attrs;		/* the table's attributes, sorted */
+	size_t	 nattrs;
 	const char *name;
 	struct ndjson_reader *reader;
 	unsigned long total;
@@ -410,81 +412,18 @@ post_rows(struct loader *l, struct harper_client *h, struct batch *b,
 	return post_rows(l, h, b, idx, mid, hi);
 }
 
-/*
- * With a natural key (idColumns, idColumn) one Harper record holds the
- * latest version of a source row, but versions of one key have different
- * timestamps and so belong to different workers, which load in no
- * particular order: an upsert would let an older version overwrite a newer
- * one.  So before posting, read the stored timestamps of the batch's ids and
- * settle every row older than what Harper holds without writing it (Harper
- * already has a newer version: the row is accounted for).  Two workers
- * writing versions of one key within the same instant can still race; that
- * window is one round trip.  0, or -1 with b->fatal set.
- */
-static int
-drop_superseded(struct loader *l, struct harper_client *h, struct batch *b)
-{
-	struct bq_err e = BQ_ERR_INIT;
-	struct strbuf q = STRBUF_INIT;
-	cJSON *res = NULL, *rec, *idv;
-	size_t i, n = 0;
-	int64_t t;
-	int32_t r;
-	int rc = -1;
-
-	strbuf_adds(&q, "{\"operation\":\"search_by_hash\",\"database\":");
-	strbuf_add_json_string(&q, harper_database(h),
-	    strlen(harper_database(h)));
-	strbuf_adds(&q, ",\"table\":");
-	strbuf_add_json_string(&q, l->o->table, strlen(l->o->table));
-	strbuf_adds(&q, ",\"get_attributes\":[\"id\",");
-	strbuf_add_json_string(&q, l->o->ts_column, strlen(l->o->ts_column));
-	strbuf_adds(&q, "],\"hash_values\":[");
-	for (i = 0; i < b->nrows; i++) {
-		if (b->rows[i].state != R_LIVE)
-			continue;
-		if (n++ > 0)
-			strbuf_addch(&q, ',');
-		strbuf_add_json_string(&q, b->ids.buf + b->rows[i].id_off,
-		    b->rows[i].id_len);
-	}
-	strbuf_adds(&q, "]}");
-	if (n == 0 || harper_op(h, q.buf, q.len, &res, &e) == -1) {
-		if (n == 0 || (e.kind == EXIT_DATA &&
-		    strstr(e.msg, "does not exist") != NULL))
-			rc = 0;		/* nothing stored yet */
-		else {
-			b->fatal = 1;
-			b->err = e;
-		}
-		goto out;
-	}
-	cJSON_ArrayForEach(rec, res) {
-		idv = cJSON_GetObjectItemCaseSensitive(rec, "id");
-		if (!cJSON_IsString(idv) ||
-		    row_timestamp(rec, l->o->ts_column, &t) == -1)
-			continue;
-		r = batch_find(b, idv->valuestring, strlen(idv->valuestring),
-		    fnv1a(idv->valuestring, strlen(idv->valuestring)));
-		if (r >= 0 && b->rows[r].state == R_LIVE && b->rows[r].ts < t)
-			b->rows[r].state = R_DONE;
-	}
-	rc = 0;
-out:
-	cJSON_Delete(res);
-	strbuf_release(&q);
-	return rc;
-}
-
 static void
 post_batch(struct loader *l, struct harper_client *h, struct batch *b)
 {
 	int32_t *idx;
 	size_t i, n = 0;
 
-	if ((l->o->id_columns != NULL || l->o->id_column != NULL) &&
-	    drop_superseded(l, h, b) == -1)
-		return;
+	/*
+	 * No read before the write for a natural key: bq-pull splits such
+	 * tables by key, so every version of a key comes through this one
+	 * stream in timestamp order, and dispatch() holds a batch until the
+	 * batches in flight with the same ids are confirmed.
+	 */
 	/* With dead rows, post_rows() rebuilds the body of the live ones. */
 	idx = xmalloc((b->nrows + 1) * sizeof(*idx));
 	for (i = 0; i < b->nrows; i++)
@@ -733,6 +672,9 @@ load_free(struct loader *l)
 	for (i = 0; i < l->nworkers; i++)
 		harper_client_free(l->clients[i]);
 	harper_client_free(l->ctl);
+	while (l->nattrs > 0)
+		free(l->attrs[--l->nattrs]);
+	free(l->attrs);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv_work);
 	pthread_cond_destroy(&l->cv_done);
@@ -825,7 +767,10 @@ dispatch(struct loader *l)
 	return dispatch_batch(l, 0);
 }
 
-/* Creates the table on the first row (declaring its columns), or checks it. */
+/*
+ * Makes the table usable on the first row: creates it declaring its
+ * columns, or completes what a killed run left (see harper_ensure_table()).
+ */
 static int
 ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
 {
@@ -860,13 +805,96 @@ ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
 	ts = xstrdup(o->ts_column);
 	plain[n++] = ts;
 	if (o->nindexes > 0)
-		rc = harper_create_table_columns(l->ctl, o->table, o->indexes,
+		rc = harper_ensure_table(l->ctl, o->table, o->indexes,
 		    o->nindexes, plain, n, err);
 	else
-		rc = harper_create_table_columns(l->ctl, o->table, &ts, 1,
-		    plain, n, err);
+		rc = harper_ensure_table(l->ctl, o->table, &ts, 1, plain, n,
+		    err);
 	free(ts);
 	free(plain);
+	return rc;
+}
+
+static int
+attr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+attr_add(struct loader *l, const char *name)
+{
+	l->attrs = xrealloc(l->attrs, (l->nattrs + 1) * sizeof(*l->attrs));
+	l->attrs[l->nattrs++] = xstrdup(name);
+	qsort(l->attrs, l->nattrs, sizeof(*l->attrs), attr_cmp);
+}
+
+/* Reads the attributes the table declares (describe_table). */
+static int
+attrs_load(struct loader *l, struct bq_err *err)
+{
+	cJSON *desc = NULL;
+	const cJSON *a;
+	const char *n;
+
+	if (harper_describe_table(l->ctl, l->o->table, &desc, err) == -1)
+		return -1;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(desc,
+	    "attributes"))
+		if ((n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    a, "attribute"))) != NULL)
+			attr_add(l, n);
+	cJSON_Delete(desc);
+	return 0;
+}
+
+/*
+ * Schema evolution: declares the columns of row the table lacks, so that
+ * Harper's SQL sees them (Harper 4.7 indexes an attribute added this way;
+ * one declared unindexed stays invisible to SQL).
+ */
+static int
+attrs_declare(struct loader *l, const cJSON *row, struct bq_err *err)
+{
+	struct strbuf op = STRBUF_INIT;
+	const char *db = harper_database(l->ctl);
+	const cJSON *c;
+	int rc = 0;
+
+	cJSON_ArrayForEach(c, row) {
+		if (c->string == NULL || strcmp(c->string, "__proto__") == 0 ||
+		    bsearch(&c->string, l->attrs, l->nattrs, sizeof(*l->attrs),
+		    attr_cmp) != NULL)
+			continue;
+		strbuf_reset(&op);
+		strbuf_adds(&op, "{\"operation\":\"create_attribute\","
+		    "\"database\":");
+		strbuf_add_json_string(&op, db, strlen(db));
+		strbuf_adds(&op, ",\"table\":");
+		strbuf_add_json_string(&op, l->o->table, strlen(l->o->table));
+		strbuf_adds(&op, ",\"attribute\":");
+		strbuf_add_json_string(&op, c->string, strlen(c->string));
+		strbuf_addch(&op, '}');
+		if (harper_op(l->ctl, op.buf, op.len, NULL, err) == -1 &&
+		    strstr(err->msg, "already exists") == NULL) {
+			if (err->kind != EXIT_DATA) {
+				rc = -1;
+				break;
+			}
+			/*
+			 * A name Harper refuses to declare (an empty one, say)
+			 * is the row's problem, not the load's: the upsert
+			 * rejects that row with Harper's own message.
+			 */
+			bq_err_clear(err);
+			continue;
+		}
+		bq_err_clear(err);
+		bqsync_log(BQ_LOG_INFO, "declared column '%s' in '%s.%s'",
+		    c->string, db, l->o->table);
+		attr_add(l, c->string);
+	}
+	strbuf_release(&op);
 	return rc;
 }
 
@@ -887,6 +915,13 @@ get_id(struct loader *l, const cJSON *row, char buf[64], const char **id,
 		if (cJSON_IsString(v)) {
 			*id = v->valuestring;
 			*n = strlen(v->valuestring);
+			return 0;
+		}
+		/* An integer beyond 2^53: its digits as written. */
+		if (cJSON_IsRaw(v)) {
+			*id = v->valuestring;
+			*n = strlen(v->valuestring);
+			*append = 1;
 			return 0;
 		}
 		d = v->valuedouble;
@@ -1096,6 +1131,36 @@ control(struct loader *l, const cJSON *v, struct bq_err *err)
 	return 0;
 }
 
+/*
+ * Refuses what Harper and harper-load would read differently: a member
+ * twice in one object (cJSON reads the first, Harper the last) and an
+ * integer beyond 2^53 (a double rounds it) except as the id, which is kept
+ * as its digits.
+ */
+static int
+check_members(struct loader *l, cJSON *v, const char *line, size_t len,
+    struct bq_err *err)
+{
+	const char *col = l->o->id_column != NULL ? l->o->id_column : "id";
+	const char *k;
+	const cJSON *c;
+
+	if ((k = row_duplicate_key(v)) != NULL)
+		return bq_err_set(err, EXIT_DATA, "duplicate key '%.100s'", k);
+	if (row_keep_integers(v, line, len, &k) == -1)
+		return bq_err_set(err, EXIT_DATA, "an integer%s%.100s%s is "
+		    "beyond 2^53 and would be rounded (write it as a string)",
+		    k != NULL ? " in '" : "", k != NULL ? k : "",
+		    k != NULL ? "'" : "");
+	cJSON_ArrayForEach(c, v)
+		if (cJSON_IsRaw(c) && strcmp(c->string, col) != 0)
+			return bq_err_set(err, EXIT_DATA, "integer %.40s in "
+			    "'%.100s' is beyond 2^53 and would be rounded "
+			    "(write it as a string)", c->valuestring,
+			    c->string);
+	return 0;
+}
+
 /* One input line: 0 done, -1 bad line (err), 1 halted. */
 static int
 one_line(struct loader *l, struct ndjson_reader *r, const char *line,
@@ -1114,9 +1179,13 @@ one_line(struct loader *l, struct ndjson_reader *r, const char *line,
 		goto out;
 	}
 	if (v->child != NULL && strcmp(v->child->string, "@bqsync") == 0) {
-		rc = control(l, v, err);
+		rc = row_duplicate_key(v) != NULL ? bq_err_set(err, EXIT_DATA,
+		    "duplicate key '%.100s'", row_duplicate_key(v)) :
+		    control(l, v, err);
 		goto out;
 	}
+	if (check_members(l, v, line, len, err) == -1)
+		goto out;
 	if (l->ended)
 		l->ended = 0;	/* rows after "end": a new stream */
 	if (row_timestamp(v, o->ts_column, &ts) == -1) {
@@ -1127,7 +1196,8 @@ one_line(struct loader *l, struct ndjson_reader *r, const char *line,
 		goto out;
 	}
 	if (!l->table_ready) {
-		if (ensure_table(l, v, err) == -1) {
+		if (ensure_table(l, v, err) == -1 ||
+		    attrs_load(l, err) == -1) {
 			pthread_mutex_lock(&l->mu);
 			halt_with(l, err);
 			pthread_mutex_unlock(&l->mu);
@@ -1135,6 +1205,13 @@ one_line(struct loader *l, struct ndjson_reader *r, const char *line,
 			goto out;
 		}
 		l->table_ready = 1;
+	}
+	if (l->o->create && attrs_declare(l, v, err) == -1) {
+		pthread_mutex_lock(&l->mu);
+		halt_with(l, err);
+		pthread_mutex_unlock(&l->mu);
+		rc = 1;
+		goto out;
 	}
 	rc = add_row(l, v, line, len, ts, err);
 out:

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "util.h"
 #include "banned.h"
@@ -178,6 +179,22 @@ void
 tool_die_err(const struct bq_err *err)
 {
 	tool_die(exit_for(err), "%s", err->msg[0] ? err->msg : "failed");
+}
+
+void
+tool_check_name(const char *opt, const char *name)
+{
+	const char *why;
+	char shown[64];
+	size_t i;
+
+	if (name == NULL || (why = config_name_error(name)) == NULL)
+		return;
+	for (i = 0; i < sizeof(shown) - 1 && name[i] != '\0'; i++)
+		shown[i] = (unsigned char)name[i] < 0x20 ||
+		    name[i] == 0x7f ? '?' : name[i];
+	shown[i] = '\0';
+	tool_die(EXIT_USAGE, "invalid name '%s' for %s: %s", shown, opt, why);
 }
 
 long

@@ -86,6 +86,11 @@ typedef void tool_die_hook(int code, const char *msg);
 void	 tool_set_die_hook(tool_die_hook *);
 /* Prints "<prog>: <err->msg>" and exits with exit_for(err). */
 void	 tool_die_err(const struct bq_err *) __attribute__((noreturn));
+/*
+ * Dies with EXIT_USAGE when name (given to option opt; NULL is fine) is no
+ * table, dataset, project or database name (config_name_error()).
+ */
+void	 tool_check_name(const char *opt, const char *name);
 /* Parses a positive long for option opt, or dies with EXIT_USAGE. */
 long	 tool_parse_long(const char *opt, const char *s, long min, long max);
 

@@ -176,8 +176,10 @@ pull_rows(struct pull *p, struct bq_query *q, int64_t *last, int64_t *prev,
 				    "or bad '%s'", p->ts_column);
 				goto done;
 			}
-			if (bqrow_write(r, row, &buf, err) == -1)
+			if (bqrow_write(r, row, &buf, err) == -1) {
+				bq_err_prefix(err, "row %ld", count + 1);
 				goto done;
+			}
 			if (idx >= 0 && us != *last) {
 				*prev = *last;
 				*last = us;
@@ -452,7 +454,9 @@ pull_once(struct pull *p, struct bq_client *c, long page, int64_t *cursor,
 		return dry_run(p, c, &pp, page, err);
 	if ((r = probe(p, c, &pp, &upto, err)) == -1)
 		return billed_stop(p, *cursor);
-	if (r == 0)		/* nothing new: the probe was the whole cost */
+	if (r == 1 && p->before != 0 && upto >= p->before)
+		upto = p->before - 1;	/* --before: rows with ts < before */
+	if (r == 0 || upto <= from)	/* nothing new: the probe was all */
 		return take_sync(p, *cursor, 0) == -1 ? -1 : 0;
 	ts_format(upto, pp.upto);
 	memset(&o, 0, sizeof(o));

@@ -26,6 +26,7 @@ struct pull {
 	const char	*ts_column;	/* NULL: rows only (a saved answer) */
 	int		 worker, nworkers;
 	double		 lookback;	/* seconds re-read before the cursor */
+	int64_t		 before;	/* only rows with ts < before; 0: all */
 	int		 dry_run;	/* print the query and bytes instead */
 	int		 markers;	/* write the control lines */
 	int		 begun;		/* out: the begin line is out */

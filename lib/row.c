@@ -136,8 +136,10 @@ canon_object(const cJSON *v, struct strbuf *out, int top)
 	for (n = 0, c = v->child; c != NULL; c = c->next) {
 		if (c->string == NULL)
 			continue;
+		/* a NULL column is an absent one: adding one keeps ids */
 		if (top && (strcmp(c->string, "id") == 0 ||
-		    strcmp(c->string, "_syncedAt") == 0))
+		    strcmp(c->string, "_syncedAt") == 0 ||
+		    strcmp(c->string, "_fp") == 0 || cJSON_IsNull(c)))
 			continue;
 		m[n].item = c;
 		m[n].pos = n;
@@ -262,6 +264,153 @@ out:
 	free(names);
 	strbuf_release(&sb);
 	return rc;
+}
+
+/* Skips the JSON string at *p (at its opening quote). */
+static const char *
+skip_string(const char *p, const char *e)
+{
+	for (p++; p < e && *p != '"'; p++)
+		if (*p == '\\' && p + 1 < e)
+			p++;
+	return p < e ? p + 1 : e;
+}
+
+/*
+ * The next number token of text after *p, outside strings: its start and
+ * length, and whether it is an integer of magnitude beyond 2^53.
+ */
+static int
+next_number(const char **p, const char *e, const char **tok, size_t *n)
+{
+	const char *s = *p, *d;
+	int integer = 1;
+	size_t nd;
+
+	while (s < e && *s != '-' && (*s < '0' || *s > '9'))
+		s = *s == '"' ? skip_string(s, e) : s + 1;
+	*tok = s;
+	if (s < e && *s == '-')
+		s++;
+	while (s < e && *s == '0' && s + 1 < e && s[1] >= '0' && s[1] <= '9')
+		s++;
+	for (d = s; s < e && *s >= '0' && *s <= '9'; s++)
+		;
+	nd = (size_t)(s - d);
+	for (; s < e && (*s == '.' || *s == 'e' || *s == 'E' || *s == '+' ||
+	    *s == '-' || (*s >= '0' && *s <= '9')); s++)
+		integer = 0;
+	*n = (size_t)(s - *tok);
+	*p = s;
+	return integer && (nd > 16 || (nd == 16 &&
+	    memcmp(d, "9007199254740992", 16) > 0));
+}
+
+/* Walks v's numbers in text order, as next_number() meets them. */
+static int
+keep_walk(cJSON *parent, int top, const char **p, const char *e,
+    const char **bad)
+{
+	cJSON *c, *next, *raw;
+	const char *tok;
+	char *digits;
+	size_t n;
+
+	for (c = parent->child; c != NULL; c = next) {
+		next = c->next;
+		if (cJSON_IsArray(c) || cJSON_IsObject(c)) {
+			if (keep_walk(c, 0, p, e, bad) == -1) {
+				if (top && cJSON_IsObject(parent))
+					*bad = c->string;
+				return -1;
+			}
+			continue;
+		}
+		if (!cJSON_IsNumber(c) || !next_number(p, e, &tok, &n))
+			continue;
+		if (!top || !cJSON_IsObject(parent))
+			return -1;
+		digits = xmalloc(n + 1);
+		memcpy(digits, tok, n);
+		digits[n] = '\0';
+		raw = cJSON_CreateRaw(digits);
+		free(digits);
+		if (raw == NULL)
+			abort();
+		raw->string = c->string;	/* the name moves to raw */
+		c->string = NULL;
+		cJSON_ReplaceItemViaPointer(parent, c, raw);
+	}
+	return 0;
+}
+
+int
+row_keep_integers(cJSON *row, const char *text, size_t len, const char **bad)
+{
+	const char *p = text, *e = text + len;
+	size_t run = 0;
+
+	*bad = NULL;
+	/* Only a run of 16 digits can be beyond 2^53: most rows have none. */
+	for (; p < e && run < 16; p++)
+		run = *p >= '0' && *p <= '9' ? run + 1 : 0;
+	if (run < 16 || (!cJSON_IsObject(row) && !cJSON_IsArray(row)))
+		return 0;
+	p = text;
+	return keep_walk(row, 1, &p, e, bad);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A name that the object v holds twice, or NULL: sorted when large. */
+static const char *
+duplicate_member(const cJSON *v)
+{
+	const char **names, *k = NULL;
+	const cJSON *c, *d;
+	size_t n = 0, i;
+
+	for (c = v->child; c != NULL && n <= 16; c = c->next)
+		n++;
+	if (n <= 16) {
+		for (c = v->child; c != NULL; c = c->next)
+			for (d = c->next; d != NULL; d = d->next)
+				if (strcmp(c->string, d->string) == 0)
+					return c->string;
+		return NULL;
+	}
+	for (n = 0, c = v->child; c != NULL; c = c->next)
+		n++;
+	names = xcalloc(n, sizeof(*names));
+	for (n = 0, c = v->child; c != NULL; c = c->next)
+		names[n++] = c->string;
+	qsort(names, n, sizeof(*names), str_cmp);
+	for (i = 1; i < n && k == NULL; i++)
+		if (strcmp(names[i - 1], names[i]) == 0)
+			k = names[i];
+	free(names);
+	return k;
+}
+
+const char *
+row_duplicate_key(const cJSON *v)
+{
+	const cJSON *c;
+	const char *k;
+
+	if (v == NULL)
+		return NULL;
+	if (cJSON_IsObject(v) && (k = duplicate_member(v)) != NULL)
+		return k;
+	for (c = v->child; c != NULL; c = c->next)
+		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) &&
+		    (k = row_duplicate_key(c)) != NULL)
+			return k;
+	return NULL;
 }
 
 int

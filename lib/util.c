@@ -1,3 +1,7 @@
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,27 +293,108 @@ util_sleep(double s, volatile int *stop)
 	}
 }
 
-int
-util_read_file(const char *path, struct strbuf *out)
+void
+strbuf_grow_secret(struct strbuf *sb, size_t extra)
 {
-	char buf[65536];
+	char *p;
+
+	if (sb->alloc == 0)
+		strbuf_init(sb, 0);
+	if (sb->alloc - sb->len - 1 >= extra)
+		return;
+	if (extra > (size_t)-1 / 2 - sb->len)
+		die_oom((size_t)-1);
+	if (extra < sb->alloc)
+		extra = sb->alloc;	/* doubles, as strbuf_grow() */
+	p = xmalloc(sb->len + extra + 1);
+	memcpy(p, sb->buf, sb->len + 1);
+	util_wipe(sb->buf, sb->alloc);
+	free(sb->buf);
+	sb->buf = p;
+	sb->alloc = sb->len + extra + 1;
+}
+
+static void
+grow(struct strbuf *sb, size_t extra, int secret)
+{
+	if (secret)
+		strbuf_grow_secret(sb, extra);
+	else
+		strbuf_grow(sb, extra);
+}
+
+/*
+ * Reads fd to its end straight into out: no bounce buffer that would keep
+ * a copy of a secret (a regular file is read into one buffer of its size).
+ */
+static int
+read_fd(int fd, struct strbuf *out, int secret)
+{
+	struct stat st;
 	ssize_t n;
-	int fd, saved;
+
+	strbuf_reset(out);
+	grow(out, fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > 0 ? (size_t)st.st_size + 1 : 8192, secret);
+	for (;;) {
+		if (out->alloc - out->len < 2)
+			grow(out, out->alloc, secret);
+		n = read(fd, out->buf + out->len, out->alloc - out->len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		out->len += (size_t)n;
+		out->buf[out->len] = '\0';
+	}
+	return n == -1 ? -1 : 0;
+}
+
+int
+util_read_fd(int fd, struct strbuf *out)
+{
+	return read_fd(fd, out, 0);
+}
+
+static int
+read_path(const char *path, struct strbuf *out, int secret)
+{
+	int fd, rc, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	strbuf_reset(out);
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		strbuf_add(out, buf, (size_t)n);
-	}
+	rc = read_fd(fd, out, secret);
+	saved = errno;
 	close(fd);
-	return 0;
+	errno = saved;
+	return rc;
+}
+
+int
+util_read_file(const char *path, struct strbuf *out)
+{
+	return read_path(path, out, 0);
+}
+
+int
+util_read_secret(const char *path, struct strbuf *out)
+{
+	return read_path(path, out, 1);
+}
+
+void
+strbuf_release_secret(struct strbuf *sb)
+{
+	if (sb->alloc != 0)
+		util_wipe(sb->buf, sb->alloc);
+	strbuf_release(sb);
+}
+
+void
+util_no_core_dumps(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }

@@ -72,7 +72,27 @@ double	 util_now_wall(void);
 /* Sleeps for s seconds (restarting after signals unless *stop is set). */
 void	 util_sleep(double s, volatile int *stop);
 
-/* Reads a whole file into a NUL-terminated buffer; -1 and errno on error. */
+/*
+ * Reads a whole file (or fd, to its end; fd stays open) into out, which is
+ * NUL-terminated; -1 and errno on error.  util_read_secret() leaves no copy
+ * behind while it grows out: release it with strbuf_release_secret().
+ */
 int	 util_read_file(const char *path, struct strbuf *out);
+int	 util_read_fd(int fd, struct strbuf *out);
+int	 util_read_secret(const char *path, struct strbuf *out);
+/*
+ * For buffers that hold secrets: strbuf_grow() that wipes the buffer it
+ * leaves (realloc would free a copy as it is), and strbuf_release() that
+ * wipes all of the buffer first.
+ */
+void	 strbuf_grow_secret(struct strbuf *, size_t extra);
+void	 strbuf_release_secret(struct strbuf *);
+
+/*
+ * For a process that holds secrets: no core file (RLIMIT_CORE 0) and not
+ * dumpable (PR_SET_DUMPABLE 0: no core, no ptrace attach by other
+ * processes of the same user, /proc/PID files owned by root).
+ */
+void	 util_no_core_dumps(void);
 
 #endif

@@ -21,6 +21,7 @@
 #include "http.h"
 #include "util.h"
 #include "testlib.h"
+#include "memscan.h"
 
 static EVP_PKEY *pkey;
 static char *pem;
@@ -440,6 +441,76 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
+/*
+ * After auth_free() no byte of the service-account key is left in the
+ * process's memory (what a core would show): not the raw key file, not
+ * the PEM, not the copies made while reading, parsing and signing.  The
+ * probe is 40 characters from inside one base64 line of the PEM, the same
+ * in the file (JSON) and in the key.
+ */
+START_TEST(test_key_wiped)
+{
+	struct tokensrv ts;
+	struct http_opts ho;
+	struct http_client *http;
+	struct bq_err err = BQ_ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	struct MHD_Daemon *d;
+	struct auth *a;
+	EVP_PKEY *k;
+	BIO *b = BIO_new(BIO_s_mem());	/* cleansed by BIO_free() */
+	char dir[] = "/tmp/check_auth.XXXXXX", *path, *p;
+	unsigned char x[40];
+	const char *tok;
+	long n;
+	int port, fd;
+
+	memset(&ts, 0, sizeof(ts));
+	memset(&ho, 0, sizeof(ho));
+	ho.max_retries = 0;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	d = start_server(&ts, &port);
+	http = http_client_new(&ho);
+
+	k = EVP_RSA_gen(2048);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL,
+	    NULL), 1);
+	EVP_PKEY_free(k);
+	n = BIO_get_mem_data(b, &p);
+	ck_assert_int_gt(n, 28 + 65 * 5 + 48);
+	memscan_xor(x, p + 28 + 65 * 5 + 8, sizeof(x));	/* the 6th line */
+	strbuf_grow_secret(&sb, 8192);
+	strbuf_addf(&sb, "{\"type\":\"service_account\",\"project_id\":"
+	    "\"p\",\"client_email\":\"sa@p.iam\",\"token_uri\":"
+	    "\"http://127.0.0.1:%d/token\",\"private_key\":", port);
+	strbuf_add_json_string(&sb, p, (size_t)n);
+	strbuf_adds(&sb, "}\n");
+	BIO_free(b);
+	path = xstrfmt("%s/key.json", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, sb.buf, sb.len), (ssize_t)sb.len);
+	close(fd);
+	strbuf_release_secret(&sb);
+	ck_assert_int_eq(memscan_find(x, sizeof(x)), 0);	/* none here */
+
+	a = auth_new(path, http, &err);
+	ck_assert_msg(a != NULL, "%s", err.msg);
+	ck_assert_int_eq(memscan_find(x, sizeof(x)), 1);	/* the key */
+	ck_assert_int_eq(auth_token(a, &tok, &err), 0);
+	ck_assert_str_eq(tok, "tok-1");
+	auth_free(a);
+	ck_assert_int_eq(memscan_find(x, sizeof(x)), 0);
+
+	unlink(path);
+	free(path);
+	http_client_free(http);
+	MHD_stop_daemon(d);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -453,6 +524,7 @@ auth_suite(void)
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_token_flow);
 	tcase_add_test(tc, test_bad_files);
+	tcase_add_test(tc, test_key_wiped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -215,18 +215,18 @@ START_TEST(test_probe_sql)
 	struct bq_err err = BQ_ERR_INIT;
 
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "ds", "t", "ts",
-	    PARTITION_MICROS, 0, &err), 0);
+	    NULL, 0, PARTITION_MICROS, 0, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM `p.ds.t` "
 	    "WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND `ts` > @cursor");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "ds", "t", "ts",
-	    PARTITION_MICROS, 1, &err), 0);
+	    NULL, 0, PARTITION_MICROS, 1, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM (SELECT `ts` "
 	    "FROM `p.ds.t` WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND "
 	    "`ts` > @cursor ORDER BY `ts` LIMIT @limit)");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "d.x", "t", "ts",
-	    PARTITION_MICROS, 0, &err), -1);
+	    NULL, 0, PARTITION_MICROS, 0, &err), -1);
 	ck_assert_int_eq(err.kind, EXIT_CONFIG);
 	strbuf_release(&sb);
 }
@@ -239,26 +239,47 @@ START_TEST(test_pull_sql)
 	char *cols[] = { (char *)"mmsi", (char *)"timestamp" };
 
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "ds", "t", NULL, 0, "ts",
-	    PARTITION_FINGERPRINT, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT * FROM `p.ds.t` WHERE "
+	    NULL, 0, PARTITION_FINGERPRINT, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT *, FARM_FINGERPRINT(TO_JSON_STRING("
+	    "JSON_STRIP_NULLS(TO_JSON(`_t`)))) AS _fp FROM `p.ds.t` AS _t WHERE "
 	    "ABS(MOD(FARM_FINGERPRINT(CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) "
 	    "= @i AND `ts` > @cursor AND `ts` <= @upto ORDER BY `ts`");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_pull_sql(&sb, "my-proj", "d", "v", cols, 2,
-	    "timestamp", PARTITION_MICROS, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT `mmsi`, `timestamp` FROM "
-	    "`my-proj.d.v` WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i "
+	    "timestamp", NULL, 0, PARTITION_MICROS, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT `mmsi`, `timestamp`, "
+	    "FARM_FINGERPRINT(TO_JSON_STRING(JSON_STRIP_NULLS(TO_JSON(STRUCT("
+	    "`_t`.`mmsi`, `_t`.`timestamp`))))) AS _fp FROM "
+	    "`my-proj.d.v` AS _t WHERE ABS(MOD(UNIX_MICROS(`timestamp`), @n)) = @i "
 	    "AND `timestamp` > @cursor AND `timestamp` <= @upto "
 	    "ORDER BY `timestamp`");
 	strbuf_reset(&sb);
 	cols[0] = (char *)"x`; DROP TABLE t; --";
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d", "t", cols, 2, "ts",
-	    PARTITION_MICROS, &err), -1);
+	    NULL, 0, PARTITION_MICROS, &err), -1);
 	ck_assert_int_eq(err.kind, EXIT_CONFIG);
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d.x", "t", NULL, 0, "ts",
-	    PARTITION_MICROS, &err), -1);
+	    NULL, 0, PARTITION_MICROS, &err), -1);
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d", "t", NULL, 0, "t`s",
-	    PARTITION_MICROS, &err), -1);
+	    NULL, 0, PARTITION_MICROS, &err), -1);
+	/* A natural key: the share is by the key, whatever the scheme. */
+	strbuf_reset(&sb);
+	cols[0] = (char *)"mmsi";
+	cols[1] = (char *)"name";
+	ck_assert_int_eq(bq_pull_sql(&sb, "p", "d", "t", NULL, 0, "ts", cols,
+	    2, PARTITION_MICROS, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT *, FARM_FINGERPRINT(TO_JSON_STRING("
+	    "JSON_STRIP_NULLS(TO_JSON(`_t`)))) AS _fp FROM `p.d.t` AS _t WHERE "
+	    "ABS(MOD(FARM_FINGERPRINT(CONCAT(IFNULL(CAST(`mmsi` AS STRING), ''), "
+	    "'|', IFNULL(CAST(`name` AS STRING), ''))), @n)) = @i AND `ts` > "
+	    "@cursor AND `ts` <= @upto ORDER BY `ts`");
+	strbuf_reset(&sb);
+	ck_assert_int_eq(bq_probe_sql(&sb, "p", "d", "t", "ts", cols, 2,
+	    PARTITION_MICROS, 0, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM `p.d.t` WHERE "
+	    "ABS(MOD(FARM_FINGERPRINT(CONCAT(IFNULL(CAST(`mmsi` AS STRING), ''), "
+	    "'|', IFNULL(CAST(`name` AS STRING), ''))), @n)) = @i AND `ts` > "
+	    "@cursor");
 	strbuf_release(&sb);
 }
 END_TEST

@@ -404,6 +404,58 @@ START_TEST(test_bad_rows)
 }
 END_TEST
 
+#define CHECK_BAD(type, row, want) do {				\
+	char *got_ = conv_line("[{\"name\":\"c\",\"type\":\"" type "\"}]", \
+	    row, 0);							\
+	ck_assert_str_eq(got_, "ERROR column 'c': " want);		\
+	free(got_);							\
+} while (0)
+
+/* Cells that do not match their type, or are not {"v":...}: bad data. */
+START_TEST(test_bad_cells)
+{
+	char *got;
+
+	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"abc\"}]}", "bad INT64 'abc'");
+	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"\"}]}", "bad INT64 ''");
+	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"-\"}]}", "bad INT64 '-'");
+	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"+1\"}]}", "bad INT64 '+1'");
+	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"1.5\"}]}", "bad INT64 '1.5'");
+	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"1e3\"}]}", "bad INT64 '1e3'");
+	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"9223372036854775808\"}]}",
+	    "bad INT64 '9223372036854775808'");
+	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"-9223372036854775809\"}]}",
+	    "bad INT64 '-9223372036854775809'");
+	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"000000000000000000000001x\"}]}",
+	    "bad INT64 '000000000000000000000001x'");
+	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"099999999999999999999\"}]}",
+	    "bad INT64 '099999999999999999999'");
+	CHECK_ONE("INT64", "\"0000000000000000000000042\"", "42");
+	CHECK_ONE("INT64", "\"-0\"", "0");
+	CHECK_BAD("FLOAT64", "{\"f\":[{\"v\":\"1.5.5\"}]}",
+	    "bad FLOAT64 '1.5.5'");
+	CHECK_BAD("FLOAT64", "{\"f\":[{\"v\":\"abc\"}]}", "bad FLOAT64 'abc'");
+	CHECK_BAD("FLOAT64", "{\"f\":[{\"v\":\"inf\"}]}", "bad FLOAT64 'inf'");
+	CHECK_BAD("FLOAT64", "{\"f\":[{\"v\":\"\"}]}", "bad FLOAT64 ''");
+	CHECK_BAD("STRING", "{\"f\":[\"x\"]}", "cell is not {\"v\":...}");
+	CHECK_BAD("STRING", "{\"f\":[{\"w\":\"x\"}]}",
+	    "cell is not {\"v\":...}");
+	CHECK_BAD("STRING", "{\"f\":[null]}", "cell is not {\"v\":...}");
+	CHECK_BAD("STRING", "{\"f\":[[1]]}", "cell is not {\"v\":...}");
+	got = conv_line("[{\"name\":\"c\",\"type\":\"STRING\","
+	    "\"mode\":\"REPEATED\"}]", "{\"f\":[{\"v\":[\"a\"]}]}", 0);
+	ck_assert_str_eq(got, "ERROR column 'c': cell is not {\"v\":...}");
+	free(got);
+	got = conv_line("[{\"name\":\"r\",\"type\":\"RECORD\",\"fields\":"
+	    "[{\"name\":\"c\",\"type\":\"INT64\"}]}]",
+	    "{\"f\":[{\"v\":{\"f\":[7]}}]}", 0);
+	ck_assert_str_eq(got, "ERROR column 'c': cell is not {\"v\":...}");
+	free(got);
+	/* {"v":null} is a null, as before. */
+	CHECK_ONE("INT64", "null", "null");
+}
+END_TEST
+
 START_TEST(test_ids)
 {
 	const char *schema = "[{\"name\":\"mmsi\",\"type\":\"INT64\"},"
@@ -502,6 +554,7 @@ bqrow_suite(void)
 	tcase_add_test(tc, test_timestamp);
 	tcase_add_test(tc, test_nested);
 	tcase_add_test(tc, test_bad_rows);
+	tcase_add_test(tc, test_bad_cells);
 	tcase_add_test(tc, test_ids);
 	tcase_add_test(tc, test_cell_micros);
 	suite_add_tcase(s, tc);

@@ -732,6 +732,99 @@ START_TEST(test_file_atomic)
 END_TEST
 
 /*
+ * Root's bq-checkpoint next to files another user planted: a link at the
+ * temporary path is replaced, never followed (the file it names is left
+ * alone); a link at the state or lock path is refused; so is a directory
+ * anyone may write to unless it is sticky.  Files are created 0600 even
+ * with umask 0.
+ */
+START_TEST(test_file_links)
+{
+	struct config cfg;
+	struct config_sync s = default_sync();
+	struct ckpt_store *st;
+	struct ckpt_record *recs;
+	struct bq_err err = BQ_ERR_INIT;
+	struct stat sb;
+	size_t n;
+	char *victim, *path, *tmp, *lock, buf[16];
+	mode_t old = umask(0);
+	FILE *fp;
+
+	mkdir_tmp();
+	st = file_store(&cfg);
+	victim = xstrfmt("%s/victim", dir);
+	path = xstrfmt("%s/state.json", dir);
+	tmp = xstrfmt("%s/state.json.tmp", dir);
+	lock = xstrfmt("%s/state.json.lock", dir);
+	fp = fopen(victim, "w");
+	fputs("precious", fp);
+	fclose(fp);
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	advance(st, &s, "t", 0, 1, T0, 1, NULL);
+	fp = fopen(victim, "r");
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	ck_assert_str_eq(buf, "precious");
+	ck_assert_int_eq(lstat(path, &sb), 0);
+	ck_assert(S_ISREG(sb.st_mode));
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	ck_assert_int_eq(lstat(lock, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	ck_assert_int_eq(lstat(tmp, &sb), -1);
+	ck_assert(cursor_of(st, "t", 0, 1, NULL) == T0);
+
+	/* The state itself a link: refused, for reading and writing. */
+	ck_assert_int_eq(rename(path, victim), 0);
+	ck_assert_int_eq(symlink(victim, path), 0);
+	ck_assert_int_eq(ckpt_list(st, NULL, &recs, &n, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_IOERR);
+	ck_assert_msg(strstr(err.msg, "a symbolic link") != NULL, "%s",
+	    err.msg);
+	ck_assert_int_eq(ckpt_set(st, &s, "t", 0, 1, NULL, T0 + SEC, T0,
+	    &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_IOERR);
+	ck_assert_int_eq(ckpt_delete(st, "t", 0, 1, &n, &err), -1);
+	ck_assert_msg(strstr(err.msg, "a symbolic link") != NULL, "%s",
+	    err.msg);
+	ck_assert_int_eq(lstat(path, &sb), 0);
+	ck_assert(S_ISLNK(sb.st_mode));
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rename(victim, path), 0);
+
+	/* The lock a link: refused. */
+	ck_assert_int_eq(unlink(lock), 0);
+	ck_assert_int_eq(symlink(victim, lock), 0);
+	ck_assert_int_eq(ckpt_set(st, &s, "t", 0, 1, NULL, T0 + SEC, T0,
+	    &err), -1);
+	ck_assert_msg(strstr(err.msg, "a symbolic link") != NULL, "%s",
+	    err.msg);
+	ck_assert_int_eq(lstat(victim, &sb), -1);	/* not created */
+	ck_assert_int_eq(unlink(lock), 0);
+
+	/* A world-writable directory: refused unless sticky. */
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_eq(ckpt_list(st, NULL, &recs, &n, &err), -1);
+	ck_assert_msg(strstr(err.msg, "world-writable") != NULL, "%s",
+	    err.msg);
+	ck_assert_int_eq(ckpt_set(st, &s, "t", 0, 1, NULL, T0 + SEC, T0,
+	    &err), -1);
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ck_assert_int_eq(ckpt_set(st, &s, "t", 0, 1, NULL, T0 + SEC, T0,
+	    &err), 0);
+	ck_assert(cursor_of(st, "t", 0, 1, NULL) == T0 + SEC);
+	umask(old);
+	free(lock);
+	free(tmp);
+	free(path);
+	free(victim);
+	ckpt_store_free(st);
+	config_release(&cfg);
+	rm_tmp();
+}
+END_TEST
+
+/*
  * Four processes add 1 row 200 times each to one shared record and to a
  * record of their own; without the flock around read-modify-write, updates
  * would be lost.
@@ -1007,6 +1100,7 @@ ckpt_suite(void)
 	tcase_add_test(tc, test_start_format);
 	tcase_add_test(tc, test_file_forward_only);
 	tcase_add_test(tc, test_file_atomic);
+	tcase_add_test(tc, test_file_links);
 	tcase_add_test(tc, test_file_reset_unreadable);
 	tcase_add_test(tc, test_file_flock_shared);
 	tcase_add_test(tc, test_file_rebalance);

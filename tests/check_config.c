@@ -620,11 +620,13 @@ START_TEST(test_bad_values)
 	    "      columns: [timestamp, 'x`; DROP']\n", EXIT_CONFIG,
 	    "4: key 'bigquery.tables[0].columns': expected a list of names");
 	expect_error("bigquery:\n  dataset: \"a\\nb\"\n", EXIT_CONFIG,
-	    "2: key 'bigquery.dataset': expected a name, got 'a?b'");
+	    "2: key 'bigquery.dataset': expected a name (a space or control "
+	    "character), got 'a?b'");
 	expect_error("bigquery:\n  table: 'a`b'\n", EXIT_CONFIG,
-	    "2: key 'bigquery.table': expected a name, got 'a`b'");
+	    "2: key 'bigquery.table': expected a name (a '/', '\\' or '`'), "
+	    "got 'a`b'");
 	expect_error("harper:\n  database: ''\n", EXIT_CONFIG,
-	    "2: key 'harper.database': expected a name, got ''");
+	    "2: key 'harper.database': expected a name (empty), got ''");
 	expect_error("- a\n- b\n", EXIT_CONFIG,
 	    "1: expected a mapping at the top level");
 }
@@ -750,13 +752,169 @@ START_TEST(test_sizes)
 	    &err), 0);
 	ck_assert_int_eq(cfg.batch_bytes, 512 * 1024);
 	config_release(&cfg);
-	ck_assert_int_eq(load_text(&cfg, "harper:\n  batchBytes: 1000\n",
+	ck_assert_int_eq(load_text(&cfg, "harper:\n  batchBytes: 2000\n",
 	    &err), 0);
-	ck_assert_int_eq(cfg.batch_bytes, 1000);
+	ck_assert_int_eq(cfg.batch_bytes, 2000);
 	config_release(&cfg);
 	expect_error("harper:\n  batchBytes: 99999999999999999999\n",
-	    EXIT_CONFIG, "2: key 'harper.batchBytes': expected a positive "
-	    "size, got '99999999999999999999'");
+	    EXIT_CONFIG, "2: key 'harper.batchBytes': expected a size from "
+	    "1024 to 1073741824 bytes, got '99999999999999999999'");
+}
+END_TEST
+
+/*
+ * Every numeric key has its option's bounds: the largest value loads, one
+ * more fails with FILE:LINE: key, whatever the size (a long's overflow
+ * too), and a table's sync: block is checked like the global one.
+ */
+START_TEST(test_ranges)
+{
+	static const struct {
+		const char	*block;
+		const char	*key;
+		const char	*max;		/* loads */
+		const char	*over;		/* does not */
+		const char	*want;
+	} k[] = {
+		{ "harper", "batchRows", "1000000", "1000001",
+		    "an integer from 1 to 1000000" },
+		{ "harper", "batchRows", "1000000", "9223372036854775807",
+		    "an integer from 1 to 1000000" },
+		{ "harper", "batchRows", "1000000", "99999999999999999999",
+		    "an integer from 1 to 1000000" },
+		{ "harper", "inFlight", "64", "65", "an integer from 1 to 64" },
+		{ "harper", "inFlight", "64", "2147483648",
+		    "an integer from 1 to 64" },
+		{ "harper", "batchBytes", "1GiB", "1025MiB",
+		    "a size from 1024 to 1073741824 bytes" },
+		{ "harper", "batchBytes", "1024", "1023",
+		    "a size from 1024 to 1073741824 bytes" },
+		{ "harper", "timeout", "3650d", "3651d",
+		    "a duration of at most 315360000s" },
+		{ "harper", "retryDeadline", "3650d", "1e400",
+		    "a duration" },
+		{ "harper", "retryDeadline", "3650d",
+		    "99999999999999999999999999",
+		    "a duration of at most 315360000s" },
+		{ "bigquery", "maxRetries", "100", "101",
+		    "an integer from 0 to 100" },
+		{ "bigquery", "retryDeadline", "87600h", "87601h",
+		    "a duration of at most 315360000s" },
+		{ "sync", "initialBatchSize", "100000000", "100000001",
+		    "an integer from 1 to 100000000" },
+		{ "sync", "catchupBatchSize", "100000000", "100000001",
+		    "an integer from 1 to 100000000" },
+		{ "sync", "steadyBatchSize", "100000000", "100000001",
+		    "an integer from 1 to 100000000" },
+		{ "sync", "pollInterval", "315360000000", "315360000001",
+		    "a duration of at most 315360000s" },
+		{ "sync", "initialPollInterval", "3650d", "3651d",
+		    "a duration of at most 315360000s" },
+		{ "sync", "catchupPollInterval", "3650d", "3651d",
+		    "a duration of at most 315360000s" },
+		{ "sync", "catchupThreshold", "3650d", "3651d",
+		    "a duration of at most 315360000s" },
+		{ "sync", "steadyThreshold", "3650d", "3651d",
+		    "a duration of at most 315360000s" },
+		{ "sync", "lookback", "3650d", "9999999999999d",
+		    "a duration of at most 315360000s" },
+		{ "synthesizer", "vessels", "100000000", "100000001",
+		    "an integer from 1 to 100000000" },
+		{ "synthesizer", "totalVessels", "100000000", "100000001",
+		    "an integer from 1 to 100000000" },
+		{ "synthesizer", "batchSize", "100000000", "100000001",
+		    "an integer from 1 to 100000000" },
+		{ "synthesizer", "loadRows", "100000000", "100000001",
+		    "an integer from 1 to 100000000" },
+		{ "synthesizer", "retentionDays", "3650", "3651",
+		    "an integer from 1 to 3650" },
+		{ "synthesizer", "generationInterval", "3650d", "3651d",
+		    "a duration of at most 315360000s" },
+		{ "synthesizer", "generationIntervalMs", "315360000000",
+		    "315360000001", "a duration of at most 315360000s" },
+		{ "synthesizer", "cleanupInterval", "3650d", "3651d",
+		    "a duration of at most 315360000s" },
+		{ "synthesizer", "cleanupIntervalHours", "87600", "87601",
+		    "a duration of at most 315360000s" },
+	};
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	char text[256], want[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		snprintf(text, sizeof(text), "%s:\n  %s: %s\n", k[i].block,
+		    k[i].key, k[i].max);
+		ck_assert_msg(load_text(&cfg, text, &err) == 0, "%s", err.msg);
+		config_release(&cfg);
+		snprintf(text, sizeof(text), "# comment\n%s:\n  %s: %s\n",
+		    k[i].block, k[i].key, k[i].over);
+		snprintf(want, sizeof(want), "3: key '%s.%s': expected %s, "
+		    "got '%s'", k[i].block, k[i].key, k[i].want, k[i].over);
+		expect_error(text, EXIT_CONFIG, want);
+	}
+	/* A table's own sync: block. */
+	expect_error("bigquery:\n  tables:\n    - id: a\n      sync:\n"
+	    "        steadyBatchSize: 2147483648\n", EXIT_CONFIG,
+	    "5: key 'bigquery.tables[0].sync.steadyBatchSize': expected an "
+	    "integer from 1 to 100000000, got '2147483648'");
+}
+END_TEST
+
+/*
+ * Table, dataset, project and database names reach URL paths, file names
+ * and SQL: a tab, a '/', "..", a space are refused at load.
+ */
+START_TEST(test_names)
+{
+	static const struct {
+		const char	*name;		/* YAML text */
+		const char	*shown;
+		const char	*why;
+	} bad[] = {
+		{ "\"a\\tb\"", "a?b", "a space or control character" },
+		{ "a/b", "a/b", "a '/', '\\' or '`'" },
+		{ "../../etc", "../../etc", "a '/', '\\' or '`'" },
+		{ "..", "..", "'.' or '..'" },
+		{ "'a b'", "a b", "a space or control character" },
+		{ "'a\\b'", "a\\b", "a '/', '\\' or '`'" },
+	};
+	static const char *const keys[] = {
+		"id", "table", "targetTable", "dataset", "projectId"
+	};
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	char text[256], want[256];
+	size_t i, k;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			snprintf(text, sizeof(text), "bigquery:\n  tables:\n"
+			    "    - id: x\n      %s: %s\n", keys[k],
+			    bad[i].name);
+			if (k == 0)
+				snprintf(text, sizeof(text), "bigquery:\n"
+				    "  tables:\n    - id: %s\n", bad[i].name);
+			snprintf(want, sizeof(want), "%d: key "
+			    "'bigquery.tables[0].%s': expected a name (%s), "
+			    "got '%s'", k == 0 ? 3 : 4, keys[k], bad[i].why,
+			    bad[i].shown);
+			expect_error(text, EXIT_CONFIG, want);
+		}
+		snprintf(text, sizeof(text), "checkpoint:\n  table: %s\n",
+		    bad[i].name);
+		snprintf(want, sizeof(want), "2: key 'checkpoint.table': "
+		    "expected a name (%s), got '%s'", bad[i].why,
+		    bad[i].shown);
+		expect_error(text, EXIT_CONFIG, want);
+	}
+	ck_assert_str_eq(config_name_error(""), "empty");
+	ck_assert_ptr_null(config_name_error("vessel_positions"));
+	ck_assert_ptr_null(config_name_error("my-project:eu.ds$1"));
+	ck_assert_ptr_null(config_name_error("...x"));
+	ck_assert_int_eq(load_text(&cfg, "bigquery:\n  tables:\n"
+	    "    - id: Vessel-Positions.v2\n", &err), 0);
+	config_release(&cfg);
 }
 END_TEST
 
@@ -939,6 +1097,8 @@ config_suite(void)
 	tcase_add_test(tc, test_merge_keys);
 	tcase_add_test(tc, test_durations);
 	tcase_add_test(tc, test_sizes);
+	tcase_add_test(tc, test_ranges);
+	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_table_lookup);
 	tcase_add_test(tc, test_password_mode_warning);
 	tcase_add_test(tc, test_man_example);

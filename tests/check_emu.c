@@ -893,9 +893,11 @@ START_TEST(test_token_endpoint)
 	    "application/x-www-form-urlencoded", NULL, NULL), 400);
 	free(form);
 	free(jwt);
-	/* Expiring every token makes clients refresh. */
+	/* Expiring every token makes clients refresh; faults need one. */
 	ck_assert_int_eq(req_full("POST", "/emulator/faults",
-	    "{\"expireTokens\":true}", NULL, NULL, NULL), 200);
+	    "{\"expireTokens\":true}", NULL, NULL, NULL), 401);
+	ck_assert_int_eq(req_full("POST", "/emulator/faults",
+	    "{\"expireTokens\":true}", NULL, tok, NULL), 200);
 	ck_assert_int_eq(req_full("GET", "/projects/p/datasets", NULL, NULL,
 	    tok, NULL), 401);
 	EVP_PKEY_free(k);

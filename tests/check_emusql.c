@@ -388,6 +388,49 @@ START_TEST(test_mod_abs_edges)
 }
 END_TEST
 
+/* What bq-verify's queries need: DIV, BIT_XOR, TO_JSON_STRING of a row. */
+START_TEST(test_verify_functions)
+{
+	insert(1000000, 7, "a", 1.5);
+	insert(2500000, 8, NULL, 2.0);
+	insert(3100000, 7, "c", 3.0);
+	EXPECT("SELECT DIV(7, 2), DIV(-7, 2), DIV(7, -2)", NULL, "3|-3|-3");
+	EXPECT("SELECT DIV(1, 0)", NULL, "ERR run: division by zero: 1 / 0");
+	EXPECT_ERR("SELECT DIV(1.5, 2)", NULL, 400);
+	EXPECT("SELECT BIT_XOR(mmsi), BIT_XOR(IF(mmsi = 8, NULL, UNIX_MICROS(ts))) "
+	    "FROM proj.ds.t", NULL, "8|2101024");
+	EXPECT("SELECT BIT_XOR(mmsi) FROM proj.ds.t WHERE mmsi > 100", NULL,
+	    "NULL");
+	EXPECT_ERR("SELECT BIT_XOR(speed) FROM proj.ds.t", NULL, 400);
+	/* a row as JSON; nulls kept, or stripped */
+	EXPECT("SELECT TO_JSON_STRING(t) FROM proj.ds.t AS t WHERE mmsi = 8",
+	    NULL, "{\"ts\":2500000,\"mmsi\":8,\"vessel_type\":null,"
+	    "\"speed\":2.0,\"tags\":[]}");
+	EXPECT("SELECT TO_JSON_STRING(JSON_STRIP_NULLS(TO_JSON(t))) FROM "
+	    "proj.ds.t AS t WHERE mmsi = 8", NULL, "{\"ts\":2500000,"
+	    "\"mmsi\":8,\"speed\":2.0,\"tags\":[]}");
+	EXPECT("SELECT TO_JSON_STRING(STRUCT(t.mmsi, t.vessel_type)) FROM "
+	    "proj.ds.t AS t WHERE speed = 1.5", NULL,
+	    "{\"mmsi\":7,\"vessel_type\":\"a\"}");
+	EXPECT_ERR("SELECT TO_JSON_STRING(mmsi) FROM proj.ds.t", NULL, 400);
+	insert(4000000, 9, "d", 1e308 * 10);	/* +Infinity */
+	EXPECT("SELECT TO_JSON_STRING(STRUCT(t.speed)) FROM proj.ds.t AS t "
+	    "WHERE mmsi = 9", NULL, "{\"speed\":\"Infinity\"}");
+	EXPECT("DELETE FROM proj.ds.t WHERE mmsi = 9", NULL, "deleted 1");
+	/* bq-verify's window query: count and digest per window */
+	EXPECT("SELECT DIV(UNIX_MICROS(ts) - 1000000, 1000000) AS b, "
+	    "COUNT(*) AS n, BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING("
+	    "JSON_STRIP_NULLS(TO_JSON(`_t`))))) = FARM_FINGERPRINT("
+	    "TO_JSON_STRING(JSON_STRIP_NULLS(TO_JSON(`_t`)))) FROM "
+	    "proj.ds.t AS _t GROUP BY b ORDER BY b", NULL,
+	    "0|1|1;1|1|1;2|1|1");
+	/* the latest row per key, by a correlated MAX */
+	EXPECT("SELECT ts FROM proj.ds.t AS _t WHERE _t.ts = (SELECT "
+	    "MAX(_u.ts) FROM proj.ds.t AS _u WHERE _u.mmsi = _t.mmsi) "
+	    "ORDER BY ts", NULL, "2500000;3100000");
+}
+END_TEST
+
 START_TEST(test_timestamps)
 {
 	EXPECT("SELECT UNIX_MICROS(TIMESTAMP '2023-11-04 09:20:00.123456+00'),"
@@ -483,6 +526,63 @@ START_TEST(test_parameters)
 }
 END_TEST
 
+/* nest(pre, mid, post, n): pre n times, mid, post n times. */
+static char *
+nest(const char *pre, const char *mid, const char *post, int n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; i < n; i++)
+		strbuf_adds(&sb, pre);
+	strbuf_adds(&sb, mid);
+	for (i = 0; i < n; i++)
+		strbuf_adds(&sb, post);
+	return strbuf_detach(&sb, NULL);
+}
+
+/*
+ * 5,000 nested parentheses, unary minus signs, NOTs or subqueries are a
+ * 400 (the recursive parser once overflowed its stack); 10 still work
+ * (SQLite itself refuses 20 nested subqueries).
+ */
+START_TEST(test_nesting_depth)
+{
+	static const struct {
+		const char *pre, *mid, *post;
+	} k[] = {
+		{ "(", "1", ")" },
+		{ "- ", "1", "" },
+		{ "NOT ", "TRUE", "" },
+		{ "(SELECT ", "1", ")" },
+	};
+	char *inner, *sql, *got;
+	size_t i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		inner = nest(k[i].pre, k[i].mid, k[i].post, 5000);
+		sql = xstrfmt("SELECT %s", inner);
+		got = run(sql, NULL);
+		ck_assert_msg(strncmp(got, "ERR 400: ", 9) == 0 &&
+		    strstr(got, "too complex") != NULL, "%.60s: %s", sql, got);
+		free(got);
+		free(sql);
+		free(inner);
+		inner = nest(k[i].pre, k[i].mid, k[i].post, 10);
+		sql = xstrfmt("SELECT %s", inner);
+		got = run(sql, NULL);
+		ck_assert_msg(strncmp(got, "ERR", 3) != 0, "%.60s: %s", sql,
+		    got);
+		free(got);
+		free(sql);
+		free(inner);
+	}
+	sql = nest("(", "SELECT 1", ")", 5000);
+	EXPECT_ERR(sql, NULL, 400);
+	free(sql);
+}
+END_TEST
+
 START_TEST(test_unsupported_is_invalid_query)
 {
 	static const char *bad[] = {
@@ -560,7 +660,9 @@ emusql_suite(void)
 	tcase_add_test(tc, test_casts_and_functions);
 	tcase_add_test(tc, test_parameters);
 	tcase_add_test(tc, test_unsupported_is_invalid_query);
+	tcase_add_test(tc, test_nesting_depth);
 	tcase_add_test(tc, test_value_from_text);
+	tcase_add_test(tc, test_verify_functions);
 	suite_add_tcase(s, tc);
 	return s;
 }

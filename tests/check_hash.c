@@ -186,6 +186,59 @@ START_TEST(test_partition_fingerprint)
 }
 END_TEST
 
+/* The key text of a row (one JSON text) over cols, or "ERR:<column>". */
+static void
+key_of(const char *row, char *const *cols, size_t n, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+	cJSON *v = cJSON_Parse(row);
+	const char *bad = NULL;
+
+	ck_assert_ptr_nonnull(v);
+	if (hash_key_text(v, cols, n, &sb, &bad) == -1) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "ERR:%s", bad);
+	}
+	ck_assert_str_eq(sb.buf, want);
+	strbuf_release(&sb);
+	cJSON_Delete(v);
+}
+
+START_TEST(test_partition_key)
+{
+	char *k1[] = { (char *)"mmsi" };
+	char *k2[] = { (char *)"mmsi", (char *)"name" };
+	cJSON *v;
+	struct strbuf sb = STRBUF_INIT;
+	const char *bad;
+	int64_t fp;
+	int n;
+
+	/* As CAST(c AS STRING), in column order, '|' between, NULL ''. */
+	key_of("{\"mmsi\":367000001}", k1, 1, "367000001");
+	key_of("{\"mmsi\":\"367000001\"}", k1, 1, "367000001");
+	key_of("{\"mmsi\":-5,\"name\":\"A|B\"}", k2, 2, "-5|A|B");
+	key_of("{\"name\":\"x\",\"mmsi\":null}", k2, 2, "|x");
+	key_of("{\"mmsi\":true}", k2, 2, "true|");
+	key_of("{\"mmsi\":\"9007199254740993\"}", k1, 1, "9007199254740993");
+	key_of("{\"mmsi\":1.5}", k1, 1, "ERR:mmsi");
+	key_of("{\"mmsi\":9007199254740994}", k1, 1, "ERR:mmsi");
+	key_of("{\"mmsi\":1,\"name\":{}}", k2, 2, "ERR:name");
+	/* A raw integer (digits kept beyond 2^53) reads as its digits. */
+	v = cJSON_CreateObject();
+	cJSON_AddItemToObject(v, "mmsi", cJSON_CreateRaw("-9007199254740993"));
+	ck_assert_int_eq(hash_key_text(v, k1, 1, &sb, &bad), 0);
+	ck_assert_str_eq(sb.buf, "-9007199254740993");
+	strbuf_release(&sb);
+	cJSON_Delete(v);
+	/* ABS(MOD(FARM_FINGERPRINT(text), n)), MOD first. */
+	fp = hash_farm_fingerprint("367000001", 9);
+	for (n = 1; n <= 7; n++)
+		ck_assert_int_eq(hash_partition_key("367000001", 9, n),
+		    (int)(fp % n < 0 ? -(fp % n) : fp % n));
+}
+END_TEST
+
 START_TEST(test_partition_micros)
 {
 	int n;
@@ -324,6 +377,7 @@ hash_suite(void)
 	tcase_add_test(tc, test_fingerprint_repeat_a);
 	tcase_add_test(tc, test_partition_fingerprint);
 	tcase_add_test(tc, test_partition_micros);
+	tcase_add_test(tc, test_partition_key);
 	tcase_add_test(tc, test_sha256);
 	tcase_add_test(tc, test_workers);
 	tcase_add_test(tc, test_parse_worker);

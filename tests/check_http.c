@@ -357,16 +357,14 @@ START_TEST(test_cut_off_body_is_retried)
 }
 END_TEST
 
-START_TEST(test_refused_connection_is_tempfail)
+/* A closed port on 127.0.0.1, as a URL with userinfo. */
+static void
+closed_port_url(void)
 {
-	struct http_client *c = client(0.3);
-	struct http_response r;
-	struct bq_err err = BQ_ERR_INIT;
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
 	int fd;
 
-	/* A port that was just free and now has no listener. */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -376,6 +374,15 @@ START_TEST(test_refused_connection_is_tempfail)
 	close(fd);
 	snprintf(url, sizeof(url), "http://u:pw@127.0.0.1:%u/",
 	    ntohs(sa.sin_port));
+}
+
+START_TEST(test_refused_connection_is_tempfail)
+{
+	struct http_client *c = client(0.3);
+	struct http_response r;
+	struct bq_err err = BQ_ERR_INIT;
+
+	closed_port_url();
 	http_response_init(&r);
 	ck_assert_int_eq(post(c, "{}", 2, &r, &err), -1);
 	ck_assert_int_eq(err.kind, EXIT_TEMPFAIL);
@@ -383,6 +390,77 @@ START_TEST(test_refused_connection_is_tempfail)
 	ck_assert_ptr_null(strstr(err.msg, "pw"));
 	http_response_release(&r);
 	http_client_free(c);
+}
+END_TEST
+
+static int warnings;
+static char last_warning[512];
+
+static void
+count_warnings(enum log_level lv, const char *msg, void *arg)
+{
+	(void)arg;
+	if (lv != BQ_LOG_WARN)
+		return;
+	warnings++;
+	snprintf(last_warning, sizeof(last_warning), "%s", msg);
+}
+
+START_TEST(test_retries_until_the_deadline)
+{
+	struct http_opts o;
+	struct http_client *c;
+	struct http_response r;
+	struct bq_err err = BQ_ERR_INIT;
+	struct timespec t0, t1;
+	double took;
+
+	/*
+	 * Backoff waits of up to 10 s against a 1 s deadline: without the
+	 * last wait cut to fit, the first wait ends the retries at once.
+	 */
+	memset(&o, 0, sizeof(o));
+	o.deadline = 1;
+	o.max_retries = -1;
+	o.backoff_base = 10;
+	c = http_client_new(&o);
+	closed_port_url();
+	warnings = 0;
+	bqsync_set_log(count_warnings, NULL);
+	http_response_init(&r);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(post(c, "{}", 2, &r, &err), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	bqsync_set_log(NULL, NULL);
+	took = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_int_eq(err.kind, EXIT_TEMPFAIL);
+	ck_assert_int_ge(r.attempts, 2);
+	ck_assert_double_ge(took, 0.9);
+	ck_assert_double_le(took, 2.0);
+	/* One warning for the outage, without the password. */
+	ck_assert_int_eq(warnings, 1);
+	ck_assert_ptr_nonnull(strstr(last_warning, "retrying for up to 1 s"));
+	ck_assert_ptr_null(strstr(last_warning, "pw"));
+	http_response_release(&r);
+	http_client_free(c);
+}
+END_TEST
+
+START_TEST(test_redact_url)
+{
+	char out[128];
+
+	http_redact_url("http://alice:s3cret@h:9925/x?y=z", out, sizeof(out));
+	ck_assert_str_eq(out, "http://***@h:9925/x?y=z");
+	http_redact_url("https://a@b:c@h/", out, sizeof(out));
+	ck_assert_str_eq(out, "https://***@h/");
+	http_redact_url("http://h:1/p@q", out, sizeof(out));
+	ck_assert_str_eq(out, "http://h:1/p@q");
+	http_redact_url("h@x", out, sizeof(out));
+	ck_assert_str_eq(out, "***@x");
+	http_redact_url("http://u:p@h/", out, 9);
+	ck_assert_str_eq(out, "http://*");
 }
 END_TEST
 
@@ -454,6 +532,8 @@ http_suite(void)
 	tcase_add_test(tc, test_cut_off_body_is_retried);
 	tcase_add_test(tc, test_refused_connection_is_tempfail);
 	tcase_add_test(tc, test_basic_auth_and_nul_bodies);
+	tcase_add_test(tc, test_retries_until_the_deadline);
+	tcase_add_test(tc, test_redact_url);
 	tcase_add_test(tc, test_max_retries_bounds_attempts);
 	suite_add_tcase(s, tc);
 	return s;

@@ -56,6 +56,12 @@ START_TEST(test_canonical_form)
 	/* top-level id and _syncedAt only */
 	expect_canon("{\"id\":\"x\",\"_syncedAt\":5,\"n\":{\"id\":1,"
 	    "\"_syncedAt\":2}}", "{\"n\":{\"_syncedAt\":2,\"id\":1}}");
+	/* and _fp, bq-pull's content fingerprint: not part of a row's id */
+	expect_canon("{\"_fp\":\"-12\",\"a\":1,\"n\":{\"_fp\":1}}",
+	    "{\"a\":1,\"n\":{\"_fp\":1}}");
+	/* nor top-level nulls: a column added to the source keeps ids */
+	expect_canon("{\"a\":1,\"new\":null,\"n\":{\"z\":null}}",
+	    "{\"a\":1,\"n\":{\"z\":null}}");
 	/* bytewise key order: upper case, then "_", then lower, then UTF-8 */
 	expect_canon("{\"\xc3\xa9\":1,\"b\":2,\"_\":3,\"B\":4,\"aa\":5,\"a\":6}",
 	    "{\"B\":4,\"_\":3,\"a\":6,\"aa\":5,\"b\":2,\"\xc3\xa9\":1}");
@@ -231,6 +237,88 @@ START_TEST(test_timestamp)
 }
 END_TEST
 
+static char badname[64];
+
+/* The members of text's object after row_keep_integers(). */
+static int
+kept(const char *text, char *out, size_t n, const char **bad)
+{
+	cJSON *v = cJSON_Parse(text);
+	const cJSON *c;
+	size_t len = 0;
+	int rc;
+
+	ck_assert_ptr_nonnull(v);
+	rc = row_keep_integers(v, text, strlen(text), bad);
+	out[0] = '\0';
+	cJSON_ArrayForEach(c, v) {
+		len += (size_t)snprintf(out + len, n - len, "%s%s=%s",
+		    len ? " " : "", c->string, cJSON_IsRaw(c) ? c->valuestring :
+		    cJSON_IsNumber(c) ? "num" : "other");
+		ck_assert_uint_lt(len, n);
+	}
+	/* *bad points into v: keep a copy. */
+	if (*bad != NULL) {
+		snprintf(badname, sizeof(badname), "%s", *bad);
+		*bad = badname;
+	}
+	cJSON_Delete(v);
+	return rc;
+}
+
+START_TEST(test_keep_integers)
+{
+	char buf[256];
+	const char *bad = "x";
+
+	/* 2^53 itself is exact; one more is not. */
+	ck_assert_int_eq(kept("{\"a\":9007199254740992,\"b\":9007199254740993,"
+	    "\"c\":-18446744073709551617,\"d\":\"12345678901234567890\"}",
+	    buf, sizeof(buf), &bad), 0);
+	ck_assert_ptr_null(bad);
+	ck_assert_str_eq(buf, "a=num b=9007199254740993 "
+	    "c=-18446744073709551617 d=other");
+	/* Not integers as written; digits inside strings and keys. */
+	ck_assert_int_eq(kept("{\"12345678901234567890\":1.5,"
+	    "\"s\\\"\":\"9007199254740993\\\"\",\"e\":9007199254740993e0,"
+	    "\"f\":90071992547409930.0,\"g\":9007199254740993}",
+	    buf, sizeof(buf), &bad), 0);
+	ck_assert_str_eq(buf, "12345678901234567890=num s\"=other e=num "
+	    "f=num g=9007199254740993");
+	/* Nested: refused, naming the member that holds it. */
+	ck_assert_int_eq(kept("{\"a\":1,\"n\":{\"x\":[1,99999999999999999]}}",
+	    buf, sizeof(buf), &bad), -1);
+	ck_assert_str_eq(bad, "n");
+}
+END_TEST
+
+START_TEST(test_duplicate_key)
+{
+	struct strbuf sb = STRBUF_INIT;
+	cJSON *v;
+	int i;
+
+	v = cJSON_Parse("{\"id\":1,\"t\":2,\"id\":3}");
+	ck_assert_str_eq(row_duplicate_key(v), "id");
+	cJSON_Delete(v);
+	v = cJSON_Parse("{\"a\":[{\"x\":1},{\"y\":1,\"y\":2}],\"b\":{}}");
+	ck_assert_str_eq(row_duplicate_key(v), "y");
+	cJSON_Delete(v);
+	v = cJSON_Parse("{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}]}");
+	ck_assert_ptr_null(row_duplicate_key(v));
+	cJSON_Delete(v);
+	/* A large object (sorted, not compared pairwise). */
+	strbuf_addch(&sb, '{');
+	for (i = 0; i < 500; i++)
+		strbuf_addf(&sb, "\"k%d\":%d,", i, i);
+	strbuf_adds(&sb, "\"k250\":0}");
+	v = cJSON_Parse(sb.buf);
+	ck_assert_str_eq(row_duplicate_key(v), "k250");
+	cJSON_Delete(v);
+	strbuf_release(&sb);
+}
+END_TEST
+
 static Suite *
 row_suite(void)
 {
@@ -243,6 +331,8 @@ row_suite(void)
 	tcase_add_test(tc, test_id_stability);
 	tcase_add_test(tc, test_id_columns);
 	tcase_add_test(tc, test_timestamp);
+	tcase_add_test(tc, test_keep_integers);
+	tcase_add_test(tc, test_duplicate_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

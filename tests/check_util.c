@@ -1,15 +1,20 @@
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <cjson/cJSON.h>
 
 #include "log.h"
 #include "util.h"
 #include "testlib.h"
+#include "memscan.h"
 #include "banned.h"
 
 START_TEST(test_strbuf_basics)
@@ -358,6 +363,89 @@ START_TEST(test_wipe)
 }
 END_TEST
 
+/*
+ * A secret read with util_read_secret() and released with
+ * strbuf_release_secret() leaves no copy in memory: not on the stack (the
+ * old 64 KiB bounce buffer), not in a buffer left behind while growing
+ * (read from a pipe, 8 KiB at first, 300 KiB in all).
+ */
+START_TEST(test_read_secret_wiped)
+{
+	char path[] = "/tmp/check_util.XXXXXX", fdpath[64];
+	struct strbuf sb = STRBUF_INIT;
+	unsigned char x[40];
+	char pad[1000];
+	int fd, p[2], i, status;
+	pid_t pid;
+
+	memscan_random(x, sizeof(x));
+	ck_assert_int_eq(memscan_find(x, sizeof(x)), 0);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "key: ", 5), 5);
+	memscan_write(fd, x, sizeof(x));
+	close(fd);
+	ck_assert_int_eq(util_read_secret(path, &sb), 0);
+	unlink(path);
+	ck_assert_uint_eq(sb.len, 5 + sizeof(x));
+	ck_assert_int_eq(memscan_find(x, sizeof(x)), 1);	/* in sb */
+	strbuf_release_secret(&sb);
+	ck_assert_int_eq(memscan_find(x, sizeof(x)), 0);
+
+	ck_assert_int_eq(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		memset(pad, ' ', sizeof(pad));
+		ck_assert_int_eq(write(p[1], pad, 100), 100);
+		memscan_write(p[1], x, sizeof(x));
+		for (i = 0; i < 300; i++)
+			ck_assert_int_eq(write(p[1], pad, sizeof(pad)),
+			    (ssize_t)sizeof(pad));
+		_exit(0);
+	}
+	close(p[1]);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", p[0]);
+	ck_assert_int_eq(util_read_secret(fdpath, &sb), 0);
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_uint_eq(sb.len, 100 + sizeof(x) + 300 * sizeof(pad));
+	strbuf_release_secret(&sb);
+	ck_assert_int_eq(memscan_find(x, sizeof(x)), 0);
+
+	/* The scan does find what is freed unwiped. */
+	strbuf_add(&sb, "0123456789abcdef0123456789abcdef", 32);
+	for (i = 0; i < (int)sizeof(x); i++)
+		strbuf_addch(&sb, x[i] ^ MEMSCAN_KEY);
+	strbuf_release(&sb);
+	ck_assert_int_eq(memscan_find(x, sizeof(x)), 1);
+}
+END_TEST
+
+/* A process that holds secrets dumps no core and cannot be attached. */
+START_TEST(test_no_core_dumps)
+{
+	struct rlimit rl;
+	pid_t pid;
+	int status;
+
+	if ((pid = fork()) == 0) {
+		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1)
+			_exit(2);
+		util_no_core_dumps();
+		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+			_exit(3);
+		if (getrlimit(RLIMIT_CORE, &rl) == -1 || rl.rlim_cur != 0 ||
+		    rl.rlim_max != 0)
+			_exit(4);
+		abort();	/* would dump a core */
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status), "status %d", status);
+	ck_assert_int_eq(WTERMSIG(status), SIGABRT);
+	ck_assert(!WCOREDUMP(status));
+}
+END_TEST
+
 START_TEST(test_clocks)
 {
 	double a = util_now_mono(), b = util_now_mono();
@@ -393,6 +481,7 @@ util_suite(void)
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("core");
 
+	tcase_set_timeout(tc, 60);	/* memory scans under the sanitizers */
 	tcase_add_test(tc, test_strbuf_basics);
 	tcase_add_test(tc, test_strbuf_slopbuf);
 	tcase_add_test(tc, test_strbuf_growth);
@@ -405,6 +494,8 @@ util_suite(void)
 	tcase_add_test(tc, test_log_callback);
 	tcase_add_test(tc, test_read_file);
 	tcase_add_test(tc, test_wipe);
+	tcase_add_test(tc, test_read_secret_wiped);
+	tcase_add_test(tc, test_no_core_dumps);
 	tcase_add_test(tc, test_clocks);
 	tcase_add_test(tc, test_xalloc);
 	suite_add_tcase(s, tc);

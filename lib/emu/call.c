@@ -171,6 +171,112 @@ c_mod(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
 }
 
 static int
+c_idiv(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
+    struct ex *e)
+{
+	(void)arg;
+	if (need_all(p, ft, a, n, EMU_T_INT64) == -1)
+		return -1;
+	emusql_ex_set(e, EMU_T_INT64, "bq_idiv(%s, %s)", a[0].sql.buf,
+	    a[1].sql.buf);
+	return 0;
+}
+
+/* One "name", value pair of json_object() for a value of type t. */
+static void
+json_member(struct strbuf *sb, const char *name, enum emu_type t,
+    const char *sql)
+{
+	if (sb->len > 0)
+		strbuf_adds(sb, ", ");
+	strbuf_addch(sb, '\'');
+	for (; *name; name++) {
+		if (*name == '\'')
+			strbuf_addch(sb, '\'');
+		strbuf_addch(sb, *name);
+	}
+	strbuf_addch(sb, '\'');
+	if (t == EMU_T_BYTES)
+		strbuf_addf(sb, ", hex(%s)", sql);
+	else if (t == EMU_T_NESTED || t == EMU_T_JSON)
+		strbuf_addf(sb, ", json(%s)", sql);
+	else if (t == EMU_T_FLOAT64)	/* json_object() writes "Inf" */
+		strbuf_addf(sb, ", CASE WHEN abs(%s) > 1.7976931348623157e308 "
+		    "THEN CASE WHEN %s > 0 THEN 'Infinity' ELSE '-Infinity' END "
+		    "ELSE %s END", sql, sql, sql);
+	else
+		strbuf_addf(sb, ", %s", sql);
+}
+
+/*
+ * TO_JSON_STRING(alias) of a whole row, or of STRUCT(expr, ...): a JSON
+ * object of the columns as SQLite's json_object() writes them (the same
+ * row always gives the same text, which is what fingerprints need; the
+ * text is not BigQuery's byte for byte).
+ */
+static int
+p_to_json_string(struct parser *p, struct scope *sc, struct tok *ft, int arg,
+    struct ex *e)
+{
+	struct strbuf m = STRBUF_INIT;
+	struct scope *s = NULL;
+	struct tok *t = emusql_peek(p);
+	struct ex a[64];
+	char nm[32];
+	size_t i;
+	int n = 0, k, rc = -1, strip = 0;
+
+	(void)arg;
+
+	if (emusql_is_kw(t, "JSON_STRIP_NULLS") && emusql_is_op(emusql_peek2(p, 1), "(") &&
+	    emusql_is_kw(emusql_peek2(p, 2), "TO_JSON") && emusql_is_op(emusql_peek2(p, 3), "(")) {
+		strip = 1;
+		p->i += 4;
+		t = emusql_peek(p);
+	}
+	if ((t->k == TK_IDENT || t->k == TK_QIDENT) && emusql_is_op(emusql_peek2(p, 1), ")"))
+		for (s = sc; s; s = s->outer)
+			if (s->alias && strcasecmp(s->alias, t->v) == 0)
+				break;
+	if (s != NULL) {
+		p->i += 2;
+		for (i = 0; i < s->ncols; i++) {
+			struct strbuf c = STRBUF_INIT;
+
+			strbuf_addf(&c, "%s.", s->qual);
+			emusql_add_quoted(&c, s->cols[i].name);
+			json_member(&m, s->cols[i].name, s->cols[i].type, c.buf);
+			strbuf_release(&c);
+		}
+	} else if (emusql_is_kw(t, "STRUCT") && emusql_is_op(emusql_peek2(p, 1), "(")) {
+		p->i += 2;
+		if (emusql_parse_args(p, sc, a, 64, &n) == -1 || emusql_expect_op(p, ")") == -1)
+			goto out;
+		for (k = 0; k < n; k++) {
+			snprintf(nm, sizeof(nm), "_field_%d", k + 1);
+			json_member(&m, a[k].name ? a[k].name : nm, a[k].type,
+			    a[k].sql.buf);
+		}
+	} else {
+		emusql_perr(p, ft, "TO_JSON_STRING is supported by bq-emulator only "
+		    "for a table alias or STRUCT(...), optionally in "
+		    "JSON_STRIP_NULLS(TO_JSON())");
+		goto out;
+	}
+	if (strip && (emusql_expect_op(p, ")") == -1 || emusql_expect_op(p, ")") == -1))
+		goto out;
+	/* a JSON merge patch onto {} drops the null members */
+	emusql_ex_set(e, EMU_T_STRING, strip ? "json_patch('{}', json_object(%s))" :
+	    "json_object(%s)", m.buf);
+	rc = 0;
+out:
+	for (k = 0; k < n; k++)
+		emusql_ex_release(&a[k]);
+	strbuf_release(&m);
+	return rc;
+}
+
+static int
 c_abs(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
     struct ex *e)
 {
@@ -440,6 +546,7 @@ static const struct sqlfn {
 	{ "ABS", NULL, c_abs, 1, 1, 0 },
 	{ "ANY_VALUE", p_aggregate, NULL, 0, 0, 0 },
 	{ "AVG", p_aggregate, NULL, 0, 0, 0 },
+	{ "BIT_XOR", p_aggregate, NULL, 0, 0, 0 },
 	{ "BYTE_LENGTH", NULL, c_length, 1, 1, 1 },
 	{ "CAST", p_cast, NULL, 0, 0, 0 },
 	{ "CHAR_LENGTH", NULL, c_length, 1, 1, 0 },
@@ -449,6 +556,7 @@ static const struct sqlfn {
 	{ "COUNTIF", p_aggregate, NULL, 0, 0, 0 },
 	{ "CURRENT_TIMESTAMP", NULL, c_current_timestamp, 0, 0, 0 },
 	{ "DATE", NULL, c_date, 1, 1, 0 },
+	{ "DIV", NULL, c_idiv, 2, 2, 0 },
 	{ "ENDS_WITH", NULL, c_affix, 2, 2, 1 },
 	{ "FARM_FINGERPRINT", NULL, c_farm_fingerprint, 1, 1, 0 },
 	{ "FROM_HEX", NULL, c_from_hex, 1, 1, 0 },
@@ -478,6 +586,7 @@ static const struct sqlfn {
 	{ "TIMESTAMP_SUB", p_ts_add, NULL, 0, 0, -1 },
 	{ "TIMESTAMP_TRUNC", p_ts_unit, NULL, 0, 0, 0 },
 	{ "TO_HEX", NULL, c_to_hex, 1, 1, 0 },
+	{ "TO_JSON_STRING", p_to_json_string, NULL, 0, 0, 0 },
 	{ "UNIX_MICROS", NULL, c_unix, 1, 1, 1 },
 	{ "UNIX_MILLIS", NULL, c_unix, 1, 1, 1000 },
 	{ "UNIX_SECONDS", NULL, c_unix, 1, 1, 1000000 },

@@ -365,6 +365,54 @@ trunc_free(void *cls)
 	free(t);
 }
 
+/* Most a body may hold: uploads carry load data, API calls JSON (10 MB). */
+static size_t
+body_limit(const char *url)
+{
+	return strncmp(url, "/upload/", 8) == 0 ? MAX_UPLOAD : MAX_BODY;
+}
+
+/* Needs a token with -k: everything but health, discovery and /token. */
+static int
+needs_token(const char *url)
+{
+	return strcmp(url, "/healthz") != 0 && strcmp(url, "/token") != 0 &&
+	    strcmp(url, "/$discovery/rest") != 0 &&
+	    strcmp(url, "/discovery/v1/apis/bigquery/v2/rest") != 0;
+}
+
+/*
+ * Decides on the request line and headers, before any of the body is
+ * read, whether to refuse it: 413 for a declared length over the limit,
+ * 401 for a missing or unknown token with -k (so a client without one
+ * cannot make us buffer anything).  0 to go on reading.
+ */
+static int
+refuse_early(struct emu *e, struct MHD_Connection *conn, const char *url,
+    struct req *rq)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	struct resp r;
+	struct call c;
+
+	if (cl != NULL && strtoull(cl, NULL, 10) > body_limit(url))
+		rq->too_big = 1;
+	if (!e->auth || !needs_token(url))
+		return rq->too_big;
+	memset(&r, 0, sizeof(r));
+	strbuf_init(&r.body, 0);
+	memset(&c, 0, sizeof(c));
+	c.e = e;
+	c.conn = conn;
+	c.r = &r;
+	pthread_mutex_lock(&e->mu);
+	rq->unauthorized = emu_check_auth(&c) == -1;
+	pthread_mutex_unlock(&e->mu);
+	strbuf_release(&r.body);
+	return rq->unauthorized || rq->too_big;
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -384,13 +432,14 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		rq = xcalloc(1, sizeof(*rq));
 		strbuf_init(&rq->body, 0);
 		*con_cls = rq;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		if (rq->body.len + *upload_size > MAX_BODY)
-			rq->too_big = 1;
-		else
-			strbuf_add(&rq->body, upload, *upload_size);
+		if (!refuse_early(e, conn, url, rq))
+			return MHD_YES;
+		/* answer now: the body is never read */
+	} else if (*upload_size) {
+		/* without a length (chunked): close once it is too large */
+		if (rq->body.len + *upload_size > body_limit(url))
+			return MHD_NO;
+		strbuf_add(&rq->body, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -410,10 +459,14 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		goto send;
 	}
 	pthread_mutex_lock(&e->mu);
-	if (rq->too_big)
+	if (rq->unauthorized)
+		emu_check_auth(&c);	/* the 401 and its body */
+	else if (rq->too_big)
 		emu_resp_error(&r, 413, "invalid", "Request body too large");
-	else if (strncmp(url, "/emulator/faults", 16) == 0)
-		emu_h_faults(&c);
+	else if (strncmp(url, "/emulator/faults", 16) == 0) {
+		if (emu_check_auth(&c) == 0)
+			emu_h_faults(&c);
+	}
 	else if (strcmp(url, "/$discovery/rest") == 0 ||
 	    strcmp(url, "/discovery/v1/apis/bigquery/v2/rest") == 0)
 		h_discovery(&c);
@@ -552,7 +605,10 @@ emu_new(const struct emu_opts *o, struct bq_err *err)
 	    MHD_USE_THREAD_PER_CONNECTION, (uint16_t)o->port, NULL, NULL,
 	    handler, e, MHD_OPTION_SOCK_ADDR, &sin,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, e,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)LISTEN_BACKLOG,
+	    MHD_OPTION_END);
 	if (e->d == NULL) {
 		bq_err_set(err, EXIT_UNAVAILABLE, "cannot listen on %s:%d",
 		    host, o->port);
@@ -602,6 +658,7 @@ emu_free(struct emu *e)
 	for (k = 0; k < e->nkeys; k++)
 		EVP_PKEY_free(e->keys[k]);
 	cJSON_Delete(e->token_user);
+	free(e->key_email);
 	emu_tokens_clear(e);
 	pthread_mutex_destroy(&e->mu);
 	free(e->host);

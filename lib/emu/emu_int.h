@@ -19,7 +19,11 @@
 #include "emusql.h"
 #include "util.h"
 
-#define MAX_BODY	(512u << 20)	/* request body limit */
+#define MAX_BODY	(10u << 20)	/* API request body limit, as BigQuery */
+#define MAX_UPLOAD	(512u << 20)	/* load job upload limit */
+#define IDLE_TIMEOUT	10		/* seconds a connection may stay idle */
+#define MAX_CONNECTIONS	256		/* connections (threads) at once */
+#define LISTEN_BACKLOG	32		/* beyond that, the kernel refuses */
 #define PAGE_BYTES	(10u << 20)	/* response page limit, as BigQuery */
 #define KEEP_RESULTS	64		/* materialised results kept */
 #define MAX_KEYS	8
@@ -90,6 +94,7 @@ struct emu {
 	EVP_PKEY	*keys[MAX_KEYS];
 	int		 nkeys;
 	cJSON		*token_user;
+	char		*key_email;	/* client_email of a -k key file, or NULL */
 	char		**tokens;	/* issued access tokens */
 	double		*token_exp;
 	size_t		 ntokens;
@@ -108,6 +113,7 @@ struct resp {
 struct req {
 	struct strbuf body;
 	int	 too_big;
+	int	 unauthorized;	/* -k and no valid token: refused unread */
 };
 
 /* What a handler sees of the request. */

@@ -773,9 +773,12 @@ emusql_parse_query(struct parser *p, struct scope *outer, struct strbuf *out,
 
 	memset(&c, 0, sizeof(c));
 	if (emusql_is_op(emusql_peek(p), "(")) {
+		if (emusql_enter(p, emusql_peek(p)) == -1)
+			return -1;
 		p->i++;
-		if (emusql_parse_query(p, outer, out, cols, ncols) == -1 ||
-		    emusql_expect_op(p, ")") == -1)
+		rc = emusql_parse_query(p, outer, out, cols, ncols);
+		p->depth--;
+		if (rc == -1 || emusql_expect_op(p, ")") == -1)
 			return -1;
 		if (emusql_is_kw(emusql_peek(p), "ORDER") || emusql_is_kw(emusql_peek(p), "LIMIT"))
 			return emusql_perr(p, NULL, "ORDER BY or LIMIT after a "

@@ -64,7 +64,17 @@ struct parser {
 	int		*pidx;
 	size_t		 npnames;
 	int		 npos;		/* positional parameters used */
+	int		 depth;		/* nesting, bounded by EMUSQL_MAX_DEPTH */
 };
+
+/*
+ * Nested expressions and queries recurse: past this depth the query is
+ * refused (400 invalidQuery, as BigQuery refuses a too complex query)
+ * before the stack could overflow.
+ */
+#define EMUSQL_MAX_DEPTH	200
+/* Enters one level of nesting at t: 0, or -1 (err set) when too deep. */
+int	emusql_enter(struct parser *p, const struct tok *t);
 
 /* emusql.c */
 int	emusql_parse_query(struct parser *p, struct scope *outer, struct strbuf *out,

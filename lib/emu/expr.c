@@ -212,6 +212,7 @@ static int
 parse_unary(struct parser *p, struct scope *sc, struct ex *e)
 {
 	struct tok *t = emusql_peek(p);
+	int rc;
 
 	if (emusql_is_op(t, "-")) {
 		p->i++;
@@ -223,7 +224,11 @@ parse_unary(struct parser *p, struct scope *sc, struct ex *e)
 			e->ival = INT64_MIN;
 			return 0;
 		}
-		if (parse_unary(p, sc, e) == -1)
+		if (emusql_enter(p, t) == -1)
+			return -1;
+		rc = parse_unary(p, sc, e);
+		p->depth--;
+		if (rc == -1)
 			return -1;
 		if (e->type == EMU_T_INT64) {
 			int64_t v = e->ival;
@@ -247,7 +252,11 @@ parse_unary(struct parser *p, struct scope *sc, struct ex *e)
 	}
 	if (emusql_is_op(t, "+")) {
 		p->i++;
-		if (parse_unary(p, sc, e) == -1)
+		if (emusql_enter(p, t) == -1)
+			return -1;
+		rc = parse_unary(p, sc, e);
+		p->depth--;
+		if (rc == -1)
 			return -1;
 		if (!emusql_is_numeric(e->type))
 			return emusql_perr(p, t, "No matching signature for operator "
@@ -512,9 +521,14 @@ static int
 parse_not(struct parser *p, struct scope *sc, struct ex *e)
 {
 	struct tok *t = emusql_peek(p);
+	int rc;
 
 	if (emusql_accept_kw(p, "NOT")) {
-		if (parse_not(p, sc, e) == -1 ||
+		if (emusql_enter(p, t) == -1)
+			return -1;
+		rc = parse_not(p, sc, e);
+		p->depth--;
+		if (rc == -1 ||
 		    emusql_need_type(p, e, EMU_T_BOOL, "NOT", t) == -1)
 			return -1;
 		emusql_ex_set(e, EMU_T_BOOL, "(NOT %s)", e->sql.buf);
@@ -555,7 +569,23 @@ parse_logic(struct parser *p, struct scope *sc, struct ex *e, int level)
 }
 
 int
+emusql_enter(struct parser *p, const struct tok *t)
+{
+	if (p->depth >= EMUSQL_MAX_DEPTH)
+		return emusql_perr(p, t, "Query is too complex: more than %d "
+		    "nested expressions or subqueries", EMUSQL_MAX_DEPTH);
+	p->depth++;
+	return 0;
+}
+
+int
 emusql_parse_expr(struct parser *p, struct scope *sc, struct ex *e)
 {
-	return parse_logic(p, sc, e, 0);
+	int rc;
+
+	if (emusql_enter(p, emusql_peek(p)) == -1)
+		return -1;
+	rc = parse_logic(p, sc, e, 0);
+	p->depth--;
+	return rc;
 }

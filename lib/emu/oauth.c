@@ -97,9 +97,66 @@ oauth_error(struct resp *r, int status, const char *err, const char *desc)
 }
 
 /* Verifies an RS256 JWT bearer assertion; NULL if fine, else why. */
-static const char *
-verify_jwt(struct emu *e, const char *jwt)
+/* 1 when the space-separated scope list s grants BigQuery. */
+static int
+bigquery_scope(const char *s)
 {
+	static const char *const ok[] = {
+		"https://www.googleapis.com/auth/bigquery",
+		"https://www.googleapis.com/auth/bigquery.readonly",
+		"https://www.googleapis.com/auth/cloud-platform",
+		"https://www.googleapis.com/auth/cloud-platform.read-only"
+	};
+	size_t n, i;
+
+	while (s != NULL && *s != '\0') {
+		n = strcspn(s, " ");
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+			if (strlen(ok[i]) == n && strncmp(s, ok[i], n) == 0)
+				return 1;
+		s += n + (s[n] == ' ');
+	}
+	return 0;
+}
+
+/*
+ * The audience must be this endpoint as the client reached it, or
+ * Google's own token URI; the issuer the key file's client_email when -k
+ * named one.  NULL when the claims are fine, else why not.
+ */
+static const char *
+check_claims(struct call *c, const cJSON *cl, const char **kind)
+{
+	const char *aud = util_json_str(cl, "aud"), *iss = util_json_str(cl,
+	    "iss"), *host = emu_header(c, "Host");
+	char *self;
+	int ok;
+
+	*kind = "invalid_grant";
+	if (aud == NULL)
+		return "Invalid JWT: no audience (aud)";
+	self = xstrfmt("http://%s/token", host != NULL ? host : "");
+	ok = strcmp(aud, self) == 0 ||
+	    strcmp(aud, "https://oauth2.googleapis.com/token") == 0;
+	free(self);
+	if (!ok)
+		return "Invalid JWT: the audience (aud) is not this token "
+		    "endpoint";
+	if (iss == NULL || (c->e->key_email != NULL &&
+	    strcmp(iss, c->e->key_email) != 0))
+		return "Invalid JWT: the issuer (iss) is not the key's "
+		    "client_email";
+	if (!bigquery_scope(util_json_str(cl, "scope"))) {
+		*kind = "invalid_scope";
+		return "Invalid OAuth scope or ID token audience provided.";
+	}
+	return NULL;
+}
+
+static const char *
+verify_jwt(struct call *call, const char *jwt, const char **kind)
+{
+	struct emu *e = call->e;
 	const char *d1 = strchr(jwt, '.'), *d2 = d1 ? strchr(d1 + 1, '.') :
 	    NULL;
 	unsigned char *hdr = NULL, *cl = NULL, *sig = NULL;
@@ -138,8 +195,11 @@ verify_jwt(struct emu *e, const char *jwt)
 		goto out;
 	iat = cJSON_IsNumber(emu_jget(c, "iat")) ? emu_jget(c, "iat")->valuedouble : -1;
 	exp = cJSON_IsNumber(emu_jget(c, "exp")) ? emu_jget(c, "exp")->valuedouble : -1;
-	if (util_json_str(c, "iss") == NULL || iat < 0 || exp <= now || iat > now + 300
-	    || exp - iat > 3600 || exp <= iat) {
+	if ((why = check_claims(call, c, kind)) != NULL)
+		goto out;
+	why = "Invalid JWT Signature.";
+	if (iat < 0 || exp <= now || iat > now + 300 || exp - iat > 3600 ||
+	    exp <= iat) {
 		why = "Invalid JWT: Token must be a short-lived token (60 "
 		    "minutes) and in a reasonable timeframe. Check your iat "
 		    "and exp values in the JWT claim.";
@@ -196,7 +256,7 @@ emu_h_token(struct call *c)
 	}
 	if (gt && strcmp(gt, "urn:ietf:params:oauth:grant-type:jwt-bearer") ==
 	    0 && c->e->nkeys > 0) {
-		const char *why;
+		const char *why, *kind = "invalid_grant";
 
 		as = form_value(c->body, c->blen, "assertion");
 		if (as == NULL) {
@@ -204,8 +264,8 @@ emu_h_token(struct call *c)
 			    "required parameter: assertion");
 			goto out;
 		}
-		if ((why = verify_jwt(c->e, as)) != NULL) {
-			oauth_error(c->r, 400, "invalid_grant", why);
+		if ((why = verify_jwt(c, as, &kind)) != NULL) {
+			oauth_error(c->r, 400, kind, why);
 			goto out;
 		}
 		issue_token(c->e, c->r);
@@ -280,6 +340,9 @@ emu_load_keys(struct emu *e, const char *path, struct bq_err *err)
 		BIO_free(b);
 		if (k)
 			e->keys[e->nkeys++] = k;
+		if (util_json_str(j, "client_email") != NULL)
+			e->key_email = xstrdup(util_json_str(j,
+			    "client_email"));
 	} else
 		for (p = sb.buf; (p = strstr(p, "-----BEGIN ")) != NULL &&
 		    e->nkeys < MAX_KEYS; p++) {

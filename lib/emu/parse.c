@@ -641,6 +641,11 @@ emusql_parse_aggregate(struct parser *p, struct scope *sc, const char *fn,
 			goto out;
 		emusql_ex_set(e, EMU_T_INT64, "count(%sCASE WHEN %s THEN 1 END)",
 		    distinct ? "DISTINCT " : "", a.sql.buf);
+	} else if (strcasecmp(fn, "BIT_XOR") == 0) {
+		if (emusql_need_type(p, &a, EMU_T_INT64, fn, ft) == -1)
+			goto out;
+		emusql_ex_set(e, EMU_T_INT64, "bq_bit_xor(%s%s)", distinct ?
+		    "DISTINCT " : "", a.sql.buf);
 	} else if (strcasecmp(fn, "SUM") == 0 || strcasecmp(fn, "AVG") == 0) {
 		if (!emusql_is_numeric(a.type) && a.type != EMU_T_NULL) {
 			emusql_perr(p, ft, "No matching signature for aggregate "

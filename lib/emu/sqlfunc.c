@@ -505,6 +505,57 @@ fn_cast(sqlite3_context *cx, int argc, sqlite3_value **argv)
 		    emusql_type_name(src), emusql_type_name(dst));
 }
 
+/* DIV(x, y): integer division truncating toward zero. */
+static void
+fn_idiv(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	int64_t a, b;
+
+	if (sql_null_arg(cx, argc, argv))
+		return;
+	a = sqlite3_value_int64(argv[0]);
+	b = sqlite3_value_int64(argv[1]);
+	if (b == 0) {
+		sql_error(cx, "division by zero: %" PRId64 " / 0", a);
+		return;
+	}
+	if (a == INT64_MIN && b == -1) {
+		sql_error(cx, "integer overflow: %" PRId64 " / -1", a);
+		return;
+	}
+	sqlite3_result_int64(cx, a / b);
+}
+
+/* BIT_XOR: NULLs are skipped; no value at all gives NULL. */
+struct bit_xor {
+	int64_t	 x;
+	int	 any;
+};
+
+static void
+fn_bit_xor_step(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	struct bit_xor *b = sqlite3_aggregate_context(cx, sizeof(*b));
+
+	(void)argc;
+	if (b == NULL || sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	b->x = (int64_t)((uint64_t)b->x ^
+	    (uint64_t)sqlite3_value_int64(argv[0]));
+	b->any = 1;
+}
+
+static void
+fn_bit_xor_final(sqlite3_context *cx)
+{
+	struct bit_xor *b = sqlite3_aggregate_context(cx, 0);
+
+	if (b == NULL || !b->any)
+		sqlite3_result_null(cx);
+	else
+		sqlite3_result_int64(cx, b->x);
+}
+
 int
 emusql_register(sqlite3 *db)
 {
@@ -528,6 +579,7 @@ emusql_register(sqlite3 *db)
 		{ "bq_ts_parse", -1, fn_ts_parse },
 		{ "bq_ts_date", 1, fn_ts_date },
 		{ "bq_cast", 4, fn_cast },
+		{ "bq_idiv", 2, fn_idiv },
 	};
 	size_t i;
 	int rc;
@@ -544,5 +596,7 @@ emusql_register(sqlite3 *db)
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	return SQLITE_OK;
+	return sqlite3_create_function(db, "bq_bit_xor", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, fn_bit_xor_step,
+	    fn_bit_xor_final);
 }

@@ -23,7 +23,7 @@ def num(v):
 
 def canon(v, top=False):
     if isinstance(v, dict):
-        keys = sorted((k for k in v if not (top and k in ("id", "_syncedAt"))),
+        keys = sorted((k for k in v if not (top and (k in ("id", "_syncedAt", "_fp") or v[k] is None))),
                       key=lambda k: k.encode())
         return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" +
                               canon(v[k]) for k in keys) + "}"

@@ -104,9 +104,11 @@ python3 - "$T/node-endpoint.ndjson" "$T/pull.ndjson" <<'PY' || fail "bq-pull and
 import json, sys
 node = [json.loads(l)["row"] for l in open(sys.argv[1]) if '"what":"all"' in l]
 pulled = [json.loads(l) for l in open(sys.argv[2])]
-# With idColumn, bq-pull carries the key as Harper's id, in text form.
+# With idColumn, bq-pull carries the key as Harper's id, in text form, and
+# every row's content fingerprint _fp, which the Node client has no part in.
 for p in pulled:
     p["id"] = str(p["id"])
+    assert isinstance(p.pop("_fp"), (int, str))
 def from_node(r):
     return {"id": r["id"], "ts": r["ts"][:26] + "Z", "name": r["name"],
         "score": r["score"], "ok": r["ok"], "raw": r["raw"], "day": r["day"],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # harper-load while its (private) Harper stops and starts again: with the
-# default deadline it rides the restart out and Harper ends with exactly the
-# source rows; with a short deadline it exits 75 having acked only what
+# default deadline it rides the restart out, saying once that Harper fails
+# and once that it answers again, and Harper ends with exactly the source
+# rows; with a short deadline it exits 75 having acked only what
 # Harper had confirmed.
 . "$(dirname "$0")/lib.sh"
 private_harper "hl-restart-$$"
@@ -38,6 +39,9 @@ scripts_harper start
 rc=0
 wait "$hl" || rc=$?
 expect_eq 0 "$rc" "exit status across the restart: $(cat "$T/err")"
+# Said once when it started failing and once when it recovered, without -v.
+expect_eq 1 "$(grep -c '127.0.0.1:[0-9]*: .*; retrying for up to 300 s$' "$T/err")" "outage warnings: $(cat "$T/err")"
+expect_eq 1 "$(grep -c '127.0.0.1:[0-9]*: answering again after [0-9.]* s$' "$T/err")" "recovery lines: $(cat "$T/err")"
 [ "$(wc -l < "$T/acks")" -gt "$at_stop" ] || fail "no acks after the restart"
 expect_eq 40000 "$(tail -n 1 "$T/acks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')" "acked total"
 expect_eq 40000 "$(python3 "$top/tests/e2e/checkrows.py" "$T/rows.ndjson" restart.Ride)" "rows"

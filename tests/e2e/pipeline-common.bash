@@ -116,7 +116,7 @@ pl_compare() {
 # pl_share TABLE I/N: worker I's rows of the dump to $T/share.TABLE.I.N.
 pl_share() {
 	pl_info "$1"
-	bq-partition -q -S -k "$TSCOL" -w "$2" "$T/src.$1" > "$T/share.$1.${2/\//.}"
+	bq-partition -q -S -c "$cfg" -t "$1" -w "$2" "$T/src.$1" > "$T/share.$1.${2/\//.}"
 }
 
 # pl_count TABLE: rows in BigQuery (through the dump).

@@ -3,7 +3,7 @@
 of libbqsync.  BigQuery's side is read from bq-emulator's REST API
 (tabledata.list), Harper's with SQL; both are normalised to plain values
 (TIMESTAMP -> integer microseconds, INTEGER -> int, FLOAT -> float) and
-compared as multisets of rows, ignoring id and _syncedAt.
+compared as multisets of rows, ignoring id, _syncedAt and _fp.
 
   dump PROJECT DATASET TABLE > rows.ndjson
       every row of the table, normalised, one JSON object a line
@@ -138,7 +138,7 @@ def norm(r):
     tscols = set(filter(None, os.environ.get("TSCOLS", "").split(",")))
     out = {}
     for k, v in r.items():
-        if k in ("id", "_syncedAt", "__createdtime__", "__updatedtime__"):
+        if k in ("id", "_syncedAt", "_fp", "__createdtime__", "__updatedtime__"):
             continue
         if v is None:	# Harper may omit a null attribute
             continue

@@ -48,6 +48,7 @@ export BQAPI_TOKEN
     '[{"name":"ts","type":"TIMESTAMP"},{"name":"seq","type":"INT64"}]'
 printf '{"ts":"2025-11-01T00:00:0%d.5Z","seq":%d}\n' 1 1 2 2 3 3 |
     "$top"/tests/e2e/bqapi.py insert test-project ds t > /dev/null
+setup_token=$BQAPI_TOKEN	# for /emulator/faults below
 unset BQAPI_TOKEN
 cat > "$T/cfg.yaml" <<YAML
 bigquery:
@@ -78,6 +79,7 @@ pid=$!
 cleanup "kill $pid"
 for i in $(seq 100); do grep -q '"sync"' "$T/follow" && break; sleep 0.1; done
 curl -sf -X POST --data '{"expireTokens":true}' \
+    -H "Authorization: Bearer $setup_token" \
     "http://$BIGQUERY_EMULATOR_HOST/emulator/faults" > /dev/null
 for i in $(seq 100); do
 	[ "$(grep -c '"sync"' "$T/follow")" -ge 3 ] && break

@@ -48,7 +48,7 @@ done
 
 # EXAMPLE 2: the query and the bytes it would scan, no rows
 bq-pull --dry-run --worker 0/4 --limit 1000 > "$T/dry"
-grep -q '^SELECT \* FROM `test-project.maritime.vessel_positions` WHERE ' \
+grep -q '^SELECT \*, FARM_FINGERPRINT(.*) AS _fp FROM `test-project.maritime.vessel_positions` AS _t WHERE ' \
     "$T/dry" || fail "dry run: $(cat "$T/dry")"
 grep -q '^-- bytes processed: [0-9][0-9]*$' "$T/dry" ||
     fail "dry run: $(cat "$T/dry")"

@@ -69,6 +69,7 @@ prev = ""
 for r in rows:
     rid = r.pop("id")
     assert len(rid) == 32
+    assert isinstance(r.pop("_fp"), (int, str))
     assert r["ts"] >= prev, "order"
     prev = r["ts"]
     assert r["seq"] not in seen, "duplicate %d" % r["seq"]

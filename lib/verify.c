@@ -1,0 +1,950 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bqrow.h"
+#include "ckpt.h"
+#include "hash.h"
+#include "load.h"
+#include "ndjson.h"
+#include "ts.h"
+#include "verify.h"
+#include "banned.h"
+
+#define SECOND	1000000LL
+
+/* A table's run: options, clients, and what a repair has collected. */
+struct vrun {
+	const struct verify_opts *o;
+	struct bq_client *bq;
+	struct harper_client *h;
+	struct verify_result *sum;
+	int	 harper_fp;		/* the Harper table has "_fp" */
+	int	 harper_table;		/* the Harper table exists */
+	FILE	*fix;			/* rows to upsert (NDJSON) */
+	struct strbuf extra;		/* ids to delete, NUL-separated */
+	struct strbuf missing;		/* ids to upsert, NUL-separated */
+};
+
+/* One window of the BigQuery answer. */
+struct bqwin {
+	int64_t	 b;
+	long long n;
+	int64_t	 x;
+};
+
+/* --- SQL ---------------------------------------------------------------- */
+
+static int
+quote(struct strbuf *sb, const char *what, const char *name,
+    struct bq_err *err)
+{
+	if (bq_quote_ident(sb, name) == -1)
+		return bq_err_set(err, EXIT_CONFIG, "invalid %s name '%.60s'",
+		    what, name != NULL ? name : "");
+	return 0;
+}
+
+static int
+add_table(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
+{
+	const struct config_table *t = o->t;
+	char *path;
+	int rc;
+
+	path = xstrfmt("%s.%s.%s", o->project ? o->project : "?",
+	    t->dataset ? t->dataset : "?", t->table ? t->table : "?");
+	rc = quote(sb, "table", path, err);
+	free(path);
+	return rc;
+}
+
+/* The table as "_t". */
+static int
+add_source(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
+{
+	if (add_table(sb, o, err) == -1)
+		return -1;
+	strbuf_adds(sb, " AS _t");
+	return 0;
+}
+
+/*
+ * " WHERE ts >= @from AND ts < @to", for natural keys only the latest row
+ * of each key (a correlated MAX, which BigQuery plans as a join), and the
+ * worker's share.
+ */
+static int
+add_where(struct strbuf *sb, const struct verify_opts *o, const char *qts,
+    struct bq_err *err)
+{
+	const struct config_table *t = o->t;
+	size_t i;
+
+	strbuf_addf(sb, " WHERE %s >= @from AND %s < @to", qts, qts);
+	if (t->nid_columns > 0) {
+		strbuf_addf(sb, " AND _t.%s = (SELECT MAX(_u.%s) FROM ", qts,
+		    qts);
+		if (add_table(sb, o, err) == -1)
+			return -1;
+		strbuf_adds(sb, " AS _u WHERE ");
+		for (i = 0; i < t->nid_columns; i++) {
+			strbuf_addf(sb, "%s_u.", i > 0 ? " AND " : "");
+			if (quote(sb, "column", t->id_columns[i], err) == -1)
+				return -1;
+			strbuf_adds(sb, " = _t.");
+			quote(sb, "column", t->id_columns[i], err);
+		}
+		strbuf_addch(sb, ')');
+	}
+	if (o->nworkers <= 1)
+		return 0;
+	if (o->cfg->partition == PARTITION_MICROS)
+		strbuf_addf(sb, " AND ABS(MOD(UNIX_MICROS(%s), @n)) = @i",
+		    qts);
+	else
+		strbuf_addf(sb, " AND ABS(MOD(FARM_FINGERPRINT(CAST("
+		    "UNIX_MICROS(%s) AS STRING)), @n)) = @i", qts);
+	return 0;
+}
+
+int
+verify_windows_sql(struct strbuf *sb, const struct verify_opts *o,
+    struct bq_err *err)
+{
+	struct strbuf ts = STRBUF_INIT;
+	int rc = -1;
+
+	if (quote(&ts, "timestamp column", o->t->timestamp_column, err) == -1)
+		goto out;
+	strbuf_addf(sb, "SELECT DIV(UNIX_MICROS(%s) - UNIX_MICROS(@from), "
+	    "@width) AS b, COUNT(*) AS n", ts.buf);
+	if (!o->quick) {
+		strbuf_adds(sb, ", BIT_XOR(");
+		if (bq_fp_sql(sb, "_t", o->t->columns, o->t->ncolumns) == -1) {
+			bq_err_set(err, EXIT_CONFIG, "invalid column name");
+			goto out;
+		}
+		strbuf_adds(sb, ") AS x");
+	}
+	strbuf_adds(sb, " FROM ");
+	if (add_source(sb, o, err) == -1)
+		goto out;
+	if (add_where(sb, o, ts.buf, err) == -1)
+		goto out;
+	strbuf_adds(sb, " GROUP BY b ORDER BY b");
+	rc = 0;
+out:
+	strbuf_release(&ts);
+	return rc;
+}
+
+int
+verify_rows_sql(struct strbuf *sb, const struct verify_opts *o,
+    struct bq_err *err)
+{
+	const struct config_table *t = o->t;
+	struct strbuf ts = STRBUF_INIT;
+	size_t i;
+	int rc = -1;
+
+	if (quote(&ts, "timestamp column", t->timestamp_column, err) == -1)
+		goto out;
+	strbuf_adds(sb, "SELECT ");
+	if (t->ncolumns == 0)
+		strbuf_addch(sb, '*');
+	for (i = 0; i < t->ncolumns; i++) {
+		if (i > 0)
+			strbuf_adds(sb, ", ");
+		if (quote(sb, "column", t->columns[i], err) == -1)
+			goto out;
+	}
+	strbuf_adds(sb, ", ");
+	if (bq_fp_sql(sb, "_t", t->columns, t->ncolumns) == -1) {
+		bq_err_set(err, EXIT_CONFIG, "invalid column name");
+		goto out;
+	}
+	strbuf_adds(sb, " AS _fp FROM ");
+	if (add_source(sb, o, err) == -1)
+		goto out;
+	if (add_where(sb, o, ts.buf, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	strbuf_release(&ts);
+	return rc;
+}
+
+/* --- pure parts --------------------------------------------------------- */
+
+int
+verify_parse_fp(const cJSON *v, int64_t *fp)
+{
+	char *e;
+	long long n;
+
+	if (cJSON_IsNumber(v)) {
+		if (v->valuedouble != (double)(int64_t)v->valuedouble ||
+		    v->valuedouble > 9007199254740992.0 ||
+		    v->valuedouble < -9007199254740992.0)
+			return -1;
+		*fp = (int64_t)v->valuedouble;
+		return 0;
+	}
+	/* a string, or bqrow's raw number (BigQuery's exact digits) */
+	if ((!cJSON_IsString(v) && !cJSON_IsRaw(v)) ||
+	    v->valuestring[0] == '\0')
+		return -1;
+	errno = 0;
+	n = strtoll(v->valuestring, &e, 10);
+	if (errno != 0 || *e != '\0')
+		return -1;
+	*fp = n;
+	return 0;
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct verify_row *)a)->id,
+	    ((const struct verify_row *)b)->id);
+}
+
+void
+verify_diff(struct verify_row *bq, size_t nbq, char *bqmark,
+    struct verify_row *h, size_t nh, char *hmark, struct verify_result *r)
+{
+	size_t i = 0, j = 0;
+	int c;
+
+	qsort(bq, nbq, sizeof(*bq), row_cmp);
+	qsort(h, nh, sizeof(*h), row_cmp);
+	memset(bqmark, 0, nbq);
+	memset(hmark, 0, nh);
+	while (i < nbq || j < nh) {
+		c = i == nbq ? 1 : j == nh ? -1 : strcmp(bq[i].id, h[j].id);
+		if (c < 0) {
+			bqmark[i++] = 'm';
+			r->missing++;
+		} else if (c > 0) {
+			hmark[j++] = 'x';
+			r->extra++;
+		} else {
+			if (!h[j].has_fp || !bq[i].has_fp ||
+			    h[j].fp != bq[i].fp) {
+				bqmark[i] = 'c';
+				r->changed++;
+			}
+			/* equal ids in BigQuery: the rest are duplicates */
+			while (i + 1 < nbq && strcmp(bq[i + 1].id,
+			    h[j].id) == 0)
+				i++;
+			i++;
+			j++;
+		}
+	}
+}
+
+/* --- BigQuery side ------------------------------------------------------ */
+
+static struct bq_query *
+bq_start(struct vrun *v, const char *sql, int64_t a, int64_t b, int64_t w,
+    struct bq_err *err)
+{
+	char from[TS_BUFSZ], to[TS_BUFSZ], sw[24], sn[24], si[24];
+	struct bq_param prm[5] = {
+		{ "from", "TIMESTAMP", from }, { "to", "TIMESTAMP", to },
+		{ "width", "INT64", sw }, { "n", "INT64", sn },
+		{ "i", "INT64", si },
+	};
+	struct bq_query_opts q;
+	struct bq_query *r;
+
+	ts_format(a, from);
+	ts_format(b, to);
+	snprintf(sw, sizeof(sw), "%" PRId64, w > 0 ? w : 1);
+	snprintf(sn, sizeof(sn), "%d", v->o->nworkers);
+	snprintf(si, sizeof(si), "%d", v->o->worker);
+	memset(&q, 0, sizeof(q));
+	q.sql = sql;
+	q.params = prm;
+	q.nparams = 5;
+	q.dry_run = v->o->dry_run;
+	bqsync_log(BQ_LOG_DEBUG, "%s -- @from %s @to %s @width %s", sql, from,
+	    to, sw);
+	if ((r = bq_query_start(v->bq, &q, err)) != NULL &&
+	    bq_query_bytes_processed(r) > 0)
+		v->sum->bytes += bq_query_bytes_processed(r);
+	return r;
+}
+
+static int
+cell_i64(const cJSON *row, int idx, int64_t *out)
+{
+	const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	    row, "f"), idx);
+
+	return verify_parse_fp(cJSON_GetObjectItemCaseSensitive(c, "v"), out);
+}
+
+/* Per window of [a, b) of width w: *out (caller frees), *n entries. */
+static int
+bq_windows(struct vrun *v, int64_t a, int64_t b, int64_t w,
+    struct bqwin **out, size_t *n, struct bq_err *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct bq_query *q = NULL;
+	const cJSON *row;
+	size_t alloc = 0;
+	int pg, rr, rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (verify_windows_sql(&sql, v->o, err) == -1 ||
+	    (q = bq_start(v, sql.buf, a, b, w, err)) == NULL)
+		goto out;
+	while (!v->o->dry_run && (pg = bq_query_fetch_page(q, err)) != 0) {
+		if (pg == -1)
+			goto out;
+		while ((rr = bq_query_next_row(q, &row, err)) == 1) {
+			if (*n == alloc) {
+				alloc = alloc ? 2 * alloc : 64;
+				*out = xrealloc(*out, alloc * sizeof(**out));
+			}
+			memset(&(*out)[*n], 0, sizeof(**out));
+			if (cell_i64(row, 0, &(*out)[*n].b) == -1 ||
+			    verify_parse_fp(cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+			    row, "f"), 1), "v"), (int64_t *)&(*out)[*n].n) == -1)
+				goto bad;
+			if (!v->o->quick)
+				(void)cell_i64(row, 2, &(*out)[*n].x);
+			(*n)++;
+		}
+		if (rr == -1)
+			goto out;
+	}
+	rc = 0;
+	goto out;
+bad:
+	bq_err_set(err, EXIT_DATA, "unexpected answer to the window query");
+out:
+	bq_query_free(q);
+	strbuf_release(&sql);
+	return rc;
+}
+
+/* The BigQuery rows of [a, b), converted as bq-pull converts them. */
+static int
+bq_rows(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
+    size_t *n, struct strbuf *lines, struct bq_err *err)
+{
+	const struct config_table *t = v->o->t;
+	struct strbuf sql = STRBUF_INIT;
+	struct bq_query *q = NULL;
+	struct bqrow *conv = NULL;
+	const cJSON *row, *id, *fp;
+	cJSON *obj;
+	size_t alloc = 0;
+	int pg, rr, rc = -1;
+	struct verify_row *r;
+
+	if (verify_rows_sql(&sql, v->o, err) == -1 ||
+	    (q = bq_start(v, sql.buf, a, b, 0, err)) == NULL)
+		goto out;
+	while ((pg = bq_query_fetch_page(q, err)) != 0) {
+		if (pg == -1)
+			goto out;
+		if (conv == NULL) {
+			if ((conv = bqrow_new(bq_query_schema(q), err)) == NULL)
+				goto out;
+			bqrow_set_id(conv, t->id_columns, t->nid_columns,
+			    t->id_column, 1);
+		}
+		while ((rr = bq_query_next_row(q, &row, err)) == 1) {
+			if ((obj = bqrow_convert(conv, row, err)) == NULL)
+				goto out;
+			if (*n == alloc) {
+				alloc = alloc ? 2 * alloc : 256;
+				*rows = xrealloc(*rows, alloc * sizeof(**rows));
+			}
+			r = &(*rows)[(*n)++];
+			memset(r, 0, sizeof(*r));
+			id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+			if (cJSON_IsString(id))
+				snprintf(r->id, sizeof(r->id), "%s",
+				    id->valuestring);
+			else if (cJSON_IsNumber(id))
+				snprintf(r->id, sizeof(r->id), "%.0f",
+				    id->valuedouble);
+			fp = cJSON_GetObjectItemCaseSensitive(obj, "_fp");
+			r->has_fp = verify_parse_fp(fp, &r->fp) == 0;
+			r->off = lines->len;
+			bqrow_print(obj, lines);
+			strbuf_addch(lines, '\n');
+			r->len = lines->len - r->off;
+			cJSON_Delete(obj);
+		}
+		if (rr == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	bqrow_free(conv);
+	bq_query_free(q);
+	strbuf_release(&sql);
+	return rc;
+}
+
+/* --- Harper side -------------------------------------------------------- */
+
+/* "`db`.`table`" for Harper's SQL. */
+static void
+harper_name(struct strbuf *sb, struct vrun *v)
+{
+	strbuf_addf(sb, "`%s`.`%s`", harper_database(v->h),
+	    v->o->t->target_table);
+}
+
+/*
+ * Harper's rows of [a, b) in the share: count, XOR of "_fp" (*nofp: rows
+ * without one), and with rows != NULL the rows.  Returns 1 when the window
+ * holds more than VERIFY_SCAN_ROWS rows (nothing read), 0, or -1.
+ */
+static int
+harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
+    size_t *n, long long *count, uint64_t *x, long long *nofp,
+    struct bq_err *err)
+{
+	const char *tsc = v->o->t->timestamp_column;
+	char ta[TS_BUFSZ], tb[TS_BUFSZ];
+	struct strbuf sql = STRBUF_INIT;
+	cJSON *res = NULL, *it;
+	const cJSON *id, *ts;
+	struct verify_row r;
+	int64_t us, fp;
+	size_t alloc = 0;
+	int rc = -1;
+
+	*count = 0;
+	*x = 0;
+	*nofp = 0;
+	if (!v->harper_table)
+		return 0;
+	strbuf_addf(&sql, "SELECT id, `%s`%s FROM ", tsc,
+	    v->harper_fp && !v->o->quick ? ", _fp" : "");
+	harper_name(&sql, v);
+	strbuf_addf(&sql, " WHERE `%s` >= '%s' AND `%s` < '%s' LIMIT %d",
+	    tsc, ts_format(a, ta), tsc, ts_format(b, tb),
+	    VERIFY_SCAN_ROWS + 1);
+	if (harper_sql(v->h, sql.buf, &res, err) == -1)
+		goto out;
+	if (cJSON_GetArraySize(res) > VERIFY_SCAN_ROWS) {
+		rc = 1;
+		goto out;
+	}
+	cJSON_ArrayForEach(it, res) {
+		ts = cJSON_GetObjectItemCaseSensitive(it, tsc);
+		if (!cJSON_IsString(ts) || ts_parse(ts->valuestring, &us) == -1)
+			continue;
+		if (v->o->nworkers > 1 && hash_partition(us, v->o->nworkers,
+		    v->o->cfg->partition) != v->o->worker)
+			continue;
+		(*count)++;
+		memset(&r, 0, sizeof(r));
+		r.has_fp = verify_parse_fp(cJSON_GetObjectItemCaseSensitive(it,
+		    "_fp"), &fp) == 0;
+		r.fp = fp;
+		if (r.has_fp)
+			*x ^= (uint64_t)fp;
+		else
+			(*nofp)++;
+		if (rows == NULL)
+			continue;
+		id = cJSON_GetObjectItemCaseSensitive(it, "id");
+		if (cJSON_IsString(id))
+			snprintf(r.id, sizeof(r.id), "%s", id->valuestring);
+		else
+			snprintf(r.id, sizeof(r.id), "%.0f",
+			    id ? id->valuedouble : 0.0);
+		if (*n == alloc) {
+			alloc = alloc ? 2 * alloc : 256;
+			*rows = xrealloc(*rows, alloc * sizeof(**rows));
+		}
+		(*rows)[(*n)++] = r;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(res);
+	strbuf_release(&sql);
+	return rc;
+}
+
+static int
+harper_delete(struct vrun *v, const char *ids, size_t len, size_t nids,
+    struct bq_err *err)
+{
+	struct strbuf op = STRBUF_INIT;
+	const char *p = ids;
+	size_t k = 0;
+	int rc = 0;
+
+	while (rc == 0 && p < ids + len) {
+		strbuf_reset(&op);
+		strbuf_adds(&op, "{\"operation\":\"delete\",\"database\":");
+		strbuf_add_json_string(&op, harper_database(v->h),
+		    strlen(harper_database(v->h)));
+		strbuf_adds(&op, ",\"table\":");
+		strbuf_add_json_string(&op, v->o->t->target_table,
+		    strlen(v->o->t->target_table));
+		strbuf_adds(&op, ",\"ids\":[");
+		for (k = 0; k < 1000 && p < ids + len; k++) {
+			if (k > 0)
+				strbuf_addch(&op, ',');
+			strbuf_add_json_string(&op, p, strlen(p));
+			p += strlen(p) + 1;
+		}
+		strbuf_adds(&op, "]}");
+		rc = harper_op(v->h, op.buf, op.len, NULL, err);
+	}
+	(void)nids;
+	strbuf_release(&op);
+	return rc;
+}
+
+/* --- windows ------------------------------------------------------------ */
+
+static int
+report(struct vrun *v, struct verify_result *r, struct bq_err *err)
+{
+	r->table = v->o->t->id;
+	if (v->o->report != NULL && v->o->report(r, v->o->arg) == -1)
+		return bq_err_set(err, EXIT_IOERR, "cannot write the report");
+	return 0;
+}
+
+/* Diffs the window row by row; collects what a repair needs. */
+static int
+diff_window(struct vrun *v, struct verify_result *r, struct bq_err *err)
+{
+	struct verify_row *bq = NULL, *h = NULL;
+	struct strbuf lines = STRBUF_INIT;
+	char *bm = NULL, *hm = NULL;
+	size_t nbq = 0, nh = 0, i;
+	long long cnt, nofp;
+	uint64_t x;
+	int rc = -1;
+
+	if (bq_rows(v, r->from, r->to, &bq, &nbq, &lines, err) == -1 ||
+	    harper_scan(v, r->from, r->to, &h, &nh, &cnt, &x, &nofp,
+	    err) == -1)
+		goto out;
+	bm = xcalloc(nbq + 1, 1);
+	hm = xcalloc(nh + 1, 1);
+	verify_diff(bq, nbq, bm, h, nh, hm, r);
+	for (i = 0; i < nbq; i++) {
+		if (bm[i] == 0)
+			continue;
+		bqsync_log(BQ_LOG_DEBUG, "%s: %s %s", v->o->t->id, bm[i] == 'm' ?
+		    "missing" : "changed", bq[i].id);
+		if (bm[i] == 'm')
+			strbuf_add(&v->missing, bq[i].id, strlen(bq[i].id) + 1);
+		if (v->o->repair) {
+			if (v->fix == NULL && (v->fix = tmpfile()) == NULL) {
+				bq_err_set(err, EXIT_IOERR, "tmpfile: %s",
+				    strerror(errno));
+				goto out;
+			}
+			fwrite(lines.buf + bq[i].off, 1, bq[i].len, v->fix);
+			r->repaired++;
+		}
+	}
+	for (i = 0; i < nh; i++)
+		if (hm[i] == 'x') {
+			bqsync_log(BQ_LOG_DEBUG, "%s: extra %s", v->o->t->id,
+			    h[i].id);
+			strbuf_add(&v->extra, h[i].id, strlen(h[i].id) + 1);
+		}
+	rc = 0;
+out:
+	free(bm);
+	free(hm);
+	free(bq);
+	free(h);
+	strbuf_release(&lines);
+	return rc;
+}
+
+static int check_range(struct vrun *, int64_t, int64_t, int64_t,
+	    struct bq_err *);
+
+/* One window [a, b) of width w with BigQuery's count and digest. */
+static int
+check_window(struct vrun *v, int64_t a, int64_t b, int64_t w,
+    const struct bqwin *bw, struct bq_err *err)
+{
+	struct verify_result r;
+	long long hn, nofp;
+	uint64_t hx;
+	int s, small;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = "window";
+	r.from = a;
+	r.to = b;
+	r.bq_rows = bw ? bw->n : 0;
+	if (r.bq_rows > VERIFY_SCAN_ROWS && w > SECOND)
+		return check_range(v, a, b, w / 16 > SECOND ? w / 16 : SECOND,
+		    err);
+	if ((s = harper_scan(v, a, b, NULL, NULL, &hn, &hx, &nofp, err)) == -1)
+		return -1;
+	if (s == 1 && w > SECOND)
+		return check_range(v, a, b, w / 16 > SECOND ? w / 16 : SECOND,
+		    err);
+	if (s == 1)
+		return bq_err_set(err, EXIT_DATA, "more than %d Harper rows "
+		    "in one second", VERIFY_SCAN_ROWS);
+	r.harper_rows = hn;
+	v->sum->windows++;
+	v->sum->bq_rows += r.bq_rows;
+	v->sum->harper_rows += hn;
+	if (hn == r.bq_rows && (v->o->quick || (nofp == 0 &&
+	    hx == (uint64_t)(bw ? bw->x : 0)))) {
+		r.status = "equal";
+		return report(v, &r, err);
+	}
+	small = r.bq_rows + hn <= VERIFY_DIFF_ROWS || w <= SECOND;
+	if (!small) {
+		v->sum->windows--;
+		v->sum->bq_rows -= r.bq_rows;
+		v->sum->harper_rows -= hn;
+		return check_range(v, a, b, w / 16 > SECOND ? w / 16 : SECOND,
+		    err);
+	}
+	if (v->o->quick && !v->o->repair && !v->o->prune) {
+		r.missing = r.bq_rows > hn ? r.bq_rows - hn : 0;
+		r.extra = hn > r.bq_rows ? hn - r.bq_rows : 0;
+	} else if (diff_window(v, &r, err) == -1)
+		return -1;
+	r.status = r.repaired > 0 || (v->o->prune && r.extra > 0) ?
+	    "repaired" : "differ";
+	v->sum->missing += r.missing;
+	v->sum->extra += r.extra;
+	v->sum->changed += r.changed;
+	v->sum->repaired += r.repaired;
+	return report(v, &r, err);
+}
+
+/* Checks [a, b) in windows of w (BigQuery is asked once for them all). */
+static int
+check_range(struct vrun *v, int64_t a, int64_t b, int64_t w,
+    struct bq_err *err)
+{
+	struct bqwin *bw = NULL;
+	size_t n = 0, k = 0;
+	int64_t i, lo, hi, nw = (b - a + w - 1) / w;
+	int rc = -1;
+
+	if (bq_windows(v, a, b, w, &bw, &n, err) == -1)
+		goto out;
+	if (v->o->dry_run) {
+		rc = 0;
+		goto out;
+	}
+	for (i = 0; i < nw; i++) {
+		lo = a + i * w;
+		hi = lo + w < b ? lo + w : b;
+		while (k < n && bw[k].b < i)
+			k++;
+		if (check_window(v, lo, hi, w, k < n && bw[k].b == i ?
+		    &bw[k] : NULL, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(bw);
+	return rc;
+}
+
+/* --- the table ---------------------------------------------------------- */
+
+/* MIN and MAX of the timestamp column in BigQuery (INT64_MIN if empty). */
+static int
+bq_bounds(struct vrun *v, int64_t *lo, int64_t *hi, struct bq_err *err)
+{
+	const struct config_table *t = v->o->t;
+	struct strbuf sql = STRBUF_INIT, ts = STRBUF_INIT;
+	struct bq_query *q = NULL;
+	struct bq_query_opts qo;
+	const cJSON *row;
+	int rc = -1;
+
+	*lo = *hi = INT64_MIN;
+	if (quote(&ts, "timestamp column", t->timestamp_column, err) == -1)
+		goto out;
+	strbuf_addf(&sql, "SELECT UNIX_MICROS(MIN(%s)) AS lo, "
+	    "UNIX_MICROS(MAX(%s)) AS hi FROM ", ts.buf, ts.buf);
+	if (add_source(&sql, v->o, err) == -1)
+		goto out;
+	memset(&qo, 0, sizeof(qo));
+	qo.sql = sql.buf;
+	qo.dry_run = v->o->dry_run;
+	if ((q = bq_query_start(v->bq, &qo, err)) == NULL)
+		goto out;
+	if (bq_query_bytes_processed(q) > 0)
+		v->sum->bytes += bq_query_bytes_processed(q);
+	if (!v->o->dry_run && bq_query_fetch_page(q, err) == 1 &&
+	    bq_query_next_row(q, &row, err) == 1) {
+		if (cell_i64(row, 0, lo) == -1 || cell_i64(row, 1, hi) == -1)
+			*lo = *hi = INT64_MIN;
+	}
+	rc = err->kind ? -1 : 0;
+out:
+	bq_query_free(q);
+	strbuf_release(&ts);
+	strbuf_release(&sql);
+	return rc;
+}
+
+/* Harper rows older than BigQuery's oldest: reported once. */
+static int
+retention(struct vrun *v, int64_t lo, struct bq_err *err)
+{
+	const char *tsc = v->o->t->timestamp_column;
+	struct verify_result r;
+	struct strbuf sql = STRBUF_INIT;
+	char tb[TS_BUFSZ];
+	cJSON *res = NULL;
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	strbuf_addf(&sql, "SELECT count(*) AS n FROM ");
+	harper_name(&sql, v);
+	strbuf_addf(&sql, " WHERE `%s` < '%s'", tsc, ts_format(lo, tb));
+	if (harper_sql(v->h, sql.buf, &res, err) == -1)
+		goto out;
+	r.harper_rows = (long long)cJSON_GetNumberValue(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(res, 0), "n"));
+	rc = 0;
+	if (r.harper_rows > 0) {
+		r.kind = "retention";
+		r.from = TS_MIN_MICROS;
+		r.to = lo;
+		r.status = "beyond-retention";
+		rc = report(v, &r, err);
+	}
+out:
+	cJSON_Delete(res);
+	strbuf_release(&sql);
+	return rc;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Splits a NUL-separated list into a sorted array (caller frees it). */
+static char **
+id_list(struct strbuf *sb, size_t *n)
+{
+	char **a, *p;
+
+	*n = 0;
+	for (p = sb->buf; p != NULL && p < sb->buf + sb->len;
+	    p += strlen(p) + 1)
+		(*n)++;
+	a = xcalloc(*n + 1, sizeof(*a));
+	*n = 0;
+	for (p = sb->buf; p != NULL && p < sb->buf + sb->len;
+	    p += strlen(p) + 1)
+		a[(*n)++] = p;
+	qsort(a, *n, sizeof(*a), id_cmp);
+	return a;
+}
+
+/*
+ * An id both extra in one window and missing in another is a natural key
+ * whose latest version moved: it is changed, and is not deleted.  Returns
+ * the ids to prune.
+ */
+static void
+reconcile(struct vrun *v, struct strbuf *prune)
+{
+	char **x, **m;
+	size_t nx, nm, i = 0, j = 0;
+	int c;
+
+	x = id_list(&v->extra, &nx);
+	m = id_list(&v->missing, &nm);
+	while (i < nx) {
+		c = j == nm ? -1 : strcmp(x[i], m[j]);
+		if (c < 0) {
+			strbuf_add(prune, x[i], strlen(x[i]) + 1);
+			i++;
+		} else if (c > 0)
+			j++;
+		else {
+			v->sum->extra--;
+			v->sum->missing--;
+			v->sum->changed++;
+			i++;
+			j++;
+		}
+	}
+	free(x);
+	free(m);
+}
+
+/* Upserts the collected rows through harper-load's engine. */
+static int
+apply_fix(struct vrun *v, struct bq_err *err)
+{
+	const struct config_table *t = v->o->t;
+	const struct config *cfg = v->o->cfg;
+	struct load_opts lo;
+	struct loader *l = NULL;
+	struct ndjson_reader *r = NULL;
+	FILE *acks = NULL;
+	int rc = -1;
+
+	if (fflush(v->fix) == EOF || fseek(v->fix, 0, SEEK_SET) == -1) {
+		bq_err_set(err, EXIT_IOERR, "tmpfile: %s", strerror(errno));
+		goto out;
+	}
+	if ((acks = fopen("/dev/null", "w")) == NULL) {
+		bq_err_set(err, EXIT_IOERR, "/dev/null: %s", strerror(errno));
+		goto out;
+	}
+	memset(&lo, 0, sizeof(lo));
+	lo.table = t->target_table;
+	lo.ack_table = t->id;
+	lo.ts_column = t->timestamp_column;
+	lo.id_columns = t->id_columns;
+	lo.nid_columns = t->nid_columns;
+	lo.id_column = t->id_column;
+	lo.indexes = t->indexes;
+	lo.nindexes = t->nindexes;
+	lo.batch_rows = cfg->batch_rows;
+	lo.batch_bytes = cfg->batch_bytes;
+	lo.in_flight = (int)cfg->in_flight;
+	lo.create = 1;
+	lo.acks = acks;
+	if ((l = load_new(cfg, &lo, err)) == NULL)
+		goto out;
+	r = ndjson_reader_new(dup(fileno(v->fix)), "repair");
+	rc = load_run(l, r, err);
+out:
+	ndjson_reader_free(r);
+	load_free(l);
+	if (acks != NULL)
+		fclose(acks);
+	return rc;
+}
+
+/*
+ * The default end: just after the lowest cursor of the table's checkpoints
+ * (of the share's own layout when verifying a share) minus lookback, where
+ * every older row is in Harper; without checkpoints, BigQuery's newest row.
+ */
+static int
+default_to(const struct verify_opts *o, int64_t hi, int64_t *to,
+    struct bq_err *err)
+{
+	struct ckpt_store *st;
+	struct ckpt_record *recs = NULL;
+	size_t n = 0, i;
+	int64_t low = INT64_MAX;
+
+	*to = hi == INT64_MIN ? TS_MIN_MICROS : hi + 1;
+	if ((st = ckpt_store_new(o->cfg, err)) == NULL ||
+	    ckpt_list(st, o->t->id, &recs, &n, err) == -1) {
+		ckpt_store_free(st);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (recs[i].has_cursor && recs[i].cursor < low &&
+		    (o->nworkers <= 1 || (recs[i].cluster_size ==
+		    o->nworkers && recs[i].node_id == o->worker)))
+			low = recs[i].cursor;
+	if (low != INT64_MAX)
+		*to = low - (int64_t)(o->t->sync.lookback * 1e6) + 1;
+	ckpt_records_free(recs, n);
+	ckpt_store_free(st);
+	return 0;
+}
+
+int
+verify_table(struct bq_client *bq, struct harper_client *h,
+    const struct verify_opts *o, struct verify_result *sum,
+    struct bq_err *err)
+{
+	struct vrun v;
+	struct strbuf prune = STRBUF_INIT;
+	int64_t lo, hi, from, to;
+	cJSON *desc = NULL;
+	const cJSON *a;
+	int rc = -1, have;
+
+	memset(&v, 0, sizeof(v));
+	memset(sum, 0, sizeof(*sum));
+	v.o = o;
+	v.bq = bq;
+	v.h = h;
+	v.sum = sum;
+	sum->kind = "summary";
+	sum->table = o->t->id;
+	if ((have = harper_describe_table(h, o->t->target_table, &desc,
+	    err)) == -1)
+		goto out;
+	v.harper_table = have;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(desc,
+	    "attributes"))
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    a, "attribute")) ? cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(a, "attribute")) : "",
+		    "_fp") == 0)
+			v.harper_fp = 1;
+	if (bq_bounds(&v, &lo, &hi, err) == -1)
+		goto out;
+	from = o->from != INT64_MIN ? o->from : lo == INT64_MIN ? 0 : lo;
+	to = o->to;
+	if (to == INT64_MIN && default_to(o, hi, &to, err) == -1)
+		goto out;
+	sum->from = from;
+	sum->to = to;
+	if (o->dry_run) {
+		rc = check_range(&v, from, to > from ? to : from + 1,
+		    o->window, err);
+		goto out;
+	}
+	if (o->from == INT64_MIN && lo != INT64_MIN && v.harper_table &&
+	    retention(&v, lo, err) == -1)
+		goto out;
+	if (to > from && check_range(&v, from, to, o->window, err) == -1)
+		goto out;
+	reconcile(&v, &prune);
+	if (o->prune && prune.len > 0) {
+		if (harper_delete(&v, prune.buf, prune.len, 0, err) == -1)
+			goto out;
+		sum->pruned = sum->extra;
+	}
+	if (v.fix != NULL && apply_fix(&v, err) == -1)
+		goto out;
+	rc = sum->missing || sum->extra || sum->changed ? 1 : 0;
+	sum->status = rc == 0 ? "equal" : (o->repair || o->prune) &&
+	    (sum->missing + sum->changed == 0 || o->repair) &&
+	    (sum->extra == 0 || o->prune) ? "repaired" : "differ";
+out:
+	cJSON_Delete(desc);
+	if (v.fix != NULL)
+		fclose(v.fix);
+	strbuf_release(&v.extra);
+	strbuf_release(&v.missing);
+	strbuf_release(&prune);
+	return rc;
+}
