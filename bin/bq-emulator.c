@@ -132,12 +132,12 @@ main(int argc, char *argv[])
 	    o.host : "127.0.0.1", emu_port(e));
 	if (fflush(stdout) == EOF)
 		tool_write_failed();
-	bqsync_log(LOG_INFO, "listening on http://%s:%d%s%s",
+	bqsync_log(BQ_LOG_INFO, "listening on http://%s:%d%s%s",
 	    o.host ? o.host : "127.0.0.1", emu_port(e),
 	    o.data_dir ? ", data in " : " (in memory)",
 	    o.data_dir ? o.data_dir : "");
 	sigwait(&set, &sig);
-	bqsync_log(LOG_DEBUG, "signal %d: stopping", sig);
+	bqsync_log(BQ_LOG_DEBUG, "signal %d: stopping", sig);
 	emu_free(e);
 	tool_close_stdout();
 	return EXIT_OK;

@@ -64,7 +64,7 @@ usage(FILE *fp, int status)
 static int
 bad_line(struct ndjson_reader *r, int *bad, const char *what)
 {
-	bqsync_log(LOG_ERROR, "%s:%lu: %s", ndjson_name(r), ndjson_lineno(r),
+	bqsync_log(BQ_LOG_ERROR, "%s:%lu: %s", ndjson_name(r), ndjson_lineno(r),
 	    what);
 	*bad = 1;
 	return o.strict;
@@ -87,7 +87,7 @@ filter(struct ndjson_reader *r, const char *col, int *bad)
 		if (len == strspn(line, " \t\r"))
 			continue;
 		if ((v = ndjson_parse(r, line, len, &err)) == NULL) {
-			bqsync_log(LOG_ERROR, "%s", err.msg);
+			bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 			*bad = 1;
 			stop = o.strict;
 			continue;
@@ -121,7 +121,7 @@ filter(struct ndjson_reader *r, const char *col, int *bad)
 	}
 	strbuf_release(&key);
 	if (!stop && rc == -1) {
-		bqsync_log(LOG_ERROR, "%s", err.msg);
+		bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 		return -1;
 	}
 	return stop;
@@ -147,7 +147,6 @@ fingerprint(struct ndjson_reader *r, int *bad)
 	size_t len, i;
 	int rc;
 
-	strbuf_init(&b, 0);
 	while ((rc = ndjson_read_line(r, &line, &len, &err)) == 1) {
 		if (o.hex) {
 			strbuf_reset(&b);
@@ -170,7 +169,7 @@ fingerprint(struct ndjson_reader *r, int *bad)
 	}
 	strbuf_release(&b);
 	if (rc == -1)
-		bqsync_log(LOG_ERROR, "%s", err.msg);
+		bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 	return rc;
 }
 
@@ -375,7 +374,7 @@ main(int argc, char *argv[])
 	for (i = 0; i == 0 || i < argc; i++) {
 		r = ndjson_reader_open(argc ? argv[i] : "-", &err);
 		if (r == NULL) {
-			bqsync_log(LOG_ERROR, "%s", err.msg);
+			bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 			status = EXIT_IOERR;
 			continue;
 		}

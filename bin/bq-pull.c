@@ -252,8 +252,8 @@ main(int argc, char **argv)
 	cursor = TS_MIN_MICROS;
 	if (after != NULL && *after != '\0' && ts_parse(after, &cursor) == -1)
 		tool_die(EXIT_USAGE, "invalid cursor '%s'", after);
-	bqsync_log(LOG_DEBUG, "%s", psql.buf);
-	bqsync_log(LOG_DEBUG, "%s", sql.buf);
+	bqsync_log(BQ_LOG_DEBUG, "%s", psql.buf);
+	bqsync_log(BQ_LOG_DEBUG, "%s", sql.buf);
 	p.sql = sql.buf;
 	p.probe_sql = psql.buf;
 	p.limit = limit_opt;
@@ -273,7 +273,7 @@ main(int argc, char **argv)
 			if (!follow || err.kind != EXIT_TEMPFAIL || stop ||
 			    p.write_errno != 0 || p.emitted > 0)
 				die(&p, &err);
-			bqsync_log(LOG_WARN, "%s; trying again", err.msg);
+			bqsync_log(BQ_LOG_WARN, "%s; trying again", err.msg);
 			bq_err_clear(&err);
 		} else if (got == 0) {
 			poll = t->sync.steady_poll;
@@ -287,7 +287,7 @@ main(int argc, char **argv)
 	free(cols != t->columns ? cols : NULL);
 	free(cl);
 	if (!p.dry_run)
-		bqsync_log(LOG_DEBUG, "%lld bytes billed by this run",
+		bqsync_log(BQ_LOG_DEBUG, "%lld bytes billed by this run",
 		    (long long)p.run_billed);
 	strbuf_release(&sql);
 	strbuf_release(&psql);

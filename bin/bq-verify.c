@@ -118,7 +118,7 @@ audit(struct harper_client *h, const struct config *cfg,
 	if (harper_create_table_columns(h, cfg->audit_table, (char **)idx, 2,
 	    (char **)plain, sizeof(plain) / sizeof(plain[0]), &err) == -1 ||
 	    harper_upsert(h, cfg->audit_table, rec.buf, rec.len, &err) == -1)
-		bqsync_log(LOG_WARN, "cannot write to '%s': %s",
+		bqsync_log(BQ_LOG_WARN, "cannot write to '%s': %s",
 		    cfg->audit_table, err.msg);
 	strbuf_release(&rec);
 }

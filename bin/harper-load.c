@@ -198,9 +198,9 @@ main(int argc, char *argv[])
 	if (rc == -1)
 		tool_die_err(&err);
 	if (st.rejected > 0)
-		bqsync_log(LOG_WARN, "%lu line%s rejected, written to '%s'",
+		bqsync_log(BQ_LOG_WARN, "%lu line%s rejected, written to '%s'",
 		    st.rejected, st.rejected == 1 ? "" : "s", rejpath);
-	bqsync_log(LOG_DEBUG, "%lu rows in %lu batches", st.rows, st.batches);
+	bqsync_log(BQ_LOG_DEBUG, "%lu rows in %lu batches", st.rows, st.batches);
 	load_free(l);
 	ndjson_reader_free(r);
 	config_release(&cfg);

@@ -125,7 +125,6 @@ stats(const struct synthbq_opts *o, struct bq_err *err)
 
 	if (synthbq_stats(o, st, err) == -1)
 		return -1;
-	strbuf_init(&out, 0);
 	for (t = 0; t < SYNTH_NTABLES; t++)
 		synthbq_stat_format(&st[t], !isatty(STDOUT_FILENO), &out);
 	if (fwrite(out.buf, 1, out.len, stdout) != out.len)
@@ -177,7 +176,7 @@ generate(const struct synthbq_opts *o, int table, long long count,
 	if (seed == 0) {	/* from the clock */
 		seed = (uint64_t)ts_now();
 		seed = synth_splitmix64(&seed);
-		bqsync_log(LOG_DEBUG, "seed %" PRIu64, seed);
+		bqsync_log(BQ_LOG_DEBUG, "seed %" PRIu64, seed);
 	}
 	s = synth_new(table, seed, o->vessels, start);
 	synth_window(s, start, end, (uint64_t)count);

@@ -405,7 +405,7 @@ harper_create_table_columns(struct harper_client *h, const char *table,
 			    table);
 		goto out;
 	}
-	bqsync_log(LOG_INFO, "created table '%s.%s'", h->database, table);
+	bqsync_log(BQ_LOG_INFO, "created table '%s.%s'", h->database, table);
 	rc = 0;
 out:
 	strbuf_release(&sb);
@@ -448,7 +448,7 @@ create_attribute(struct harper_client *h, const char *table,
 			    h->database, table);
 		rc = -1;
 	} else if (e.kind == 0)
-		bqsync_log(LOG_INFO, "declared '%s' in '%s.%s'", name,
+		bqsync_log(BQ_LOG_INFO, "declared '%s' in '%s.%s'", name,
 		    h->database, table);
 	strbuf_release(&sb);
 	return rc;

@@ -586,7 +586,7 @@ acker_main(void *arg)
 				    b->rows[i].line, b->rows[i].msg);
 				break;
 			}
-			bqsync_log(LOG_ERROR, "%s:%lu: rejected by Harper: %s",
+			bqsync_log(BQ_LOG_ERROR, "%s:%lu: rejected by Harper: %s",
 			    l->name, b->rows[i].line, b->rows[i].msg);
 			write_reject(l, b->raw.buf + b->rows[i].raw_off,
 			    b->rows[i].raw_len);
@@ -890,7 +890,7 @@ attrs_declare(struct loader *l, const cJSON *row, struct bq_err *err)
 			continue;
 		}
 		bq_err_clear(err);
-		bqsync_log(LOG_INFO, "declared column '%s' in '%s.%s'",
+		bqsync_log(BQ_LOG_INFO, "declared column '%s' in '%s.%s'",
 		    c->string, db, l->o->table);
 		attr_add(l, c->string);
 	}
@@ -1026,7 +1026,7 @@ add_row(struct loader *l, const cJSON *v, const char *line, size_t len,
 		l->hi = ts;
 	} else if (ts < l->hi && !l->unsorted) {
 		l->unsorted = 1;
-		bqsync_log(LOG_WARN, "%s: rows are not in timestamp order: "
+		bqsync_log(BQ_LOG_WARN, "%s: rows are not in timestamp order: "
 		    "only sync lines and the end of input prove groups "
 		    "complete", l->name);
 	}
@@ -1127,7 +1127,7 @@ control(struct loader *l, const cJSON *v, struct bq_err *err)
 	else if (strcmp(what, "error") == 0)
 		return control_error(l, v);
 	else
-		bqsync_log(LOG_WARN, "ignoring unknown control line '%s'", what);
+		bqsync_log(BQ_LOG_WARN, "ignoring unknown control line '%s'", what);
 	return 0;
 }
 
@@ -1362,7 +1362,7 @@ run(struct loader *l, struct ndjson_reader *r, struct bq_err *err)
 			bq_err_prefix(&bad, "%s:%lu", l->name, ndjson_lineno(r));
 		if (l->o->reject == NULL)
 			break;
-		bqsync_log(LOG_ERROR, "%s", bad.msg);
+		bqsync_log(BQ_LOG_ERROR, "%s", bad.msg);
 		write_reject(l, line, len);
 		l->st.rejected++;
 	}

@@ -46,7 +46,8 @@ void	 bq_err_clear(struct bq_err *);
 /* The exit code for err (EXIT_FAIL when kind is unset). */
 int	 exit_for(const struct bq_err *);
 
-enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+/* BQ_LOG_*, not LOG_*: <syslog.h> defines LOG_INFO and LOG_DEBUG. */
+enum log_level { BQ_LOG_ERROR, BQ_LOG_WARN, BQ_LOG_INFO, BQ_LOG_DEBUG };
 
 typedef void log_fn(enum log_level, const char *msg, void *arg);
 

@@ -308,8 +308,8 @@ account(struct pull *p, struct bq_query *q, const char *what, long rows)
 	int64_t processed = bq_query_bytes_processed(q);
 
 	if (err.kind != 0)
-		bqsync_log(LOG_WARN, "bytes billed unknown: %s", err.msg);
-	bqsync_log(LOG_DEBUG, "%s: %ld rows, %lld bytes processed, %lld "
+		bqsync_log(BQ_LOG_WARN, "bytes billed unknown: %s", err.msg);
+	bqsync_log(BQ_LOG_DEBUG, "%s: %ld rows, %lld bytes processed, %lld "
 	    "billed", what, rows, (long long)processed, (long long)billed);
 	if (billed > 0) {
 		p->day_billed += billed;
