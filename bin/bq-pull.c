@@ -12,6 +12,7 @@
 #include "bq.h"
 #include "bqrow.h"
 #include "config.h"
+#include "hash.h"
 #include "log.h"
 #include "pull.h"
 #include "ts.h"
@@ -119,7 +120,7 @@ main(int argc, char **argv)
 	const char *cfgpath = NULL, *after = NULL, *tname = NULL, *proj;
 	const char *o_col = NULL, *o_cols = NULL, *o_ds = NULL, *o_proj = NULL;
 	const char *o_src = NULL, *o_part = NULL, *o_resp = NULL;
-	char **cols = NULL, *cl = NULL, *tok, *sp, *e;
+	char **cols = NULL, *cl = NULL, *tok, *sp;
 	char *const *keys;
 	size_t ncols = 0, nkeys;
 	double poll = 0;
@@ -144,10 +145,8 @@ main(int argc, char **argv)
 		case 'V': printf("bq-pull %s\n", BQSYNC_VERSION); return 0;
 		case 'v': verbosity = 1; break;
 		case 'w':
-			p.worker = (int)strtol(optarg, &e, 10);
-			if (e == optarg || *e != '/' || (p.nworkers = (int)strtol(
-			    e + 1, &sp, 10)) < 1 || *sp != '\0' ||
-			    p.worker < 0 || p.worker >= p.nworkers)
+			if (hash_parse_worker(optarg, &p.worker,
+			    &p.nworkers) == -1)
 				tool_die(EXIT_USAGE, "invalid worker '%s' "
 				    "(want i/N with 0 <= i < N)", optarg);
 			break;
