@@ -401,7 +401,7 @@ main(int argc, char *argv[])
 	if ((tbl = config_table(&cfg, table, &err)) == NULL) {
 		/* A table not in the file: its name, the global sync: block. */
 		adhoc.id = adhoc.table = adhoc.target_table =
-		    (char *)(table ? table : "BigQueryData");
+		    (char *)(table ? table : CONFIG_DEFAULT_TARGET_TABLE);
 		adhoc.sync = cfg.sync;
 		tbl = &adhoc;
 	}

@@ -285,14 +285,15 @@ load_config(struct config *cfg)
 	if ((t = config_table(cfg, o.table, &err)) == NULL) {
 		if (o.table != NULL)
 			tool_die(EXIT_USAGE, "%s", err.msg);
-		return o.column != NULL ? o.column : "timestamp";
+		return o.column != NULL ? o.column : CONFIG_DEFAULT_TS_COLUMN;
 	}
 	/* As bq-pull's query: a natural key decides the share. */
 	o.nkeys = t->nid_columns > 0 ? t->nid_columns : t->id_column != NULL;
 	o.keys = t->nid_columns > 0 ? t->id_columns : &t->id_column;
 	if (o.column != NULL)
 		return o.column;
-	return t->timestamp_column ? t->timestamp_column : "timestamp";
+	return t->timestamp_column ? t->timestamp_column :
+	    CONFIG_DEFAULT_TS_COLUMN;
 }
 
 int

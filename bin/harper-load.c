@@ -148,9 +148,10 @@ main(int argc, char *argv[])
 	if (deadline > 0)
 		cfg.harper_deadline = deadline;
 	memset(&o, 0, sizeof(o));
-	o.table = o.ack_table = table != NULL ? table : "BigQueryData";
+	o.table = o.ack_table = table != NULL ? table :
+	    CONFIG_DEFAULT_TARGET_TABLE;
 	o.table_id = table;	/* a table not in the config: its -t name */
-	o.ts_column = "timestamp";
+	o.ts_column = CONFIG_DEFAULT_TS_COLUMN;
 	if ((tbl = config_table(&cfg, table, &err)) != NULL) {
 		o.table = tbl->target_table != NULL ? tbl->target_table :
 		    tbl->id;

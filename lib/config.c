@@ -1070,9 +1070,10 @@ finish_table(struct parser *p, size_t i)
 	if (t->dataset == NULL && cfg->dataset != NULL)
 		t->dataset = xstrdup(cfg->dataset);
 	if (t->timestamp_column == NULL)
-		t->timestamp_column = xstrdup(p->bq_ts ? p->bq_ts : "timestamp");
+		t->timestamp_column = xstrdup(p->bq_ts ? p->bq_ts :
+		    CONFIG_DEFAULT_TS_COLUMN);
 	if (t->target_table == NULL)
-		t->target_table = xstrdup("BigQueryData");
+		t->target_table = xstrdup(CONFIG_DEFAULT_TARGET_TABLE);
 	if (t->columns == NULL && p->bq_columns != NULL) {
 		t->columns = xcalloc(p->bq_ncolumns, sizeof(char *));
 		for (j = 0; j < p->bq_ncolumns; j++)
@@ -1478,7 +1479,7 @@ config_table_add(struct config *cfg, const char *id)
 	t->id = xstrdup(id);
 	t->table = xstrdup(id);
 	t->target_table = xstrdup(id);
-	t->timestamp_column = xstrdup("timestamp");
+	t->timestamp_column = xstrdup(CONFIG_DEFAULT_TS_COLUMN);
 	if (cfg->project != NULL)
 		t->project = xstrdup(cfg->project);
 	if (cfg->dataset != NULL)
