@@ -44,6 +44,8 @@ usage(FILE *fp, int status)
 	    "          control stop|start\n"
 	    "          set --cursor ts [--name worker]\n"
 	    "          reset [--all]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -329,8 +331,7 @@ main(int argc, char *argv[])
 		case 'h': usage(stdout, EXIT_OK); break;
 		case 'q': bqsync_set_verbosity(-1); break;
 		case 't': table = optarg; break;
-		case 'V': printf("bq-checkpoint %s\n", BQSYNC_VERSION);
-			tool_close_stdout(); return EXIT_OK;
+		case 'V': tool_version();
 		case 'v': bqsync_set_verbosity(1); break;
 		case 'w':
 			if (ckpt_parse_worker(optarg, &wi, &wn) == -1)

@@ -23,6 +23,8 @@ usage(FILE *fp, int status)
 	    "                   [-l ms] [-P project] [-p port] "
 	    "[-u userfile]\n"
 	    "                   [--discovery file]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -96,10 +98,7 @@ main(int argc, char *argv[])
 		case 'u':
 			o.token_user = optarg;
 			break;
-		case 'V':
-			printf("bq-emulator %s\n", BQSYNC_VERSION);
-			tool_close_stdout();
-			return EXIT_OK;
+		case 'V': tool_version();
 		case 'v':
 			verbosity = 1;
 			break;

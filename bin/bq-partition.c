@@ -58,6 +58,8 @@ usage(FILE *fp, int status)
 	    "       bq-partition whoami [-c config] [-f json | sh]"
 	    " [-H | -P host,...] [-n threads]\n\t\t    [-s self]\n"
 	    "       bq-partition -h | -V\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -343,7 +345,7 @@ main(int argc, char *argv[])
 		case 'S': o.strict = 1; break;
 		case 's': o.self = optarg; break;
 		case 't': o.table = optarg; break;
-		case 'V': printf("bq-partition %s\n", BQSYNC_VERSION); exit(0);
+		case 'V': tool_version();
 		case 'v': verbosity = 1; break;
 		case 'w':
 			if (hash_parse_worker(optarg, &o.wi, &o.wn) == -1)

@@ -39,6 +39,8 @@ usage(FILE *fp, int status)
 	    " [--from-response file] [--lookback duration] [--no-markers]\n"
 	    "\t[--partition fingerprint|micros] [--project id] "
 	    "[--source-table name]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -142,7 +144,7 @@ main(int argc, char **argv)
 		case 'q': verbosity = -1; break;
 		case 't': tname = optarg; break;
 		case 'u': setvbuf(stdout, NULL, _IOLBF, 0); break;
-		case 'V': printf("bq-pull %s\n", BQSYNC_VERSION); return 0;
+		case 'V': tool_version();
 		case 'v': verbosity = 1; break;
 		case 'w':
 			if (hash_parse_worker(optarg, &p.worker,

@@ -53,6 +53,8 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: bq-sync [-hqVv] [-c config] [-t table]... "
 	    "[-w i/N | --harper] [--once] [status]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -441,8 +443,7 @@ main(int argc, char *argv[])
 		case 'h': usage(stdout, EXIT_OK); break;
 		case 'q': bqsync_set_verbosity(-1); break;
 		case 't': only[nonly++] = optarg; break;
-		case 'V': printf("bq-sync %s\n", BQSYNC_VERSION);
-			tool_close_stdout(); return EXIT_OK;
+		case 'V': tool_version();
 		case 'v': bqsync_set_verbosity(1); break;
 		case 'w':
 			if (ckpt_parse_worker(optarg, &wi, &wn) == -1)

@@ -51,6 +51,8 @@ usage(FILE *fp, int status)
 	    "                   [--deadline duration] [--no-create] "
 	    "[--[no-]progress]\n"
 	    "                   [--reject file] [file]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -95,9 +97,7 @@ main(int argc, char *argv[])
 		case 't':
 			table = optarg;
 			break;
-		case 'V':
-			printf("harper-load %s\n", BQSYNC_VERSION);
-			exit(EXIT_OK);
+		case 'V': tool_version();
 		case 'v':
 			verbosity = 1;
 			break;

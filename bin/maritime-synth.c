@@ -71,6 +71,8 @@ usage(FILE *fp, int status)
 	    "       maritime-synth [-qv] [-c config] [-s seed] [options] "
 	    "reset [days]\n"
 	    "       maritime-synth help | routes\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -257,10 +259,7 @@ main(int argc, char *argv[])
 				tool_die(EXIT_USAGE, "unknown table '%s'",
 				    optarg);
 			break;
-		case 'V':
-			printf("maritime-synth %s\n", BQSYNC_VERSION);
-			tool_close_stdout();
-			return EXIT_OK;
+		case 'V': tool_version();
 		case 'v':
 			verbosity = 1;
 			break;

@@ -150,6 +150,14 @@ tool_close_stdout(void)
 		tool_write_failed();
 }
 
+void
+tool_version(void)
+{
+	printf("%s %s\n", progname, BQSYNC_VERSION);
+	tool_close_stdout();
+	exit(EXIT_OK);
+}
+
 static tool_die_hook *die_hook;
 
 void

@@ -75,6 +75,11 @@ void	 tool_setup(const char *argv0);
 void	 tool_write_failed(void) __attribute__((noreturn));
 /* fflush, ferror and fclose of stdout; on failure tool_write_failed(). */
 void	 tool_close_stdout(void);
+/*
+ * -V: prints "<prog> <version>" and exits 0, or through
+ * tool_write_failed() when stdout cannot take it (exit 74, not a silent 0).
+ */
+void	 tool_version(void) __attribute__((noreturn));
 /* Prints "<prog>: <msg>" and exits with code. */
 void	 tool_die(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
