@@ -152,20 +152,8 @@ main(int argc, char *argv[])
 	    CONFIG_DEFAULT_TARGET_TABLE;
 	o.table_id = table;	/* a table not in the config: its -t name */
 	o.ts_column = CONFIG_DEFAULT_TS_COLUMN;
-	if ((tbl = config_table(&cfg, table, &err)) != NULL) {
-		o.table = tbl->target_table != NULL ? tbl->target_table :
-		    tbl->id;
-		o.ack_table = o.table_id = tbl->id;
-		if (tbl->timestamp_column != NULL)
-			o.ts_column = tbl->timestamp_column;
-		o.id_columns = tbl->id_columns;
-		o.nid_columns = tbl->nid_columns;
-		o.id_column = tbl->id_column;
-		o.indexes = tbl->indexes;
-		o.nindexes = tbl->nindexes;
-		o.columns = tbl->columns;
-		o.ncolumns = tbl->ncolumns;
-	}
+	if ((tbl = config_table(&cfg, table, &err)) != NULL)
+		load_opts_from_table(&o, tbl);
 	if (column != NULL)
 		o.ts_column = column;
 	o.batch_rows = rows > 0 ? rows : cfg.batch_rows > 0 ? cfg.batch_rows :

@@ -621,6 +621,22 @@ acker_main(void *arg)
 	return NULL;
 }
 
+void
+load_opts_from_table(struct load_opts *o, const struct config_table *t)
+{
+	o->table = t->target_table != NULL ? t->target_table : t->id;
+	o->ack_table = o->table_id = t->id;
+	if (t->timestamp_column != NULL)
+		o->ts_column = t->timestamp_column;
+	o->id_columns = t->id_columns;
+	o->nid_columns = t->nid_columns;
+	o->id_column = t->id_column;
+	o->indexes = t->indexes;
+	o->nindexes = t->nindexes;
+	o->columns = t->columns;
+	o->ncolumns = t->ncolumns;
+}
+
 struct loader *
 load_new(const struct config *cfg, const struct load_opts *o,
     struct bq_err *err)

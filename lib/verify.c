@@ -821,14 +821,8 @@ apply_fix(struct vrun *v, struct bq_err *err)
 		goto out;
 	}
 	memset(&lo, 0, sizeof(lo));
-	lo.table = t->target_table;
-	lo.ack_table = t->id;
-	lo.ts_column = t->timestamp_column;
-	lo.id_columns = t->id_columns;
-	lo.nid_columns = t->nid_columns;
-	lo.id_column = t->id_column;
-	lo.indexes = t->indexes;
-	lo.nindexes = t->nindexes;
+	lo.ts_column = CONFIG_DEFAULT_TS_COLUMN;
+	load_opts_from_table(&lo, t);
 	lo.batch_rows = cfg->batch_rows;
 	lo.batch_bytes = cfg->batch_bytes;
 	lo.in_flight = (int)cfg->in_flight;
