@@ -427,8 +427,8 @@ declares(const cJSON *desc, const char *name)
 	return 0;
 }
 
-static int
-create_attribute(struct harper_client *h, const char *table,
+int
+harper_create_attribute(struct harper_client *h, const char *table,
     const char *name, struct bq_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -485,7 +485,7 @@ ensure_step(struct harper_client *h, const char *table,
 			if (*names[k][i] == '\0' || declares(desc, names[k][i]))
 				continue;
 			missing = 1;
-			if (create_attribute(h, table, names[k][i], err) == -1)
+			if (harper_create_attribute(h, table, names[k][i], err) == -1)
 				goto out;
 		}
 	rc = !missing;

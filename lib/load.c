@@ -872,8 +872,6 @@ attrs_load(struct loader *l, struct bq_err *err)
 static int
 attrs_declare(struct loader *l, const cJSON *row, struct bq_err *err)
 {
-	struct strbuf op = STRBUF_INIT;
-	const char *db = harper_database(l->ctl);
 	const cJSON *c;
 	int rc = 0;
 
@@ -882,17 +880,8 @@ attrs_declare(struct loader *l, const cJSON *row, struct bq_err *err)
 		    bsearch(&c->string, l->attrs, l->nattrs, sizeof(*l->attrs),
 		    attr_cmp) != NULL)
 			continue;
-		strbuf_reset(&op);
-		strbuf_adds(&op, "{\"operation\":\"create_attribute\","
-		    "\"database\":");
-		strbuf_add_json_string(&op, db, strlen(db));
-		strbuf_adds(&op, ",\"table\":");
-		strbuf_add_json_string(&op, l->o->table, strlen(l->o->table));
-		strbuf_adds(&op, ",\"attribute\":");
-		strbuf_add_json_string(&op, c->string, strlen(c->string));
-		strbuf_addch(&op, '}');
-		if (harper_op(l->ctl, op.buf, op.len, NULL, err) == -1 &&
-		    strstr(err->msg, "already exists") == NULL) {
+		if (harper_create_attribute(l->ctl, l->o->table, c->string,
+		    err) == -1) {
 			if (err->kind != EXIT_DATA) {
 				rc = -1;
 				break;
@@ -905,12 +894,8 @@ attrs_declare(struct loader *l, const cJSON *row, struct bq_err *err)
 			bq_err_clear(err);
 			continue;
 		}
-		bq_err_clear(err);
-		bqsync_log(BQ_LOG_INFO, "declared column '%s' in '%s.%s'",
-		    c->string, db, l->o->table);
 		attr_add(l, c->string);
 	}
-	strbuf_release(&op);
 	return rc;
 }
 
