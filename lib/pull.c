@@ -457,6 +457,7 @@ pull_once(struct pull *p, struct bq_client *c, long page, int64_t *cursor,
 	o.params = pp.prm;
 	o.nparams = params(&pp, 0, 1);
 	o.page_rows = page;
+	o.prefetch = 1;		/* the next page comes while this one is written */
 	if ((q = start(p, c, &o, err)) == NULL)
 		return billed_stop(p, *cursor);
 	account(p, q, "rows", (long)bq_query_total_rows(q));

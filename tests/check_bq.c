@@ -520,6 +520,60 @@ START_TEST(test_paging)
 }
 END_TEST
 
+/* Streams a query, prefetching: the request for page 2 goes out before
+ * the caller asks for it, the rows come in order, and a failed prefetch
+ * is the next fetch's error. */
+START_TEST(test_prefetch)
+{
+	struct script sc = { 3, 0, { 200, 200, 400 }, {
+	    "{\"jobComplete\":true," JOBREF "," SCHEMA ",\"totalRows\":\"5\","
+	    "\"pageToken\":\"T1\",\"rows\":[{\"f\":[{\"v\":\"1\"}]},"
+	    "{\"f\":[{\"v\":\"2\"}]}]}",
+	    "{\"jobComplete\":true," JOBREF ",\"pageToken\":\"T2\","
+	    "\"rows\":[{\"f\":[{\"v\":\"3\"}]}]}",
+	    "{\"error\":{\"code\":400,\"message\":\"page gone\","
+	    "\"errors\":[{\"reason\":\"invalid\",\"message\":\"page gone\"}]}}",
+	}, { { 0 } } };
+	struct bq_client *c;
+	struct MHD_Daemon *d = serve(&sc, &c);
+	struct bq_err err = BQ_ERR_INIT;
+	struct bq_query_opts o;
+	struct bq_query *q;
+	struct strbuf sb = STRBUF_INIT;
+	const cJSON *row;
+	int i;
+
+	memset(&o, 0, sizeof(o));
+	o.sql = "SELECT n FROM t";
+	o.prefetch = 1;
+	q = bq_query_start(c, &o, &err);
+	ck_assert_msg(q != NULL, "%s", err.msg);
+	ck_assert_int_eq(bq_query_fetch_page(q, &err), 1);
+	for (i = 0; i < 500 && __atomic_load_n(&sc.next, __ATOMIC_SEQ_CST) < 2;
+	    i++)
+		util_sleep(0.01, NULL);
+	ck_assert_int_eq(__atomic_load_n(&sc.next, __ATOMIC_SEQ_CST), 2);
+	while (bq_query_next_row(q, &row, &err) == 1)
+		strbuf_addf(&sb, "%s,", cJSON_GetArrayItem(cJSON_GetObjectItem(
+		    row, "f"), 0)->child->valuestring);
+	ck_assert_int_eq(bq_query_fetch_page(q, &err), 1);
+	while (bq_query_next_row(q, &row, &err) == 1)
+		strbuf_addf(&sb, "%s,", cJSON_GetArrayItem(cJSON_GetObjectItem(
+		    row, "f"), 0)->child->valuestring);
+	ck_assert_str_eq(sb.buf, "1,2,3,");
+	ck_assert_int_eq(bq_query_fetch_page(q, &err), -1);
+	ck_assert_msg(strstr(err.msg, "page gone") != NULL, "%s", err.msg);
+	ck_assert_str_eq(sc.req[1],
+	    "GET /bigquery/v2/projects/p/queries/j1 pageToken=T1 ");
+	ck_assert_str_eq(sc.req[2],
+	    "GET /bigquery/v2/projects/p/queries/j1 pageToken=T2 ");
+	bq_query_free(q);
+	strbuf_release(&sb);
+	bq_client_free(c);
+	MHD_stop_daemon(d);
+}
+END_TEST
+
 START_TEST(test_retries)
 {
 	/* 503, 429, rateLimitExceeded, a truncated body, then the answer */
@@ -646,6 +700,7 @@ bq_suite(void)
 	tcase_add_test(tc, test_probe_sql);
 	tcase_add_test(tc, test_rows_from_text);
 	tcase_add_test(tc, test_paging);
+	tcase_add_test(tc, test_prefetch);
 	tcase_add_test(tc, test_retries);
 	tcase_add_test(tc, test_job_rerun_and_fail_fast);
 	tcase_add_test(tc, test_crud);
