@@ -551,6 +551,45 @@ START_TEST(test_billing)
 	ck_assert_str_eq(js(j, "totalBytesProcessed"), "144");
 	ck_assert_str_eq(js(j, "totalBytesBilled"), "20971520");
 	cJSON_Delete(j);
+	/*
+	 * BETWEEN, each end on its own, and parenthesized conditions prune
+	 * too; NOT BETWEEN, an OR inside parentheses and a subquery's result
+	 * do not.  Of the second query, the outer scan (ts >= 2023-11-05)
+	 * reads nothing, the subquery every id and ts (96, not 192).
+	 */
+	j = bill_query("SELECT id FROM ds.t WHERE ts BETWEEN TIMESTAMP "
+	    "'2023-11-01 00:00:00' AND TIMESTAMP '2023-11-03 12:00:00'", NULL,
+	    NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "0");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE ts BETWEEN @c AND (SELECT "
+	    "MAX(ts) FROM ds.t WHERE id > 0 AND id < 99)",
+	    "2023-11-05 00:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE id > 0 AND (ts >= @c AND "
+	    "ts <= TIMESTAMP '2023-11-09 00:00:00') AND id < 99",
+	    "2023-11-05 00:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "0");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t AS _t WHERE _t.ts BETWEEN "
+	    "TIMESTAMP '2023-11-04 00:00:00' AND @c", "2023-11-04 12:00:00+00:00",
+	    NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE ts NOT BETWEEN TIMESTAMP "
+	    "'2023-11-01 00:00:00' AND @c", "2023-11-03 00:00:00+00:00", NULL,
+	    &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE id > 0 AND (ts > @c OR "
+	    "id = 1)", "2023-11-05 00:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE ts = (SELECT MIN(ts) FROM "
+	    "ds.t WHERE ts > @c)", "2023-11-05 00:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
 	/* maximumBytesBilled: refused before running, with BigQuery's reason */
 	j = bill_query("SELECT id FROM ds.t WHERE ts > (SELECT MAX(ts) FROM "
 	    "ds.t)", NULL, "10485760", &code);
