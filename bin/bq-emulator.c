@@ -3,6 +3,7 @@
  * offline development (see bq-emulator(1)).
  */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ usage(FILE *fp, int status)
 	fprintf(fp, "usage: bq-emulator [-hqVv] [-d dir] [-f fault] "
 	    "[-H host] [-k keyfile]\n"
 	    "                   [-l ms] [-P project] [-p port] "
-	    "[-u userfile]\n"
+	    "[-r bytes] [-u userfile]\n"
 	    "                   [--discovery file]\n");
 	if (fp == stdout)
 		tool_close_stdout();
@@ -42,6 +43,7 @@ main(int argc, char *argv[])
 		{ "project",	required_argument,	NULL, 'P' },
 		{ "port",	required_argument,	NULL, 'p' },
 		{ "quiet",	no_argument,		NULL, 'q' },
+		{ "max-response", required_argument,	NULL, 'r' },
 		{ "token-user",	required_argument,	NULL, 'u' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "verbose",	no_argument,		NULL, 'v' },
@@ -58,7 +60,7 @@ main(int argc, char *argv[])
 	util_no_core_dumps();	/* with -k it holds the tokens it issued */
 	memset(&o, 0, sizeof(o));
 	o.port = 9050;
-	while ((ch = getopt_long(argc, argv, "d:f:H:hk:l:P:p:qu:Vv", longopts,
+	while ((ch = getopt_long(argc, argv, "d:f:H:hk:l:P:p:qr:u:Vv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -94,6 +96,10 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			verbosity = -1;
+			break;
+		case 'r':
+			o.max_response = tool_parse_long("--max-response",
+			    optarg, 1, LONG_MAX);
 			break;
 		case 'u':
 			o.token_user = optarg;

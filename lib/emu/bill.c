@@ -132,6 +132,31 @@ emu_scan_bytes(struct emu *e, const char *sqlname,
 }
 
 int64_t
+emu_result_bytes(struct emu *e, long r, const cJSON *schema)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const cJSON *f;
+	sqlite3_stmt *st = NULL;
+	char col[32];
+	size_t k = 0;
+	int64_t n = 0;
+
+	strbuf_adds(&sb, "SELECT COALESCE(SUM(0");
+	cJSON_ArrayForEach(f, emu_jget(schema, "fields")) {
+		snprintf(col, sizeof(col), "c%zu", k++);
+		strbuf_adds(&sb, " + ");
+		add_size(&sb, col, f);
+	}
+	strbuf_addf(&sb, "), 0) FROM res.\"r_%ld\"", r);
+	if (sqlite3_prepare_v2(e->db, sb.buf, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	strbuf_release(&sb);
+	return n;
+}
+
+int64_t
 emu_bill(const int64_t *bytes, size_t n)
 {
 	int64_t sum = 0;
