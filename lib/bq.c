@@ -1752,7 +1752,8 @@ bq_probe_sql(struct strbuf *out, const char *project, const char *dataset,
 	if (pull_idents(&tab, &ts, project, dataset, table, ts_column,
 	    err) == -1)
 		goto out;
-	strbuf_addf(out, "SELECT MAX(%s) AS upto FROM ", ts.buf);
+	strbuf_addf(out, "SELECT MAX(%s) AS upto, MIN(%s) AS first FROM ",
+	    ts.buf, ts.buf);
 	if (limited)
 		strbuf_addf(out, "(SELECT %s FROM %s WHERE ", ts.buf, tab.buf);
 	else

@@ -246,7 +246,7 @@ int	 bq_fp_sql(struct strbuf *out, const char *alias,
 /*
  * bq-pull's queries (bqsync(7), PARTITIONING and THE CURSOR), built
  * from one share predicate and one lower bound, ts > @cursor.
- * bq_probe_sql(): "SELECT MAX(ts) AS upto" of worker @i of @n's rows of
+ * bq_probe_sql(): "SELECT MAX(ts) AS upto, MIN(ts) AS first" of worker @i of @n's rows of
  * table (project.dataset.table) after @cursor, of the first @limit of them
  * when limited; it reads the timestamp column only.  bq_pull_sql(): those
  * rows with ts <= @upto, in ts order, with "_fp" (bq_fp_sql()) last;

@@ -216,13 +216,13 @@ START_TEST(test_probe_sql)
 
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "ds", "t", "ts",
 	    NULL, 0, PARTITION_MICROS, 0, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM `p.ds.t` "
-	    "WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND `ts` > @cursor");
+	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto, MIN(`ts`) AS "
+	    "first FROM `p.ds.t` WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND `ts` > @cursor");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "ds", "t", "ts",
 	    NULL, 0, PARTITION_MICROS, 1, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM (SELECT `ts` "
-	    "FROM `p.ds.t` WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND "
+	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto, MIN(`ts`) AS "
+	    "first FROM (SELECT `ts` FROM `p.ds.t` WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND "
 	    "`ts` > @cursor ORDER BY `ts` LIMIT @limit)");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "d.x", "t", "ts",
@@ -276,8 +276,8 @@ START_TEST(test_pull_sql)
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "d", "t", "ts", cols, 2,
 	    PARTITION_MICROS, 0, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM `p.d.t` WHERE "
-	    "ABS(MOD(FARM_FINGERPRINT(CONCAT(IFNULL(CAST(`mmsi` AS STRING), ''), "
+	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto, MIN(`ts`) AS "
+	    "first FROM `p.d.t` WHERE ABS(MOD(FARM_FINGERPRINT(CONCAT(IFNULL(CAST(`mmsi` AS STRING), ''), "
 	    "'|', IFNULL(CAST(`name` AS STRING), ''))), @n)) = @i AND `ts` > "
 	    "@cursor");
 	strbuf_release(&sb);
