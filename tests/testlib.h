@@ -17,11 +17,87 @@
 #ifndef BQSYNC_TESTLIB_H
 #define BQSYNC_TESTLIB_H
 
+#include <stddef.h>
+
 /*
  * Returns HARPER_URL when a Harper answers there; else NULL, after the skip
  * message, or exits 1 when BQSYNC_REQUIRE_HARPER is set.
  */
 char	*testlib_harper(const char *suite);
+
+/*
+ * A scripted HTTP server on 127.0.0.1, at a port the kernel picks
+ * (libmicrohttpd, in tests/testlib_server.c: the suites that use it link
+ * tests/testlib_server.o and -lmicrohttpd, and no other suite does).
+ *
+ * The test gives it the requests it expects, in order, each with its canned
+ * answer.  It records every request it gets (method, path, query arguments,
+ * headers, Basic credentials, body, and when the request was whole), for
+ * the test to inspect.  A request beyond the script, or with another method
+ * or path than its step expects, is answered 500 and named on stderr, and
+ * testlib_server_free() then fails the test; so does a step never reached.
+ */
+enum testlib_drop {
+	TESTLIB_ANSWER,		/* the whole answer */
+	TESTLIB_CUT,		/* promise 64 bytes more than the body, then close */
+	TESTLIB_CLOSE,		/* close the connection without an answer */
+};
+
+struct testlib_step {
+	const char	*method;	/* expected; NULL: any */
+	const char	*path;		/* expected path prefix; NULL: any */
+	unsigned int	 status;
+	const char	*headers[4];	/* answer headers, "Name: value" */
+	const char	*body;		/* NULL: none */
+	size_t		 len;		/* of body; 0: strlen(body) */
+	double		 delay;		/* seconds to stall before answering */
+	enum testlib_drop drop;
+	int		 again;		/* the last step: answers every request left */
+};
+
+struct testlib_request {
+	char	*method;
+	char	*path;		/* without the query */
+	char	*body;		/* len bytes, then a NUL */
+	size_t	 len;
+	char	*user;		/* Basic credentials, or NULL */
+	char	*pass;
+	double	 mono;		/* when it was whole: util_now_mono() */
+	double	 wall;		/* the same instant: util_now_wall() */
+	char	**headers;	/* name, value, name, value, ..., NULL */
+	char	**args;		/* query arguments, decoded, the same way */
+};
+
+struct testlib_server;
+
+/*
+ * Starts a server that plays n steps; the server copies the array, not the
+ * strings it points to, which must outlive it.  Fails the test if it cannot
+ * start.
+ */
+struct testlib_server *testlib_server_start(const struct testlib_step *steps,
+	    size_t n);
+/* "http://127.0.0.1:PORT", owned by the server. */
+const char	*testlib_server_url(const struct testlib_server *);
+/* "127.0.0.1:PORT", owned by the server. */
+const char	*testlib_server_host(const struct testlib_server *);
+/* How many requests have come so far. */
+size_t		 testlib_server_count(struct testlib_server *);
+/* The i-th request (from 0), owned by the server; fails the test if none. */
+const struct testlib_request *testlib_server_request(struct testlib_server *,
+	    size_t i);
+/* A header (any case) or query argument of a request, or NULL. */
+const char	*testlib_request_header(const struct testlib_request *,
+	    const char *name);
+const char	*testlib_request_arg(const struct testlib_request *,
+	    const char *name);
+/*
+ * Stops the server and frees it; then fails the test if a request was
+ * unexpected or a step never came.  NULL is fine.
+ */
+void		 testlib_server_free(struct testlib_server *);
+
+#define TESTLIB_NSTEPS(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define CHECK_MAIN(suite_fn)						\
 int									\
