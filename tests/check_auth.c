@@ -207,7 +207,10 @@ END_TEST
 #define GRANT(n) { .method = "POST", .path = "/token", .status = 200, \
 	.body = TOKEN(n) }
 
-/* Request i (from 0) as "METHOD PATH BODY", in a buffer the next call reuses. */
+/*
+ * Request i (from 0) as "METHOD PATH BODY" (a buffer the next
+ * call reuses).
+ */
 static const char *
 form(struct testlib_server *srv, size_t i)
 {

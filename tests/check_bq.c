@@ -75,23 +75,28 @@ START_TEST(test_retry_class)
 {
 	static const struct {
 		long		 status;
-		const char	*reason;	/* NULL: a body that is not JSON */
+		const char	*reason;	/* NULL: a body not JSON */
 		enum bq_retry	 want;
 	} v[] = {
 		{ 403, "rateLimitExceeded", BQ_RETRY_REQUEST },
 		{ 500, "backendError", BQ_RETRY_REQUEST },
 		{ 503, "backendError", BQ_RETRY_REQUEST },
 		{ 500, "internalError", BQ_RETRY_REQUEST },
-		{ 408, NULL, BQ_RETRY_REQUEST }, { 429, NULL, BQ_RETRY_REQUEST },
-		{ 500, NULL, BQ_RETRY_REQUEST }, { 502, NULL, BQ_RETRY_REQUEST },
-		{ 503, NULL, BQ_RETRY_REQUEST }, { 504, NULL, BQ_RETRY_REQUEST },
+		{ 408, NULL, BQ_RETRY_REQUEST },
+		{ 429, NULL, BQ_RETRY_REQUEST },
+		{ 500, NULL, BQ_RETRY_REQUEST },
+		{ 502, NULL, BQ_RETRY_REQUEST },
+		{ 503, NULL, BQ_RETRY_REQUEST },
+		{ 504, NULL, BQ_RETRY_REQUEST },
 		{ 400, "jobRateLimitExceeded", BQ_RETRY_JOB },
 		{ 400, "jobBackendError", BQ_RETRY_JOB },
 		{ 400, "jobInternalError", BQ_RETRY_JOB },
 		{ 403, "quotaExceeded", BQ_RETRY_NO },
 		{ 403, "accessDenied", BQ_RETRY_NO },
-		{ 400, "invalidQuery", BQ_RETRY_NO }, { 400, "invalid", BQ_RETRY_NO },
-		{ 404, "notFound", BQ_RETRY_NO }, { 409, "duplicate", BQ_RETRY_NO },
+		{ 400, "invalidQuery", BQ_RETRY_NO },
+		{ 400, "invalid", BQ_RETRY_NO },
+		{ 404, "notFound", BQ_RETRY_NO },
+		{ 409, "duplicate", BQ_RETRY_NO },
 		{ 400, NULL, BQ_RETRY_NO }, { 401, NULL, BQ_RETRY_NO },
 		{ 404, NULL, BQ_RETRY_NO },
 	};
@@ -508,8 +513,9 @@ START_TEST(test_job_rerun_and_fail_fast)
 		    "limits\"}]}}"),
 		QUERY(200, "{\"jobComplete\":true," JOBREF "," SCHEMA
 		    ",\"rows\":[{\"f\":[{\"v\":\"8\"}]}]}"),
-		QUERY(400, "{\"error\":{\"code\":400,\"message\":\"Unrecognized "
-		    "name: x\",\"errors\":[{\"reason\":\"invalidQuery\","
+		QUERY(400, "{\"error\":{\"code\":400,\"message\":"
+		    "\"Unrecognized name: x\",\"errors\":[{\"reason\":"
+		    "\"invalidQuery\","
 		    "\"message\":\"Unrecognized name: x\"}]}}"),
 	};
 	struct bq_client *c;

@@ -434,7 +434,7 @@ END_TEST
 START_TEST(test_bad_cells)
 {
 	static const struct {
-		const char	*schema;	/* "[...]", or column c's type */
+		const char	*schema;	/* "[...]", or c's type */
 		const char	*row;
 		const char	*want;		/* after "ERROR column 'c': " */
 	} v[] = {
@@ -462,7 +462,8 @@ START_TEST(test_bad_cells)
 		  "cell is not {\"v\":...}" },
 		{ "STRING", "{\"f\":[null]}", "cell is not {\"v\":...}" },
 		{ "STRING", "{\"f\":[[1]]}", "cell is not {\"v\":...}" },
-		{ "[{\"name\":\"c\",\"type\":\"STRING\",\"mode\":\"REPEATED\"}]",
+		{ "[{\"name\":\"c\",\"type\":\"STRING\","
+		  "\"mode\":\"REPEATED\"}]",
 		  "{\"f\":[{\"v\":[\"a\"]}]}", "cell is not {\"v\":...}" },
 		{ "[{\"name\":\"r\",\"type\":\"RECORD\",\"fields\":"
 		  "[{\"name\":\"c\",\"type\":\"INT64\"}]}]",

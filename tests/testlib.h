@@ -39,7 +39,7 @@ char	*testlib_harper(const char *suite);
  */
 enum testlib_drop {
 	TESTLIB_ANSWER,		/* the whole answer */
-	TESTLIB_CUT,		/* promise 64 bytes more than the body, then close */
+	TESTLIB_CUT,		/* promise 64 bytes more, then close */
 	TESTLIB_CLOSE,		/* close the connection without an answer */
 };
 
@@ -52,7 +52,7 @@ struct testlib_step {
 	size_t		 len;		/* of body; 0: strlen(body) */
 	double		 delay;		/* seconds to stall before answering */
 	enum testlib_drop drop;
-	int		 again;		/* the last step: answers every request left */
+	int		 again;		/* last step: answers all the rest */
 };
 
 struct testlib_request {

@@ -24,8 +24,8 @@ struct testlib_server {
 	pthread_mutex_t		 mu;
 	struct testlib_step	*steps;
 	size_t			 nsteps;
-	size_t			 next;		/* the step the next request plays */
-	size_t			 again;		/* requests the again step played */
+	size_t			 next;		/* the next request's step */
+	size_t			 again;		/* requests played by again */
 	struct testlib_request	**reqs;
 	size_t			 nreqs;
 	size_t			 alloc;
@@ -266,8 +266,9 @@ testlib_server_start(const struct testlib_step *steps, size_t n)
 		for (j = 0; j < TESTLIB_NSTEPS(steps[i].headers) &&
 		    steps[i].headers[j] != NULL; j++) {
 			colon = strchr(steps[i].headers[j], ':');
-			ck_assert_msg(colon != NULL && colon - steps[i].headers[j]
-			    < 128, "step %zu: bad header %s", i + 1,
+			ck_assert_msg(colon != NULL &&
+			    colon - steps[i].headers[j] < 128,
+			    "step %zu: bad header %s", i + 1,
 			    steps[i].headers[j]);
 		}
 	memset(&sa, 0, sizeof(sa));
@@ -323,7 +324,8 @@ lookup(char **v, const char *name, int anycase)
 	size_t i;
 
 	for (i = 0; v[i] != NULL; i += 2)
-		if ((anycase ? strcasecmp(v[i], name) : strcmp(v[i], name)) == 0)
+		if ((anycase ? strcasecmp(v[i], name) :
+		    strcmp(v[i], name)) == 0)
 			return v[i + 1];
 	return NULL;
 }
