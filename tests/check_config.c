@@ -190,7 +190,8 @@ field_find(int in, const char *name, size_t *off)
 		name += 6;
 	}
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if ((int)fields[i].in == in && strcmp(fields[i].name, name) == 0) {
+		if ((int)fields[i].in == in &&
+		    strcmp(fields[i].name, name) == 0) {
 			*off += fields[i].off;
 			return &fields[i];
 		}
