@@ -437,22 +437,11 @@ START_TEST(test_key_wiped)
 }
 END_TEST
 
-static Suite *
-auth_suite(void)
-{
-	Suite *s = suite_create("auth");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_base64url);
-	tcase_add_test(tc, test_jwt_signature);
-	tcase_add_test(tc, test_token_response);
-	tcase_add_test(tc, test_expiry);
-	tcase_add_test(tc, test_token_flow);
-	tcase_add_test(tc, test_bad_files);
-	tcase_add_test(tc, test_key_wiped);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(auth_suite)
+CHECK_TESTS("auth", 30,
+    test_base64url,
+    test_jwt_signature,
+    test_token_response,
+    test_expiry,
+    test_token_flow,
+    test_bad_files,
+    test_key_wiped)

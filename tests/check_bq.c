@@ -593,28 +593,17 @@ START_TEST(test_crud)
 }
 END_TEST
 
-static Suite *
-bq_suite(void)
-{
-	Suite *s = suite_create("bq");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_error_line);
-	tcase_add_test(tc, test_retry_class);
-	tcase_add_test(tc, test_query_request);
-	tcase_add_test(tc, test_urls);
-	tcase_add_test(tc, test_quote_ident);
-	tcase_add_test(tc, test_uuid);
-	tcase_add_test(tc, test_pull_sql);
-	tcase_add_test(tc, test_probe_sql);
-	tcase_add_test(tc, test_rows_from_text);
-	tcase_add_test(tc, test_paging);
-	tcase_add_test(tc, test_retries);
-	tcase_add_test(tc, test_job_rerun_and_fail_fast);
-	tcase_add_test(tc, test_crud);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(bq_suite)
+CHECK_TESTS("bq", 60,
+    test_error_line,
+    test_retry_class,
+    test_query_request,
+    test_urls,
+    test_quote_ident,
+    test_uuid,
+    test_pull_sql,
+    test_probe_sql,
+    test_rows_from_text,
+    test_paging,
+    test_retries,
+    test_job_rerun_and_fail_fast,
+    test_crud)

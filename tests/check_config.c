@@ -1279,40 +1279,30 @@ START_TEST(test_set_str)
 }
 END_TEST
 
-static Suite *
-config_suite(void)
-{
-	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_defaults);
-	tcase_add_test(tc, test_reference_file);
-	tcase_add_test(tc, test_every_key);
-	tcase_add_test(tc, test_synth_aliases);
-	tcase_add_test(tc, test_legacy_form);
-	tcase_add_test(tc, test_env_overrides_file);
-	tcase_add_test(tc, test_empty_env_is_unset);
-	tcase_add_test(tc, test_lookup_order);
-	tcase_add_test(tc, test_missing_explicit_file);
-	tcase_add_test(tc, test_empty_file);
-	tcase_add_test(tc, test_null_keeps_default);
-	tcase_add_test(tc, test_unknown_keys);
-	tcase_add_test(tc, test_plugin_config);
-	tcase_add_test(tc, test_bad_values);
-	tcase_add_test(tc, test_table_errors);
-	tcase_add_test(tc, test_yaml_errors);
-	tcase_add_test(tc, test_merge_keys);
-	tcase_add_test(tc, test_durations);
-	tcase_add_test(tc, test_sizes);
-	tcase_add_test(tc, test_ranges);
-	tcase_add_test(tc, test_names);
-	tcase_add_test(tc, test_table_lookup);
-	tcase_add_test(tc, test_password_mode_warning);
-	tcase_add_test(tc, test_man_example);
-	tcase_add_test(tc, test_set_str);
-	tcase_add_test(tc, test_byte_caps);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(config_suite)
+CHECK_TESTS("config", 0,
+    test_defaults,
+    test_reference_file,
+    test_every_key,
+    test_synth_aliases,
+    test_legacy_form,
+    test_env_overrides_file,
+    test_empty_env_is_unset,
+    test_lookup_order,
+    test_missing_explicit_file,
+    test_empty_file,
+    test_null_keeps_default,
+    test_unknown_keys,
+    test_plugin_config,
+    test_bad_values,
+    test_table_errors,
+    test_yaml_errors,
+    test_merge_keys,
+    test_durations,
+    test_sizes,
+    test_ranges,
+    test_names,
+    test_table_lookup,
+    test_password_mode_warning,
+    test_man_example,
+    test_set_str,
+    test_byte_caps)

@@ -99,6 +99,31 @@ void		 testlib_server_free(struct testlib_server *);
 
 #define TESTLIB_NSTEPS(a)	(sizeof(a) / sizeof((a)[0]))
 
+/*
+ * CHECK_TESTS(name, timeout, test...) is the whole suite and main() of a
+ * suite that is one TCase, "core", of the tests in that order: a list,
+ * not a builder function.  A timeout of 0 keeps Check's default.  Suites
+ * with fixtures, loop tests or more TCases build their Suite themselves
+ * and use CHECK_MAIN().
+ */
+#define CHECK_TESTS(name, timeout, ...)					\
+static Suite *								\
+check_tests_suite_(void)						\
+{									\
+	const TTest *tests_[] = { __VA_ARGS__, NULL };			\
+	Suite *s_ = suite_create(name);					\
+	TCase *tc_ = tcase_create("core");				\
+	size_t i_;							\
+									\
+	if ((timeout) > 0)						\
+		tcase_set_timeout(tc_, (timeout));			\
+	for (i_ = 0; tests_[i_] != NULL; i_++)				\
+		tcase_add_test(tc_, tests_[i_]);			\
+	suite_add_tcase(s_, tc_);					\
+	return s_;							\
+}									\
+CHECK_MAIN(check_tests_suite_)
+
 #define CHECK_MAIN(suite_fn)						\
 int									\
 main(void)								\
