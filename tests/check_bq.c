@@ -443,6 +443,24 @@ drain(struct bq_client *c, struct bq_err *err)
 	return strbuf_detach(&sb, NULL);
 }
 
+/*
+ * Starts a server that plays n steps and drains one query through a client
+ * of it, which must give want; the caller frees the client and server.
+ */
+static struct testlib_server *
+drain_served(const struct testlib_step *steps, size_t n, const char *want,
+    struct bq_client **c)
+{
+	struct testlib_server *srv = serve(steps, n, c);
+	struct bq_err err = BQ_ERR_INIT;
+	char *s = drain(*c, &err);
+
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_str_eq(s, want);
+	free(s);
+	return srv;
+}
+
 START_TEST(test_paging)
 {
 	static const struct testlib_step steps[] = {
@@ -457,18 +475,13 @@ START_TEST(test_paging)
 		    "[{\"f\":[{\"v\":\"5\"}]}]}"),
 	};
 	struct bq_client *c;
-	struct testlib_server *srv = serve(steps, TESTLIB_NSTEPS(steps), &c);
-	struct bq_err err = BQ_ERR_INIT;
-	char *s = drain(c, &err);
-
-	ck_assert_msg(s != NULL, "%s", err.msg);
-	ck_assert_str_eq(s, "1,2,|3,4,|5,|");
+	struct testlib_server *srv = drain_served(steps, TESTLIB_NSTEPS(steps),
+	    "1,2,|3,4,|5,|", &c);
 	ck_assert_str_eq(req(srv, 0), "POST " QUERIES " rid");
 	ck_assert_str_eq(req(srv, 1), "GET " QUERIES "/j1 ");
 	ck_assert_str_eq(req(srv, 2), "GET " QUERIES "/j1 pageToken=T1 ");
 	ck_assert_str_eq(req(srv, 3), "GET " QUERIES "/j1 pageToken=T 2 ");
 	ck_assert_uint_eq(testlib_server_count(srv), 4);
-	free(s);
 	bq_client_free(c);
 	testlib_server_free(srv);
 }
@@ -491,14 +504,9 @@ START_TEST(test_retries)
 		    ",\"rows\":[{\"f\":[{\"v\":\"7\"}]}]}"),
 	};
 	struct bq_client *c;
-	struct testlib_server *srv = serve(steps, TESTLIB_NSTEPS(steps), &c);
-	struct bq_err err = BQ_ERR_INIT;
-	char *s = drain(c, &err);
-
-	ck_assert_msg(s != NULL, "%s", err.msg);
-	ck_assert_str_eq(s, "7,|");
+	struct testlib_server *srv = drain_served(steps, TESTLIB_NSTEPS(steps),
+	    "7,|", &c);
 	ck_assert_uint_eq(testlib_server_count(srv), 5);
-	free(s);
 	bq_client_free(c);
 	testlib_server_free(srv);
 }
@@ -519,16 +527,13 @@ START_TEST(test_job_rerun_and_fail_fast)
 		    "\"message\":\"Unrecognized name: x\"}]}}"),
 	};
 	struct bq_client *c;
-	struct testlib_server *srv = serve(steps, TESTLIB_NSTEPS(steps), &c);
+	struct testlib_server *srv = drain_served(steps, TESTLIB_NSTEPS(steps),
+	    "8,|", &c);
 	struct bq_err err = BQ_ERR_INIT;
-	char *s = drain(c, &err);
 
-	ck_assert_msg(s != NULL, "%s", err.msg);
-	ck_assert_str_eq(s, "8,|");
 	/* a new job: both attempts were jobs.query */
 	ck_assert_str_eq(req(srv, 0), "POST " QUERIES " rid");
 	ck_assert_str_eq(req(srv, 1), "POST " QUERIES " rid");
-	free(s);
 	/* invalidQuery fails at once */
 	ck_assert_ptr_null(drain(c, &err));
 	ck_assert_uint_eq(testlib_server_count(srv), 3);
