@@ -9,10 +9,16 @@
  * whenever it has a Harper, as under `make check`), a missing Harper is a
  * failure instead, so those tests never skip there.
  *
+ * testlib_server_*() is a scripted HTTP server for the suites that test a
+ * client (check_auth, check_bq, check_http); it lives in testlib_server.o,
+ * the only test object that needs libmicrohttpd.
+ *
  * CHECK_MAIN(fn) is every suite's main: it runs the Suite that fn() builds
- * and exits 0 when all its tests pass.  It is a macro, so suites that need
- * nothing else from here need not link testlib.o.  Set-up that must run
- * once, outside the forked tests, goes in fn() or in an unchecked fixture.
+ * and exits 0 when all its tests pass; CHECK_TESTS() is the builder and
+ * main of a suite that is a plain list of tests.  They are macros, so
+ * suites that need nothing else from here need not link testlib.o.  Set-up
+ * that must run once, outside the forked tests, goes in fn() or in an
+ * unchecked fixture.
  */
 #ifndef BQSYNC_TESTLIB_H
 #define BQSYNC_TESTLIB_H
