@@ -12,7 +12,7 @@
 #include "config.h"
 #include "control.h"
 #include "harper.h"
-#include "log.h"
+#include "tool.h"
 #include "metrics.h"
 #include "ndjson.h"
 #include "ts.h"

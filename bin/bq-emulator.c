@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "emu/emu.h"
-#include "log.h"
+#include "tool.h"
 #include "util.h"
 #include "banned.h"
 

@@ -15,7 +15,7 @@
 #include "config.h"
 #include "harper.h"
 #include "hash.h"
-#include "log.h"
+#include "tool.h"
 #include "ndjson.h"
 #include "row.h"
 #include "util.h"

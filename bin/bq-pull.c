@@ -13,7 +13,7 @@
 #include "bqrow.h"
 #include "config.h"
 #include "hash.h"
-#include "log.h"
+#include "tool.h"
 #include "pull.h"
 #include "ts.h"
 #include "util.h"

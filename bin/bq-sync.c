@@ -19,7 +19,7 @@
 #include "config.h"
 #include "control.h"
 #include "harper.h"
-#include "log.h"
+#include "tool.h"
 #include "util.h"
 #include "banned.h"
 

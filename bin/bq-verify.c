@@ -14,7 +14,7 @@
 #include "config.h"
 #include "harper.h"
 #include "hash.h"
-#include "log.h"
+#include "tool.h"
 #include "ts.h"
 #include "util.h"
 #include "verify.h"

@@ -11,7 +11,7 @@
 
 #include "config.h"
 #include "load.h"
-#include "log.h"
+#include "tool.h"
 #include "ndjson.h"
 #include "util.h"
 #include "banned.h"

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "log.h"
+#include "tool.h"
 #include "searoute.h"
 #include "synth.h"
 #include "synthbq.h"
