@@ -1072,6 +1072,28 @@ START_TEST(test_set_str)
 }
 END_TEST
 
+START_TEST(test_table_keys)
+{
+	struct config_table t;
+	char *cols[] = { (char *)"mmsi", (char *)"imo" };
+	char *const *k;
+	size_t n = 9;
+
+	memset(&t, 0, sizeof(t));
+	ck_assert_ptr_null(config_table_keys(&t, &n));
+	ck_assert_uint_eq(n, 0);
+	t.id_column = (char *)"id";
+	k = config_table_keys(&t, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(k[0], "id");
+	t.id_columns = cols;	/* idColumns wins over idColumn */
+	t.nid_columns = 2;
+	k = config_table_keys(&t, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(k[1], "imo");
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1104,6 +1126,7 @@ config_suite(void)
 	tcase_add_test(tc, test_man_example);
 	tcase_add_test(tc, test_set_str);
 	tcase_add_test(tc, test_byte_caps);
+	tcase_add_test(tc, test_table_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
