@@ -20,6 +20,9 @@
 
 #include "log.h"
 
+/* For the parameters a verb's function does not use (git's UNUSED). */
+#define TOOL_UNUSED	__attribute__((unused))
+
 /* First code of a long-only option (above every char). */
 #define TOOL_OPT_LONG	256
 
