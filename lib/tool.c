@@ -30,9 +30,13 @@ tool_init(const char *argv0, const char *syn, const struct tool_opt *opts)
 	struct strbuf sb = STRBUF_INIT;
 	size_t n, k = 0;
 
-	tool_setup(argv0);
+	bqsync_set_progname(argv0);
+	signal(SIGPIPE, SIG_IGN);
 	synopsis = syn;
 	table = opts;
+	memset(given, 0, sizeof(given));
+	free(longopts);
+	free(shortopts);
 	for (n = 0; opts[n].code != 0; n++)
 		;
 	longopts = xcalloc(n + 1, sizeof(*longopts));
@@ -148,13 +152,6 @@ tool_cmd(const struct tool_cmd *cmds, const char *name)
 				tool_usage();	/* another verb's option */
 	}
 	return found;
-}
-
-void
-tool_setup(const char *argv0)
-{
-	bqsync_set_progname(argv0);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 void

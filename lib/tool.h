@@ -75,8 +75,6 @@ void	 tool_help(void) __attribute__((noreturn));
 const struct tool_cmd *tool_cmd(const struct tool_cmd *cmds,
 	    const char *name);
 
-/* tool_init() without options: the program name and SIGPIPE only. */
-void	 tool_setup(const char *argv0);
 /*
  * The single write-failure path: on EPIPE re-raises SIGPIPE with the
  * default action (the process dies as a classic filter would), otherwise
