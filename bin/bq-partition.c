@@ -57,13 +57,6 @@ static struct {
 static struct partition_filter f = { NULL, NULL, 0, -1, 0,
     (enum partition_scheme)-1, 0, 0, NULL, 0, 0 };
 
-static void
-add_host(char ***hosts, size_t *n, const char *h, size_t len)
-{
-	*hosts = xrealloc(*hosts, (*n + 1) * sizeof(**hosts));
-	(*hosts)[(*n)++] = xstrndup(h, len);
-}
-
 /* Peers from --peers or Harper's cluster_status; self from --self. */
 static int
 cmd_whoami(int argc, char *argv[] TOOL_UNUSED)
@@ -72,10 +65,9 @@ cmd_whoami(int argc, char *argv[] TOOL_UNUSED)
 	struct bq_err err = BQ_ERR_INIT;
 	struct harper_client *hc = NULL;
 	struct strbuf sb = STRBUF_INIT;
-	cJSON *st = NULL, *c, *name;
+	cJSON *st = NULL;
 	char **peers = NULL, **w = NULL, *self = NULL, hn[256];
-	const char *p;
-	size_t np = 0, n = 0, i, l;
+	size_t np = 0, n = 0, i;
 	long idx;
 
 	if (argc != 0 || (o.harper && o.peers))
@@ -87,26 +79,8 @@ cmd_whoami(int argc, char *argv[] TOOL_UNUSED)
 		    (hc = harper_client_new(&cfg, &err)) == NULL ||
 		    harper_cluster_status(hc, &st, &err) == -1)
 			tool_die_err(&err);
-		name = cJSON_GetObjectItemCaseSensitive(st, "node_name");
-		if (cJSON_IsString(name) && *name->valuestring) {
-			add_host(&peers, &np, name->valuestring,
-			    strlen(name->valuestring));
-			self = xstrfmt("%s-0", name->valuestring);
-		}
-		c = cJSON_GetObjectItemCaseSensitive(st, "connections");
-		cJSON_ArrayForEach(c, c) {
-			name = cJSON_GetObjectItemCaseSensitive(c, "name");
-			/* a stopped peer is listed, but not connected */
-			if (cJSON_IsString(name) && *name->valuestring &&
-			    agent_peer_connected(c))
-				add_host(&peers, &np, name->valuestring,
-				    strlen(name->valuestring));
-		}
 	}
-	for (p = o.peers; p != NULL && *p != '\0'; p += l + (p[l] == ',')) {
-		if ((l = strcspn(p, ",")) > 0)
-			add_host(&peers, &np, p, l);
-	}
+	partition_peers(st, o.peers, &peers, &np, &self);
 	if (o.self != NULL) {
 		free(self);
 		self = xstrdup(o.self);

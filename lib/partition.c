@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "agent.h"
 #include "hash.h"
 #include "log.h"
 #include "partition.h"
@@ -167,4 +168,40 @@ partition_whoami_format(struct strbuf *sb, const char *self, long idx,
 		strbuf_adds(sb, i + 1 < n ? "," : "");
 	}
 	strbuf_adds(sb, "]}\n");
+}
+
+static void
+add_host(char ***hosts, size_t *n, const char *h, size_t len)
+{
+	*hosts = xrealloc(*hosts, (*n + 1) * sizeof(**hosts));
+	(*hosts)[(*n)++] = xstrndup(h, len);
+}
+
+void
+partition_peers(const cJSON *st, const char *list, char ***peers,
+    size_t *np, char **self)
+{
+	const cJSON *c, *name;
+	const char *p;
+	size_t l;
+
+	name = cJSON_GetObjectItemCaseSensitive(st, "node_name");
+	if (cJSON_IsString(name) && *name->valuestring) {
+		add_host(peers, np, name->valuestring,
+		    strlen(name->valuestring));
+		*self = xstrfmt("%s-0", name->valuestring);
+	}
+	c = cJSON_GetObjectItemCaseSensitive(st, "connections");
+	cJSON_ArrayForEach(c, c) {
+		name = cJSON_GetObjectItemCaseSensitive(c, "name");
+		/* a stopped peer is listed, but not connected */
+		if (cJSON_IsString(name) && *name->valuestring &&
+		    agent_peer_connected(c))
+			add_host(peers, np, name->valuestring,
+			    strlen(name->valuestring));
+	}
+	for (p = list; p != NULL && *p != '\0'; p += l + (p[l] == ',')) {
+		if ((l = strcspn(p, ",")) > 0)
+			add_host(peers, np, p, l);
+	}
 }

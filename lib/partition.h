@@ -11,6 +11,8 @@
 
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "config.h"
 #include "ndjson.h"
 #include "util.h"
@@ -37,6 +39,14 @@ int	 partition_filter(struct partition_filter *, struct ndjson_reader *);
 /* One signed int64 per line of r, into f->out; returns as above. */
 int	 partition_fingerprint(struct partition_filter *,
 	    struct ndjson_reader *);
+/*
+ * whoami's peers: the node of Harper's cluster_status st (NULL: none) and
+ * its connected peers, then the comma-separated hosts of list (NULL: none),
+ * appended to *peers (*np of them, each to free, as the array).  With st
+ * naming its node, *self becomes "<node>-0" (to free).
+ */
+void	 partition_peers(const cJSON *st, const char *list, char ***peers,
+	    size_t *np, char **self);
 /*
  * Appends whoami's answer for worker self, index idx of the n workers w:
  * shell assignments (sh) or one JSON line, both ending in a newline.

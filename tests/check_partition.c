@@ -107,6 +107,39 @@ START_TEST(test_whoami_format)
 }
 END_TEST
 
+START_TEST(test_peers)
+{
+	cJSON *st = cJSON_Parse("{\"node_name\":\"n1\",\"connections\":["
+	    "{\"name\":\"n2\",\"database_sockets\":[{\"connected\":true}]},"
+	    "{\"name\":\"n3\",\"database_sockets\":[{\"connected\":false}]}"
+	    "]}");
+	char **peers = NULL, *self = NULL;
+	size_t np = 0, i;
+
+	partition_peers(st, "h1,,h2", &peers, &np, &self);
+	ck_assert_uint_eq(np, 4);	/* n3 is listed, not connected */
+	ck_assert_str_eq(peers[0], "n1");
+	ck_assert_str_eq(peers[1], "n2");
+	ck_assert_str_eq(peers[2], "h1");
+	ck_assert_str_eq(peers[3], "h2");
+	ck_assert_str_eq(self, "n1-0");
+	for (i = 0; i < np; i++)
+		free(peers[i]);
+	free(peers);
+	free(self);
+	cJSON_Delete(st);
+	/* no cluster status: the list only, no self */
+	peers = NULL;
+	self = NULL;
+	np = 0;
+	partition_peers(NULL, "a", &peers, &np, &self);
+	ck_assert_uint_eq(np, 1);
+	ck_assert_ptr_null(self);
+	free(peers[0]);
+	free(peers);
+}
+END_TEST
+
 static Suite *
 partition_suite(void)
 {
@@ -116,6 +149,7 @@ partition_suite(void)
 	tcase_add_test(tc, test_filter_share);
 	tcase_add_test(tc, test_fingerprint);
 	tcase_add_test(tc, test_whoami_format);
+	tcase_add_test(tc, test_peers);
 	suite_add_tcase(s, tc);
 	return s;
 }
