@@ -76,50 +76,30 @@ main(int argc, char *argv[])
 			rows = tool_parse_long("--batch-rows", optarg, 1,
 			    CONFIG_BATCH_ROWS_MAX);
 			break;
-		case 'c':
-			cfgpath = optarg;
-			break;
+		case 'c': cfgpath = optarg; break;
 		case 'j':
 			inflight = tool_parse_long("--in-flight", optarg, 1,
 			    CONFIG_IN_FLIGHT_MAX);
 			break;
-		case 'q':
-			verbosity = -1;
-			break;
-		case 't':
-			table = optarg;
-			break;
-		case 'v':
-			verbosity = 1;
-			break;
+		case 'q': verbosity = -1; break;
+		case 't': table = optarg; break;
+		case 'v': verbosity = 1; break;
 		case OPT_BATCH_BYTES:
 			bytes = tool_parse_long("--batch-bytes", optarg,
 			    CONFIG_BATCH_BYTES_MIN, CONFIG_BATCH_BYTES_MAX);
 			break;
-		case OPT_COLUMN:
-			column = optarg;
-			break;
-		case OPT_DATABASE:
-			database = optarg;
-			break;
+		case OPT_COLUMN: column = optarg; break;
+		case OPT_DATABASE: database = optarg; break;
 		case OPT_DEADLINE:
 			if ((deadline = config_parse_duration(optarg)) <= 0 ||
 			    deadline > CONFIG_DURATION_MAX)
 				tool_die(EXIT_USAGE, "invalid duration '%s' for "
 				    "--deadline", optarg);
 			break;
-		case OPT_NO_CREATE:
-			create = 0;
-			break;
-		case OPT_PROGRESS:
-			progress = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			progress = 0;
-			break;
-		case OPT_REJECT:
-			rejpath = optarg;
-			break;
+		case OPT_NO_CREATE: create = 0; break;
+		case OPT_PROGRESS: progress = 1; break;
+		case OPT_NO_PROGRESS: progress = 0; break;
+		case OPT_REJECT: rejpath = optarg; break;
 		}
 	}
 	argc -= optind;
