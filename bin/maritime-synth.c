@@ -88,40 +88,6 @@ on_signal(int sig)
 	stop = 1;
 }
 
-static int64_t
-parse_time(const char *opt, const char *s)
-{
-	int64_t us;
-
-	if (strcmp(s, "now") == 0)
-		return ts_now();
-	if (ts_parse(s, &us) == -1)
-		tool_die(EXIT_USAGE, "invalid time '%s' for %s", s, opt);
-	return us;
-}
-
-static double
-parse_double(const char *opt, const char *s)
-{
-	char *end;
-	double d = strtod(s, &end);
-
-	if (end == s || *end != '\0' || !(d > 0) || d > 1e12)
-		tool_die(EXIT_USAGE, "invalid value '%s' for %s", s, opt);
-	return d;
-}
-
-static unsigned long long
-parse_seed(const char *s)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
-
-	if (end == s || *end != '\0' || *s == '-')
-		tool_die(EXIT_USAGE, "invalid seed '%s'", s);
-	return v;
-}
-
 /* stats: JSON lines when stdout is not a terminal, else a table. */
 static int
 stats(const struct synthbq_opts *so, struct bq_err *err)
@@ -245,28 +211,28 @@ parse_options(int argc, char *argv[], struct synthbq_opts *so,
 		case 'n': g.count = tool_parse_long("--count", optarg, 0,
 		    (long)(~0UL >> 1)); break;
 		case 'q': *verbosity = -1; break;
-		case 's': opt_seed = parse_seed(optarg); seeded = 1; break;
+		case 's': opt_seed = tool_parse_u64("--seed", optarg); seeded = 1; break;
 		case 't':
 			if ((g.table = synth_table_parse(optarg)) < 0)
 				tool_die(EXIT_USAGE, "unknown table '%s'",
 				    optarg);
 			break;
 		case 'v': *verbosity = 1; break;
-		case OPT_END: g.end = parse_time("--end", optarg); break;
-		case OPT_START: g.start = parse_time("--start", optarg); break;
+		case OPT_END: g.end = tool_parse_time("--end", optarg); break;
+		case OPT_START: g.start = tool_parse_time("--start", optarg); break;
 		case OPT_VESSELS:
 			so->vessels = tool_parse_long("--vessels", optarg, 1,
 			    CONFIG_VESSELS_MAX);
 			break;
-		case OPT_RATE: so->rate = parse_double("--rate", optarg); break;
+		case OPT_RATE: so->rate = tool_parse_double("--rate", optarg, 1e12); break;
 		case OPT_DATASET:
 			tool_check_name("--dataset", optarg);
 			so->dataset = optarg;
 			break;
 		case OPT_STREAMING: so->streaming = 1; break;
-		case OPT_UNTIL: so->until = parse_time("--until", optarg); break;
+		case OPT_UNTIL: so->until = tool_parse_time("--until", optarg); break;
 		case OPT_SPEEDUP:
-			so->speedup = parse_double("--speedup", optarg);
+			so->speedup = tool_parse_double("--speedup", optarg, 1e12);
 			break;
 		case OPT_NO_BACKFILL: so->no_backfill = 1; break;
 		case OPT_PROGRESS: *progress = 1; break;

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "tool.h"
+#include "ts.h"
 #include "util.h"
 #include "banned.h"
 
@@ -244,3 +245,38 @@ tool_parse_long(const char *opt, const char *s, long min, long max)
 	return v;
 }
 
+
+double
+tool_parse_double(const char *opt, const char *s, double max)
+{
+	char *end;
+	double d = strtod(s, &end);
+
+	if (end == s || *end != '\0' || !(d > 0) || d > max)
+		tool_die(EXIT_USAGE, "invalid value '%s' for %s", s, opt);
+	return d;
+}
+
+unsigned long long
+tool_parse_u64(const char *opt, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	v = strtoull(s, &end, 0);
+	if (end == s || *end != '\0' || *s == '-')
+		tool_die(EXIT_USAGE, "invalid value '%s' for %s", s, opt);
+	return v;
+}
+
+int64_t
+tool_parse_time(const char *opt, const char *s)
+{
+	int64_t us;
+
+	if (strcmp(s, "now") == 0)
+		return ts_now();
+	if (ts_parse(s, &us) == -1)
+		tool_die(EXIT_USAGE, "invalid time '%s' for %s", s, opt);
+	return us;
+}

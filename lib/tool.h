@@ -18,6 +18,8 @@
 #ifndef BQSYNC_TOOL_H
 #define BQSYNC_TOOL_H
 
+#include <stdint.h>
+
 #include "log.h"
 
 /* For the parameters a verb's function does not use (git's UNUSED). */
@@ -104,6 +106,12 @@ void	 tool_die_err(const struct bq_err *) __attribute__((noreturn));
  * table, dataset, project or database name (config_name_error()).
  */
 void	 tool_check_name(const char *opt, const char *name);
+/* Parses a double in (0, max] for option opt, or dies with EXIT_USAGE. */
+double	 tool_parse_double(const char *opt, const char *s, double max);
+/* Parses an unsigned 64-bit number (0x.. and 0.. too), or dies. */
+unsigned long long tool_parse_u64(const char *opt, const char *s);
+/* Parses an RFC 3339 time or "now" into micros, or dies. */
+int64_t	 tool_parse_time(const char *opt, const char *s);
 /* Parses a long in min..max for option opt, or dies with EXIT_USAGE. */
 long	 tool_parse_long(const char *opt, const char *s, long min, long max);
 

@@ -140,6 +140,32 @@ START_TEST(test_help_lines)
 }
 END_TEST
 
+START_TEST(test_parse_values)
+{
+	ck_assert(tool_parse_double("--rate", "2.5", 1e12) == 2.5);
+	ck_assert_uint_eq(tool_parse_u64("--seed", "0x10"), 16);
+	ck_assert_uint_eq(tool_parse_u64("--seed", "18446744073709551615"),
+	    18446744073709551615ULL);
+	ck_assert_int_eq(tool_parse_time("--start", "1970-01-01T00:00:01Z"),
+	    1000000);
+	ck_assert_int_gt(tool_parse_time("--start", "now"), 1700000000000000LL);
+}
+END_TEST
+
+START_TEST(test_parse_bad_double)
+{
+	freopen("/dev/null", "w", stderr);
+	tool_parse_double("--rate", "0", 1e12);	/* not > 0 */
+}
+END_TEST
+
+START_TEST(test_parse_bad_seed)
+{
+	freopen("/dev/null", "w", stderr);
+	tool_parse_u64("--seed", "-1");
+}
+END_TEST
+
 static Suite *
 tool_suite(void)
 {
@@ -150,6 +176,9 @@ tool_suite(void)
 	tcase_add_exit_test(tc, test_cmd_foreign_option, EXIT_USAGE);
 	tcase_add_exit_test(tc, test_cmd_unknown, EXIT_USAGE);
 	tcase_add_test(tc, test_help_lines);
+	tcase_add_test(tc, test_parse_values);
+	tcase_add_exit_test(tc, test_parse_bad_double, EXIT_USAGE);
+	tcase_add_exit_test(tc, test_parse_bad_seed, EXIT_USAGE);
 	suite_add_tcase(s, tc);
 	return s;
 }
