@@ -86,7 +86,7 @@ load(void)
 
 /* `bq-sync status`: bq-checkpoint status, for the same config. */
 static int
-status_cmd(void)
+cmd_status(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
 	char *v[8];
 	int n = 0;
@@ -120,43 +120,14 @@ find_tooldir(void)
 	env.tooldir = tooldir;
 }
 
-int
-main(int argc, char *argv[])
+/* The agent: the verb without a name. */
+static int
+cmd_run(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
 	struct sigaction sa;
 	struct agent *a;
-	int ch, wset = 0, rc;
+	int rc;
 
-	tool_init(argv[0], synopsis, opts);
-	only = xcalloc((size_t)argc + 1, sizeof(*only));
-	while ((ch = tool_getopt(argc, argv)) != -1) {
-		switch (ch) {
-		case 'c': ao.config = optarg; break;
-		case 'q': bqsync_set_verbosity(-1); break;
-		case 't': only[ao.nonly++] = optarg; break;
-		case 'v': bqsync_set_verbosity(1); break;
-		case 'w':
-			if (ckpt_parse_worker(optarg, &ao.wi, &ao.wn) == -1)
-				tool_die(EXIT_USAGE, "bad worker '%s': want "
-				    "i/N with 0 <= i < N", optarg);
-			wset = 1;
-			break;
-		case OPT_HARPER: ao.use_harper = 1; break;
-		case OPT_ONCE: ao.once = 1; break;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "status") != 0) ||
-	    (wset && ao.use_harper))
-		tool_usage();
-	ao.only = only;
-	find_tooldir();
-	if (argc == 1) {
-		rc = status_cmd();
-		free(only);
-		return rc;
-	}
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
@@ -180,6 +151,48 @@ main(int argc, char *argv[])
 	agent_free(a);
 	harper_client_free(hc);
 	config_release(&cfg);
+	return rc;
+}
+
+static const int run_opts[] = { 'w', OPT_HARPER, OPT_ONCE, 0 };
+
+static const struct tool_cmd cmds[] = {
+	{ "", cmd_run, run_opts },
+	{ "status", cmd_status, NULL },
+	{ NULL, NULL, NULL }
+};
+
+int
+main(int argc, char *argv[])
+{
+	const struct tool_cmd *c;
+	int ch, rc;
+
+	tool_init(argv[0], synopsis, opts);
+	only = xcalloc((size_t)argc + 1, sizeof(*only));
+	while ((ch = tool_getopt(argc, argv)) != -1) {
+		switch (ch) {
+		case 'c': ao.config = optarg; break;
+		case 'q': bqsync_set_verbosity(-1); break;
+		case 't': only[ao.nonly++] = optarg; break;
+		case 'v': bqsync_set_verbosity(1); break;
+		case 'w':
+			if (ckpt_parse_worker(optarg, &ao.wi, &ao.wn) == -1)
+				tool_die(EXIT_USAGE, "bad worker '%s': want "
+				    "i/N with 0 <= i < N", optarg);
+			break;
+		case OPT_HARPER: ao.use_harper = 1; break;
+		case OPT_ONCE: ao.once = 1; break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1 || (tool_given('w') && ao.use_harper))
+		tool_usage();
+	c = tool_cmd(cmds, argc == 1 ? argv[0] : "");
+	ao.only = only;
+	find_tooldir();
+	rc = c->fn(argc, argv);
 	free(only);
 	return rc;
 }
