@@ -140,18 +140,8 @@ START_TEST(test_peers)
 }
 END_TEST
 
-static Suite *
-partition_suite(void)
-{
-	Suite *s = suite_create("partition");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_filter_share);
-	tcase_add_test(tc, test_fingerprint);
-	tcase_add_test(tc, test_whoami_format);
-	tcase_add_test(tc, test_peers);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(partition_suite)
+CHECK_TESTS("partition", 0,
+    test_filter_share,
+    test_fingerprint,
+    test_whoami_format,
+    test_peers)
