@@ -2,6 +2,7 @@
  * bq-emulator: a local BigQuery REST v2 server for tests, demos and
  * offline development (see bq-emulator(1)).
  */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ static const struct tool_opt opts[] = {
 	{ 'P', "project", "project", "the default project" },
 	{ 'p', "port", "port", "listen on port (default 9050; 0: any)" },
 	{ 'q', "quiet", NULL, "print errors only" },
+	{ 'r', "max-response", "bytes", "refuse results past bytes "
+	    "(responseTooLarge; default 10 GB)" },
 	{ 'u', "token-user", "userfile", "also accept these refresh tokens" },
 	{ 'V', "version", NULL, "print the version and exit" },
 	{ 'v', "verbose", NULL, "print debugging messages" },
@@ -37,7 +40,8 @@ static const struct tool_opt opts[] = {
 
 static const char synopsis[] =
     "usage: bq-emulator [-hqVv] [-d dir] [-f fault] [-H host] [-k keyfile]\n"
-    "                   [-l ms] [-P project] [-p port] [-u userfile]\n"
+    "                   [-l ms] [-P project] [-p port] [-r bytes] "
+    "[-u userfile]\n"
     "                   [--discovery file]\n";
 
 int
@@ -86,6 +90,10 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			verbosity = -1;
+			break;
+		case 'r':
+			o.max_response = tool_parse_long("--max-response",
+			    optarg, 1, LONG_MAX);
 			break;
 		case 'u':
 			o.token_user = optarg;

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,16 @@ struct bq_query {
 	int64_t		 billed;	/* totalBytesBilled, -1 unknown */
 	int64_t		 dml;
 	size_t		 span[2];	/* rows of the last answer in page */
+	/* The next page, fetched while the caller reads this one. */
+	int		 prefetch;	/* bq_query_opts.prefetch */
+	int		 pf_on;		/* pf_thread runs or awaits a join */
+	pthread_t	 pf_thread;
+	char		*pf_token;
+	struct strbuf	 pf_page;
+	size_t		 pf_span[2];
+	cJSON		*pf_resp;
+	struct bq_err	 pf_err;
+	int		 pf_rc;
 };
 
 static int64_t
@@ -653,11 +664,17 @@ bq_query_request(const struct bq_query_opts *o, const char *location,
 
 /* --- queries ----------------------------------------------------------- */
 
+static void prefetch_join(struct bq_query *);
+
 void
 bq_query_free(struct bq_query *q)
 {
 	if (q == NULL)
 		return;
+	prefetch_join(q);
+	cJSON_Delete(q->pf_resp);
+	strbuf_release(&q->pf_page);
+	free(q->pf_token);
 	free(q->sql_body);
 	free(q->job_id);
 	free(q->job_project);
@@ -724,10 +741,13 @@ remember_job(struct bq_query *q, const cJSON *resp)
 	}
 }
 
-/* GET getQueryResults (with the page token when tok != NULL). */
+/*
+ * GET getQueryResults (with the page token when tok != NULL), the page's
+ * text into page, its rows at span.
+ */
 static long
 get_results(struct bq_query *q, const char *tok, cJSON **out,
-    struct bq_err *err)
+    struct strbuf *page, size_t span[2], struct bq_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *url;
@@ -750,7 +770,7 @@ get_results(struct bq_query *q, const char *tok, cJSON **out,
 	}
 	url = bq_client_url(q->c, sb.buf, 0);
 	rc = json_call(q->c, "GET", url, NULL, NULL, 0,
-	    "jobs.getQueryResults", out, &q->page, q->span, err);
+	    "jobs.getQueryResults", out, page, span, err);
 	free(url);
 	strbuf_release(&sb);
 	return rc;
@@ -791,7 +811,7 @@ run_once(struct bq_query *q, struct bq_err *err)
 		}
 		cJSON_Delete(resp);
 		resp = NULL;
-		if (get_results(q, NULL, &resp, err) == -1)
+		if (get_results(q, NULL, &resp, &q->page, q->span, err) == -1)
 			goto out;
 	}
 	take_page(q, resp, q->span);
@@ -838,6 +858,7 @@ bq_query_start(struct bq_client *c, const struct bq_query_opts *o,
 	q->total_rows = q->bytes = q->billed = q->dml = -1;
 	q->page_rows = o->page_rows > 0 ? o->page_rows : DEFAULT_PAGE;
 	q->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_WAIT;
+	q->prefetch = o->prefetch;
 	if ((proj = bq_client_project(c, err)) == NULL)
 		goto fail;
 	q->job_project = xstrdup(proj);
@@ -853,10 +874,66 @@ fail:
 	return NULL;
 }
 
+/* Reads the page at token into resp, page, span; 0 or -1 with err. */
+static int
+fetch_at(struct bq_query *q, const char *token, cJSON **resp,
+    struct strbuf *page, size_t span[2], struct bq_err *err)
+{
+	*resp = NULL;
+	do {
+		cJSON_Delete(*resp);
+		*resp = NULL;
+		if (get_results(q, token, resp, page, span, err) == -1)
+			return -1;
+	} while (!job_complete(*resp));
+	return 0;
+}
+
+static void *
+prefetch_main(void *arg)
+{
+	struct bq_query *q = arg;
+
+	q->pf_rc = fetch_at(q, q->pf_token, &q->pf_resp, &q->pf_page,
+	    q->pf_span, &q->pf_err);
+	return NULL;
+}
+
+/*
+ * Starts fetching the page after this one, so that the request's round
+ * trip (and the server's work) overlaps the caller's reading of this one.
+ * The client is the thread's until prefetch_join(): no other call uses it
+ * in between (bq_query_fetch_page, _bytes_billed and _free join first).
+ */
+static void
+prefetch_start(struct bq_query *q)
+{
+	if (!q->prefetch || q->pf_on || q->page_token == NULL || q->c == NULL)
+		return;
+	free(q->pf_token);
+	q->pf_token = xstrdup(q->page_token);
+	cJSON_Delete(q->pf_resp);
+	q->pf_resp = NULL;
+	bq_err_clear(&q->pf_err);
+	q->pf_rc = -1;
+	if (pthread_create(&q->pf_thread, NULL, prefetch_main, q) == 0)
+		q->pf_on = 1;	/* else the page is fetched when asked for */
+}
+
+static void
+prefetch_join(struct bq_query *q)
+{
+	if (!q->pf_on)
+		return;
+	pthread_join(q->pf_thread, NULL);
+	q->pf_on = 0;
+}
+
 int
 bq_query_fetch_page(struct bq_query *q, struct bq_err *err)
 {
 	cJSON *resp = NULL;
+	struct strbuf tmp;
 
 	if (q->done)
 		return 0;
@@ -866,15 +943,29 @@ bq_query_fetch_page(struct bq_query *q, struct bq_err *err)
 			q->rpos = q->rend = 0;
 			return 0;
 		}
-		do {
-			cJSON_Delete(resp);
-			resp = NULL;
-			if (get_results(q, q->page_token, &resp, err) == -1)
+		if (q->pf_on) {
+			prefetch_join(q);
+			if (q->pf_rc == -1) {
+				*err = q->pf_err;
 				return -1;
-		} while (!job_complete(resp));
-		take_page(q, resp, q->span);
+			}
+			tmp = q->page;
+			q->page = q->pf_page;
+			q->pf_page = tmp;
+			strbuf_reset(&q->pf_page);
+			take_page(q, q->pf_resp, q->pf_span);
+			q->pf_resp = NULL;
+		} else {
+			if (fetch_at(q, q->page_token, &resp, &q->page, q->span,
+			    err) == -1) {
+				cJSON_Delete(resp);
+				return -1;
+			}
+			take_page(q, resp, q->span);
+		}
 	}
 	q->delivered++;
+	prefetch_start(q);
 	return 1;
 }
 
@@ -986,6 +1077,7 @@ bq_query_bytes_billed(struct bq_query *q, struct bq_err *err)
 
 	if (q->billed >= 0 || q->c == NULL || q->job_id == NULL)
 		return q->billed;
+	prefetch_join(q);
 	strbuf_adds(&path, "/projects/");
 	add_esc(&path, q->job_project);
 	strbuf_adds(&path, "/jobs/");
@@ -1658,7 +1750,8 @@ bq_probe_sql(struct strbuf *out, const char *project, const char *dataset,
 	if (pull_idents(&tab, &ts, project, dataset, table, ts_column,
 	    err) == -1)
 		goto out;
-	strbuf_addf(out, "SELECT MAX(%s) AS upto FROM ", ts.buf);
+	strbuf_addf(out, "SELECT MAX(%s) AS upto, MIN(%s) AS first FROM ",
+	    ts.buf, ts.buf);
 	if (limited)
 		strbuf_addf(out, "(SELECT %s FROM %s WHERE ", ts.buf, tab.buf);
 	else

@@ -59,6 +59,7 @@ struct bq_query_opts {
 	int	 dry_run;		/* only estimate bytes */
 	int64_t	 max_bytes_billed;	/* maximumBytesBilled; 0 = none */
 	const char *location;		/* NULL = the client's (cfg->location) */
+	int	 prefetch;		/* fetch page n+1 while n is read */
 };
 
 /*
@@ -103,8 +104,11 @@ int	 bq_query_next_page(struct bq_query *, const cJSON **rows,
  * The streaming form: bq_query_fetch_page() moves to the next page (1, 0
  * after the last, -1 with err); bq_query_next_row() then returns its rows
  * one at a time (1 with *row, valid until the next call; 0 at the end of
- * the page; -1 with err, EXIT_DATA).  Only one page of text is in memory.
- * Do not mix with bq_query_next_page() on one query.
+ * the page; -1 with err, EXIT_DATA).  Only one page of text is in memory,
+ * two with prefetch: then a thread fetches the next page while the caller
+ * reads this one, using the query's client, which the caller leaves alone
+ * until the query is read or freed.  Do not mix with bq_query_next_page()
+ * on one query.
  */
 int	 bq_query_fetch_page(struct bq_query *, struct bq_err *err);
 int	 bq_query_next_row(struct bq_query *, const cJSON **row,
@@ -242,7 +246,7 @@ int	 bq_fp_sql(struct strbuf *out, const char *alias,
 /*
  * bq-pull's queries (bqsync(7), PARTITIONING and THE CURSOR), built
  * from one share predicate and one lower bound, ts > @cursor.
- * bq_probe_sql(): "SELECT MAX(ts) AS upto" of worker @i of @n's rows of
+ * bq_probe_sql(): "SELECT MAX(ts) AS upto, MIN(ts) AS first" of worker @i of @n's rows of
  * table (project.dataset.table) after @cursor, of the first @limit of them
  * when limited; it reads the timestamp column only.  bq_pull_sql(): those
  * rows with ts <= @upto, in ts order, with "_fp" (bq_fp_sql()) last;

@@ -363,12 +363,13 @@ params(struct pass_params *pp, int with_limit, int with_upto)
 }
 
 /*
- * The probe: the newest timestamp of the worker's new rows (of the first
- * limit of them); 1 with *upto, 0 when there is none, -1 with err.
+ * The probe: the newest and oldest timestamps of the worker's new rows (of
+ * the first limit of them); 1 with *upto and *first, 0 when there is none,
+ * -1 with err.
  */
 static int
 probe(struct pull *p, struct bq_client *c, struct pass_params *pp,
-    int64_t *upto, struct bq_err *err)
+    int64_t *upto, int64_t *first, struct bq_err *err)
 {
 	struct bq_query_opts o;
 	struct bq_query *q;
@@ -387,6 +388,9 @@ probe(struct pull *p, struct bq_client *c, struct pass_params *pp,
 		goto out;
 	rc = r == 1 && cJSON_GetArraySize(rows) > 0 &&
 	    bqrow_cell_micros(cJSON_GetArrayItem(rows, 0), 0, upto) == 0;
+	if (rc == 1 && bqrow_cell_micros(cJSON_GetArrayItem(rows, 0), 1,
+	    first) == -1)
+		*first = INT64_MIN;
 out:
 	bq_query_free(q);
 	return rc;
@@ -426,17 +430,82 @@ dry_run(struct pull *p, struct bq_client *c, struct pass_params *pp,
 	return put(p, NULL, 0, 1);
 }
 
+/* 1 if err is BigQuery's refusal to return a result this large. */
+static int
+too_large(const struct bq_err *err)
+{
+	return strstr(err->msg, "responseTooLarge") != NULL;
+}
+
+/*
+ * One query of a pass: the rows after pp->cur up to upto (pp->upto), in
+ * pages; *cursor advances as far as they prove.  The row count, -1 with
+ * err, or -2 when BigQuery found the result too large (nothing written,
+ * nothing billed).
+ */
+static long
+window(struct pull *p, struct bq_client *c, struct pass_params *pp,
+    long page, int64_t upto, int64_t *cursor, int *cut, struct bq_err *err)
+{
+	struct bq_query_opts o;
+	struct bq_query *q;
+	int64_t last, prev;
+	long n;
+
+	ts_format(upto, pp->upto);
+	memset(&o, 0, sizeof(o));
+	o.sql = p->sql;
+	o.params = pp->prm;
+	o.nparams = params(pp, 0, 1);
+	o.page_rows = page;
+	o.prefetch = 1;		/* the next page comes while this one is written */
+	if ((q = start(p, c, &o, err)) == NULL)
+		return too_large(err) ? -2 : billed_stop(p, *cursor);
+	account(p, q, "rows", (long)bq_query_total_rows(q));
+	p->synced = *cursor;
+	p->page_syncs = 1;
+	n = pull_rows(p, q, &last, &prev, cut, err);
+	p->page_syncs = 0;
+	bq_query_free(q);
+	if (n == -1)
+		return -1;
+	if (p->synced > *cursor)
+		*cursor = p->synced;
+	if (*cut && prev != INT64_MIN && prev > *cursor)
+		*cursor = prev;
+	else if (!*cut && upto > *cursor)
+		*cursor = upto;	/* every row of the share up to upto is out */
+	return n;
+}
+
+/*
+ * Where the next window's rows start: after lo, and at first (the probe's
+ * oldest new row) or later, so no query spans the empty time before it.
+ */
+static int64_t
+window_base(int64_t lo, int64_t first)
+{
+	return first != INT64_MIN && first - 1 > lo ? first - 1 : lo;
+}
+
+/* Its end: upto, or less once a result was too large to return. */
+static int64_t
+window_end(const struct pull *p, int64_t base, int64_t upto)
+{
+	if (p->window <= 0 || upto - base <= p->window)
+		return upto;
+	return base + p->window;
+}
+
 long
 pull_once(struct pull *p, struct bq_client *c, long page, int64_t *cursor,
     struct bq_err *err)
 {
 	struct pass_params pp;
-	struct bq_query_opts o;
-	struct bq_query *q;
-	int64_t last, prev, upto, start_at = *cursor;
+	int64_t upto, first = INT64_MIN, lo, base, end, start_at = *cursor;
 	int64_t from = *cursor - (int64_t)(p->lookback * 1e6);
-	long n;
-	int cut, r;
+	long n, total = 0;
+	int cut = 0, r;
 
 	ts_format(from < TS_MIN_MICROS ? TS_MIN_MICROS : from, pp.cur);
 	snprintf(pp.n, sizeof(pp.n), "%d", p->nworkers);
@@ -445,36 +514,42 @@ pull_once(struct pull *p, struct bq_client *c, long page, int64_t *cursor,
 	p->emitted = 0;
 	if (p->dry_run)
 		return dry_run(p, c, &pp, page, err);
-	if ((r = probe(p, c, &pp, &upto, err)) == -1)
+	if ((r = probe(p, c, &pp, &upto, &first, err)) == -1)
 		return billed_stop(p, *cursor);
 	if (r == 1 && p->before != 0 && upto >= p->before)
 		upto = p->before - 1;	/* --before: rows with ts < before */
 	if (r == 0 || upto <= from)	/* nothing new: the probe was all */
 		return take_sync(p, *cursor, 0) == -1 ? -1 : 0;
-	ts_format(upto, pp.upto);
-	memset(&o, 0, sizeof(o));
-	o.sql = p->sql;
-	o.params = pp.prm;
-	o.nparams = params(&pp, 0, 1);
-	o.page_rows = page;
-	if ((q = start(p, c, &o, err)) == NULL)
-		return billed_stop(p, *cursor);
-	account(p, q, "rows", (long)bq_query_total_rows(q));
-	p->synced = *cursor;
-	p->page_syncs = 1;
-	n = pull_rows(p, q, &last, &prev, &cut, err);
-	p->page_syncs = 0;
-	bq_query_free(q);
-	if (n == -1)
-		return -1;
-	if (p->synced > *cursor)
-		*cursor = p->synced;
-	if (cut && prev != INT64_MIN && prev > *cursor)
-		*cursor = prev;
-	else if (!cut && upto > *cursor)
-		*cursor = upto;	/* every row of the share up to upto is out */
+	lo = from;
+	for (;;) {
+		base = window_base(lo, first);
+		end = window_end(p, base, upto);
+		n = window(p, c, &pp, page, end, cursor, &cut, err);
+		if (n == -2 && end - base < 2) {
+			bq_err_set(err, EXIT_DATA, "the rows at %s alone are "
+			    "too large for BigQuery to return", pp.upto);
+			return billed_stop(p, *cursor);
+		}
+		if (n == -2) {	/* not billed: again, on half the span */
+			p->window = (end - base) / 2;
+			bqsync_log(BQ_LOG_INFO, "%s; reading %.6f s of "
+			    "timestamps a query", err->msg,
+			    (double)p->window / 1e6);
+			bq_err_clear(err);
+			continue;
+		}
+		if (n == -1)
+			return -1;
+		total += n;
+		if (cut || end >= upto)
+			break;
+		if (take_sync(p, *cursor, 1) == -1)
+			return -1;
+		lo = end;	/* the next window starts after this one */
+		ts_format(lo, pp.cur);
+	}
 	/* with --lookback, rows at or before start_at are not newer */
-	return take_sync(p, *cursor, upto > start_at) == -1 ? -1 : n;
+	return take_sync(p, *cursor, upto > start_at) == -1 ? -1 : total;
 }
 
 int

@@ -45,6 +45,7 @@ struct pull {
 	int64_t		 processed;	/* the same, processed */
 	int64_t		 synced;	/* the last page sync line's cursor */
 	int		 page_syncs;	/* a sync line after each page */
+	int64_t		 window;	/* µs a query spans at most; 0: all */
 };
 
 /* The phase batch size for a cursor (lag = now - cursor) and its poll. */
@@ -108,7 +109,9 @@ int	 pull_from_response(struct pull *, const char *path, struct bq_err *);
  * share after *cursor (of its first p->limit rows, if set), then one
  * query reads the rows up to it in pages of page rows, with a sync line
  * after each page that completes a group and one at the end (the only
- * one when nothing is new); *cursor advances.  Each query is capped by
+ * one when nothing is new); *cursor advances.  A result BigQuery finds
+ * too large to return (responseTooLarge, not billed) halves p->window,
+ * and the pass reads its range in consecutive windows of that span.  Each query is capped by
  * max_billed and what daily_limit leaves of day_billed.  Returns the row
  * count, or -1 with err or write_errno.
  */

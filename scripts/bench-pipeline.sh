@@ -4,8 +4,12 @@
 # each tool's peak RSS and the bytes billed per synced row, next to Harper's
 # raw upsert rate measured in the same run (scripts/bench-post.mjs posting
 # the same rows, as bq-pull writes them, pre-built into upsert bodies of the
-# same batch size into an identically defined table, 2 in flight).  The
-# source is a DAY-partitioned table of BENCH_ROWS (200000) positions.
+# same batch size into an identically defined table, with as many upserts
+# in flight as the pipelines have in total: harper.inFlight (2) per worker,
+# so 2 against 1 worker and 4 against 2).  Each raw rate is the better of
+# a run just before and one just after the pipeline it is compared with,
+# so that the machine's load drifts alike for both.  The source is a
+# DAY-partitioned table of BENCH_ROWS (200000) positions.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${HARPER_URL:?HARPER_URL is not set (run via make bench)}"
@@ -22,6 +26,7 @@ hop() {
 trap 'hop "{\"operation\":\"drop_database\",\"database\":\"$db\"}" >/dev/null 2>&1 || true; [ -z "$emu" ] || kill "$emu"; rm -rf "$tmp"' EXIT
 make -C "$top" -s bin/bq-emulator bin/bq-pull bin/harper-load bin/bq-checkpoint
 PATH=$top/bin:$PATH
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 bq-emulator -q --port "$port" > "$tmp/emu.log" 2>&1 &
@@ -57,7 +62,7 @@ YAML
 }
 
 # Harper's raw rate: the same rows, as bq-pull writes them, posted into
-# a fresh table (raw NAME), before and after the pipelines: the best counts
+# a fresh table (raw NAME CONNS [BATCHES]), CONNS upserts in flight
 cfg raw Raw
 bq-pull -c "$tmp/raw.yaml" --no-markers > "$tmp/rows"
 raw() {
@@ -81,7 +86,8 @@ recs = [l.rstrip("\n")[:-1] + ',"_syncedAt":"%s"}' % now for l in open(f)]
 for i in range(0, len(recs), b):
     sys.stdout.write(head + ",".join(recs[i:i + b]) + "]}\n")
 PY
-node "$top/scripts/bench-post.mjs" "$tmp/bodies" 2 |
+[ -z "${3:-}" ] || { head -n "$3" "$tmp/bodies" > "$tmp/b"; mv "$tmp/b" "$tmp/bodies"; }
+node "$top/scripts/bench-post.mjs" "$tmp/bodies" "$2" |
     python3 -c 'import json,sys; print("%.0f" % json.load(sys.stdin)["rows_per_s"])'
 }
 
@@ -118,20 +124,27 @@ print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
           if "query" in j.get("statistics", {})))'
 }
 
-r1=$(raw Raw1)
+# A warm-up, so that no measured run pays for the new database.
+raw Warm 2 40 > /dev/null
+r1=$(raw Raw1 2)
 b0=$(billed)
 one=$(pipeline One 1)
 b1=$(billed)
+r2=$(raw Raw2 2)
+r3=$(raw Raw3 4)
 two=$(pipeline Two 2)
 b2=$(billed)
-r2=$(raw Raw2)
-raw=$((r1 > r2 ? r1 : r2))
+r4=$(raw Raw4 4)
+raw2=$((r1 > r2 ? r1 : r2))
+raw4=$((r3 > r4 ? r3 : r4))
 size=$("$top/tests/e2e/bqapi.py" get test-project ds positions numBytes)
-echo "rows $n (table $size bytes, DAY-partitioned), batch 1000, 2 in flight"
-echo "Harper raw upsert (Node posting pre-built batches): $raw rows/s (runs: $r1 before, $r2 after)"
+echo "rows $n (table $size bytes, DAY-partitioned), batch 1000, inFlight 2 per worker"
+echo "load average before/after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Harper raw upsert (Node posting pre-built batches), 2 in flight: $raw2 rows/s (runs: $r1 before, $r2 after the 1-worker path)"
+echo "Harper raw upsert (Node posting pre-built batches), 4 in flight: $raw4 rows/s (runs: $r3 before, $r4 after the 2-worker path)"
 echo "whole path, 1 worker: $one rows/s; peak RSS KiB: bq-pull $(peak One pull), harper-load $(peak One load), bq-checkpoint $(peak One ckpt)"
 echo "whole path, 2 workers: $two rows/s; peak RSS KiB: bq-pull $(peak Two pull), harper-load $(peak Two load), bq-checkpoint $(peak Two ckpt)"
 awk -v b="$((b1 - b0))" -v c="$((b2 - b1))" -v n="$n" 'BEGIN {
 	printf "bytes billed per synced row: %.1f (1 worker), %.1f (2 workers)\n", b / n, c / n }'
-awk -v a="$one" -v b="$two" -v r="$raw" 'BEGIN {
-	printf "ratio to raw: %.2f (1 worker), %.2f (2 workers)\nratio: %.2f\n", a / r, b / r, b / r }'
+awk -v a="$one" -v b="$two" -v r="$raw2" -v q="$raw4" 'BEGIN {
+	printf "ratio to raw at the same concurrency: %.2f (1 worker), %.2f (2 workers)\nratio: %.2f\n", a / r, b / q, b / q }'

@@ -225,13 +225,13 @@ START_TEST(test_probe_sql)
 
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "ds", "t", "ts",
 	    NULL, 0, PARTITION_MICROS, 0, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM `p.ds.t` "
-	    "WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND `ts` > @cursor");
+	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto, MIN(`ts`) AS "
+	    "first FROM `p.ds.t` WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND `ts` > @cursor");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "ds", "t", "ts",
 	    NULL, 0, PARTITION_MICROS, 1, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM (SELECT `ts` "
-	    "FROM `p.ds.t` WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND "
+	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto, MIN(`ts`) AS "
+	    "first FROM (SELECT `ts` FROM `p.ds.t` WHERE ABS(MOD(UNIX_MICROS(`ts`), @n)) = @i AND "
 	    "`ts` > @cursor ORDER BY `ts` LIMIT @limit)");
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "d.x", "t", "ts",
@@ -285,8 +285,8 @@ START_TEST(test_pull_sql)
 	strbuf_reset(&sb);
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "d", "t", "ts", cols, 2,
 	    PARTITION_MICROS, 0, &err), 0);
-	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM `p.d.t` WHERE "
-	    "ABS(MOD(FARM_FINGERPRINT(CONCAT(IFNULL(CAST(`mmsi` AS STRING), ''), "
+	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto, MIN(`ts`) AS "
+	    "first FROM `p.d.t` WHERE ABS(MOD(FARM_FINGERPRINT(CONCAT(IFNULL(CAST(`mmsi` AS STRING), ''), "
 	    "'|', IFNULL(CAST(`name` AS STRING), ''))), @n)) = @i AND `ts` > "
 	    "@cursor");
 	strbuf_release(&sb);
@@ -487,6 +487,60 @@ START_TEST(test_paging)
 }
 END_TEST
 
+/*
+ * Streams a query, prefetching: the request for page 2 goes out before
+ * the caller asks for it, the rows come in order, and a failed prefetch
+ * is the next fetch's error.
+ */
+START_TEST(test_prefetch)
+{
+	static const struct testlib_step steps[] = {
+		QUERY(200, "{\"jobComplete\":true," JOBREF "," SCHEMA
+		    ",\"totalRows\":\"3\",\"pageToken\":\"T1\",\"rows\":["
+		    "{\"f\":[{\"v\":\"1\"}]},{\"f\":[{\"v\":\"2\"}]}]}"),
+		RESULTS(200, "{\"jobComplete\":true," JOBREF ",\"pageToken\":"
+		    "\"T2\",\"rows\":[{\"f\":[{\"v\":\"3\"}]}]}"),
+		RESULTS(400, "{\"error\":{\"code\":400,\"message\":\"page "
+		    "gone\",\"errors\":[{\"reason\":\"invalid\",\"message\":"
+		    "\"page gone\"}]}}"),
+	};
+	struct bq_client *c;
+	struct testlib_server *srv = serve(steps, TESTLIB_NSTEPS(steps), &c);
+	struct bq_err err = BQ_ERR_INIT;
+	struct bq_query_opts o;
+	struct bq_query *q;
+	struct strbuf sb = STRBUF_INIT;
+	const cJSON *row;
+	int i, k;
+
+	memset(&o, 0, sizeof(o));
+	o.sql = "SELECT n FROM t";
+	o.prefetch = 1;
+	q = bq_query_start(c, &o, &err);
+	ck_assert_msg(q != NULL, "%s", err.msg);
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(bq_query_fetch_page(q, &err), 1);
+		/* the next page is asked for before the rows are read */
+		for (i = 0; i < 500 && testlib_server_count(srv) <
+		    (size_t)k + 2; i++)
+			util_sleep(0.01, NULL);
+		ck_assert_uint_eq(testlib_server_count(srv), (size_t)k + 2);
+		while (bq_query_next_row(q, &row, &err) == 1)
+			strbuf_addf(&sb, "%s,", cJSON_GetArrayItem(
+			    cJSON_GetObjectItem(row, "f"), 0)->child->valuestring);
+	}
+	ck_assert_str_eq(sb.buf, "1,2,3,");
+	ck_assert_int_eq(bq_query_fetch_page(q, &err), -1);
+	ck_assert_msg(strstr(err.msg, "page gone") != NULL, "%s", err.msg);
+	ck_assert_str_eq(req(srv, 1), "GET " QUERIES "/j1 pageToken=T1 ");
+	ck_assert_str_eq(req(srv, 2), "GET " QUERIES "/j1 pageToken=T2 ");
+	bq_query_free(q);
+	strbuf_release(&sb);
+	bq_client_free(c);
+	testlib_server_free(srv);
+}
+END_TEST
+
 START_TEST(test_retries)
 {
 	/* 503, 429, rateLimitExceeded, a truncated body, then the answer */
@@ -609,6 +663,7 @@ CHECK_TESTS("bq", 60,
     test_probe_sql,
     test_rows_from_text,
     test_paging,
+    test_prefetch,
     test_retries,
     test_job_rerun_and_fail_fast,
     test_crud)

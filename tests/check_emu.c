@@ -20,6 +20,7 @@
 #include "testlib.h"
 
 static struct emu *E;
+static int64_t max_response;	/* the next start()'s, 0 = default */
 static char base[64];
 static CURLcode last_curl;
 
@@ -147,6 +148,7 @@ start(const char *key)
 
 	memset(&o, 0, sizeof(o));
 	o.token_key = key;
+	o.max_response = max_response;
 	E = emu_new(&o, &err);
 	ck_assert_msg(E != NULL, "%s", err.msg);
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d", emu_port(E));
@@ -600,6 +602,45 @@ START_TEST(test_billing)
 	ck_assert_str_eq(js(j, "totalBytesProcessed"), "144");
 	ck_assert_str_eq(js(j, "totalBytesBilled"), "20971520");
 	cJSON_Delete(j);
+	/*
+	 * BETWEEN, each end on its own, and parenthesized conditions prune
+	 * too; NOT BETWEEN, an OR inside parentheses and a subquery's result
+	 * do not.  Of the second query, the outer scan (ts >= 2023-11-05)
+	 * reads nothing, the subquery every id and ts (96, not 192).
+	 */
+	j = bill_query("SELECT id FROM ds.t WHERE ts BETWEEN TIMESTAMP "
+	    "'2023-11-01 00:00:00' AND TIMESTAMP '2023-11-03 12:00:00'", NULL,
+	    NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "0");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE ts BETWEEN @c AND (SELECT "
+	    "MAX(ts) FROM ds.t WHERE id > 0 AND id < 99)",
+	    "2023-11-05 00:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE id > 0 AND (ts >= @c AND "
+	    "ts <= TIMESTAMP '2023-11-09 00:00:00') AND id < 99",
+	    "2023-11-05 00:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "0");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t AS _t WHERE _t.ts BETWEEN "
+	    "TIMESTAMP '2023-11-04 00:00:00' AND @c", "2023-11-04 12:00:00+00:00",
+	    NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE ts NOT BETWEEN TIMESTAMP "
+	    "'2023-11-01 00:00:00' AND @c", "2023-11-03 00:00:00+00:00", NULL,
+	    &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE id > 0 AND (ts > @c OR "
+	    "id = 1)", "2023-11-05 00:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id FROM ds.t WHERE ts = (SELECT MIN(ts) FROM "
+	    "ds.t WHERE ts > @c)", "2023-11-05 00:00:00+00:00", NULL, &code);
+	ck_assert_str_eq(js(j, "totalBytesProcessed"), "96");
+	cJSON_Delete(j);
 	/* maximumBytesBilled: refused before running, with BigQuery's reason */
 	j = bill_query("SELECT id FROM ds.t WHERE ts > (SELECT MAX(ts) FROM "
 	    "ds.t)", NULL, "10485760", &code);
@@ -609,6 +650,41 @@ START_TEST(test_billing)
 	cJSON_Delete(j);
 	j = bill_query("SELECT id FROM ds.t", NULL, "10485760", &code);
 	ck_assert_int_eq(code, 200);
+	cJSON_Delete(j);
+}
+END_TEST
+
+/*
+ * A result past the response size limit fails as BigQuery's does (403
+ * responseTooLarge) and bills nothing; one under it is served.
+ */
+START_TEST(test_response_limit)
+{
+	long code;
+	cJSON *j;
+
+	emu_free(E);
+	max_response = 60;
+	setup();
+	max_response = 0;
+	fill(6);	/* id 6 x 8 bytes, name 3 x (2 + 3): 63 */
+	j = bill_query("SELECT id, name FROM ds.t", NULL, NULL, &code);
+	ck_assert_int_eq(code, 403);
+	ck_assert_str_eq(js(j, "error.errors.0.reason"), "responseTooLarge");
+	ck_assert_str_eq(js(j, "error.message"), "Response too large to "
+	    "return. Consider specifying a destination table in your job "
+	    "configuration.");
+	cJSON_Delete(j);
+	j = reqj("GET", "/projects/p/jobs?projection=full", NULL, &code);
+	ck_assert_str_eq(js(j, "jobs.0.status.errorResult.reason"),
+	    "responseTooLarge");
+	ck_assert_str_eq(js(j, "jobs.0.statistics.query.totalBytesBilled"),
+	    "0");
+	cJSON_Delete(j);
+	j = bill_query("SELECT id, name FROM ds.t WHERE id < 6", NULL, NULL,
+	    &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "totalRows"), "5");
 	cJSON_Delete(j);
 }
 END_TEST
@@ -997,6 +1073,7 @@ emu_suite(void)
 	tcase_add_test(tc, test_jobs_insert_get_dml_dryrun);
 	tcase_add_test(tc, test_request_id_idempotent);
 	tcase_add_test(tc, test_billing);
+	tcase_add_test(tc, test_response_limit);
 	tcase_add_test(tc, test_faults);
 	tcase_add_test(tc, test_load_job_multipart);
 	tcase_add_test(tc, test_load_job_resumable);

@@ -61,6 +61,20 @@ add_size(struct strbuf *sb, const char *name, const cJSON *f)
 	strbuf_release(&q);
 }
 
+/* The integer that query sql answers, or 0. */
+static int64_t
+scalar(struct emu *e, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = 0;
+
+	if (sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 /* The partition unit of meta's TIMESTAMP partitioning, or 0. */
 static int64_t
 partition_unit(const cJSON *meta, const char **field)
@@ -91,7 +105,6 @@ emu_scan_bytes(struct emu *e, const char *sqlname,
 	struct strbuf sb = STRBUF_INIT;
 	const cJSON *f;
 	const char *pfield = NULL, *nm;
-	sqlite3_stmt *st = NULL;
 	int64_t unit = partition_unit(meta, &pfield), n = 0, lo, hi;
 	size_t k = 0, pk = SIZE_MAX;
 	int any = 0;
@@ -123,10 +136,29 @@ emu_scan_bytes(struct emu *e, const char *sqlname,
 		emusql_add_quoted(&sb, pfield);
 		strbuf_addf(&sb, " < %lld", (long long)hi);
 	}
-	if (any && sqlite3_prepare_v2(e->db, sb.buf, -1, &st, NULL) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (any)
+		n = scalar(e, sb.buf);
+	strbuf_release(&sb);
+	return n;
+}
+
+int64_t
+emu_result_bytes(struct emu *e, long r, const cJSON *schema)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const cJSON *f;
+	char col[32];
+	size_t k = 0;
+	int64_t n = 0;
+
+	strbuf_adds(&sb, "SELECT COALESCE(SUM(0");
+	cJSON_ArrayForEach(f, emu_jget(schema, "fields")) {
+		snprintf(col, sizeof(col), "c%zu", k++);
+		strbuf_adds(&sb, " + ");
+		add_size(&sb, col, f);
+	}
+	strbuf_addf(&sb, "), 0) FROM res.\"r_%ld\"", r);
+	n = scalar(e, sb.buf);
 	strbuf_release(&sb);
 	return n;
 }

@@ -548,6 +548,8 @@ emu_new(const struct emu_opts *o, struct bq_err *err)
 	char *path = NULL;
 
 	pthread_mutex_init(&e->mu, NULL);
+	e->max_response = o->max_response > 0 ? o->max_response :
+	    EMU_MAX_RESPONSE;
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)o->port);

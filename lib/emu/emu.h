@@ -20,7 +20,15 @@
 #ifndef BQSYNC_EMU_H
 #define BQSYNC_EMU_H
 
+#include <stdint.h>
+
 #include "log.h"
+
+/*
+ * BigQuery's response size limit for a query without a destination table
+ * (10 GB compressed); the emulator holds a result's logical size to it.
+ */
+#define EMU_MAX_RESPONSE	10000000000LL
 
 struct emu;
 
@@ -33,6 +41,7 @@ struct emu_opts {
 	const char	*token_user;	/* authorized_user JSON, or NULL */
 	const char	*discovery;	/* discovery document, or NULL */
 	long		 latency_ms;	/* added to every response */
+	int64_t		 max_response;	/* result bytes; 0 = 10 GB */
 };
 
 /*

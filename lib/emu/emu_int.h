@@ -81,6 +81,7 @@ struct emu {
 	char		*project;
 	char		*discovery;
 	long		 latency_ms;
+	int64_t		 max_response;	/* responseTooLarge above it */
 	struct fault	*faults;
 	size_t		 nfaults;
 	struct job	**jobs;
@@ -178,6 +179,8 @@ int64_t	emu_scan_bytes(struct emu *e, const char *sqlname,
     const struct emusql_scan *s, const cJSON *meta);
 /* totalBytesBilled for n table reads: 10 MiB each at least, in MiB. */
 int64_t	emu_bill(const int64_t *bytes, size_t n);
+/* The logical size of result table res."r_N" of the given schema. */
+int64_t	emu_result_bytes(struct emu *e, long r, const cJSON *schema);
 int	emu_lookup_cb(void *argp, const char *p, const char *d, const char *t,
     char **sqlname, const cJSON **fields);
 void	emu_lookup_release(struct lookup_arg *a);

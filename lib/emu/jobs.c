@@ -280,6 +280,12 @@ emu_run_query(struct emu *e, struct job *j, const cJSON *qc, int dry)
 		j->nrows = sqlite3_changes64(e->db);
 	else
 		j->affected = sqlite3_changes64(e->db);
+	/* BigQuery bills no failed query, this one included. */
+	if (q->kind == EMUSQL_SELECT && emu_result_bytes(e, j->result,
+	    j->schema) > e->max_response)
+		emu_job_fail(j, 403, "responseTooLarge", "Response too large to "
+		    "return. Consider specifying a destination table in your "
+		    "job configuration.");
 done:
 	j->ended = emu_now_ms();
 	sqlite3_finalize(st);

@@ -116,7 +116,66 @@ column(struct parser *p, const struct scope *sc, size_t *i, size_t end,
 	return -1;
 }
 
-/* One conjunct [a, b): "col OP value" or "value OP col". */
+/* Narrows s's bounds on col by "col OP v" (ops[k] of conjunct()). */
+static void
+bound(struct emusql_scan *s, size_t col, size_t k, int64_t v)
+{
+	if ((k == 2 || k == 3 || k == 4) && v > s->lo[col])
+		s->lo[col] = v;
+	if ((k == 0 || k == 1 || k == 4) && v < s->hi[col])
+		s->hi[col] = v;
+}
+
+/*
+ * "col BETWEEN x AND y" at t[i] (after col): each end known before the
+ * query runs bounds the scan on its own, as col >= x AND col <= y would.
+ */
+static void
+between(struct parser *p, struct emusql_scan *s, size_t col, size_t i,
+    size_t b)
+{
+	size_t and;
+	int64_t v;
+	int depth = 0;
+
+	for (and = i; and < b; and++) {
+		if (emusql_is_op(&p->t[and], "("))
+			depth++;
+		else if (emusql_is_op(&p->t[and], ")"))
+			depth--;
+		else if (depth == 0 && emusql_is_kw(&p->t[and], "AND"))
+			break;
+	}
+	if (and >= b)
+		return;
+	if (constant(p, &i, and, &v) == 0 && i == and)
+		bound(s, col, 3, v);
+	i = and + 1;
+	if (constant(p, &i, b, &v) == 0 && i == b)
+		bound(s, col, 1, v);
+}
+
+/* The index of the ")" matching the "(" at t[a], or b. */
+static size_t
+closing(struct parser *p, size_t a, size_t b)
+{
+	size_t i;
+	int depth = 0;
+
+	for (i = a; i < b; i++) {
+		if (emusql_is_op(&p->t[i], "("))
+			depth++;
+		else if (emusql_is_op(&p->t[i], ")") && --depth == 0)
+			return i;
+	}
+	return b;
+}
+
+/*
+ * One conjunct [a, b): "col OP value", "value OP col", "col BETWEEN value
+ * AND value", or a parenthesized condition (its own conjuncts); a value
+ * is a literal or a query parameter, never a subquery's result.
+ */
 static void
 conjunct(struct parser *p, const struct scope *sc, size_t a, size_t b)
 {
@@ -127,10 +186,19 @@ conjunct(struct parser *p, const struct scope *sc, size_t a, size_t b)
 	int64_t v;
 	int flip = 0;
 
+	if (a < b && emusql_is_op(&p->t[a], "(") && closing(p, a, b) == b - 1 &&
+	    !(a + 1 < b && emusql_is_kw(&p->t[a + 1], "SELECT"))) {
+		emusql_scan_where(p, sc, a + 1, b - 1);
+		return;
+	}
 	if (column(p, sc, &i, b, &col) == -1) {
 		if (constant(p, &i, b, &v) == -1)
 			return;
 		flip = 1;
+	}
+	if (!flip && i < b && emusql_is_kw(&p->t[i], "BETWEEN")) {
+		between(p, s, col, i + 1, b);
+		return;
 	}
 	if (i >= b || p->t[i].k != TK_OP)
 		return;
@@ -147,18 +215,20 @@ conjunct(struct parser *p, const struct scope *sc, size_t a, size_t b)
 		return;
 	if (flip && k < 4)
 		k ^= 2;		/* v < col is col > v */
-	if ((k == 2 || k == 3 || k == 4) && v > s->lo[col])
-		s->lo[col] = v;
-	if ((k == 0 || k == 1 || k == 4) && v < s->hi[col])
-		s->hi[col] = v;
+	bound(s, col, k, v);
 }
 
+/*
+ * Bounds the scan of sc by the WHERE condition [a, b): the conjuncts at
+ * its top level (an AND that closes a BETWEEN joins no conjuncts); an OR
+ * at the top level bounds nothing.
+ */
 void
 emusql_scan_where(struct parser *p, const struct scope *sc, size_t a,
     size_t b)
 {
 	size_t i, c0 = a;
-	int depth = 0;
+	int depth = 0, in_between = 0;
 
 	if (sc->scan <= 0)
 		return;
@@ -175,6 +245,12 @@ emusql_scan_where(struct parser *p, const struct scope *sc, size_t a,
 			depth++;
 		else if (i < b && emusql_is_op(&p->t[i], ")"))
 			depth--;
+		else if (i < b && depth == 0 &&
+		    emusql_is_kw(&p->t[i], "BETWEEN"))
+			in_between = 1;
+		else if (i < b && depth == 0 && in_between &&
+		    emusql_is_kw(&p->t[i], "AND"))
+			in_between = 0;
 		else if (i == b || (depth == 0 &&
 		    emusql_is_kw(&p->t[i], "AND"))) {
 			conjunct(p, sc, c0, i);
