@@ -14,31 +14,14 @@ n=${BENCH_ROWS:-200000}
 db=bench_pl_$$
 tmp=$(mktemp -d)
 emu=
-hop() {
-	printf 'user = "%s:%s"\n' "$HARPER_USERNAME" "$HARPER_PASSWORD" |
-	    curl -sS --fail-with-body -K - -H 'Content-Type: application/json' \
-	    --data-binary "$1" "$HARPER_URL/"
-}
 trap 'hop "{\"operation\":\"drop_database\",\"database\":\"$db\"}" >/dev/null 2>&1 || true; [ -z "$emu" ] || kill "$emu"; rm -rf "$tmp"' EXIT
 make -C "$top" -s bin/bq-emulator bin/bq-pull bin/harper-load bin/bq-checkpoint
-PATH=$top/bin:$PATH
+. "$top/scripts/bench-lib.sh"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-bq-emulator -q --port "$port" > "$tmp/emu.log" 2>&1 &
-emu=$!
-export BIGQUERY_EMULATOR_HOST=127.0.0.1:$port
-for _ in $(seq 100); do
-	curl -sf -o /dev/null "http://$BIGQUERY_EMULATOR_HOST/healthz" && break
-	sleep 0.1
-done
-"$top/tests/e2e/bqapi.py" table test-project ds positions '[
-    {"name":"timestamp","type":"TIMESTAMP"},{"name":"mmsi","type":"STRING"},
-    {"name":"vessel_name","type":"STRING"},{"name":"latitude","type":"FLOAT64"},
-    {"name":"longitude","type":"FLOAT64"},{"name":"speed_knots","type":"FLOAT64"},
-    {"name":"heading","type":"INT64"},{"name":"status","type":"STRING"},
-    {"name":"seq","type":"INT64"}]' '{"type":"DAY","field":"timestamp"}'
-python3 "$top/tests/e2e/genrows.py" "$n" |
-    "$top/tests/e2e/bqapi.py" insert test-project ds positions > /dev/null
+bench_emulator
+bench_positions
+bqtest gen rows "$n" |
+    bqtest bq insert test-project ds positions > /dev/null
 cfg() {	# cfg NAME TARGET: a config for one run
 	cat > "$tmp/$1.yaml" <<YAML
 bigquery:
@@ -60,31 +43,7 @@ YAML
 # a fresh table (raw NAME), before and after the pipelines: the best counts
 cfg raw Raw
 bq-pull -c "$tmp/raw.yaml" --no-markers > "$tmp/rows"
-raw() {
-hop "$(python3 - "$db" "$1" "$tmp/rows" <<'PY'
-import json, sys
-db, t, f = sys.argv[1:]
-cols = [c for c in json.loads(open(f).readline()) if c not in ("id", "timestamp")]
-attrs = [{"name": "id", "type": "ID", "isPrimaryKey": True},
-         {"name": "timestamp", "indexed": True}]
-attrs += [{"name": c} for c in cols + ["_syncedAt"]]
-print(json.dumps({"operation": "create_table", "database": db, "table": t,
-                  "primary_key": "id", "attributes": attrs}))
-PY
-)" > /dev/null
-python3 - "$db" "$1" 1000 "$tmp/rows" > "$tmp/bodies" <<'PY'
-import datetime, json, sys
-db, t, b, f = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-head = '{"operation":"upsert","database":%s,"table":%s,"records":[' % (json.dumps(db), json.dumps(t))
-recs = [l.rstrip("\n")[:-1] + ',"_syncedAt":"%s"}' % now for l in open(f)]
-for i in range(0, len(recs), b):
-    sys.stdout.write(head + ",".join(recs[i:i + b]) + "]}\n")
-PY
-node "$top/scripts/bench-post.mjs" "$tmp/bodies" 2 |
-    python3 -c 'import json,sys; print("%.0f" % json.load(sys.stdin)["rows_per_s"])'
-}
-
+raw() { bench_raw "$1" "$tmp/rows" 2; }
 # pipeline NAME N: N workers' pipelines at once into table NAME; prints
 # "rows/s" and leaves each tool's peak RSS in $tmp/NAME.W.TOOL
 pipeline() {
@@ -103,19 +62,14 @@ pipeline() {
 	done
 	wait
 	t1=$(date +%s.%N)
-	got=$(hop "{\"operation\":\"sql\",\"sql\":\"SELECT count(*) AS n FROM $db.$name\"}" |
-	    python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["n"])')
+	got=$(bqtest harper-count "$db.$name")
 	[ "$got" = "$n" ] || { echo "$name: $got rows in Harper, not $n" >&2; exit 1; }
 	awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
 }
 peak() { sort -n "$tmp"/"$1".*."$2" | tail -n 1; }
 billed() {	# bytes billed by the jobs so far
 	curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/test-project/jobs?projection=full&maxResults=100000" |
-	    python3 -c '
-import json, sys
-print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
-          for j in json.load(sys.stdin).get("jobs", [])
-          if "query" in j.get("statistics", {})))'
+	    bqtest jobs-billed
 }
 
 r1=$(raw Raw1)
@@ -126,7 +80,7 @@ two=$(pipeline Two 2)
 b2=$(billed)
 r2=$(raw Raw2)
 raw=$((r1 > r2 ? r1 : r2))
-size=$("$top/tests/e2e/bqapi.py" get test-project ds positions numBytes)
+size=$(bqtest bq get test-project ds positions numBytes)
 echo "rows $n (table $size bytes, DAY-partitioned), batch 1000, 2 in flight"
 echo "Harper raw upsert (Node posting pre-built batches): $raw rows/s (runs: $r1 before, $r2 after)"
 echo "whole path, 1 worker: $one rows/s; peak RSS KiB: bq-pull $(peak One pull), harper-load $(peak One load), bq-checkpoint $(peak One ckpt)"

@@ -8,7 +8,7 @@ Reading JSON
   get [-f FILE] PATH...     one JSON document (stdin or FILE): the value at
                             each PATH ("a.0.b"; "" is the whole document; a
                             key ending in "?" may be missing: null), one a
-                            line: strings raw, anything else as JSON
+                            line: strings raw, anything else as compact JSON
   len [-f FILE] PATH        the length of the array at PATH (null: 0)
   field NAME [FILE]         NAME of each NDJSON record, one a line (MISSING
                             when absent, null, strings raw, else JSON)
@@ -32,9 +32,10 @@ Streams of the tools
                             line's status
   seqs FILE N [--field F]   the records' F (seq) are 0..N-1, each once
                             (control lines skipped, any order)
-  disjoint [--column C] FILE...
+  disjoint [--column C[,C...]] [--count N] FILE...
                             no value of C (timestamp) in two FILEs: no
-                            group of equal timestamps split between workers
+                            group of equal timestamps (or versions of a key)
+                            split between workers; N distinct values
   acks FILE [--count N] [--min-count N] [--table T] [--rows N] [--last-cursor C]
        [--error-status S] [--unclaimed TS:N]
                             harper-load acks: totals add up ack by ack,
@@ -48,6 +49,11 @@ Streams of the tools
 Harper (HARPER_URL, HARPER_USERNAME, HARPER_PASSWORD from the environment)
   harper-sql SQL            the JSON result of a SQL query
   harper-count DB.TABLE     its number of records (SQL count)
+  harper-ids DB.TABLE       its ids, sorted as text, on one line
+  harper-table DB.TABLE [--key K] [--columns-of FILE] [--indexed A,B]
+                            its primary key is K; it declares every column
+                            of FILE's first row, id and _syncedAt; exactly
+                            A and B are indexed
   harper-url                HARPER_URL with the credentials as userinfo
   quote-env VAR             $VAR percent-encoded (secrets stay off argv)
   compare SOURCE DB.TABLE   Harper holds exactly SOURCE's rows (see
@@ -56,7 +62,22 @@ BigQuery (bq-emulator at BIGQUERY_EMULATOR_HOST; BQAPI_TOKEN as bearer)
   bq table PROJECT DATASET TABLE FIELDS_JSON [PARTITIONING_JSON]
   bq insert PROJECT DATASET TABLE < rows.ndjson   (prints the rows inserted)
   bq get PROJECT DATASET TABLE KEY
+  jobs-billed < jobs.list   totalBytesBilled of the query jobs, summed
   bq-query [--project P] SQL  the first result row's values, tab-separated
+                            (TIMESTAMPs in microseconds; P test-project)
+The oracle of the pipeline tests (TSCOL: the timestamp column, TSCOLS:
+every TIMESTAMP column, comma-separated)
+  pipeline dump PROJECT DATASET TABLE
+                            every row of the table, normalised
+                            (TIMESTAMP -> microseconds, INTEGER -> int,
+                            FLOAT -> float), one JSON object a line
+  pipeline compare ROWS DB.TABLE [KEY]
+                            Harper's rows (id, _syncedAt, _fp aside)
+                            equal ROWS as multisets; with KEY, per KEY the
+                            row of ROWS with the latest TSCOL; prints N
+  pipeline covered DB.TABLE SHARE CURSOR [SHARE CURSOR...]
+                            every row of each SHARE with TSCOL <= CURSOR
+                            is in Harper (an empty CURSOR covers nothing)
 Keys and tokens (RS256 signed with openssl)
   sa-key PEM OUT [--token-uri U] [--project P] [--email E] [--key-id K]
                             a service-account key file (mode 0600)
@@ -64,7 +85,14 @@ Keys and tokens (RS256 signed with openssl)
   token PEM URI             an access token from URI's JWT bearer grant
 Other
   free-port [N]             N consecutive free TCP ports on 127.0.0.1
+  idle-clients PORT N SECONDS  up to N connections to PORT sending half a
+                            request, then idle for SECONDS
+  relay FLAG N SLOW_AFTER   copies stdin to stdout a line at a time,
+                            creates FLAG after line N, slows to 2 ms a
+                            line after line SLOW_AFTER
   now-us | us TIME | iso-in SECONDS   clock helpers (UTC, microseconds)
+  python                    this interpreter's path (not a version
+                            manager's shim), for scripts that call often
   gen NAME ARGS...          test data: see GENERATORS
   check NAME ARGS...        the checks only one test makes: see CHECKS
 
@@ -72,8 +100,7 @@ Inline snippets kept in tests/e2e/*.sh, and why: agent-once.sh reads the
 metrics with python3-prometheus-client, which is not stdlib, on purpose a
 parser from outside; emulator-faults.sh and emulator-clients.sh run the
 Google Cloud CLI's own bq.py and google-auth (third-party code, the point
-of those tests); emulator-hardening.sh's idle-connection flood runs in the
-background for a minute and is the only socket-level client.
+of those tests).
 """
 import base64
 import collections
@@ -161,7 +188,11 @@ def opts(argv, flags, nargs):
 def text(v):
     if v is None:
         return "null"
-    return v if isinstance(v, str) else json.dumps(v)
+    return v if isinstance(v, str) else compact(v)
+
+
+def compact(v):
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
 
 
 def load_json(path=None):
@@ -244,29 +275,35 @@ def cmd_sum(argv):
 def cmd_after(argv):
     pos, o = opts(argv, {"--column": True}, (1, 2))
     col, cur = o.get("--column", "timestamp"), pos[0]
-    path = pos[1] if len(pos) > 1 else None
-    for n, r in ndjson(path):
+    f = open(pos[1]) if len(pos) > 1 else sys.stdin
+    for n, line in enumerate(f, 1):
+        try:
+            r = json.loads(line)
+        except ValueError as e:
+            fail("line %d: not JSON: %s" % (n, e))
         need(col in r, "line %d: no %s" % (n, col))
         if not cur or r[col] > cur:
-            sys.stdout.write(json.dumps(r, separators=(",", ":"),
-                                        ensure_ascii=False) + "\n")
+            sys.stdout.write(line)
 
 
 def micros_of(v):
-    """RFC 3339 text (or "SECONDS[.FRACTION]") -> microseconds since 1970."""
-    if isinstance(v, int):
+    """RFC 3339 text (any offset) or integer microseconds -> microseconds
+    since 1970."""
+    if v is None or isinstance(v, int):
         return v
-    m = re.fullmatch(r"(-?\d+)(?:\.(\d{1,6}))?", v)
-    if m:
-        return int(m.group(1)) * 1000000 + int((m.group(2) or "").ljust(6, "0"))
-    m = re.fullmatch(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?"
-                     r"(Z|[+-]00:00)?", v)
-    need(m, "not a timestamp: %r" % v)
-    d = datetime.datetime.strptime(m.group(1) + " " + m.group(2),
-                                   "%Y-%m-%d %H:%M:%S")
-    e = d - datetime.datetime(1970, 1, 1)
-    return ((e.days * 86400 + e.seconds) * 1000000 +
-            int((m.group(3) or "").ljust(6, "0")))
+    m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)"
+                     r"(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)?", str(v))
+    if not m:
+        need(re.fullmatch(r"-?\d+", str(v)), "bad timestamp %r" % (v,))
+        return int(v)
+    d = datetime.datetime(*map(int, m.groups()[:6]),
+                          tzinfo=datetime.timezone.utc)
+    z = m.group(8)
+    if z and z != "Z":
+        sign = 1 if z[0] == "+" else -1
+        d -= sign * datetime.timedelta(hours=int(z[1:3]), minutes=int(z[4:]))
+    frac = int((m.group(7) or "0").ljust(6, "0"))
+    return int(d.timestamp()) * 1000000 + frac
 
 
 def cmd_micros(argv):
@@ -356,15 +393,19 @@ def cmd_seqs(argv):
 
 
 def cmd_disjoint(argv):
-    pos, o = opts(argv, {"--column": True}, (1, 999))
-    col, owner = o.get("--column", "timestamp"), {}
+    pos, o = opts(argv, {"--column": True, "--count": True}, (1, 999))
+    cols, owner = o.get("--column", "timestamp").split(","), {}
     for path in pos:
         for n, r in ndjson(path):
             if "@bqsync" in r:
                 continue
-            need(col in r, "%s:%d: no %s" % (path, n, col))
-            w = owner.setdefault(r[col], path)
-            need(w == path, "%s %s in both %s and %s" % (col, r[col], w, path))
+            need(all(c in r for c in cols), "%s:%d: no %s" % (path, n, cols))
+            key = tuple(text(r[c]) for c in cols)
+            w = owner.setdefault(key, path)
+            need(w == path, "%s %s in both %s and %s" % (cols, key, w, path))
+    if "--count" in o:
+        need(len(owner) == int(o["--count"]), "%d distinct %s, want %s" %
+             (len(owner), cols, o["--count"]))
 
 
 def cmd_acks(argv):
@@ -426,7 +467,9 @@ def cmd_acked_in_harper(argv):
 
 # --- Harper ----------------------------------------------------------------
 
-def harper(op, timeout=600):
+def harper(op, timeout=600, missing=False):
+    """One operations-API call; with missing, None when the table does not
+    exist yet."""
     req = urllib.request.Request(os.environ["HARPER_URL"] + "/",
                                  data=json.dumps(op).encode(),
                                  headers={"Content-Type": "application/json"})
@@ -438,8 +481,10 @@ def harper(op, timeout=600):
         with urllib.request.urlopen(req, timeout=timeout) as f:
             return json.load(f)
     except urllib.error.HTTPError as e:
-        fail("Harper %s: HTTP %d %s" % (op.get("operation"), e.code,
-                                        e.read()[:300].decode("utf-8", "replace")))
+        body = e.read().decode("utf-8", "replace")
+        if missing and e.code == 404 and "not exist" in body:
+            return None
+        fail("Harper %s: HTTP %d %s" % (op.get("operation"), e.code, body[:300]))
     except urllib.error.URLError as e:
         fail("Harper at %s: %s" % (os.environ["HARPER_URL"], e.reason))
 
@@ -450,12 +495,42 @@ def harper_sql(q):
 
 def cmd_harper_sql(argv):
     pos, _ = opts(argv, {}, (1, 1))
-    print(json.dumps(harper_sql(pos[0])))
+    print(compact(harper_sql(pos[0])))
 
 
 def cmd_harper_count(argv):
     pos, _ = opts(argv, {}, (1, 1))
     print(harper_sql("SELECT count(*) AS n FROM %s" % pos[0])[0]["n"])
+
+
+def cmd_harper_ids(argv):
+    pos, _ = opts(argv, {}, (1, 1))
+    db, table = pos[0].split(".", 1)
+    got = harper({"operation": "search_by_value", "database": db,
+                  "table": table, "search_attribute": "id",
+                  "search_value": "*", "get_attributes": ["id"]})
+    print(" ".join(sorted(str(r["id"]) for r in got)))
+
+
+def cmd_harper_table(argv):
+    pos, o = opts(argv, {"--key": True, "--columns-of": True,
+                         "--indexed": True}, (1, 1))
+    db, table = pos[0].split(".", 1)
+    d = harper({"operation": "describe_table", "database": db,
+                "table": table})
+    if "--key" in o:
+        need(d.get("hash_attribute") == o["--key"], "primary key %s, want %s"
+             % (d.get("hash_attribute"), o["--key"]))
+    if "--columns-of" in o:
+        have = {a["attribute"] for a in d["attributes"]}
+        with open(o["--columns-of"]) as f:
+            row = json.loads(f.readline())
+        missing = (set(row) | {"id", "_syncedAt"}) - have
+        need(not missing, "columns not declared: %s" % sorted(missing))
+    if "--indexed" in o:
+        idx = sorted(a["attribute"] for a in d["attributes"] if a.get("indexed"))
+        want = sorted(o["--indexed"].split(","))
+        need(idx == want, "indexed %s, want %s" % (idx, want))
 
 
 def cmd_harper_url(argv):
@@ -604,16 +679,182 @@ def cmd_bq(argv):
         usage("bq table|insert|get PROJECT DATASET TABLE ...")
 
 
+def cmd_jobs_billed(argv):
+    opts(argv, {}, (0, 0))
+    print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
+              for j in load_json().get("jobs", [])
+              if "query" in j.get("statistics", {})))
+
+
 def cmd_bq_query(argv):
     pos, o = opts(argv, {"--project": True}, (1, 1))
     _, body = bq_call("POST", "/projects/%s/queries" %
-                      o.get("--project", "synthtest"),
+                      o.get("--project", "test-project"),
                       {"query": pos[0], "useLegacySql": False,
                        "formatOptions": {"useInt64Timestamp": True}})
     r = json.loads(body)
     need(r.get("rows"), "no rows: %s" % body[:300])
     print("\t".join("" if c["v"] is None else str(c["v"])
                     for c in r["rows"][0]["f"]))
+
+
+# --- the oracle of the pipeline-*.sh tests ----------------------------------
+# Independent of libbqsync: BigQuery's side is read from bq-emulator's REST
+# API (tabledata.list), Harper's with SQL; both are normalised to plain
+# values (TIMESTAMP -> integer microseconds, INTEGER -> int, FLOAT -> float)
+# and compared as multisets of rows, ignoring id, _syncedAt and _fp.  TSCOL
+# is the timestamp column, TSCOLS every TIMESTAMP column (comma-separated).
+
+def bq_cell(field, v):
+    if v is None:
+        return None
+    t = field["type"]
+    if field.get("mode") == "REPEATED":
+        return [bq_cell(dict(field, mode="NULLABLE"), x["v"]) for x in v]
+    if t in ("INTEGER", "INT64"):
+        return int(v)
+    if t in ("FLOAT", "FLOAT64"):
+        return float(v)
+    if t in ("BOOLEAN", "BOOL"):
+        return v in (True, "true")
+    if t == "TIMESTAMP":
+        need(re.fullmatch(r"-?\d+", str(v)),
+             "TIMESTAMP cell %r is not int64 microseconds" % (v,))
+        return int(v)
+    if t in ("RECORD", "STRUCT"):
+        return {f["name"]: bq_cell(f, c["v"])
+                for f, c in zip(field["fields"], v["f"])}
+    return v
+
+
+def bq_get(path):
+    return json.loads(bq_call("GET", path)[1])
+
+
+def cmd_bq_dump(argv):
+    """PROJECT DATASET TABLE: every row, normalised, one JSON object a line."""
+    pos, _ = opts(argv, {}, (3, 3))
+    p = "/projects/%s/datasets/%s/tables/%s" % tuple(pos)
+    fields = bq_get(p)["schema"]["fields"]
+    token, n = None, 0
+    while True:
+        q = "?maxResults=5000&formatOptions.useInt64Timestamp=true"
+        if token:
+            q += "&pageToken=" + urllib.parse.quote(token)
+        page = bq_get(p + "/data" + q)
+        for r in page.get("rows", []):
+            print(json.dumps({f["name"]: bq_cell(f, c["v"])
+                              for f, c in zip(fields, r["f"])},
+                             sort_keys=True))
+            n += 1
+        token = page.get("pageToken")
+        if not token:
+            break
+    total = int(bq_get(p).get("numRows", n))
+    need(total == n, "tabledata.list gave %d rows, the table has %d" % (n, total))
+
+
+def norm(r):
+    """A row as a hashable key: without id and _syncedAt, timestamps in
+    microseconds, integral floats and ints alike."""
+    tscols = set(filter(None, os.environ.get("TSCOLS", "").split(",")))
+    out = {}
+    for k, v in r.items():
+        if k in ("id", "_syncedAt", "_fp", "__createdtime__", "__updatedtime__"):
+            continue
+        if v is None:	# Harper may omit a null attribute
+            continue
+        if k in tscols:
+            v = micros_of(v)
+        elif isinstance(v, float) and v.is_integer():
+            v = int(v)
+        out[k] = v
+    return out
+
+
+def harper_rows(table):
+    """Harper's rows of DB.TABLE, normalised; none if it does not exist."""
+    rows = harper({"operation": "sql", "sql": "SELECT * FROM %s" % table},
+                  missing=True) or []
+    ids = collections.Counter(r.get("id") for r in rows)
+    dup = [i for i, c in ids.items() if c > 1 or i is None]
+    if dup:
+        bad = [r for r in rows if r.get("id") in dup][:3]
+        fail("%s: ids missing or repeated: %r, e.g. %s"
+             % (table, dup[:5], json.dumps(bad)[:600]))
+    return [norm(r) for r in rows]
+
+
+def key(r):
+    return json.dumps(r, sort_keys=True)
+
+
+def load_norm(path):
+    return [norm(r) for _, r in ndjson(path)]
+
+
+def cmd_multiset(argv):
+    """ROWS DB.TABLE [KEY]: Harper's rows equal ROWS exactly: no row
+    missing, none extra, none twice.  With KEY (an idColumns table) Harper
+    must hold, per KEY, the source row with the latest TSCOL, and nothing
+    else."""
+    pos, _ = opts(argv, {}, (2, 3))
+    src, table = load_norm(pos[0]), pos[1]
+    got = harper_rows(table)
+    ts = os.environ["TSCOL"]
+    if len(pos) > 2:
+        latest = {}
+        for r in src:
+            k = r[pos[2]]
+            if k not in latest or r[ts] > latest[k][ts]:
+                latest[k] = r
+        src = list(latest.values())
+    want = collections.Counter(map(key, src))
+    have = collections.Counter(map(key, got))
+    missing = want - have
+    extra = have - want
+    for what, rows in (("missing from Harper", missing),
+                       ("extra in Harper", extra)):
+        for k in list(rows)[:3]:
+            print("%s: %s: %s: %s" % (ME, table, what, k), file=sys.stderr)
+    need(not missing and not extra,
+         "%s: %d rows in BigQuery, %d in Harper: %d missing, %d extra"
+         % (table, sum(want.values()), sum(have.values()),
+            sum(missing.values()), sum(extra.values())))
+    print(sum(want.values()))
+
+
+def cmd_covered(argv):
+    """DB.TABLE SHARE CURSOR...: every row of each SHARE file (a worker's
+    rows, from bq-partition) with TSCOL <= CURSOR is in Harper (an empty
+    CURSOR covers nothing).  Prints the rows checked."""
+    if len(argv) < 3 or len(argv) % 2 == 0:
+        usage("covered DB.TABLE SHARE CURSOR [SHARE CURSOR...]")
+    table, pairs = argv[0], argv[1:]
+    ts = os.environ["TSCOL"]
+    have = collections.Counter(map(key, harper_rows(table)))
+    checked = 0
+    for share, cur in zip(pairs[::2], pairs[1::2]):
+        if not cur:
+            continue
+        c = micros_of(cur)
+        want = collections.Counter(key(r) for r in load_norm(share) if r[ts] <= c)
+        lost = want - have
+        need(not lost, "%s: the cursor %s of %s ran ahead: %d of its %d rows "
+             "at or before it are not in Harper, e.g. %s"
+             % (table, cur, share, sum(lost.values()),
+                sum(want.values()), next(iter(lost), None)))
+        checked += sum(want.values())
+    print(checked)
+
+
+PIPELINE = {"dump": cmd_bq_dump, "compare": cmd_multiset, "covered": cmd_covered}
+
+
+def cmd_pipeline(argv):
+    if not argv or argv[0] not in PIPELINE:
+        usage("pipeline dump|compare|covered ARGS...")
+    PIPELINE[argv[0]](argv[1:])
 
 
 # --- keys and tokens -------------------------------------------------------
@@ -694,6 +935,41 @@ def cmd_free_port(argv):
     fail("no %d free ports" % n)
 
 
+def cmd_idle_clients(argv):
+    """PORT N SECONDS: up to N connections that send half a request and
+    stay idle for SECONDS."""
+    import time
+    pos, _ = opts(argv, {}, (3, 3))
+    socks = []
+    for _ in range(int(pos[1])):
+        try:
+            s = socket.create_connection(("127.0.0.1", int(pos[0])), timeout=5)
+            s.sendall(b"POST /bigquery/v2/projects/p/queries HTTP/1.1\r\nHost: x\r\n")
+            socks.append(s)
+        except OSError:
+            break
+    time.sleep(float(pos[2]))
+
+
+def cmd_relay(argv):
+    """FLAG N SLOW_AFTER: stdin to stdout line by line, FLAG created after
+    line N, 2 ms a line after line SLOW_AFTER."""
+    import time
+    pos, _ = opts(argv, {}, (3, 3))
+    for n, line in enumerate(sys.stdin, 1):
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        if n == int(pos[1]):
+            open(pos[0], "w").close()
+        if n > int(pos[2]):
+            time.sleep(0.002)
+
+
+def cmd_python(argv):
+    opts(argv, {}, (0, 0))
+    print(sys.executable)
+
+
 def cmd_now_us(argv):
     opts(argv, {}, (0, 0))
     print(int(time_now() * 1e6))
@@ -766,17 +1042,47 @@ def gen_epoch(argv):
         print('{"ts":"%d","seq":%d}' % (first + i, i))
 
 
+@generator("harper-create")
+def gen_harper_create(argv):
+    """harper-create DB TABLE ROWS: the create_table operation harper-load
+    would send for the rows of file ROWS (for the benchmarks' baseline)."""
+    pos, _ = opts(argv, {}, (3, 3))
+    with open(pos[2]) as f:
+        row = json.loads(f.readline())
+    cols = [c for c in row if c not in ("id", "timestamp")]
+    attrs = [{"name": "id", "type": "ID", "isPrimaryKey": True},
+             {"name": "timestamp", "indexed": True}]
+    attrs += [{"name": c} for c in cols + ["_syncedAt"]]
+    print(json.dumps({"operation": "create_table", "database": pos[0],
+                      "table": pos[1], "primary_key": "id",
+                      "attributes": attrs}))
+
+
+@generator("harper-upserts")
+def gen_harper_upserts(argv):
+    """harper-upserts DB TABLE BATCH ROWS: upsert bodies of BATCH records
+    each, as harper-load sends them, one a line."""
+    pos, _ = opts(argv, {}, (4, 4))
+    db, t, b = pos[0], pos[1], int(pos[2])
+    now = datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%S.%fZ")
+    head = '{"operation":"upsert","database":%s,"table":%s,"records":[' % (
+        json.dumps(db), json.dumps(t))
+    with open(pos[3]) as f:
+        recs = [l.rstrip("\n")[:-1] + ',"_syncedAt":"%s"}' % now for l in f]
+    for i in range(0, len(recs), b):
+        sys.stdout.write(head + ",".join(recs[i:i + b]) + "]}\n")
+
+
 GENERATORS.update({"rows": gen_rows, "seconds": gen_seconds, "epoch": gen_epoch})
 
 
 # --- checks and generators of one test each, named after the test ----------
 
-# (BEGIN ONE-TEST)
 @check('pull-pages')
 def check_pull_pages(args):
     """pull-pages: from tests/e2e/pull-pages.sh."""
     argv = ['pull-pages'] + args
-    import json, sys
     from datetime import datetime, timezone
     src = {}
     for line in open(argv[1]):
@@ -820,8 +1126,7 @@ def check_pull_pages(args):
 @generator('pull-pages')
 def gen_pull_pages(args):
     """pull-pages: from tests/e2e/pull-pages.sh."""
-    argv = ['pull-pages'] + args
-    import random
+    opts(args, {}, (0, 0))
     rnd = random.Random(3)
     rows = list(range(100000))
     rnd.shuffle(rows)
@@ -836,7 +1141,6 @@ def gen_pull_pages(args):
 def check_pull_types(args):
     """pull-types: from tests/e2e/pull-types.sh."""
     argv = ['pull-types'] + args
-    import json, sys
     lines = open(argv[1]).read().splitlines()
     rows = [json.loads(l) for l in lines]
     assert len(rows) == 3, len(rows)
@@ -877,7 +1181,7 @@ def check_pull_types(args):
 @generator('pull-ties')
 def gen_pull_ties(args):
     """pull-ties: from tests/e2e/pull-ties.sh."""
-    argv = ['pull-ties'] + args
+    opts(args, {}, (0, 0))
     # 3 rows before, 5,000 tied at one instant, 3 after
     for i in range(3):
         print('{"ts":"2025-11-01T00:00:0%d.000001Z","seq":%d}' % (i, i))
@@ -890,27 +1194,16 @@ def gen_pull_ties(args):
 @generator('pull-examples')
 def gen_pull_examples(args):
     """pull-examples: from tests/e2e/pull-examples.sh."""
-    argv = ['pull-examples'] + args
+    opts(args, {}, (0, 0))
     for i in range(3000):
         print('{"timestamp":"%d.%06d","mmsi":"%d","seq":%d}' % (
             1762000000 + i // 2, (i % 2) * 250000, 367000000 + i % 7, i))
-
-
-@check("pull-cost-jobs-billed")
-def check_pull_cost_jobs_billed(args):
-    """pull-cost-jobs-billed < jobs.list: totalBytesBilled of the query
-    jobs, summed (from tests/e2e/pull-cost.sh)."""
-    opts(args, {}, (0, 0))
-    print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
-              for j in load_json().get("jobs", [])
-              if "query" in j.get("statistics", {})))
 
 
 @generator('pull-cost')
 def gen_pull_cost(args):
     """pull-cost: from tests/e2e/pull-cost.sh."""
     argv = ['pull-cost'] + args
-    import sys
     n = int(argv[1])
     day0 = 1761955200		# 2025-11-01T00:00:00Z, 30 days of rows
     for i in range(n):
@@ -920,7 +1213,481 @@ def gen_pull_cost(args):
                                 (i % 3600) / 10.0 - 180, "x" * (200 + i % 50)))
 
 
-# (END ONE-TEST)
+@check("checkpoint-status")
+def check_checkpoint_status(args):
+    """checkpoint-status < status: the first status record's shape (from
+    tests/e2e/checkpoint.sh)."""
+    opts(args, {}, (0, 0))
+    r = json.loads(sys.stdin.readline())
+    want = {"checkpointId", "tableId", "nodeId", "clusterSize", "worker",
+            "lastTimestamp", "recordsIngested", "lastSyncTime", "phase",
+            "batchSize", "lastError", "lastErrorAt", "bytesBilled",
+            "billingDay", "bytesBilledDay", "lag_seconds"}
+    assert set(r) == want, sorted(r)
+    assert r["nodeId"] == 1 and r["clusterSize"] == 3 and r["tableId"] == "vessel_positions"
+    assert r["lastSyncTime"].endswith("Z") and len(r["lastSyncTime"]) == 27
+
+
+@check("checkpoint-seed-lag")
+def check_checkpoint_seed_lag(args):
+    """checkpoint-seed-lag SQL_RESULT: the seed's lag query runs but yields
+    no lag_seconds (from tests/e2e/checkpoint.sh)."""
+    pos, _ = opts(args, {}, (1, 1))
+    rows = load_json(pos[0])
+    assert len(rows) == 2 and all("lag_seconds" not in r and r["phase"] for r in rows), rows
+
+
+@check('checkpoint-date-diff')
+def check_checkpoint_date_diff(args):
+    """checkpoint-date-diff: from tests/e2e/checkpoint.sh."""
+    argv = ['checkpoint-date-diff'] + args
+    sql = json.load(open(argv[1]))
+    st = [json.loads(l) for l in open(argv[2])]
+    assert [r["nodeId"] for r in sql] == [0, 1]
+    for a, b in zip(sql, st):
+        assert 55 < a["lag_seconds"] < 600, a
+        assert abs(a["lag_seconds"] - b["lag_seconds"]) < 60, (a, b)
+
+
+@check('checkpoint-sql')
+def check_checkpoint_sql(args):
+    """checkpoint-sql: from tests/e2e/checkpoint.sh."""
+    argv = ['checkpoint-sql'] + args
+    rows = json.load(open(argv[1]))
+    ids = [r["checkpointId"] for r in rows]
+    assert ids == ["vessel_positions:0/2", "vessel_positions:1/2"], ids
+    for r in rows:
+        assert r["worker"] == "n-%d/2" % r["nodeId"] and r["recordsIngested"] == 4
+        assert r["phase"] == "steady" and r["batchSize"] == 500 and r["clusterSize"] == 2
+
+
+@generator('checkpoint-rows')
+def gen_checkpoint_rows(args):
+    """checkpoint-rows: from tests/e2e/checkpoint.sh."""
+    argv = ['checkpoint-rows'] + args
+    n, start = int(argv[1]), int(argv[2])
+    base = datetime.datetime(2025, 11, 4, tzinfo=datetime.timezone.utc)
+    for k in range(start, start + n):
+        ts = (base + datetime.timedelta(seconds=k // 2)).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+        print('{"id":"r%d","mmsi":%d,"timestamp":"%s"}' % (k, 367000000 + k, ts))
+
+
+@check('emulator-clients-bq')
+def check_emulator_clients_bq(args):
+    """emulator-clients-bq: from tests/e2e/emulator-clients.sh."""
+    argv = ['emulator-clients-bq'] + args
+    rows = [json.loads(l) for l in open(argv[1])]
+    def shown(r):
+        d = {"id": str(r["id"]), "ts": r["ts"], "name": r["name"]}
+        d["score"] = None if r["score"] is None else repr(r["score"])
+        return d
+    def norm(x):
+        return {"id": x["id"], "ts": x["ts"], "name": x.get("name"),
+                "score": x.get("score")}
+    q = [norm(x) for x in json.load(open(argv[2]))]
+    want = [shown(r) for r in rows if r["id"] % 4 == 0 or r["name"] == "n8"]
+    if q != want:
+        print("bq query:", q, "\nwant:", want, file=sys.stderr); sys.exit(1)
+    h = sorted((norm(x) for x in json.load(open(argv[3]))), key=lambda x: int(x["id"]))
+    if h != [shown(r) for r in rows]:
+        print("bq head:", h, file=sys.stderr); sys.exit(1)
+
+
+@check('emulator-clients-pull')
+def check_emulator_clients_pull(args):
+    """emulator-clients-pull: from tests/e2e/emulator-clients.sh."""
+    argv = ['emulator-clients-pull'] + args
+    node = [json.loads(l)["row"] for l in open(argv[1]) if '"what":"all"' in l]
+    pulled = [json.loads(l) for l in open(argv[2])]
+    # With idColumn, bq-pull carries the key as Harper's id, in text form, and
+    # every row's content fingerprint _fp, which the Node client has no part in.
+    for p in pulled:
+        p["id"] = str(p["id"])
+        assert isinstance(p.pop("_fp"), (int, str))
+    def from_node(r):
+        return {"id": r["id"], "ts": r["ts"][:26] + "Z", "name": r["name"],
+            "score": r["score"], "ok": r["ok"], "raw": r["raw"], "day": r["day"],
+            "amount": r["amount"], "tags": r["tags"],
+            "addr": None if r["addr"] is None else
+                {"city": r["addr"]["city"], "zip": int(r["addr"]["zip"])}}
+    want = [from_node(r) for r in node if int(r["id"]) <= 20]
+    if pulled != want:
+        for a, b in zip(pulled, want):
+            if a != b:
+                print("bq-pull:", a, "\nnode:   ", b, file=sys.stderr)
+                break
+        print(len(pulled), "rows pulled,", len(want), "expected", file=sys.stderr)
+        sys.exit(1)
+
+
+@check('emulator-clients-node')
+def check_emulator_clients_node(args):
+    """emulator-clients-node: from tests/e2e/emulator-clients.sh."""
+    argv = ['emulator-clients-node'] + args
+    from decimal import Decimal
+    rows = json.load(open(argv[1]))
+    got = [json.loads(l) for l in open(argv[2])]
+    def canon(r):
+        am = r["amount"]
+        if am is not None:
+            am = format(Decimal(am).normalize(), "f")
+        return {"id": str(r["id"]), "ts": r["ts"][:-1] + "000Z", "name": r["name"],
+            "score": r["score"], "ok": r["ok"], "raw": r["raw"], "day": r["day"],
+            "amount": am, "tags": r["tags"],
+            "addr": None if r["addr"] is None else
+                {"city": r["addr"]["city"], "zip": str(r["addr"]["zip"])}}
+    want = [canon(r) for r in rows]
+    by = {}
+    for g in got:
+        by.setdefault(g["what"], []).append(g)
+    def check(cond, what):
+        if not cond:
+            print("mismatch:", what, file=sys.stderr)
+            sys.exit(1)
+    check([g["row"] for g in by["all"]] == want, "SELECT * rows")
+    ids = [str(r["id"]) for r in rows if r["ts"] > "2023-11-04T09:30:00.000001Z"
+           and r["id"] % 3 == 1 and r["name"] is not None and r["name"] != "nobody"]
+    check(by["params"][0]["ids"] == ids, "parameterized query %s" % by["params"])
+    qp = by["query-pages"][0]
+    check(qp["ids"] == [str(r["id"]) for r in rows] and qp["pages"] == 7, "query pages %s" % qp)
+    tp = by["table-pages"][0]
+    check(tp["rows"] == want and tp["pages"] == 4, "tabledata pages")
+    check(by["invalid"][0] == {"what": "invalid", "code": 400, "reason": "invalidQuery"}, "invalid query %s" % by["invalid"])
+    check(by["delete"][0]["affected"] == "5", "DELETE affected rows")
+    check(by["count"][0]["n"] == 20, "count after DELETE")
+    check(by["load"][0] == {"what": "load", "state": "DONE", "rows": "25", "n": 25, "s": 325}, "load job %s" % by["load"])
+    check("done" in by, "finished")
+
+
+@generator('emulator-clients')
+def gen_emulator_clients(args):
+    """emulator-clients: from tests/e2e/emulator-clients.sh."""
+    opts(args, {}, (0, 0))
+    rows = []
+    for i in range(1, 26):
+        rows.append({"id": i, "ts": "2023-11-04T09:30:00.%06dZ" % (i * 7),
+            "name": "n%d" % i if i % 5 else None,
+            "score": i + 0.25 if i % 4 else None, "ok": i % 2 == 0,
+            "raw": base64.b64encode(bytes([i, 0, 255])).decode() if i % 3 else None,
+            "day": "2023-11-%02d" % (i % 28 + 1),
+            "amount": "%d.%02d" % (i, i) if i % 6 else None,
+            "tags": ["t%d" % k for k in range(i % 3)],
+            "addr": {"city": "c%d" % i, "zip": 10000 + i} if i % 7 else None})
+    print(json.dumps(rows))
+
+
+@generator("emulator-clients-bq")
+def gen_emulator_clients_bq(args):
+    """emulator-clients-bq ROWS_JSON: the rows as bq insert takes them
+    (from tests/e2e/emulator-clients.sh)."""
+    pos, _ = opts(args, {}, (1, 1))
+    for r in load_json(pos[0]):
+        print(json.dumps({"id": r["id"], "ts": r["ts"].replace("T", " ")[:19],
+                          "name": r["name"], "score": r["score"]}))
+
+
+@check('emulator-hardening-nest')
+def check_emulator_hardening_nest(args):
+    """emulator-hardening-nest: from tests/e2e/emulator-hardening.sh."""
+    argv = ['emulator-hardening-nest'] + args
+    q = "SELECT " + "(" * 5000 + "1" + ")" * 5000
+    req = urllib.request.Request(argv[1] + "/bigquery/v2/projects/p/queries",
+        json.dumps({"query": q, "useLegacySql": False}).encode(),
+        {"Content-Type": "application/json", "Authorization": "Bearer " + argv[2]})
+    try:
+        urllib.request.urlopen(req)
+        print("200")
+    except urllib.error.HTTPError as e:
+        print(e.code, json.load(e)["error"]["errors"][0]["reason"])
+
+
+@check("synth-bigquery-table")
+def check_synth_bigquery_table(args):
+    """synth-bigquery-table < tables.get: vessel_positions partitioned and
+    clustered as documented (from tests/e2e/synth-bigquery.sh)."""
+    opts(args, {}, (0, 0))
+    t = load_json()
+    assert t["timePartitioning"]["type"] == "DAY", t
+    assert t["timePartitioning"]["field"] == "timestamp", t
+    assert t["clustering"]["fields"] == ["vessel_type", "mmsi", "report_date"], t
+    assert len(t["schema"]["fields"]) == 18, t
+
+
+@check('synth-bigquery-stats')
+def check_synth_bigquery_stats(args):
+    """synth-bigquery-stats: from tests/e2e/synth-bigquery.sh."""
+    argv = ['synth-bigquery-stats'] + args
+    s = {r["table"]: r for r in map(json.loads, open(argv[1]))}
+    assert set(s) == {"vessel_positions", "port_events", "vessel_metadata"}, s
+    p = s["vessel_positions"]
+    assert p["exists"] and p["rows"] == 1680 and p["vessels"] == 40, p
+    assert p["min"] < p["max"] and p["min"].endswith("Z"), p
+    assert s["vessel_metadata"]["rows"] == 40, s
+    # As the seed's stats: size in bytes, rows per vessel type, time span.
+    assert p["bytes"] > 0 and s["port_events"]["bytes"] > 0, p
+    assert sum(p["types"].values()) == 1680 and len(p["types"]) == 6, p
+    assert p["types"]["CONTAINER"] > p["types"]["FISHING"], p
+    assert sum(s["vessel_metadata"]["types"].values()) == 40, s
+    assert "types" not in s["port_events"], s
+    assert 6 * 86400 < p["span_seconds"] <= 7 * 86400, p
+
+
+@check('synth-determinism')
+def check_synth_determinism(args):
+    """synth-determinism: from tests/e2e/synth-determinism.sh."""
+    argv = ['synth-determinism'] + args
+    d, start, end = argv[1:]
+    ts = {"p": "timestamp", "e": "event_time", "m": "last_updated"}
+    mm = {"p": "mmsi", "e": "vessel_mmsi", "m": "mmsi"}
+    sets = {}
+    for t in "pem":
+        last = ""
+        s = set()
+        n = 0
+        for line in open(f"{d}/{t}.42"):
+            r = json.loads(line)
+            v = r[ts[t]]
+            assert len(v) == 27 and v.endswith("Z"), v
+            assert v >= last, f"{t}: {v} after {last}"
+            assert start <= v < end, f"{t}: {v} outside the window"
+            last = v
+            s.add(r[mm[t]])
+            n += 1
+        assert n > 0, t
+        sets[t] = s
+    assert len(sets["m"]) == 100, len(sets["m"])
+    assert sets["p"] == sets["m"], "positions and metadata MMSIs differ"
+    assert sets["e"] == sets["m"], "events and metadata MMSIs differ"
+
+
+@check('synth-physics')
+def check_synth_physics(args):
+    """synth-physics: from tests/e2e/synth-physics.sh."""
+    argv = ['synth-physics'] + args
+    import bisect
+    from datetime import datetime, timezone
+
+    R_NM = 6371.0 / 1.852
+    TYPES = {"CONTAINER": (18, 25), "BULK_CARRIER": (12, 16), "TANKER": (13, 17),
+             "CARGO": (14, 19), "PASSENGER": (20, 30), "FISHING": (8, 14)}
+    NEXT = {"ARRIVAL": {"ANCHORED", "BERTHED"}, "ANCHORED": {"BERTHED"},
+            "BERTHED": {"DEPARTURE"}, "DEPARTURE": {"ARRIVAL"}}
+    STATUS = {"DEPARTURE": {"Under way using engine"},
+              "ARRIVAL": {"Restricted manoeuverability"},
+              "ANCHORED": {"At anchor", "Restricted manoeuverability"},
+              "BERTHED": {"Moored"}}
+
+    def us(s):
+        d = datetime.strptime(s[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+        return int(d.timestamp()) * 1000000 + int(s[20:26])
+
+    def dist(a, b, c, d):
+        p1, p2 = math.radians(a), math.radians(c)
+        dp, dl = p2 - p1, math.radians(d - b)
+        h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        return 2 * R_NM * math.atan2(math.sqrt(h), math.sqrt(1 - h))
+
+    errors = []
+    def bad(msg):
+        if len(errors) < 20:
+            errors.append(msg)
+
+    # Port events: order per vessel, ports visited.
+    ev = {}
+    ports = set()
+    for line in open(argv[2]):
+        r = json.loads(line)
+        e = ev.setdefault(r["vessel_mmsi"], [])
+        if e and r["event_type"] not in NEXT[e[-1][1]]:
+            bad(f"{r['vessel_mmsi']}: {r['event_type']} after {e[-1][1]}")
+        if e and r["event_type"] != "ARRIVAL" and r["port_id"] != e[-1][2]:
+            bad(f"{r['vessel_mmsi']}: {r['event_type']} in another port")
+        e.append((us(r["event_time"]), r["event_type"], r["port_id"],
+                  r["latitude"], r["longitude"]))
+        if r["event_type"] == "ARRIVAL":
+            ports.add(r["port_id"])
+    if len(ports) != 29:
+        bad(f"only {len(ports)} of 29 ports visited")
+
+    last = {}
+    rows = at_sea = checked = 0
+    for line in open(argv[1]):
+        r = json.loads(line)
+        rows += 1
+        t = us(r["timestamp"])
+        lo, hi = TYPES[r["vessel_type"]]
+        sp, st = r["speed_knots"], r["status"]
+        if st == "Under way using engine":
+            at_sea += 1
+            if not lo <= sp <= hi:
+                bad(f"{r['mmsi']}: {sp} kn outside {lo}-{hi}")
+        elif sp > 5:
+            bad(f"{r['mmsi']}: {sp} kn while {st}")
+        p = last.get(r["mmsi"])
+        if p:
+            dt_h = (t - p[0]) / 3.6e9
+            d = dist(p[1], p[2], r["latitude"], r["longitude"])
+            if d > hi * dt_h * 1.01 + 0.01:
+                bad(f"{r['mmsi']}: {d:.2f} nm in {dt_h:.3f} h ({r['vessel_type']})")
+        last[r["mmsi"]] = (t, r["latitude"], r["longitude"])
+        # Agreement with the vessel's last port event.
+        e = ev.get(r["mmsi"], [])
+        i = bisect.bisect_right(e, (t, "~")) - 1
+        if i >= 0:
+            checked += 1
+            et, ety, _, elat, elon = e[i]
+            if st not in STATUS[ety]:
+                bad(f"{r['mmsi']}: {st} after {ety}")
+            if ety != "DEPARTURE" and dist(elat, elon, r["latitude"], r["longitude"]) > 0.01:
+                bad(f"{r['mmsi']}: in port but away from the berth")
+    share = at_sea / rows
+    print(f"rows {rows}, at sea {share:.1%}, ports {len(ports)}, checked {checked}",
+          file=sys.stderr)
+    if not 0.3 <= share <= 0.9:
+        bad(f"share at sea {share:.1%}")
+    if checked < rows // 3:
+        bad(f"only {checked} rows checked against events")
+    for m in errors:
+        print(m, file=sys.stderr)
+    sys.exit(1 if errors else 0)
+
+
+@check('synth-sea-geojson')
+def check_synth_sea_geojson(args):
+    """synth-sea-geojson: from tests/e2e/synth-sea.sh."""
+    argv = ['synth-sea-geojson'] + args
+    t = argv[1]
+    pts = json.load(open(f"{t}/points.json"))
+    rows = [json.loads(l) for l in open(f"{t}/rows")]
+    assert pts["type"] == "FeatureCollection" and len(pts["features"]) == 500
+    for f, r in zip(pts["features"], rows):
+        assert f["type"] == "Feature" and f["geometry"]["type"] == "Point"
+        assert f["geometry"]["coordinates"] == [r["longitude"], r["latitude"]], (f, r)
+        assert f["properties"] == r
+    tr = json.load(open(f"{t}/tracks.json"))
+    assert len(tr["features"]) == 50
+    for f in tr["features"]:
+        g = f["geometry"]
+        assert g["type"] in ("LineString", "MultiLineString"), g["type"]
+        lines = [g["coordinates"]] if g["type"] == "LineString" else g["coordinates"]
+        assert sum(map(len, lines)) == f["properties"]["positions"] == 10
+        mine = [(r["longitude"], r["latitude"]) for r in rows if r["mmsi"] == f["properties"]["mmsi"]]
+        assert [tuple(c) for l in lines for c in l] == mine
+    ev = json.load(open(f"{t}/events.json"))
+    assert ev["features"] and all(f["geometry"]["type"] == "Point" and
+        f["geometry"]["coordinates"] == [f["properties"]["longitude"], f["properties"]["latitude"]]
+        for f in ev["features"])
+
+
+@check('synth-sea-land')
+def check_synth_sea_land(args):
+    """synth-sea-land: from tests/e2e/synth-sea.sh."""
+    argv = ['synth-sea-land'] + args
+    r = json.load(open(argv[1]))
+    print(f"seed {argv[2]}: {r['onLand']} of {r['underway']} under way on land "
+          f"({r['share']:.3%}), {r['inCanal']} in a canal", file=sys.stderr)
+    assert r["rows"] == 100000 and r["underway"] > 50000, r
+    assert r["turfDisagree"] == 0, r
+    assert r["share"] <= 0.005, r
+
+
+@check('synth-sea-lanes')
+def check_synth_sea_lanes(args):
+    """synth-sea-lanes: from tests/e2e/synth-sea.sh."""
+    argv = ['synth-sea-lanes'] + args
+    g = json.load(open(argv[1]))
+    r = json.load(open(argv[2]))
+    kinds = {f["properties"]["kind"] for f in g["features"]}
+    assert {"waypoint", "anchorage", "berth", "lane", "approach", "canal"} <= kinds, kinds
+    names = {f["properties"]["name"] for f in g["features"]}
+    for n in ("Malacca Strait", "Singapore Strait", "Suez",
+              "Bab-el-Mandeb", "Strait of Hormuz", "Strait of Gibraltar", "Dover Strait",
+              "Panama Canal Pacific", "Cape of Good Hope", "Cape Horn"):
+        assert n in names, n
+    berths = [f for f in g["features"] if f["properties"]["kind"] == "berth"]
+    assert len(berths) == 29, len(berths)
+    print(f"{r['legs']} legs, {r['km']} km, {r['samples']} samples, "
+          f"step <= {r['maxStepKm']} km, {r['canals']} canal legs", file=sys.stderr)
+    assert r["legs"] > 200 and r["maxStepKm"] <= 10, r
+    assert r["turfDisagree"] == 0, r
+    for leg in r["onLand"]:
+        print(f"on land: {leg}", file=sys.stderr)
+    assert not r["onLand"]
+
+
+@generator('partition-expected')
+def gen_partition_expected(args):
+    """partition-expected: from tests/e2e/partition.sh."""
+    argv = ['partition-expected'] + args
+    d = argv[1]
+    fps = [int(l) for l in open(d + "/fps")]
+    rows = open(d + "/rows").readlines()
+    assert len(fps) == len(rows) == 3000
+    for n in range(1, 8):
+        out = [open("%s/exp_%d_%d" % (d, n, i), "w") for i in range(n)]
+        for fp, row in zip(fps, rows):
+            out[abs(fp) % n].write(row)
+        for f in out:
+            f.close()
+
+
+@generator('partition')
+def gen_partition(args):
+    """partition: from tests/e2e/partition.sh."""
+    opts(args, {}, (0, 0))
+    random.seed(7)
+    t0 = datetime.datetime(2025, 11, 4, 15, 0, 0)
+    for n in range(3000):
+        t = t0 + datetime.timedelta(seconds=n // 3)
+        print('{"mmsi":%d,"speed":%.1f,"timestamp":"%s.000000Z","n":%d}'
+              % (random.randint(200000000, 799999999), random.random() * 20,
+                 t.strftime("%Y-%m-%dT%H:%M:%S"), n))
+
+
+@generator('pipeline-keys')
+def gen_pipeline_keys(args):
+    """pipeline-keys: from tests/e2e/pipeline-keys.sh."""
+    opts(args, {}, (0, 0))
+    random.seed(8)
+    keys = []
+    for i in range(40):
+        k = 9007199254740993 + i if i % 5 == 0 else i * 1000003
+        name = None if i % 7 == 0 else "vessel %d|x" % (i % 13)
+        keys.append((k, name))
+    slots = random.sample(range(86400), 40 * 6)
+    rows = []
+    for j, (k, name) in enumerate(keys):
+        for v in range(6):
+            s = slots[j * 6 + v]
+            rows.append({"k": str(k), "name": name, "v": v,
+                         "ts": "2025-11-01T%02d:%02d:%02d.000000Z" % (s // 3600 % 24, s // 60 % 60, s % 60),
+                         "_order": s})
+    rows.sort(key=lambda r: r["_order"])
+    # each key's versions in timestamp order: v is the rank
+    by = {}
+    for r in rows:
+        by.setdefault((r["k"], r["name"]), []).append(r)
+    for vs in by.values():
+        for v, r in enumerate(vs):
+            r["v"] = v
+    for r in rows:
+        del r["_order"]
+        print(json.dumps(r))
+
+
+@generator('pipeline-upstream-death')
+def gen_pipeline_upstream_death(args):
+    """pipeline-upstream-death: from tests/e2e/pipeline-upstream-death.sh."""
+    opts(args, {}, (0, 0))
+    pad = "x" * 100
+    for i in range(5):
+        print('{"ts":"2025-11-01T00:00:0%d.000001Z","seq":%d,"pad":"%s"}' % (i, i, pad))
+    for i in range(5, 4005):
+        print('{"ts":"2025-11-01T00:00:05.500000Z","seq":%d,"pad":"%s"}' % (i, pad))
+    for i in range(4005, 4010):
+        print('{"ts":"2025-11-01T00:00:%02d.000001Z","seq":%d,"pad":"%s"}' % (i - 3995, i, pad))
+
+
 
 
 def cmd_gen(argv):
@@ -942,10 +1709,14 @@ COMMANDS = {
     "stream": cmd_stream, "seqs": cmd_seqs, "disjoint": cmd_disjoint, "acks": cmd_acks,
     "acked-in-harper": cmd_acked_in_harper,
     "harper-sql": cmd_harper_sql, "harper-count": cmd_harper_count,
-    "harper-url": cmd_harper_url, "quote-env": cmd_quote_env,
+    "harper-url": cmd_harper_url,
+    "harper-ids": cmd_harper_ids, "harper-table": cmd_harper_table, "quote-env": cmd_quote_env,
     "compare": cmd_compare, "bq": cmd_bq, "bq-query": cmd_bq_query,
+    "jobs-billed": cmd_jobs_billed,
+    "pipeline": cmd_pipeline,
     "sa-key": cmd_sa_key, "jwt": cmd_jwt, "token": cmd_token,
-    "free-port": cmd_free_port, "now-us": cmd_now_us, "us": cmd_us,
+    "free-port": cmd_free_port, "idle-clients": cmd_idle_clients,
+    "relay": cmd_relay, "python": cmd_python, "now-us": cmd_now_us, "us": cmd_us,
     "iso-in": cmd_iso_in, "gen": cmd_gen, "check": cmd_check,
 }
 
@@ -954,7 +1725,8 @@ def main(argv):
     global ME
     if len(argv) < 2 or argv[1] not in COMMANDS:
         usage("bqtest.py %s ..." % "|".join(sorted(COMMANDS)))
-    ME = "bqtest %s" % " ".join(argv[1:3] if argv[1] in ("gen", "check", "bq")
+    ME = "bqtest %s" % " ".join(argv[1:3] if argv[1] in ("gen", "check", "bq",
+                                                         "pipeline")
                                 else argv[1:2])
     try:
         COMMANDS[argv[1]](argv[2:])
@@ -968,7 +1740,10 @@ def main(argv):
         print("%s: check failed (bqtest.py:%d): %s" %
               (ME, tb.tb_lineno, e), file=sys.stderr)
         return 1
-    except (OSError, KeyError, ValueError) as e:
+    except IndexError as e:
+        print("%s: too few arguments or values (%s)" % (ME, e), file=sys.stderr)
+        return 1
+    except (OSError, KeyError, ValueError, TypeError) as e:
         print("%s: %s: %s" % (ME, type(e).__name__, e), file=sys.stderr)
         return 1
     sys.stdout.flush()

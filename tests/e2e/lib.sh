@@ -45,7 +45,9 @@ expect_eq() {
 
 # bqtest CMD ARGS...: tests/e2e/bqtest.py, the Python side of the tests
 # (JSON, acks, streams, Harper SQL, BigQuery set-up, tokens); see its header.
-bqtest() { python3 "$top/tests/e2e/bqtest.py" "$@"; }
+# PY is the interpreter itself, not a version manager's slow shim.
+PY=$(python3 "$top/tests/e2e/bqtest.py" python)
+bqtest() { "$PY" "$top/tests/e2e/bqtest.py" "$@"; }
 # jget [-f FILE] PATH...: the value at PATH of the JSON document on stdin.
 jget() { bqtest get "$@"; }
 # jfield NAME [FILE]: NAME of each NDJSON record, one a line (MISSING if absent).
@@ -145,4 +147,31 @@ pull_setup() {
 		    "$db" "$T/state.json"
 	} > "$T/cfg.yaml"
 	bqapi table test-project ds t "$1"
+}
+
+# load_setup [-t ID TARGET [-i INDEXES]] [LINE...]: need_harper, then
+# db=$(harper_db) and cfg=$T/cfg.yaml, a config loading into Harper
+# database $db, each LINE one more line of its harper section (e.g.
+# "batchRows: 400").  With -t, table ID of the config loads into TARGET
+# (with INDEXES, e.g. "timestamp, mmsi") and checkpoints go to $T/state.json.
+load_setup() {
+	local id= target= idx= l
+	need_harper
+	if [ "${1:-}" = -t ]; then
+		id=$2 target=$3
+		shift 3
+		if [ "${1:-}" = -i ]; then idx=$2; shift 2; fi
+	fi
+	db=$(harper_db)
+	cfg=$T/cfg.yaml
+	{
+		if [ -n "$id" ]; then
+			printf 'bigquery:\n  tables:\n    - id: %s\n      table: %s\n      targetTable: %s\n' \
+			    "$id" "$id" "$target"
+			[ -z "$idx" ] || printf '      indexes: [%s]\n' "$idx"
+		fi
+		printf 'harper:\n  database: %s\n' "$db"
+		for l in "$@"; do printf '  %s\n' "$l"; done
+		[ -z "$id" ] || printf 'checkpoint:\n  path: %s\n' "$T/state.json"
+	} > "$cfg"
 }

@@ -49,7 +49,7 @@ billed() {	# the bytesBilled of a bq-pull stream's sync lines, summed
 }
 jobs_billed() {	# jobs.list projection=full: totalBytesBilled, summed
 	curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/test-project/jobs?projection=full&maxResults=1000" |
-	    bqtest check pull-cost-jobs-billed
+	    bqtest jobs-billed
 }
 
 # nothing_acked CFG I/N: no row was acknowledged: the worker's cursor is
