@@ -30,15 +30,7 @@ for i in range(n):
         "speed_knots": (i * 13 % 250) / 10.0, "heading": i * 17 % 360,
         "status": status[i % 4], "seq": i}, separators=(",", ":")))
 PY
-cat > "$tmp/cfg.yaml" <<YAML
-bigquery:
-  projectId: test-project
-  dataset: ds
-  tables:
-    - id: positions
-      table: positions
-      timestampColumn: timestamp
-YAML
+bench_cfg "$tmp/cfg.yaml"
 size=$(bqtest bq get test-project ds positions numBytes)
 billed() {	# the bytes billed of the sync lines of a bq-pull stream
 	bqtest sum bytesBilled --control sync

@@ -40,6 +40,17 @@ bench_positions() {
 	    {"name":"seq","type":"INT64"}]' '{"type":"DAY","field":"timestamp"}'
 }
 
+# bench_cfg FILE [TARGET]: a config of table positions (bench_positions);
+# with TARGET, loaded into $db.TARGET, checkpoints in FILE's .state.json.
+bench_cfg() {
+	{
+		printf 'bigquery:\n  projectId: test-project\n  dataset: ds\n  tables:\n'
+		printf '    - id: positions\n      table: positions\n      timestampColumn: timestamp\n'
+		[ -z "${2:-}" ] || printf '      targetTable: %s\nharper:\n  database: %s\ncheckpoint:\n  path: %s\n' \
+		    "$2" "$db" "${1%.yaml}.state.json"
+	} > "$1"
+}
+
 # bench_create TABLE ROWS: table $db.TABLE created as harper-load would
 # for the rows of file ROWS (bq-pull's output).
 bench_create() {

@@ -22,22 +22,7 @@ bench_emulator
 bench_positions
 bqtest gen rows "$n" |
     bqtest bq insert test-project ds positions > /dev/null
-cfg() {	# cfg NAME TARGET: a config for one run
-	cat > "$tmp/$1.yaml" <<YAML
-bigquery:
-  projectId: test-project
-  dataset: ds
-  tables:
-    - id: positions
-      table: positions
-      timestampColumn: timestamp
-      targetTable: $2
-harper:
-  database: $db
-checkpoint:
-  path: $tmp/$1.state.json
-YAML
-}
+cfg() { bench_cfg "$tmp/$1.yaml" "$2"; }	# cfg NAME TARGET: a config for one run
 
 # Harper's raw rate: the same rows, as bq-pull writes them, posted into
 # a fresh table (raw NAME), before and after the pipelines: the best counts

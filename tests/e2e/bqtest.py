@@ -93,14 +93,18 @@ Other
   now-us | us TIME | iso-in SECONDS   clock helpers (UTC, microseconds)
   python                    this interpreter's path (not a version
                             manager's shim), for scripts that call often
-  gen NAME ARGS...          test data: see GENERATORS
-  check NAME ARGS...        the checks only one test makes: see CHECKS
+  gen NAME ARGS...          test data: rows (vessel rows, --ids), seconds,
+                            epoch, harper-create and harper-upserts (the
+                            benchmarks' baseline), and one generator per
+                            test that needs its own data, named after it
+  check NAME ARGS...        the checks only one test makes, named after the
+                            test, its assertions as they were inline
 
 Inline snippets kept in tests/e2e/*.sh, and why: agent-once.sh reads the
 metrics with python3-prometheus-client, which is not stdlib, on purpose a
-parser from outside; emulator-faults.sh and emulator-clients.sh run the
-Google Cloud CLI's own bq.py and google-auth (third-party code, the point
-of those tests).
+parser from outside; emulator-faults.sh runs google-auth, the Google Cloud
+CLI's own library (third-party code, the point of that part).  (verify-*.sh
+and agent-cluster.sh are not converted yet.)
 """
 import base64
 import collections

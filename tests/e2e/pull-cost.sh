@@ -94,15 +94,21 @@ bq-pull -c "$T/cfg.yaml" -w 0/2 --after "$last" --dry-run > "$T/dry"
 expect_eq 2 "$(grep -c '^-- bytes processed: [0-9]*$' "$T/dry")" "dry-run estimates"
 expect_eq "$before" "$(jobs_billed)" "bytes billed by --dry-run"
 
+# capped NAME I/N: the pipeline of worker I/N with $T/NAME.yaml, each
+# stage's stderr in $T/NAME.{err,load,ckpt}, their statuses in st.
+capped() {
+	set +o pipefail
+	bq-pull -c "$T/$1.yaml" -w "$2" 2> "$T/$1.err" |
+	    harper-load -c "$T/$1.yaml" 2> "$T/$1.load" |
+	    bq-checkpoint -c "$T/$1.yaml" commit --worker "$2" 2> "$T/$1.ckpt"
+	st=("${PIPESTATUS[@]}")
+	set -o pipefail
+}
+
 # maximumBytesBilled: BigQuery refuses the pass's second query (exit 78);
 # the pipeline acknowledges nothing
 cfg "$T/cap.yaml" "maximumBytesBilled: 10MiB"
-set +o pipefail
-bq-pull -c "$T/cap.yaml" -w 0/2 2> "$T/cap.err" |
-    harper-load -c "$T/cap.yaml" 2> "$T/cap.load" |
-    bq-checkpoint -c "$T/cap.yaml" commit --worker 0/2 2> "$T/cap.ckpt"
-st=("${PIPESTATUS[@]}")
-set -o pipefail
+capped cap 0/2
 expect_eq 78 "${st[0]}" "bq-pull status under maximumBytesBilled"
 grep -q 'would bill more than bigquery.maximumBytesBilled (10485760 bytes)' \
     "$T/cap.err" || fail "message: $(cat "$T/cap.err")"
@@ -112,12 +118,7 @@ nothing_acked "$T/cap.yaml" 0/2
 # pass it: exit 75, nothing acknowledged, the bill recorded
 cfg "$T/day.yaml" "dailyBytesLimit: 10MiB"
 rm -f "$T/state.json"
-set +o pipefail
-bq-pull -c "$T/day.yaml" -w 1/2 2> "$T/day.err" |
-    harper-load -c "$T/day.yaml" 2> "$T/day.load" |
-    bq-checkpoint -c "$T/day.yaml" commit --worker 1/2 2> "$T/day.ckpt"
-st=("${PIPESTATUS[@]}")
-set -o pipefail
+capped day 1/2
 expect_eq 75 "${st[0]}" "bq-pull status under dailyBytesLimit"
 grep -q 'bigquery.dailyBytesLimit reached: 10485760 of 10485760 bytes' \
     "$T/day.err" || fail "message: $(cat "$T/day.err")"
