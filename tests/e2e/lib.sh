@@ -155,7 +155,7 @@ pull_setup() {
 # "batchRows: 400").  With -t, table ID of the config loads into TARGET
 # (with INDEXES, e.g. "timestamp, mmsi") and checkpoints go to $T/state.json.
 load_setup() {
-	local id= target= idx= l
+	local id='' target='' idx='' l
 	need_harper
 	if [ "${1:-}" = -t ]; then
 		id=$2 target=$3
