@@ -46,20 +46,12 @@ print("ratio: %.2f" % (c / node))
 PY
 
 # (2) peak RSS of a big pull through the emulator
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-bin/bq-emulator --port "$port" -q > "$out/emulator.log" 2>&1 &
-emu=$!
-trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null || true' EXIT
-export BIGQUERY_EMULATOR_HOST=127.0.0.1:$port
-for i in $(seq 100); do
-	curl -sf -o /dev/null "http://$BIGQUERY_EMULATOR_HOST/healthz" && break
-	sleep 0.05
-done
-tests/e2e/bqapi.py table bench ds pos "$(python3 -c '
-import json, subprocess
-r = json.load(open("'"$out"'/resp.json"))
-print(json.dumps(r["schema"]["fields"]))')"
-python3 - "$big" <<'PY' | tests/e2e/bqapi.py insert bench ds pos > /dev/null
+. "$top/scripts/bench-lib.sh"
+emu=
+trap '[ -z "$emu" ] || { kill $emu 2>/dev/null; wait $emu 2>/dev/null; } || true' EXIT
+bench_emulator "$out/emulator.log"
+bqtest bq table bench ds pos "$(bqtest get -f "$out/resp.json" schema.fields)"
+python3 - "$big" <<'PY' | bqtest bq insert bench ds pos > /dev/null
 import random, sys
 rnd = random.Random(5)
 w = sys.stdout.write

@@ -12,24 +12,12 @@ tmp=$(mktemp -d)
 emu=
 trap '[ -z "$emu" ] || kill "$emu"; rm -rf "$tmp"' EXIT
 make -C "$top" -s bin/bq-emulator bin/bq-pull
-PATH=$top/bin:$PATH
+. "$top/scripts/bench-lib.sh"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-bq-emulator -q --port "$port" > "$tmp/emu.log" 2>&1 &
-emu=$!
-export BIGQUERY_EMULATOR_HOST=127.0.0.1:$port
-for _ in $(seq 100); do
-	curl -sf -o /dev/null "http://$BIGQUERY_EMULATOR_HOST/healthz" && break
-	sleep 0.1
-done
-"$top/tests/e2e/bqapi.py" table test-project ds positions '[
-    {"name":"timestamp","type":"TIMESTAMP"},{"name":"mmsi","type":"STRING"},
-    {"name":"vessel_name","type":"STRING"},{"name":"latitude","type":"FLOAT64"},
-    {"name":"longitude","type":"FLOAT64"},{"name":"speed_knots","type":"FLOAT64"},
-    {"name":"heading","type":"INT64"},{"name":"status","type":"STRING"},
-    {"name":"seq","type":"INT64"}]' '{"type":"DAY","field":"timestamp"}'
+bench_emulator
+bench_positions
 # 30 days: one row every 30 * 86400 / n seconds
-python3 - "$n" <<'PY' | "$top/tests/e2e/bqapi.py" insert test-project ds positions > /dev/null
+python3 - "$n" <<'PY' | bqtest bq insert test-project ds positions > /dev/null
 import json, sys
 n = int(sys.argv[1])
 day0, status = 1761955200, ["underway", "moored", "anchored", "fishing"]
@@ -42,21 +30,10 @@ for i in range(n):
         "speed_knots": (i * 13 % 250) / 10.0, "heading": i * 17 % 360,
         "status": status[i % 4], "seq": i}, separators=(",", ":")))
 PY
-cat > "$tmp/cfg.yaml" <<YAML
-bigquery:
-  projectId: test-project
-  dataset: ds
-  tables:
-    - id: positions
-      table: positions
-      timestampColumn: timestamp
-YAML
-size=$("$top/tests/e2e/bqapi.py" get test-project ds positions numBytes)
+bench_cfg "$tmp/cfg.yaml"
+size=$(bqtest bq get test-project ds positions numBytes)
 billed() {	# the bytes billed of the sync lines of a bq-pull stream
-	python3 -c '
-import json, sys
-print(sum(json.loads(l).get("bytesBilled", 0) for l in sys.stdin
-          if l.startswith("{\"@bqsync\":\"sync\"")))'
+	bqtest sum bytesBilled --control sync
 }
 echo "table: $n rows over 30 days, $size bytes (numBytes), DAY-partitioned"
 echo "before (the LIMIT-subquery batches of issue 10, measured there): 16.5x the table per worker"
@@ -66,7 +43,7 @@ for w in 0 1; do
 	bq-pull -c "$tmp/cfg.yaml" -w $w/2 | grep '^{"@bqsync":"sync"' > "$tmp/sync.$w"
 	e=$(date +%s.%N)
 	b=$(billed < "$tmp/sync.$w")
-	cur=$(tail -n 1 "$tmp/sync.$w" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')
+	cur=$(tail -n 1 "$tmp/sync.$w" | bqtest get cursor)
 	p=$(bq-pull -c "$tmp/cfg.yaml" -w $w/2 --after "$cur" | billed)
 	awk -v w="$w" -v b="$b" -v s="$size" -v p="$p" -v t="$(echo "$e - $s" | bc)" 'BEGIN {
 		printf "after: worker %d/2 backfill billed %d bytes = %.2fx the table (%.1f s); a caught-up poll billed %d bytes\n", w, b, b / s, t, p }'

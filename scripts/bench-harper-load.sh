@@ -19,51 +19,18 @@ batch=${BENCH_BATCH:-1000}
 conns=${BENCH_CONNS:-2}
 db=bench_hl_$$
 tmp=$(mktemp -d)
-hop() {
-	printf 'user = "%s:%s"\n' "$HARPER_USERNAME" "$HARPER_PASSWORD" |
-	    curl -sS --fail-with-body -K - -H 'Content-Type: application/json' \
-	    --data-binary "$1" "$HARPER_URL/"
-}
 trap 'hop "{\"operation\":\"drop_database\",\"database\":\"$db\"}" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 [ -x "$top/bin/harper-load" ] || make -C "$top" bin/harper-load >/dev/null
+. "$top/scripts/bench-lib.sh"
 
 # Rows as bq-pull writes them (with their id).
-python3 "$top/tests/e2e/genrows.py" "$n" 1 0 --ids > "$tmp/rows"
-python3 "$top/tests/e2e/genrows.py" "$big" 1 0 --ids > "$tmp/big"
+bqtest gen rows "$n" 1 0 --ids > "$tmp/rows"
+bqtest gen rows "$big" 1 0 --ids > "$tmp/big"
 printf 'harper:\n  database: %s\n' "$db" > "$tmp/cfg.yaml"
 
 # create TABLE: the table harper-load would create for these rows.
-create() {
-	hop "$(python3 - "$db" "$1" "$tmp/rows" <<'PY'
-import json, sys
-db, t, f = sys.argv[1:]
-cols = [c for c in json.loads(open(f).readline()) if c not in ("id", "timestamp")]
-attrs = [{"name": "id", "type": "ID", "isPrimaryKey": True},
-         {"name": "timestamp", "indexed": True}]
-attrs += [{"name": c} for c in cols + ["_syncedAt"]]
-print(json.dumps({"operation": "create_table", "database": db, "table": t,
-                  "primary_key": "id", "attributes": attrs}))
-PY
-)" > /dev/null
-}
-# bodies TABLE: upsert bodies of $batch records each, as harper-load sends them.
-bodies() {
-	python3 - "$db" "$1" "$batch" "$tmp/rows" > "$tmp/bodies.$1" <<'PY'
-import datetime, json, sys
-db, t, b, f = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-head = '{"operation":"upsert","database":%s,"table":%s,"records":[' % (json.dumps(db), json.dumps(t))
-recs = [l.rstrip("\n")[:-1] + ',"_syncedAt":"%s"}' % now for l in open(f)]
-for i in range(0, len(recs), b):
-    sys.stdout.write(head + ",".join(recs[i:i + b]) + "]}\n")
-PY
-}
-baseline() {
-	create "$1"
-	bodies "$1"
-	node "$top/scripts/bench-post.mjs" "$tmp/bodies.$1" "$conns" |
-	    python3 -c 'import json,sys; print("%.0f" % json.load(sys.stdin)["rows_per_s"])'
-}
+create() { bench_create "$1" "$tmp/rows"; }
+baseline() { bench_raw "$1" "$tmp/rows" "$conns" "$batch"; }
 # load TABLE FILE: harper-load into a fresh table; prints "rows/s cpu rss".
 load() {
 	local rows
@@ -71,7 +38,7 @@ load() {
 	rows=$(wc -l < "$2")
 	/usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$top/bin/harper-load" -q \
 	    -c "$tmp/cfg.yaml" --no-create -t "$1" -b "$batch" -j "$conns" "$2" > "$tmp/acks"
-	[ "$(tail -n 1 "$tmp/acks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')" = "$rows" ] ||
+	[ "$(tail -n 1 "$tmp/acks" | bqtest get total)" = "$rows" ] ||
 	    { echo "harper-load did not ack every row" >&2; exit 1; }
 	awk -v n="$rows" '{ printf "%.0f %.3f %d\n", n / $1, $2 + $3, $4 }' "$tmp/time"
 }

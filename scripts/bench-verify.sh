@@ -13,25 +13,15 @@ mkdir -p "$out"
 n=${BENCH_VERIFY_ROWS:-1000000}
 db=bench_verify_$$
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-bin/bq-emulator --port "$port" -q > "$out/emulator.log" 2>&1 &
-emu=$!
-hop() {
-	printf 'user = "%s:%s"\n' "$HARPER_USERNAME" "$HARPER_PASSWORD" |
-	    curl -sS -K - -H 'Content-Type: application/json' \
-	    --data-binary "$1" "$HARPER_URL/" > /dev/null
-}
-trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null || true; hop "{\"operation\":\"drop_database\",\"database\":\"$db\"}" || true' EXIT
-export BIGQUERY_EMULATOR_HOST=127.0.0.1:$port
-for i in $(seq 100); do
-	curl -sf -o /dev/null "http://$BIGQUERY_EMULATOR_HOST/healthz" && break
-	sleep 0.05
-done
-tests/e2e/bqapi.py table bench ds pos '[{"name":"timestamp","type":"TIMESTAMP"},
+. "$top/scripts/bench-lib.sh"
+emu=
+trap '[ -z "$emu" ] || { kill $emu 2>/dev/null; wait $emu 2>/dev/null; }; hop "{\"operation\":\"drop_database\",\"database\":\"$db\"}" > /dev/null 2>&1 || true' EXIT
+bench_emulator "$out/emulator.log"
+bqtest bq table bench ds pos '[{"name":"timestamp","type":"TIMESTAMP"},
     {"name":"mmsi","type":"STRING"},{"name":"latitude","type":"FLOAT"},
     {"name":"longitude","type":"FLOAT"},{"name":"speed_knots","type":"FLOAT"},
     {"name":"status","type":"STRING"}]'
-python3 - "$n" <<'PY' | tests/e2e/bqapi.py insert bench ds pos > /dev/null
+python3 - "$n" <<'PY' | bqtest bq insert bench ds pos > /dev/null
 import random, sys
 rnd = random.Random(7)
 ts = 1762776000000000

@@ -31,22 +31,13 @@ checkpoint:
 EOF
 export BQSYNC_CONFIG=$T/config.yaml
 for t in vessel_positions port_events; do
-	"$top"/tests/e2e/bqapi.py table bqsync-test acks $t \
+	bqapi table bqsync-test acks $t \
 	    '[{"name":"timestamp","type":"TIMESTAMP"},{"name":"seq","type":"INT64"}]'
 	# 300 rows on 2025-11-01: a cursor weeks old
-	python3 -c 'for i in range(300): print("{\"timestamp\":\"2025-11-01T00:%02d:%02dZ\",\"seq\":%d}" % (i // 60, i % 60, i))' |
-	    "$top"/tests/e2e/bqapi.py insert bqsync-test acks $t > /dev/null
+	bqtest gen seconds 300 |
+	    bqapi insert bqsync-test acks $t > /dev/null
 done
-# field NAME: that field of each NDJSON record on stdin, one a line.
-field() {
-	python3 -c 'import json,sys
-for l in sys.stdin:
-    v = json.loads(l).get(sys.argv[1], "MISSING")
-    print("null" if v is None else json.dumps(v) if not isinstance(v, str) else v)' "$1"
-}
-nrecords() { python3 -c 'import json,sys
-try: print(len(json.load(open(sys.argv[1]))["checkpoints"]))
-except FileNotFoundError: print(0)' "$T/state.json"; }
+nrecords() { [ ! -e "$T/state.json" ] && echo 0 || bqtest len -f "$T/state.json" checkpoints; }
 
 # --- begin: table id and worker; another worker's or table's acks ---------
 bq-pull -w 0/2 > "$T/pull0"
@@ -86,42 +77,39 @@ expect_eq 0 "$(nrecords)" "records after a refused begin"
 bq-pull -w 1/2 > "$T/pull1"
 harper-load < "$T/pull1" | bq-checkpoint -w 1/2 commit --tee > "$T/acks1"
 st=$(bq-checkpoint -w 1/2 status)
-expect_eq initial "$(printf '%s\n' "$st" | field phase)" "phase after the first pull"
+expect_eq initial "$(printf '%s\n' "$st" | jfield phase)" "phase after the first pull"
 share=$(grep -vc '@bqsync' "$T/pull1")
-expect_eq "$share" "$(printf '%s\n' "$st" | field recordsIngested)"
+expect_eq "$share" "$(printf '%s\n' "$st" | jfield recordsIngested)"
 # (a sync line follows each result page: every one of them says newer)
-expect_eq true "$(grep '"newer"' "$T/acks1" | field newer | sort -u)" "newer of the first pull"
-expect_eq 1/2 "$(field worker < "$T/acks1" | sort -u)" "worker in every ack"
-expect_eq vessel_positions "$(field table < "$T/acks1" | sort -u)" "table in every ack"
+expect_eq true "$(grep '"newer"' "$T/acks1" | jfield newer | sort -u)" "newer of the first pull"
+expect_eq 1/2 "$(jfield worker < "$T/acks1" | sort -u)" "worker in every ack"
+expect_eq vessel_positions "$(jfield table < "$T/acks1" | sort -u)" "table in every ack"
 # A sync line carries what the queries since the one before it billed (none
 # after a page of a query already counted): the pull's bill is their sum.
-billed() {
-	grep '"@bqsync":"sync"' "$1" | field bytesBilled |
-	    awk '$1 != "MISSING" { s += $1 } END { print s + 0 }'
-}
+billed() { bqtest sum bytesBilled --control sync "$1"; }
 billed1=$(billed "$T/pull1")
 [ "$billed1" -ge 10485760 ] || fail "bytesBilled $billed1"
-grep '"@bqsync":"sync"' "$T/pull1" | field bytesProcessed | head -n 1 | grep -qx '[0-9][0-9]*' ||
+grep '"@bqsync":"sync"' "$T/pull1" | jfield bytesProcessed | head -n 1 | grep -qx '[0-9][0-9]*' ||
     fail "no bytesProcessed: $(grep sync "$T/pull1")"
-expect_eq "$billed1" "$(printf '%s\n' "$st" | field bytesBilled)" "bytes billed"
-expect_eq "$billed1" "$(printf '%s\n' "$st" | field bytesBilledDay)"
-expect_eq "$(date -u +%F)" "$(printf '%s\n' "$st" | field billingDay)"
+expect_eq "$billed1" "$(printf '%s\n' "$st" | jfield bytesBilled)" "bytes billed"
+expect_eq "$billed1" "$(printf '%s\n' "$st" | jfield bytesBilledDay)"
+expect_eq "$(date -u +%F)" "$(printf '%s\n' "$st" | jfield billingDay)"
 cur=$(bq-checkpoint -w 1/2 get)
 
 bq-pull -w 1/2 --after "$cur" > "$T/pull2"
 expect_eq 0 "$(grep -vc '@bqsync' "$T/pull2" || true)" "rows of the caught-up poll"
-expect_eq false "$(grep '"@bqsync":"sync"' "$T/pull2" | field newer)"
+expect_eq false "$(grep '"@bqsync":"sync"' "$T/pull2" | jfield newer)"
 harper-load < "$T/pull2" | bq-checkpoint -w 1/2 commit --tee > "$T/acks2"
 expect_eq 1 "$(wc -l < "$T/acks2")" "acks of the caught-up poll"
-expect_eq "0|false|$cur" "$(field rows < "$T/acks2")|$(field newer < "$T/acks2")|$(field cursor < "$T/acks2")"
+expect_eq "0|false|$cur" "$(jfield rows < "$T/acks2")|$(jfield newer < "$T/acks2")|$(jfield cursor < "$T/acks2")"
 st=$(bq-checkpoint -w 1/2 status)
-expect_eq steady "$(printf '%s\n' "$st" | field phase)" "phase after a caught-up poll"
+expect_eq steady "$(printf '%s\n' "$st" | jfield phase)" "phase after a caught-up poll"
 billed2=$(billed "$T/pull2")
-expect_eq $((billed1 + billed2)) "$(printf '%s\n' "$st" | field bytesBilled)" "bytes billed summed"
+expect_eq $((billed1 + billed2)) "$(printf '%s\n' "$st" | jfield bytesBilled)" "bytes billed summed"
 # --lookback re-reads old rows, but none is newer: still caught up.
 bq-pull -w 1/2 --after "$cur" --lookback 10m > "$T/pull3"
 [ "$(grep -vc '@bqsync' "$T/pull3")" -gt 0 ] || fail "--lookback read no rows"
-expect_eq false "$(grep '"@bqsync":"sync"' "$T/pull3" | field newer)" "newer with --lookback"
+expect_eq false "$(grep '"@bqsync":"sync"' "$T/pull3" | jfield newer)" "newer with --lookback"
 
 # --- an error line becomes lastError; a good run clears it -----------------
 set +e
@@ -131,21 +119,21 @@ codes="${PIPESTATUS[*]}"
 set -e
 read -r pc lc cc <<< "$codes"
 [ "$pc" != 0 ] && [ "$lc" = "$pc" ] && [ "$cc" = 0 ] || fail "exit codes $codes: $(cat "$T/err")"
-expect_eq bq-pull "$(tail -n 1 "$T/acks3" | python3 -c 'import json,sys; print(json.load(sys.stdin)["error"]["tool"])')"
+expect_eq bq-pull "$(tail -n 1 "$T/acks3" | jget error.tool)"
 st=$(bq-checkpoint -w 1/2 status)
-err=$(printf '%s\n' "$st" | field lastError)
+err=$(printf '%s\n' "$st" | jfield lastError)
 case $err in "bq-pull: exit $pc: "*nosuch*) ;; *) fail "lastError: $err" ;; esac
-[ "$(printf '%s\n' "$st" | field lastErrorAt)" != null ] || fail "no lastErrorAt"
+[ "$(printf '%s\n' "$st" | jfield lastErrorAt)" != null ] || fail "no lastErrorAt"
 expect_eq "$cur" "$(bq-checkpoint -w 1/2 get)" "cursor after the failure"
 script -qec "bq-checkpoint -w 1/2 status" /dev/null | tr -d '\r' | grep -q "bq-pull: exit $pc: .*nosuch" ||
     fail "text status without the error"
 bq-pull -w 1/2 --after "$cur" | harper-load | bq-checkpoint -w 1/2 commit
 st=$(bq-checkpoint -w 1/2 status)
-expect_eq "null|null" "$(printf '%s\n' "$st" | field lastError)|$(printf '%s\n' "$st" | field lastErrorAt)" \
+expect_eq "null|null" "$(printf '%s\n' "$st" | jfield lastError)|$(printf '%s\n' "$st" | jfield lastErrorAt)" \
     "lastError after a good run"
 # harper-load's own failure (a truncated stream) is recorded too.
 { head -n 3 "$T/pull1"; } | harper-load | bq-checkpoint -w 1/2 commit || true
-case $(bq-checkpoint -w 1/2 status | field lastError) in
+case $(bq-checkpoint -w 1/2 status | jfield lastError) in
 "harper-load: exit 65: "*"input ended before the end marker") ;;
 *) fail "lastError of a truncated stream: $(bq-checkpoint -w 1/2 status)" ;;
 esac
@@ -154,18 +142,12 @@ esac
 printf '{"table":"vessel_positions","rows":9007199254740992,"total":0,"cursor":null}\n' |
     must_fail 65 bq-checkpoint -w 1/2 commit 2> "$T/err"
 grep -q '<stdin>:1: ack without a row count' "$T/err" || fail "$(cat "$T/err")"
-before=$(bq-checkpoint -w 1/2 status | field recordsIngested)
+before=$(bq-checkpoint -w 1/2 status | jfield recordsIngested)
 printf '{"table":"vessel_positions","rows":1099511627776,"total":0,"cursor":null}\n%.0s' $(seq 8193) |
     must_fail 65 bq-checkpoint -w 1/2 commit 2> "$T/err"
 grep -q 'acks add up to more than' "$T/err" || fail "$(cat "$T/err")"
-expect_eq "$before" "$(bq-checkpoint -w 1/2 status | field recordsIngested)" "records after refused acks"
-python3 - "$T/state.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-for r in s["checkpoints"]:
-    r["recordsIngested"] = 2**60
-open(sys.argv[1], "w").write(json.dumps(s))
-PY
+expect_eq "$before" "$(bq-checkpoint -w 1/2 status | jfield recordsIngested)" "records after refused acks"
+bqtest set "$T/state.json" 'checkpoints.*.recordsIngested' 1152921504606846976
 must_fail 65 bq-checkpoint -w 1/2 get
 bq-checkpoint -w 1/2 reset -q
 expect_eq 0 "$(nrecords)" "records after reset"

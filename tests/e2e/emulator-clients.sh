@@ -17,20 +17,7 @@ export METADATA_SERVER_DETECTION=none HOME=$T/home CLOUDSDK_CONFIG=$T/gcloud T
 mkdir -p "$HOME" "$CLOUDSDK_CONFIG"
 
 # 25 rows of every type the toolkit meets, with NULLs sprinkled in.
-python3 - >"$T/rows.json" <<'PY'
-import json, base64
-rows = []
-for i in range(1, 26):
-    rows.append({"id": i, "ts": "2023-11-04T09:30:00.%06dZ" % (i * 7),
-        "name": "n%d" % i if i % 5 else None,
-        "score": i + 0.25 if i % 4 else None, "ok": i % 2 == 0,
-        "raw": base64.b64encode(bytes([i, 0, 255])).decode() if i % 3 else None,
-        "day": "2023-11-%02d" % (i % 28 + 1),
-        "amount": "%d.%02d" % (i, i) if i % 6 else None,
-        "tags": ["t%d" % k for k in range(i % 3)],
-        "addr": {"city": "c%d" % i, "zip": 10000 + i} if i % 7 else None})
-print(json.dumps(rows))
-PY
+bqtest gen emulator-clients >"$T/rows.json"
 
 for mode in endpoint env; do
 	if [ $mode = env ]; then
@@ -48,42 +35,7 @@ for mode in endpoint env; do
 		    <"$T/rows.json" >"$T/node-$mode.ndjson" ||
 		    fail "node client ($mode) failed"
 	fi
-	python3 - "$T/rows.json" "$T/node-$mode.ndjson" <<'PY' || fail "node client ($mode) read something else"
-import json, sys
-from decimal import Decimal
-rows = json.load(open(sys.argv[1]))
-got = [json.loads(l) for l in open(sys.argv[2])]
-def canon(r):
-    am = r["amount"]
-    if am is not None:
-        am = format(Decimal(am).normalize(), "f")
-    return {"id": str(r["id"]), "ts": r["ts"][:-1] + "000Z", "name": r["name"],
-        "score": r["score"], "ok": r["ok"], "raw": r["raw"], "day": r["day"],
-        "amount": am, "tags": r["tags"],
-        "addr": None if r["addr"] is None else
-            {"city": r["addr"]["city"], "zip": str(r["addr"]["zip"])}}
-want = [canon(r) for r in rows]
-by = {}
-for g in got:
-    by.setdefault(g["what"], []).append(g)
-def check(cond, what):
-    if not cond:
-        print("mismatch:", what, file=sys.stderr)
-        sys.exit(1)
-check([g["row"] for g in by["all"]] == want, "SELECT * rows")
-ids = [str(r["id"]) for r in rows if r["ts"] > "2023-11-04T09:30:00.000001Z"
-       and r["id"] % 3 == 1 and r["name"] is not None and r["name"] != "nobody"]
-check(by["params"][0]["ids"] == ids, "parameterized query %s" % by["params"])
-qp = by["query-pages"][0]
-check(qp["ids"] == [str(r["id"]) for r in rows] and qp["pages"] == 7, "query pages %s" % qp)
-tp = by["table-pages"][0]
-check(tp["rows"] == want and tp["pages"] == 4, "tabledata pages")
-check(by["invalid"][0] == {"what": "invalid", "code": 400, "reason": "invalidQuery"}, "invalid query %s" % by["invalid"])
-check(by["delete"][0]["affected"] == "5", "DELETE affected rows")
-check(by["count"][0]["n"] == 20, "count after DELETE")
-check(by["load"][0] == {"what": "load", "state": "DONE", "rows": "25", "n": 25, "s": 325}, "load job %s" % by["load"])
-check("done" in by, "finished")
-PY
+	bqtest check emulator-clients-node "$T/rows.json" "$T/node-$mode.ndjson" || fail "node client ($mode) read something else"
 	say "node client ($mode): all reads match"
 done
 
@@ -100,30 +52,7 @@ bigquery:
       idColumn: id
 YAML
 bq-pull -c "$T/cfg.yaml" --no-markers >"$T/pull.ndjson"
-python3 - "$T/node-endpoint.ndjson" "$T/pull.ndjson" <<'PY' || fail "bq-pull and the Node client disagree"
-import json, sys
-node = [json.loads(l)["row"] for l in open(sys.argv[1]) if '"what":"all"' in l]
-pulled = [json.loads(l) for l in open(sys.argv[2])]
-# With idColumn, bq-pull carries the key as Harper's id, in text form, and
-# every row's content fingerprint _fp, which the Node client has no part in.
-for p in pulled:
-    p["id"] = str(p["id"])
-    assert isinstance(p.pop("_fp"), (int, str))
-def from_node(r):
-    return {"id": r["id"], "ts": r["ts"][:26] + "Z", "name": r["name"],
-        "score": r["score"], "ok": r["ok"], "raw": r["raw"], "day": r["day"],
-        "amount": r["amount"], "tags": r["tags"],
-        "addr": None if r["addr"] is None else
-            {"city": r["addr"]["city"], "zip": int(r["addr"]["zip"])}}
-want = [from_node(r) for r in node if int(r["id"]) <= 20]
-if pulled != want:
-    for a, b in zip(pulled, want):
-        if a != b:
-            print("bq-pull:", a, "\nnode:   ", b, file=sys.stderr)
-            break
-    print(len(pulled), "rows pulled,", len(want), "expected", file=sys.stderr)
-    sys.exit(1)
-PY
+bqtest check emulator-clients-pull "$T/node-endpoint.ndjson" "$T/pull.ndjson" || fail "bq-pull and the Node client disagree"
 say "bq-pull reads exactly what the Node client read"
 
 # The bq CLI (preinstalled with the Google Cloud CLI on the build image).
@@ -141,11 +70,7 @@ bq mk --dataset --location=US test-project:bqcli >/dev/null
 bq mk --table --time_partitioning_type=DAY --time_partitioning_field=ts \
     --clustering_fields=id bqcli.t id:INTEGER,ts:TIMESTAMP,name:STRING,score:FLOAT \
     >/dev/null
-python3 -c '
-import json, sys
-for r in json.load(open(sys.argv[1])):
-    print(json.dumps({"id": r["id"], "ts": r["ts"].replace("T", " ")[:19],
-        "name": r["name"], "score": r["score"]}))' "$T/rows.json" >"$T/bq-rows.ndjson"
+bqtest gen emulator-clients-bq "$T/rows.json" >"$T/bq-rows.ndjson"
 bq insert bqcli.t <"$T/bq-rows.ndjson" >/dev/null
 bq query --nouse_legacy_sql --parameter=c:TIMESTAMP:'2023-11-04 09:00:00' \
     --parameter=n:INT64:4 --parameter=who::n8 \
@@ -159,22 +84,5 @@ bq query --nouse_legacy_sql 'SELECT COUNT(*) AS n, SUM(id) AS s FROM bqcli.loade
     >"$T/bq-load.json"
 expect_eq '[{"n":"25","s":"325"}]' "$(tr -d ' \n' <"$T/bq-load.json")" "bq load"
 must_fail 2 bq show bqcli.nope >/dev/null 2>&1
-python3 - "$T/bq-rows.ndjson" "$T/bq-query.json" "$T/bq-head.json" <<'PY' || fail "bq CLI read something else"
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-def shown(r):
-    d = {"id": str(r["id"]), "ts": r["ts"], "name": r["name"]}
-    d["score"] = None if r["score"] is None else repr(r["score"])
-    return d
-def norm(x):
-    return {"id": x["id"], "ts": x["ts"], "name": x.get("name"),
-            "score": x.get("score")}
-q = [norm(x) for x in json.load(open(sys.argv[2]))]
-want = [shown(r) for r in rows if r["id"] % 4 == 0 or r["name"] == "n8"]
-if q != want:
-    print("bq query:", q, "\nwant:", want, file=sys.stderr); sys.exit(1)
-h = sorted((norm(x) for x in json.load(open(sys.argv[3]))), key=lambda x: int(x["id"]))
-if h != [shown(r) for r in rows]:
-    print("bq head:", h, file=sys.stderr); sys.exit(1)
-PY
+bqtest check emulator-clients-bq "$T/bq-rows.ndjson" "$T/bq-query.json" "$T/bq-head.json" || fail "bq CLI read something else"
 say "bq CLI: mk, insert, parameterized query and head match"

@@ -32,7 +32,7 @@ curl -s $u/queries -d '{"query":"SELECT mmsi FROM ds.t WHERE ts > @c",
   "useLegacySql":false,"queryParameters":[{"name":"c",
   "parameterType":{"type":"TIMESTAMP"},
   "parameterValue":{"value":"2025-01-01 00:00:00"}}]}' >example.json
-expect_eq '[{"f":[{"v":"7"}]}]' "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["rows"], separators=(",",":")))' example.json)" "example query rows"
+expect_eq '[{"f":[{"v":"7"}]}]' "$(jget -f example.json rows)" "example query rows"
 curl -s http://$BIGQUERY_EMULATOR_HOST/emulator/faults \
   -d '{"path":"queries","status":503,"count":2}' >/dev/null
 q='{"query":"SELECT 1","useLegacySql":false}'
@@ -78,7 +78,7 @@ curl -s $u/datasets/keep/tables/t/insertAll -d '{"rows":[{"json":{"n":1}},{"json
 kill $pid; wait $pid || true
 start_data
 n=$(curl -s $u/queries -d '{"query":"SELECT SUM(n) FROM keep.t","useLegacySql":false}' |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["rows"][0]["f"][0]["v"])')
+    jget rows.0.f.0.v)
 expect_eq 3 "$n" "rows after a restart with --data"
 kill $pid
 test -s "$T/data/bq-emulator.sqlite3" || fail "no data file"
@@ -91,14 +91,8 @@ bq-emulator -V | grep -qx 'bq-emulator 0.1.0' || fail "-V"
 
 # --- the service-account flow: JWT bearer grant -> access token ----------
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.pem 2>/dev/null
-python3 - "$T/sa.pem" >sa.json <<'PY'
-import json, sys
-print(json.dumps({"type": "service_account", "project_id": "demo",
-    "private_key_id": "0123456789abcdef0123456789abcdef01234567",
-    "private_key": open(sys.argv[1]).read(),
-    "client_email": "puller@demo.iam.gserviceaccount.com",
-    "client_id": "1", "token_uri": "http://127.0.0.1/token"}))
-PY
+bqtest sa-key "$T/sa.pem" sa.json --project demo --key-id 0123456789abcdef0123456789abcdef01234567 \
+    --email puller@demo.iam.gserviceaccount.com --token-uri http://127.0.0.1/token
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.pem 2>/dev/null
 bq-emulator -q -p 0 --token-key sa.json > addr4 2>token.log & pid=$!
 cleanup "kill $pid"
@@ -117,7 +111,7 @@ jwt() {
 grant=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer
 expect_eq 400 "$(curl -s -o /dev/null -w '%{http_code}' $h/token -d "grant_type=$grant&assertion=$(jwt other.pem)")" "foreign key refused"
 tok=$(curl -s $h/token -d "grant_type=$grant&assertion=$(jwt sa.pem)" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    jget access_token)
 printf 'header = "Authorization: Bearer %s"\n' "$tok" > auth.curl
 expect_eq 200 "$(curl -s -K auth.curl -o /dev/null -w '%{http_code}' $h/projects/demo/datasets)" "with a token"
 # Google's own auth library (bundled with the Cloud CLI), when present.

@@ -11,13 +11,8 @@ cd "$T"
 
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
     -out key.pem 2> /dev/null
-python3 - <<'PY'
-import json
-json.dump({"type": "service_account", "project_id": "test-project",
-           "private_key_id": "k1", "private_key": open("key.pem").read(),
-           "client_email": "sa@test-project.iam.gserviceaccount.com",
-           "token_uri": "unused"}, open("sa.json", "w"))
-PY
+bqtest sa-key key.pem sa.json --project test-project --key-id k1 \
+    --email sa@test-project.iam.gserviceaccount.com --token-uri unused
 port=$(free_port)
 bq-emulator -q -p "$port" -k sa.json > addr 2> emu.log & pid=$!
 cleanup "kill $pid"
@@ -28,19 +23,7 @@ tokuri=$base/token
 
 # jwt AUD ISS SCOPE: a signed grant assertion ("-" leaves the claim out).
 jwt() {
-	python3 - "$1" "$2" "$3" <<'PY'
-import base64, json, subprocess, sys, time
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-now = int(time.time())
-c = {"iat": now, "exp": now + 3600}
-for k, v in zip(("aud", "iss", "scope"), sys.argv[1:4]):
-    if v != "-":
-        c[k] = v
-inp = b64(b'{"alg":"RS256","typ":"JWT"}') + "." + b64(json.dumps(c).encode())
-sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", "key.pem"],
-                     input=inp.encode(), capture_output=True, check=True).stdout
-print(inp + "." + b64(sig))
-PY
+	bqtest jwt key.pem "$1" "$2" "$3"
 }
 grant() {	# grant AUD ISS SCOPE: prints "STATUS BODY"
 	curl -s -w ' %{http_code}' "$tokuri" \
@@ -53,7 +36,7 @@ scope=https://www.googleapis.com/auth/bigquery
 say "token endpoint claims"
 out=$(grant "$tokuri" "$sa" "$scope")
 [ "${out##* }" = 200 ] || fail "a good grant: $out"
-token=$(printf '%s' "${out% *}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+token=$(printf '%s' "${out% *}" | jget access_token)
 for args in "https://evil.example/token $sa $scope" "- $sa $scope" \
     "$tokuri other@example.com $scope" "$tokuri - $scope" \
     "$tokuri $sa -" "$tokuri $sa https://www.googleapis.com/auth/drive"; do
@@ -92,36 +75,14 @@ case $code in 413|000) ;; *) fail "a 20 MB query body: $code" ;; esac
 [ "$(rss)" -lt 200000 ] || fail "VmHWM $(rss) kB after 20 MB"
 
 say "5,000 nested parentheses"
-python3 - "$base" "$token" <<'PY' > nest.out
-import json, sys, urllib.request, urllib.error
-q = "SELECT " + "(" * 5000 + "1" + ")" * 5000
-req = urllib.request.Request(sys.argv[1] + "/bigquery/v2/projects/p/queries",
-    json.dumps({"query": q, "useLegacySql": False}).encode(),
-    {"Content-Type": "application/json", "Authorization": "Bearer " + sys.argv[2]})
-try:
-    urllib.request.urlopen(req)
-    print("200")
-except urllib.error.HTTPError as e:
-    print(e.code, json.load(e)["error"]["errors"][0]["reason"])
-PY
+bqtest check emulator-hardening-nest "$base" "$token" > nest.out
 expect_eq "400 invalidQuery" "$(cat nest.out)" "nested parentheses"
 kill -0 "$pid" || fail "bq-emulator died: $(cat emu.log)"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")
 expect_eq 200 "$code" "healthz after the deep query"
 
 say "idle connections"
-python3 - "$port" <<'PY' &
-import socket, sys, time
-socks = []
-for _ in range(1100):
-    try:
-        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-        s.sendall(b"POST /bigquery/v2/projects/p/queries HTTP/1.1\r\nHost: x\r\n")
-        socks.append(s)
-    except OSError:
-        break
-time.sleep(60)
-PY
+python3 "$top/tests/e2e/bqtest.py" idle-clients "$port" 1100 60 &
 idler=$!
 cleanup "kill $idler"
 sleep 3

@@ -43,24 +43,26 @@ expect_eq() {
 	[ "$1" = "$2" ] || fail "${3:-value}: expected '$1', got '$2'"
 }
 
+# bqtest CMD ARGS...: tests/e2e/bqtest.py, the Python side of the tests
+# (JSON, acks, streams, Harper SQL, BigQuery set-up, tokens); see its header.
+# PY is the interpreter itself, not a version manager's slow shim.
+PY=$(python3 "$top/tests/e2e/bqtest.py" python)
+bqtest() { "$PY" "$top/tests/e2e/bqtest.py" "$@"; }
+# jget [-f FILE] PATH...: the value at PATH of the JSON document on stdin.
+jget() { bqtest get "$@"; }
+# jfield NAME [FILE]: NAME of each NDJSON record, one a line (MISSING if absent).
+jfield() { bqtest field "$@"; }
+# bqapi table|insert|get PROJECT DATASET TABLE ...: BigQuery set-up calls.
+bqapi() { bqtest bq "$@"; }
+# checkrows SOURCE DB.TABLE: Harper holds exactly SOURCE's rows; prints N.
+checkrows() { bqtest compare "$@"; }
+# genrows N [GROUP] [START] [--ids]: deterministic vessel rows.
+genrows() { bqtest gen rows "$@"; }
+# fexpr EXPR: true if the awk expression EXPR (floating point) holds.
+fexpr() { awk "BEGIN { exit !($1) }" < /dev/null; }
+
 # A free TCP port on 127.0.0.1 (and, with N, N consecutive free ports).
-free_port() {
-	python3 - "${1:-1}" <<'PY'
-import socket, sys, random
-n = int(sys.argv[1])
-for _ in range(200):
-    base = random.randint(20000, 60000 - n)
-    socks = []
-    try:
-        for p in range(base, base + n):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
-    except OSError:
-        for s in socks: s.close()
-        continue
-    for s in socks: s.close()
-    print(base); break
-PY
-}
+free_port() { bqtest free-port "${1:-1}"; }
 
 # --- Harper --------------------------------------------------------------
 
@@ -77,15 +79,9 @@ hop() {
 	    --data-binary "$1" "$HARPER_URL/"
 }
 # hsql SQL: prints the JSON result of a Harper SQL query.
-hsql() {
-	local q
-	q=$(python3 -c 'import json,sys; print(json.dumps({"operation":"sql","sql":sys.argv[1]}))' "$1")
-	hop "$q"
-}
+hsql() { bqtest harper-sql "$1"; }
 # hcount DB.TABLE: number of records (via SQL count).
-hcount() {
-	hsql "SELECT count(*) AS n FROM $1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["n"])'
-}
+hcount() { bqtest harper-count "$1"; }
 # A fresh Harper database name for this test, dropped at exit.  Tests call
 # it as db=$(harper_db), in a subshell, so the drop is registered here, when
 # lib.sh is sourced, for the one name harper_db hands out ($$ is the test's
@@ -126,4 +122,56 @@ start_emulator() {
 		sleep 0.05
 	done
 	export BIGQUERY_EMULATOR_HOST=127.0.0.1:$EMU_PORT EMU_PORT
+}
+
+# pull_setup FIELDS [LINE...]: bq-emulator started, table test-project.ds.t
+# created with FIELDS (a BigQuery schema, JSON) and $T/cfg.yaml reading it
+# (timestamp column ts), each LINE added to the table's entry (e.g.
+# "idColumns: [k]").  With $db set, Harper database $db too, and the
+# checkpoints in $T/state.json.
+pull_setup() {
+	local l
+	start_emulator
+	{
+		cat <<-YAML
+		bigquery:
+		  projectId: test-project
+		  dataset: ds
+		  tables:
+		    - id: t
+		      table: t
+		      timestampColumn: ts
+		YAML
+		for l in "${@:2}"; do printf '      %s\n' "$l"; done
+		[ -z "${db:-}" ] || printf 'harper:\n  database: %s\ncheckpoint:\n  path: %s\n' \
+		    "$db" "$T/state.json"
+	} > "$T/cfg.yaml"
+	bqapi table test-project ds t "$1"
+}
+
+# load_setup [-t ID TARGET [-i INDEXES]] [LINE...]: need_harper, then
+# db=$(harper_db) and cfg=$T/cfg.yaml, a config loading into Harper
+# database $db, each LINE one more line of its harper section (e.g.
+# "batchRows: 400").  With -t, table ID of the config loads into TARGET
+# (with INDEXES, e.g. "timestamp, mmsi") and checkpoints go to $T/state.json.
+load_setup() {
+	local id='' target='' idx='' l
+	need_harper
+	if [ "${1:-}" = -t ]; then
+		id=$2 target=$3
+		shift 3
+		if [ "${1:-}" = -i ]; then idx=$2; shift 2; fi
+	fi
+	db=$(harper_db)
+	cfg=$T/cfg.yaml
+	{
+		if [ -n "$id" ]; then
+			printf 'bigquery:\n  tables:\n    - id: %s\n      table: %s\n      targetTable: %s\n' \
+			    "$id" "$id" "$target"
+			[ -z "$idx" ] || printf '      indexes: [%s]\n' "$idx"
+		fi
+		printf 'harper:\n  database: %s\n' "$db"
+		for l in "$@"; do printf '  %s\n' "$l"; done
+		[ -z "$id" ] || printf 'checkpoint:\n  path: %s\n' "$T/state.json"
+	} > "$cfg"
 }

@@ -5,10 +5,7 @@
 # refused credentials (77), a bad config (78), usage (64), and a reader
 # that stops early (harper-load | head -1 ends quietly).
 . "$(dirname "$0")/lib.sh"
-need_harper
-db=$(harper_db)
-cfg=$T/cfg.yaml
-printf 'harper:\n  database: %s\n' "$db" > "$cfg"
+load_setup
 r1='{"timestamp":"2025-01-01T00:00:01Z","a":1}'
 r2='{"timestamp":"2025-01-01T00:00:02Z","a":2}'
 r3='{"timestamp":"2025-01-01T00:00:03Z","a":3}'
@@ -73,14 +70,14 @@ expect_eq '{"table":"R","rows":3,"total":3,"cursor":"2025-01-01T00:00:03.000000Z
 
 # A Harper refusal in the middle of a larger batch, without --reject: the
 # rows before it are committed, none after it, and the cursor stops before.
-python3 "$top/tests/e2e/genrows.py" 100 > "$T/mid.in"
+genrows 100 > "$T/mid.in"
 sed -i '57s/^{/{"":0,/' "$T/mid.in"
 rc=0
 harper-load -c "$cfg" -t Mid -b 100 "$T/mid.in" > "$T/mid.acks" 2> "$T/mid.err" || rc=$?
 expect_eq 65 "$rc" "mid-batch refusal: exit status"
 grep -qF "mid.in:57: rejected by Harper" "$T/mid.err" || fail "mid: $(cat "$T/mid.err")"
 expect_eq 56 "$(hcount "$db.Mid")" "mid-batch refusal: rows in Harper"
-want=$(sed -n 56p "$T/mid.in" | python3 -c 'import json,sys; print(json.load(sys.stdin)["timestamp"])')
+want=$(sed -n 56p "$T/mid.in" | jget timestamp)
 expect_eq '{"table":"Mid","rows":56,"total":56,"cursor":"'"$want"'"}' "$(error_ack "$T/mid.acks" 65)" "mid acks"
 
 # A bq-pull stream that ends without its end marker: 65, only the proven
@@ -125,7 +122,7 @@ grep -q '^usage: harper-load' "$T/help" || fail "-h"
 expect_eq "harper-load 0.1.0" "$(harper-load -V)" "-V"
 
 # Downstream closes early: death by SIGPIPE, nothing on stderr.
-python3 "$top/tests/e2e/genrows.py" 3000 > "$T/many.in"
+genrows 3000 > "$T/many.in"
 set +e
 harper-load -q -c "$cfg" -t P -b 100 "$T/many.in" 2> "$T/pipe.err" | head -n 1 > /dev/null
 st="${PIPESTATUS[*]}"

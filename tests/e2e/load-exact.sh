@@ -6,13 +6,10 @@
 # for Harper's key rejected alone while the rest loads; and a HARPER_URL
 # with user:password@ never printed with its password.
 . "$(dirname "$0")/lib.sh"
-need_harper
-db=$(harper_db)
-cfg=$T/cfg.yaml
-printf 'harper:\n  database: %s\n' "$db" > "$cfg"
+load_setup
 r1='{"timestamp":"2025-01-01T00:00:01Z","id":"r1"}'
 r3='{"timestamp":"2025-01-01T00:00:03Z","id":"r3"}'
-ids() { hop '{"operation":"search_by_value","database":"'"$db"'","table":"'"$1"'","search_attribute":"id","search_value":"*","get_attributes":["id"]}' | python3 -c 'import json,sys; print(" ".join(sorted(str(r["id"]) for r in json.load(sys.stdin))))'; }
+ids() { bqtest harper-ids "$db.$1"; }
 
 # Item: ids beyond 2^53 (2^53 itself is exact) are distinct records.
 printf '%s\n' \
@@ -22,7 +19,7 @@ printf '%s\n' \
     > "$T/big.in"
 harper-load -c "$cfg" -t Big "$T/big.in" > "$T/big.acks" 2> "$T/big.err" ||
     fail "ids beyond 2^53: $(cat "$T/big.err")"
-expect_eq 3 "$(tail -n 1 "$T/big.acks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')" "acked rows"
+expect_eq 3 "$(tail -n 1 "$T/big.acks" | jget total)" "acked rows"
 expect_eq "-18446744073709551617 9007199254740992 9007199254740993" "$(ids Big)" "ids in Harper"
 
 # bad NAME LINE MESSAGE: r1, LINE, r3: exit 65 with the message and r1
@@ -54,20 +51,17 @@ bad DupNested '{"id":"r2","timestamp":"2025-01-01T00:00:02Z","o":{"a":1,"a":2}}'
 
 # An id longer than Harper's key limit (Harper: 500 "Primary key size is too
 # large") is bad data, refused at once, not retried until the deadline.
-long=$(python3 -c 'print("{\"timestamp\":\"2025-01-01T00:00:02Z\",\"id\":\"%s\"}" % ("k" * 3000))')
+long=$(printf '{"timestamp":"2025-01-01T00:00:02Z","id":"%s"}' "$(head -c 3000 /dev/zero | tr '\0' k)")
 start=$(date +%s)
 bad Long "$long" "rejected by Harper: Primary key size is too large"
 [ $(($(date +%s) - start)) -lt 60 ] || fail "the long id was retried"
 
 # HARPER_URL with userinfo: -v shows the URL without the password.
-url=$(python3 -c 'import os, urllib.parse as u
-p = u.urlsplit(os.environ["HARPER_URL"])
-print(p._replace(netloc="%s:%s@%s" % (u.quote(os.environ["HARPER_USERNAME"], safe=""),
-    u.quote(os.environ["HARPER_PASSWORD"], safe=""), p.netloc)).geturl())')
+url=$(bqtest harper-url)
 HARPER_URL=$url harper-load -v -c "$cfg" -t Url "$T/big.in" > /dev/null 2> "$T/url.err" ||
     fail "userinfo URL: $(cat "$T/url.err")"
 grep -q 'POST http://\*\*\*@' "$T/url.err" || fail "no redacted URL: $(cat "$T/url.err")"
 ! grep -qF "$HARPER_PASSWORD" "$T/url.err" || fail "harper-load -v printed the password"
-pw=$(python3 -c 'import os, urllib.parse as u; print(u.quote(os.environ["HARPER_PASSWORD"], safe=""))')
+pw=$(bqtest quote-env HARPER_PASSWORD)
 ! grep -qF "$pw" "$T/url.err" || fail "harper-load -v printed the password"
 say "ok"

@@ -18,7 +18,7 @@ checkpoint:
   path: $T/state.json
 YAML
 export BQSYNC_CONFIG=$T/config.yaml
-python3 "$top/tests/e2e/genrows.py" 3000 4 > all.ndjson
+genrows 3000 4 > all.ndjson
 head -n 1800 all.ndjson > rows.ndjson
 
 # 1. Load a file into the configured table and store its checkpoint.
@@ -26,7 +26,7 @@ harper-load -t vessel_positions rows.ndjson |
     bq-checkpoint -t vessel_positions commit
 expect_eq 1800 "$(hcount "$db.VesselPositions")" "example 1 rows"
 # A file without a begin line ends its last group at end of input.
-expect_eq "$(tail -n 1 rows.ndjson | python3 -c 'import json,sys; print(json.load(sys.stdin)["timestamp"])')" \
+expect_eq "$(tail -n 1 rows.ndjson | jget timestamp)" \
     "$(bq-checkpoint -t vessel_positions get)" "example 1 cursor"
 
 # 2. A Harper table not in the config, bigger batches, rejects kept aside.
@@ -42,5 +42,5 @@ awk -v c="$c" 'match($0, /"timestamp":"[^"]*"/) &&
     substr($0, RSTART + 13, RLENGTH - 14) > c' rows.ndjson |
     harper-load -t vessel_positions |
     bq-checkpoint -t vessel_positions commit
-expect_eq 3000 "$(python3 "$top/tests/e2e/checkrows.py" all.ndjson "$db.VesselPositions")" "example 3 rows"
+expect_eq 3000 "$(checkrows all.ndjson "$db.VesselPositions")" "example 3 rows"
 say "ok"

@@ -14,7 +14,7 @@ harper:
   inFlight: 2
   retryDeadline: 5m
 YAML
-python3 "$top/tests/e2e/genrows.py" 40000 3 > "$T/rows.ndjson"
+genrows 40000 3 > "$T/rows.ndjson"
 
 # wait_acks FILE N PID: until FILE has N lines (while PID runs).
 wait_acks() {
@@ -43,8 +43,8 @@ expect_eq 0 "$rc" "exit status across the restart: $(cat "$T/err")"
 expect_eq 1 "$(grep -c '127.0.0.1:[0-9]*: .*; retrying for up to 300 s$' "$T/err")" "outage warnings: $(cat "$T/err")"
 expect_eq 1 "$(grep -c '127.0.0.1:[0-9]*: answering again after [0-9.]* s$' "$T/err")" "recovery lines: $(cat "$T/err")"
 [ "$(wc -l < "$T/acks")" -gt "$at_stop" ] || fail "no acks after the restart"
-expect_eq 40000 "$(tail -n 1 "$T/acks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')" "acked total"
-expect_eq 40000 "$(python3 "$top/tests/e2e/checkrows.py" "$T/rows.ndjson" restart.Ride)" "rows"
+expect_eq 40000 "$(tail -n 1 "$T/acks" | jget total)" "acked total"
+expect_eq 40000 "$(checkrows "$T/rows.ndjson" restart.Ride)" "rows"
 
 # Short deadline: Harper stays down, harper-load exits 75.
 harper-load -c "$cfg" -t Short --deadline 3s "$T/rows.ndjson" > "$T/acks2" 2> "$T/err" &
@@ -58,22 +58,6 @@ grep -q 'harper-load: .*127.0.0.1' "$T/err" || fail "message: $(cat "$T/err")"
 scripts_harper start
 # Everything acked is in Harper: the acked total, and every row up to the
 # last acked cursor.
-hsql "SELECT id FROM restart.Short" > "$T/ids.json"
-python3 - "$T/acks2" "$T/rows.ndjson" "$T/ids.json" "$top/tests/e2e/checkrows.py" <<'PY' || fail "acked rows that Harper lacks"
-import json, sys
-src = open(sys.argv[4]).read().split("want = {}")[0]
-exec(src)
-acks = [json.loads(l) for l in open(sys.argv[1])]
-have = {r["id"] for r in json.load(open(sys.argv[3]))}
-assert acks, "no acks"
-assert acks[-1]["total"] <= len(have), (acks[-1], len(have))
-cur = max((a["cursor"] for a in acks if a["cursor"]), default=None)
-n = 0
-for l in open(sys.argv[2]):
-    r = json.loads(l)
-    if cur is not None and r["timestamp"] <= cur:
-        assert row_id(r) in have, r
-        n += 1
-print("rows up to the cursor:", n, file=sys.stderr)
-PY
+bqtest acked-in-harper "$T/acks2" "$T/rows.ndjson" restart.Short ||
+    fail "acked rows that Harper lacks"
 say "ok"

@@ -22,42 +22,14 @@ must_fail 65 sh -c 'printf "6162\nabc\n0g\n" | bq-partition fingerprint -x > "$1
 expect_eq 1 "$(wc -l < "$T/x")" "valid hex lines still printed"
 
 # --- rows: second-precision timestamps, several rows per second ----------
-python3 - > "$T/rows" <<'PY'
-import datetime, random
-random.seed(7)
-t0 = datetime.datetime(2025, 11, 4, 15, 0, 0)
-for n in range(3000):
-    t = t0 + datetime.timedelta(seconds=n // 3)
-    print('{"mmsi":%d,"speed":%.1f,"timestamp":"%s.000000Z","n":%d}'
-          % (random.randint(200000000, 799999999), random.random() * 20,
-             t.strftime("%Y-%m-%dT%H:%M:%S"), n))
-PY
+bqtest gen partition > "$T/rows"
 sort "$T/rows" > "$T/rows.sorted"
 # the expected owner of every row, computed outside bq-partition's filter:
 # Python's decimal micros -> fingerprint -> ABS(MOD(fp, N)), C/BigQuery MOD
-python3 - "$T/rows" > "$T/micros" <<'PY'
-import json, sys, datetime
-for line in open(sys.argv[1]):
-    ts = json.loads(line)["timestamp"]
-    d = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ")
-    e = d - datetime.datetime(1970, 1, 1)
-    print((e.days * 86400 + e.seconds) * 1000000 + e.microseconds)
-PY
+bqtest micros "$T/rows" > "$T/micros"
 bq-partition fingerprint "$T/micros" > "$T/fps"
 # exp_N_i: the rows of worker i of N, |fp rem N| = |fp| mod N (MOD truncates)
-python3 - "$T" <<'PY'
-import sys
-d = sys.argv[1]
-fps = [int(l) for l in open(d + "/fps")]
-rows = open(d + "/rows").readlines()
-assert len(fps) == len(rows) == 3000
-for n in range(1, 8):
-    out = [open("%s/exp_%d_%d" % (d, n, i), "w") for i in range(n)]
-    for fp, row in zip(fps, rows):
-        out[abs(fp) % n].write(row)
-    for f in out:
-        f.close()
-PY
+bqtest gen partition-expected "$T"
 for N in 1 2 3 4 5 6 7; do
 	: > "$T/union"
 	for ((i = 0; i < N; i++)); do

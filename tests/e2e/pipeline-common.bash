@@ -1,13 +1,12 @@
 # Sourced by the pipeline-*.sh tests after lib.sh: a bq-emulator filled by
 # maritime-synth, a Harper database of the test's own, and the sync cycle
 #   bq-pull -w i/N --after CURSOR | harper-load | bq-checkpoint commit
-# run with the real binaries.  The oracle is pipeline-compare.py, which
+# run with the real binaries.  The oracle is `bqtest.py pipeline`, which
 # reads BigQuery through the emulator's REST API and Harper through SQL.
 
 PL_TABLES="vessel_positions port_events vessel_metadata"
-# The interpreter itself, not a version manager's slow shim.
-PY=$(python3 -c 'import sys; print(sys.executable)')
-compare() { "$PY" "$top/tests/e2e/pipeline-compare.py" "$@"; }
+# compare dump|compare|covered ARGS...: the oracle (see bqtest.py).
+compare() { bqtest pipeline "$@"; }
 
 # pl_setup [VESSELS]: emulator, database $db, configuration $cfg.
 pl_setup() {
@@ -48,6 +47,22 @@ synthesizer:
   cleanupInterval: 30d
   loadRows: 100000
 YAML
+}
+
+# pl_config [-h LINE]... ENTRY...: $cfg replaced by a configuration of the
+# tables ENTRY (YAML flow mappings, e.g. "{id: t, table: t, timestampColumn:
+# ts}") of test-project.maritime, each LINE one more line of its harper
+# section.
+pl_config() {
+	local h=() e
+	while [ "${1:-}" = -h ]; do h+=("$2"); shift 2; done
+	{
+		printf 'bigquery:\n  projectId: test-project\n  dataset: maritime\n  tables:\n'
+		for e in "$@"; do printf '    - %s\n' "$e"; done
+		printf 'harper:\n  database: %s\n' "$db"
+		for e in "${h[@]}"; do printf '  %s\n' "$e"; done
+		printf 'checkpoint:\n  path: %s\n' "$T/state.json"
+	} > "$cfg"
 }
 
 # pl_info TABLE: TSCOL, TSCOLS (every TIMESTAMP column), TARGET, KEY.

@@ -113,6 +113,5 @@ want=0
 for t in $PL_TABLES; do
 	[ ! -s "$T/share.$t.1.3" ] || want=$((want + 1))
 done
-expect_eq "$want" "$(hsql "SELECT COUNT(*) AS n FROM $db.SyncCheckpoint" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["n"])')" "harper store records"
+expect_eq "$want" "$(hcount "$db.SyncCheckpoint")" "harper store records"
 say ok

@@ -10,54 +10,13 @@
 . "$(dirname "$0")/pipeline-common.bash"
 
 pl_setup
-cat > "$cfg" <<YAML
-bigquery:
-  projectId: test-project
-  dataset: maritime
-  tables:
-    - id: versions
-      table: versions
-      timestampColumn: ts
-      targetTable: Versions
-      idColumns: [k, name]
-harper:
-  database: $db
-  batchRows: 7
-checkpoint:
-  path: $T/state.json
-YAML
-"$top"/tests/e2e/bqapi.py table test-project maritime versions '[{"name":"k","type":"INT64"},
+pl_config -h 'batchRows: 7' \
+    '{id: versions, table: versions, timestampColumn: ts, targetTable: Versions, idColumns: [k, name]}'
+bqapi table test-project maritime versions '[{"name":"k","type":"INT64"},
     {"name":"name","type":"STRING"}, {"name":"v","type":"INT64"}, {"name":"ts","type":"TIMESTAMP"}]'
 # 40 keys, 6 versions each, their timestamps interleaved.
-"$PY" - > "$T/src.ndjson" <<'PY'
-import json, random
-random.seed(8)
-keys = []
-for i in range(40):
-    k = 9007199254740993 + i if i % 5 == 0 else i * 1000003
-    name = None if i % 7 == 0 else "vessel %d|x" % (i % 13)
-    keys.append((k, name))
-slots = random.sample(range(86400), 40 * 6)
-rows = []
-for j, (k, name) in enumerate(keys):
-    for v in range(6):
-        s = slots[j * 6 + v]
-        rows.append({"k": str(k), "name": name, "v": v,
-                     "ts": "2025-11-01T%02d:%02d:%02d.000000Z" % (s // 3600 % 24, s // 60 % 60, s % 60),
-                     "_order": s})
-rows.sort(key=lambda r: r["_order"])
-# each key's versions in timestamp order: v is the rank
-by = {}
-for r in rows:
-    by.setdefault((r["k"], r["name"]), []).append(r)
-for vs in by.values():
-    for v, r in enumerate(vs):
-        r["v"] = v
-for r in rows:
-    del r["_order"]
-    print(json.dumps(r))
-PY
-"$top"/tests/e2e/bqapi.py insert test-project maritime versions < "$T/src.ndjson" > /dev/null
+bqtest gen pipeline-keys > "$T/src.ndjson"
+bqapi insert test-project maritime versions < "$T/src.ndjson" > /dev/null
 
 # 1. The split: bq-pull's share (SQL) equals bq-partition's (C) over all rows.
 bq-pull -q -c "$cfg" -t versions -w 0/1 --no-markers --limit 100000 > "$T/all"
@@ -68,29 +27,16 @@ for i in 0 1 2; do
 	diff -u "$T/sql.$i" "$T/c.$i" > "$T/diff" || fail "worker $i/3: bq-pull and bq-partition disagree: $(head "$T/diff")"
 	[ -s "$T/sql.$i" ] || fail "worker $i/3 has no rows"
 done
-"$PY" - "$T"/sql.0 "$T"/sql.1 "$T"/sql.2 <<'PY' || fail "a key's versions are split among workers"
-import json, sys
-owner = {}
-for f in sys.argv[1:]:
-    for l in open(f):
-        r = json.loads(l)
-        key = (str(r["k"]), r["name"])
-        assert owner.setdefault(key, f) == f, (key, owner[key], f)
-assert len(owner) == 40, len(owner)
-PY
+bqtest disjoint --column k,name --count 40 "$T"/sql.0 "$T"/sql.1 "$T"/sql.2 ||
+    fail "a key's versions are split among workers"
 
 # 2. Workers in reverse order: the latest version of every key wins.
 pl_sync versions 2/3
 pl_sync versions 1/3
 pl_sync versions 0/3
 hop '{"operation":"search_by_value","database":"'"$db"'","table":"Versions","search_attribute":"id","search_value":"*","get_attributes":["k","name","v"]}' > "$T/harper.json"
-"$PY" - "$T/harper.json" <<'PY' || fail "Harper does not hold the latest version of every key"
-import json, sys
-recs = json.load(open(sys.argv[1]))
-assert len(recs) == 40, len(recs)
-for r in recs:
-    assert r["v"] == 5, r
-PY
+jq -e 'length == 40 and all(.[]; .v == 5)' "$T/harper.json" > /dev/null ||
+    fail "Harper does not hold the latest version of every key: $(cat "$T/harper.json")"
 
 # 3. No read before write: one request per batch besides the table's setup.
 bq-pull -q -c "$cfg" -t versions -w 0/3 --limit 100000 > "$T/w0"

@@ -12,33 +12,15 @@
 . "$(dirname "$0")/pipeline-common.bash"
 
 pl_setup
-cat > "$cfg" <<YAML
-bigquery:
-  projectId: test-project
-  dataset: maritime
-  tables:
-    - {id: ties_a, table: ties_a, timestampColumn: ts, targetTable: ties_a}
-    - {id: ties_b, table: ties_b, timestampColumn: ts, targetTable: ties_b}
-    - {id: ties_c, table: ties_c, timestampColumn: ts, targetTable: ties_c}
-harper:
-  database: $db
-checkpoint:
-  path: $T/state.json
-YAML
-"$PY" - > "$T/rows.ndjson" <<'PY'
-pad = "x" * 100
-for i in range(5):
-    print('{"ts":"2025-11-01T00:00:0%d.000001Z","seq":%d,"pad":"%s"}' % (i, i, pad))
-for i in range(5, 4005):
-    print('{"ts":"2025-11-01T00:00:05.500000Z","seq":%d,"pad":"%s"}' % (i, pad))
-for i in range(4005, 4010):
-    print('{"ts":"2025-11-01T00:00:%02d.000001Z","seq":%d,"pad":"%s"}' % (i - 3995, i, pad))
-PY
+pl_config '{id: ties_a, table: ties_a, timestampColumn: ts, targetTable: ties_a}' \
+    '{id: ties_b, table: ties_b, timestampColumn: ts, targetTable: ties_b}' \
+    '{id: ties_c, table: ties_c, timestampColumn: ts, targetTable: ties_c}'
+bqtest gen pipeline-upstream-death > "$T/rows.ndjson"
 before_group=2025-11-01T00:00:04.000001Z
 for t in ties_a ties_b ties_c; do
-	"$top"/tests/e2e/bqapi.py table test-project maritime $t '[{"name":"ts","type":"TIMESTAMP"},
+	bqapi table test-project maritime $t '[{"name":"ts","type":"TIMESTAMP"},
 	    {"name":"seq","type":"INT64"}, {"name":"pad","type":"STRING"}]'
-	expect_eq 4010 "$("$top"/tests/e2e/bqapi.py insert test-project maritime $t < "$T/rows.ndjson")" inserted
+	expect_eq 4010 "$(bqapi insert test-project maritime $t < "$T/rows.ndjson")" inserted
 done
 pull() { bq-pull -q -c "$cfg" -t "$1" --limit 1000; }
 load() { harper-load -q -c "$cfg" -t "$1" -b 200 2> "$T/load.err.$1"; }
@@ -82,16 +64,7 @@ rm -f "$T/f1" "$T/f2" "$T/f3" "$T/half"
 mkfifo "$T/f1" "$T/f2" "$T/f3"
 bq-pull -q -c "$cfg" -t ties_c --limit 1000 > "$T/f1" & pp=$!	# not the function: $! must be bq-pull
 cleanup "kill -9 $pp"
-"$PY" -c '
-import sys, time
-for n, line in enumerate(sys.stdin, 1):
-    sys.stdout.write(line)
-    sys.stdout.flush()
-    if n == 1000:
-        open(sys.argv[1], "w").close()
-    if n > 500:
-        time.sleep(0.002)
-' "$T/half" < "$T/f1" > "$T/f2" & rp=$!
+"$PY" "$top/tests/e2e/bqtest.py" relay "$T/half" 1000 500 < "$T/f1" > "$T/f2" & rp=$!
 load ties_c < "$T/f2" > "$T/f3" & hp=$!
 tee "$T/acks" < "$T/f3" | commit ties_c & cp=$!
 for i in $(seq 1200); do

@@ -13,41 +13,18 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
     -out "$T/wrong.pem" 2> /dev/null
 start_emulator --token-key "$T/pub.pem"
 keyfile() {	# keyfile PEM OUT
-	python3 - "$1" "$2" "http://$BIGQUERY_EMULATOR_HOST/token" <<'PY'
-import json, os, sys
-pem, out, uri = sys.argv[1:4]
-k = {"type": "service_account", "project_id": "test-project",
-     "private_key_id": "k1", "private_key": open(pem).read(),
-     "client_email": "puller@test-project.iam.gserviceaccount.com",
-     "client_id": "1", "token_uri": uri}
-fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-os.write(fd, json.dumps(k).encode())
-PY
+	bqtest sa-key "$1" "$2" --token-uri "http://$BIGQUERY_EMULATOR_HOST/token"
 }
 keyfile "$T/key.pem" "$T/key.json"
 keyfile "$T/wrong.pem" "$T/wrong.json"
 
 # the test's own token for setting up the table (JWT signed by openssl)
-BQAPI_TOKEN=$(python3 - "$T/key.pem" "http://$BIGQUERY_EMULATOR_HOST/token" <<'PY'
-import base64, json, subprocess, sys, time, urllib.parse, urllib.request
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-now = int(time.time())
-inp = b64(b'{"alg":"RS256","typ":"JWT"}') + "." + b64(json.dumps({
-    "iss": "setup@test", "scope": "https://www.googleapis.com/auth/bigquery",
-    "aud": sys.argv[2], "iat": now, "exp": now + 3600}).encode())
-sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", sys.argv[1]],
-                     input=inp.encode(), capture_output=True, check=True).stdout
-form = urllib.parse.urlencode({"grant_type":
-    "urn:ietf:params:oauth:grant-type:jwt-bearer",
-    "assertion": inp + "." + b64(sig)}).encode()
-print(json.load(urllib.request.urlopen(sys.argv[2], form))["access_token"])
-PY
-)
+BQAPI_TOKEN=$(bqtest token "$T/key.pem" "http://$BIGQUERY_EMULATOR_HOST/token")
 export BQAPI_TOKEN
-"$top"/tests/e2e/bqapi.py table test-project ds t \
+bqapi table test-project ds t \
     '[{"name":"ts","type":"TIMESTAMP"},{"name":"seq","type":"INT64"}]'
 printf '{"ts":"2025-11-01T00:00:0%d.5Z","seq":%d}\n' 1 1 2 2 3 3 |
-    "$top"/tests/e2e/bqapi.py insert test-project ds t > /dev/null
+    bqapi insert test-project ds t > /dev/null
 setup_token=$BQAPI_TOKEN	# for /emulator/faults below
 unset BQAPI_TOKEN
 cat > "$T/cfg.yaml" <<YAML

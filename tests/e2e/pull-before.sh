@@ -5,10 +5,10 @@
 # is done, then an end line.
 . "$(dirname "$0")/lib.sh"
 start_emulator
-"$top/tests/e2e/bqapi.py" table p ds t '[{"name":"ts","type":"TIMESTAMP"},{"name":"n","type":"INTEGER"}]'
+bqapi table p ds t '[{"name":"ts","type":"TIMESTAMP"},{"name":"n","type":"INTEGER"}]'
 for i in 1 2 3 4 5 6 7 8 9; do
 	printf '{"ts":"2025-01-01T00:00:0%d.000000Z","n":%d}\n' "$i" "$i"
-done | "$top/tests/e2e/bqapi.py" insert p ds t
+done | bqapi insert p ds t
 cat > "$T/c.yaml" <<YAML
 bigquery:
   projectId: p
@@ -22,9 +22,7 @@ sync:
 YAML
 bq-pull -q -c "$T/c.yaml" -t t --after 2025-01-01T00:00:02Z \
     --before 2025-01-01T00:00:07Z > "$T/out"
-got=$(grep -v '"@bqsync"' "$T/out" | python3 -c '
-import json, sys
-print(" ".join(str(json.loads(l)["n"]) for l in sys.stdin))')
+got=$(grep -v '"@bqsync"' "$T/out" | jfield n | xargs)
 expect_eq "3 4 5 6" "$got" "rows of (A, B)"
 tail -n 1 "$T/out" | grep -q '"end"' || fail "no end line"
 must_fail 64 bq-pull -q -c "$T/c.yaml" -t t --before yesterday

@@ -30,42 +30,26 @@ YAML
 	} > "$f"
 }
 cfg "$T/cfg.yaml"
-"$top"/tests/e2e/bqapi.py table test-project ds t '[
+bqapi table test-project ds t '[
     {"name":"ts","type":"TIMESTAMP"},{"name":"seq","type":"INT64"},
     {"name":"mmsi","type":"STRING"},{"name":"lat","type":"FLOAT64"},
     {"name":"lon","type":"FLOAT64"},{"name":"note","type":"STRING"}]' \
     '{"type":"DAY","field":"ts"}'
 rows=100000
-python3 - "$rows" > "$T/src.ndjson" <<'PY'
-import sys
-n = int(sys.argv[1])
-day0 = 1761955200		# 2025-11-01T00:00:00Z, 30 days of rows
-for i in range(n):
-    print('{"ts":"%d","seq":%d,"mmsi":"%d","lat":%.4f,"lon":%.4f,'
-          '"note":"%s"}' % (day0 + i * (30 * 86400 // n), i,
-                            367000000 + i % 977, (i % 1800) / 10.0 - 90,
-                            (i % 3600) / 10.0 - 180, "x" * (200 + i % 50)))
-PY
-expect_eq $rows "$("$top"/tests/e2e/bqapi.py insert test-project ds t \
+bqtest gen pull-cost "$rows" > "$T/src.ndjson"
+expect_eq $rows "$(bqapi insert test-project ds t \
     < "$T/src.ndjson")" inserted
-size=$("$top"/tests/e2e/bqapi.py get test-project ds t numBytes)
+size=$(bqapi get test-project ds t numBytes)
 say "table: $rows rows, $size bytes (tables.get numBytes)"
-expect_eq $rows "$("$top"/tests/e2e/bqapi.py get test-project ds t numRows)" \
+expect_eq $rows "$(bqapi get test-project ds t numRows)" \
     numRows
 
 billed() {	# the bytesBilled of a bq-pull stream's sync lines, summed
-	python3 -c '
-import json, sys
-print(sum(json.loads(l).get("bytesBilled", 0) for l in open(sys.argv[1])
-          if l.startswith("{\"@bqsync\":\"sync\"")))' "$1"
+	bqtest sum bytesBilled --control sync "$1"
 }
 jobs_billed() {	# jobs.list projection=full: totalBytesBilled, summed
 	curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/test-project/jobs?projection=full&maxResults=1000" |
-	    python3 -c '
-import json, sys
-print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
-          for j in json.load(sys.stdin).get("jobs", [])
-          if "query" in j.get("statistics", {})))'
+	    bqtest jobs-billed
 }
 
 # nothing_acked CFG I/N: no row was acknowledged: the worker's cursor is
@@ -87,7 +71,7 @@ for w in 0 1; do
 	b=$(billed "$T/pull.$w")
 	total=$((total + b))
 	n=$(grep -vc '@bqsync' "$T/pull.$w")
-	say "worker $w/2: $n rows, $b bytes billed, $(python3 -c "print('%.2f' % ($b / $size))")x the table"
+	say "worker $w/2: $n rows, $b bytes billed, $(awk "BEGIN { printf \"%.2f\", $b / $size }")x the table"
 	[ "$b" -le $((2 * size)) ] || fail "worker $w/2 billed $b > 2 x $size"
 	grep -q '^bq-pull: rows: [0-9]* rows, [0-9]* bytes processed, [0-9]* billed$' \
 	    "$T/err.$w" || fail "-v does not show what the query cost"
@@ -98,7 +82,7 @@ expect_eq "$total" "$(jobs_billed)" "jobs.list's totalBytesBilled"
 
 # a caught-up worker's poll: the probe alone, at most the 10 MiB minimum
 last=$(grep '"sync"' "$T/pull.0" | tail -n 1 |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')
+    jget cursor)
 bq-pull -c "$T/cfg.yaml" -w 0/2 --after "$last" -v > "$T/poll" 2> "$T/poll.err"
 b=$(billed "$T/poll")
 say "a caught-up poll: $b bytes billed"
@@ -110,15 +94,21 @@ bq-pull -c "$T/cfg.yaml" -w 0/2 --after "$last" --dry-run > "$T/dry"
 expect_eq 2 "$(grep -c '^-- bytes processed: [0-9]*$' "$T/dry")" "dry-run estimates"
 expect_eq "$before" "$(jobs_billed)" "bytes billed by --dry-run"
 
+# capped NAME I/N: the pipeline of worker I/N with $T/NAME.yaml, each
+# stage's stderr in $T/NAME.{err,load,ckpt}, their statuses in st.
+capped() {
+	set +o pipefail
+	bq-pull -c "$T/$1.yaml" -w "$2" 2> "$T/$1.err" |
+	    harper-load -c "$T/$1.yaml" 2> "$T/$1.load" |
+	    bq-checkpoint -c "$T/$1.yaml" commit --worker "$2" 2> "$T/$1.ckpt"
+	st=("${PIPESTATUS[@]}")
+	set -o pipefail
+}
+
 # maximumBytesBilled: BigQuery refuses the pass's second query (exit 78);
 # the pipeline acknowledges nothing
 cfg "$T/cap.yaml" "maximumBytesBilled: 10MiB"
-set +o pipefail
-bq-pull -c "$T/cap.yaml" -w 0/2 2> "$T/cap.err" |
-    harper-load -c "$T/cap.yaml" 2> "$T/cap.load" |
-    bq-checkpoint -c "$T/cap.yaml" commit --worker 0/2 2> "$T/cap.ckpt"
-st=("${PIPESTATUS[@]}")
-set -o pipefail
+capped cap 0/2
 expect_eq 78 "${st[0]}" "bq-pull status under maximumBytesBilled"
 grep -q 'would bill more than bigquery.maximumBytesBilled (10485760 bytes)' \
     "$T/cap.err" || fail "message: $(cat "$T/cap.err")"
@@ -128,39 +118,25 @@ nothing_acked "$T/cap.yaml" 0/2
 # pass it: exit 75, nothing acknowledged, the bill recorded
 cfg "$T/day.yaml" "dailyBytesLimit: 10MiB"
 rm -f "$T/state.json"
-set +o pipefail
-bq-pull -c "$T/day.yaml" -w 1/2 2> "$T/day.err" |
-    harper-load -c "$T/day.yaml" 2> "$T/day.load" |
-    bq-checkpoint -c "$T/day.yaml" commit --worker 1/2 2> "$T/day.ckpt"
-st=("${PIPESTATUS[@]}")
-set -o pipefail
+capped day 1/2
 expect_eq 75 "${st[0]}" "bq-pull status under dailyBytesLimit"
 grep -q 'bigquery.dailyBytesLimit reached: 10485760 of 10485760 bytes' \
     "$T/day.err" || fail "message: $(cat "$T/day.err")"
 nothing_acked "$T/day.yaml" 1/2
 rec() {	# rec KEY: worker 1/2's checkpoint record's KEY
-	python3 -c '
-import json, sys
-for r in json.load(open(sys.argv[1])).get("checkpoints", []):
-    if r.get("checkpointId") == "t:1/2":
-        print(r.get(sys.argv[2]))' "$T/state.json" "$1"
+	jq -r --arg k "$1" '.checkpoints[]? | select(.checkpointId == "t:1/2") | .[$k]' \
+	    "$T/state.json"
 }
 expect_eq 10485760 "$(rec bytesBilledDay)" "bytesBilledDay recorded"
 # the same day, a new run stops before any query
 n=$(curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/test-project/jobs?maxResults=1000" |
-    python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("jobs", [])))')
+    bqtest len 'jobs?')
 must_fail 75 bq-pull -c "$T/day.yaml" -w 1/2 -v > /dev/null 2> "$T/day2.err"
 ! grep -q 'probe:' "$T/day2.err" || fail "a query ran past the daily limit"
 expect_eq "$n" "$(curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/test-project/jobs?maxResults=1000" |
-    python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("jobs", [])))')" \
+    bqtest len 'jobs?')" \
     "jobs after the daily limit"
 # the next UTC day it goes on (the record's day moved back one day)
-python3 - "$T/state.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-for r in s["checkpoints"]:
-    r["billingDay"] = "2000-01-01"
-json.dump(s, open(sys.argv[1], "w"))
-PY
+bqtest set "$T/state.json" 'checkpoints.*.billingDay' '"2000-01-01"'
 must_fail 75 bq-pull -c "$T/day.yaml" -w 1/2 -v > /dev/null 2> "$T/day3.err"
 grep -q 'probe:' "$T/day3.err" || fail "the next day: $(cat "$T/day3.err")"

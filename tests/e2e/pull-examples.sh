@@ -22,15 +22,11 @@ harper:
 checkpoint:
   path: $T/state.json
 YAML
-"$top"/tests/e2e/bqapi.py table test-project maritime vessel_positions \
+bqapi table test-project maritime vessel_positions \
     '[{"name":"timestamp","type":"TIMESTAMP"},{"name":"mmsi","type":"STRING"},
       {"name":"seq","type":"INT64"}]'
-python3 - > "$T/src.ndjson" <<'PY'
-for i in range(3000):
-    print('{"timestamp":"%d.%06d","mmsi":"%d","seq":%d}' % (
-        1762000000 + i // 2, (i % 2) * 250000, 367000000 + i % 7, i))
-PY
-"$top"/tests/e2e/bqapi.py insert test-project maritime vessel_positions \
+bqtest gen pull-examples > "$T/src.ndjson"
+bqapi insert test-project maritime vessel_positions \
     < "$T/src.ndjson" > /dev/null
 
 # EXAMPLE 1, for each worker of 3: together they load the whole table

@@ -7,24 +7,10 @@
 # with BigQuery's reason on one line.
 . "$(dirname "$0")/lib.sh"
 
-start_emulator
+pull_setup '[{"name":"ts","type":"TIMESTAMP"},{"name":"seq","type":"INT64"}]'
 api="http://$BIGQUERY_EMULATOR_HOST"
-cat > "$T/cfg.yaml" <<YAML
-bigquery:
-  projectId: test-project
-  dataset: ds
-  tables:
-    - id: t
-      table: t
-      timestampColumn: ts
-YAML
-"$top"/tests/e2e/bqapi.py table test-project ds t \
-    '[{"name":"ts","type":"TIMESTAMP"},{"name":"seq","type":"INT64"}]'
-python3 - > "$T/src.ndjson" <<'PY'
-for i in range(25000):
-    print('{"ts":"%d","seq":%d}' % (1762000000 + i, i))
-PY
-expect_eq 25000 "$("$top"/tests/e2e/bqapi.py insert test-project ds t \
+bqtest gen epoch 25000 1762000000 > "$T/src.ndjson"
+expect_eq 25000 "$(bqapi insert test-project ds t \
     < "$T/src.ndjson")" inserted
 
 fault() {
@@ -46,14 +32,7 @@ for st in 503 429 400 500 502; do
 done
 grep -q 're-running the query' "$T/err" || fail "the failed job was not re-run"
 grep -q 'partial file' "$T/err" || fail "no truncated answer was met"
-python3 - "$T/out.ndjson" <<'PY'
-import json, sys
-lines = open(sys.argv[1]).read().splitlines()
-assert json.loads(lines[0])["@bqsync"] == "begin" and lines[-1] == '{"@bqsync":"end"}'
-rows = [json.loads(l) for l in lines[1:-2] if '"@bqsync"' not in l]
-assert [r["seq"] for r in rows] == list(range(25000)), len(rows)
-assert json.loads(lines[-2])["cursor"] == rows[-1]["ts"]
-PY
+bqtest stream "$T/out.ndjson" --end --seq 25000 --cursor-last
 
 # a slow job: jobComplete:false answers are polled until it is done
 curl -sf -X DELETE "http://$BIGQUERY_EMULATOR_HOST/emulator/faults" > /dev/null
@@ -61,14 +40,7 @@ fault '{"incomplete":3}'
 bq-pull -c "$T/cfg.yaml" -v --limit 100000 > "$T/out.ndjson" 2> "$T/err"
 polls=$(grep 'GET .*/queries/job' "$T/err" | grep -v pageToken | grep -c ': 200$')
 [ "$polls" -ge 2 ] || fail "jobComplete:false was not polled ($polls)"
-python3 - "$T/out.ndjson" <<'PY'
-import json, sys
-lines = open(sys.argv[1]).read().splitlines()
-assert json.loads(lines[0])["@bqsync"] == "begin" and lines[-1] == '{"@bqsync":"end"}'
-rows = [json.loads(l) for l in lines[1:-2] if '"@bqsync"' not in l]
-assert [r["seq"] for r in rows] == list(range(25000)), len(rows)
-assert json.loads(lines[-2])["cursor"] == rows[-1]["ts"]
-PY
+bqtest stream "$T/out.ndjson" --end --seq 25000 --cursor-last
 
 # not retryable: fail fast, one line with the reason, the right exit code
 curl -sf -X DELETE "$api/emulator/faults" > /dev/null
@@ -82,9 +54,5 @@ must_fail 77 bq-pull -c "$T/cfg.yaml" > "$T/out3" 2> "$T/err3"
 grep -q 'accessDenied' "$T/err3" || fail "message: $(cat "$T/err3")"
 # no end line after a failure, but an error line: downstream must not take
 # it as complete
-python3 - "$T/out3" <<'PY' || fail "output after failure: $(cat "$T/out3")"
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1])]
-assert [l["@bqsync"] for l in lines] == ["begin", "error"], lines
-assert lines[-1]["status"] == 77, lines[-1]
-PY
+bqtest stream "$T/out3" --rows 0 --controls begin,error --error-status 77 ||
+    fail "output after failure: $(cat "$T/out3")"

@@ -26,18 +26,10 @@ ms() { maritime-synth -c "$T/synth.yaml" -s 1 "$@"; }
 
 # q SQL: the first row of a query, as tab-separated values.
 q() {
-	python3 - "$1" <<'PY'
-import json, sys, urllib.request, os
-body = json.dumps({"query": sys.argv[1], "useLegacySql": False,
-                   "formatOptions": {"useInt64Timestamp": True}}).encode()
-url = "http://%s/bigquery/v2/projects/synthtest/queries" % os.environ["BIGQUERY_EMULATOR_HOST"]
-req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-r = json.load(urllib.request.urlopen(req))
-print("\t".join("" if c["v"] is None else str(c["v"]) for c in r["rows"][0]["f"]))
-PY
+	bqtest bq-query --project synthtest "$1"
 }
 count() { q "SELECT COUNT(*) FROM \`synthtest.maritime.$1\`"; }
-now_us() { python3 -c 'import time; print(int(time.time() * 1e6))'; }
+now_us() { bqtest now-us; }
 DAY=86400000000
 
 # initialize 7: 10 positions an hour for a week, every vessel's metadata.
@@ -55,33 +47,11 @@ expect_eq 40 "$(q 'SELECT COUNT(DISTINCT mmsi) FROM `synthtest.maritime.vessel_p
     "vessels in positions"
 # The tables are partitioned and clustered as documented.
 curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/synthtest/datasets/maritime/tables/vessel_positions" |
-    python3 -c '
-import json, sys
-t = json.load(sys.stdin)
-assert t["timePartitioning"]["type"] == "DAY", t
-assert t["timePartitioning"]["field"] == "timestamp", t
-assert t["clustering"]["fields"] == ["vessel_type", "mmsi", "report_date"], t
-assert len(t["schema"]["fields"]) == 18, t
-' || fail "vessel_positions table definition"
+    bqtest check synth-bigquery-table || fail "vessel_positions table definition"
 
 # stats: JSON lines that agree with the queries.
 ms stats > "$T/stats"
-python3 - "$T/stats" <<'PY' || fail "stats output"
-import json, sys
-s = {r["table"]: r for r in map(json.loads, open(sys.argv[1]))}
-assert set(s) == {"vessel_positions", "port_events", "vessel_metadata"}, s
-p = s["vessel_positions"]
-assert p["exists"] and p["rows"] == 1680 and p["vessels"] == 40, p
-assert p["min"] < p["max"] and p["min"].endswith("Z"), p
-assert s["vessel_metadata"]["rows"] == 40, s
-# As the seed's stats: size in bytes, rows per vessel type, time span.
-assert p["bytes"] > 0 and s["port_events"]["bytes"] > 0, p
-assert sum(p["types"].values()) == 1680 and len(p["types"]) == 6, p
-assert p["types"]["CONTAINER"] > p["types"]["FISHING"], p
-assert sum(s["vessel_metadata"]["types"].values()) == 40, s
-assert "types" not in s["port_events"], s
-assert 6 * 86400 < p["span_seconds"] <= 7 * 86400, p
-PY
+bqtest check synth-bigquery-stats "$T/stats" || fail "stats output"
 
 # clear: empty tables that keep their schema; stats still answers.
 ms clear
@@ -89,8 +59,7 @@ for t in vessel_positions port_events vessel_metadata; do
 	expect_eq 0 "$(count $t)" "$t after clear"
 done
 curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/synthtest/datasets/maritime/tables/port_events" |
-    python3 -c 'import json,sys; assert len(json.load(sys.stdin)["schema"]["fields"]) == 8' ||
-    fail "port_events lost its schema"
+    bqtest len schema.fields | grep -qx 8 || fail "port_events lost its schema"
 ms stats | grep -q '"rows":0' || fail "stats after clear"
 
 # reset 2: two days again.
@@ -101,7 +70,7 @@ expect_eq 480 "$(count vessel_positions)" "positions after reset 2"
 until=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 ms start --speedup 86400 --until "$until"
 read -r n lo hi <<< "$(q 'SELECT COUNT(*), MIN(timestamp), MAX(timestamp) FROM `synthtest.maritime.vessel_positions`')"
-end=$(python3 -c "import datetime as d; print(int(d.datetime.strptime('$until','%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=d.timezone.utc).timestamp()*1e6))")
+end=$(bqtest us "$until")
 [ "$hi" -le "$end" ] && [ "$hi" -gt $((end - 2 * 3600000000)) ] ||
     fail "newest position $hi is not at the simulated end $end"
 [ "$lo" -ge $((end - 2 * DAY - 2 * 3600000000)) ] || fail "rows older than the retention remain ($lo)"
@@ -116,7 +85,7 @@ done
 
 # An existing empty table is not an error: start backfills the window.
 ms clear
-until=$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+until=$(bqtest iso-in 7200)
 ms start --speedup 86400 --until "$until" 2> "$T/start.err"
 n=$(count vessel_positions)
 [ "$n" -ge 480 ] && [ "$n" -le 500 ] || fail "$n positions after start on empty tables"
@@ -179,6 +148,6 @@ expect_eq 40 "$(q 'SELECT COUNT(DISTINCT mmsi) FROM `synthtest.maritime.vessel_p
 
 ms clean
 expect_eq 0 "$(curl -s "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/synthtest/datasets/maritime/tables" |
-    python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("tables", [])))')" "tables after clean"
+    bqtest len 'tables?')" "tables after clean"
 must_fail 78 maritime-synth -c /dev/null stats
 say ok
