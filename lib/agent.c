@@ -260,24 +260,26 @@ agent_run(const char *tooldir, char *const argv[], const char *input,
 	ssize_t r;
 	size_t len = input ? strlen(input) : 0, off = 0;
 
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(o, O_CLOEXEC) == -1)
+	if (pipe2(in, O_CLOEXEC) == -1 ||
+	    (out != NULL && pipe2(o, O_CLOEXEC) == -1))
 		goto fail;
 	if ((pid = spawn(tooldir, argv, in[0], o[1], -1, 0)) == -1)
 		goto fail;
 	close(in[0]);
-	close(o[1]);
 	while (off < len && (r = write(in[1], input + off, len - off)) > 0)
 		off += (size_t)r;
 	close(in[1]);
-	while ((r = read(o[0], buf, sizeof(buf))) != 0) {
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			break;
-		if (out != NULL)
+	if (out != NULL) {
+		close(o[1]);
+		while ((r = read(o[0], buf, sizeof(buf))) != 0) {
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r == -1)
+				break;
 			strbuf_add(out, buf, (size_t)r);
+		}
+		close(o[0]);
 	}
-	close(o[0]);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	return shell_status(st);
