@@ -65,6 +65,7 @@ struct parser {
 	size_t		 npnames;
 	int		 npos;		/* positional parameters used */
 	int		 depth;		/* nesting, bounded by EMUSQL_MAX_DEPTH */
+	int		 nwin;		/* window functions parsed so far */
 };
 
 /*
