@@ -62,6 +62,15 @@ add_table(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
 	return rc;
 }
 
+/* A natural-key table's key columns (*n of them), as bq-pull's; or NULL. */
+static char *const *
+table_keys(const struct config_table *t, size_t *n)
+{
+	*n = t->nid_columns > 0 ? t->nid_columns : t->id_column != NULL;
+	return t->nid_columns > 0 ? t->id_columns : t->id_column != NULL ?
+	    &t->id_column : NULL;
+}
+
 /* The table as "_t". */
 static int
 add_source(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
@@ -72,42 +81,91 @@ add_source(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
 	return 0;
 }
 
-/*
- * " WHERE ts >= @from AND ts < @to", for natural keys only the latest row
- * of each key (a correlated MAX, which BigQuery plans as a join), and the
- * worker's share.
- */
 static int
-add_where(struct strbuf *sb, const struct verify_opts *o, const char *qts,
+add_share(struct strbuf *sb, const struct verify_opts *o, const char *qts,
     struct bq_err *err)
 {
-	const struct config_table *t = o->t;
+	char *const *keys;
+	size_t nkeys;
+
+	keys = table_keys(o->t, &nkeys);
+	return bq_share_sql(sb, qts, keys, nkeys, o->cfg->partition, err);
+}
+
+/*
+ * " FROM" the rows compared, then " WHERE ts >= @from AND ts < @to": the
+ * table's rows (as _t) in the worker's share, bq-pull's share; for a
+ * natural-key table the latest version of each key, inner (its select
+ * list) selected from them in a subquery: the share is by key, so every
+ * version of a key is in it.
+ */
+static int
+add_from(struct strbuf *sb, const struct verify_opts *o, const char *qts,
+    const char *inner, struct bq_err *err)
+{
+	char *const *keys;
+	size_t nkeys, i;
+
+	keys = table_keys(o->t, &nkeys);
+	strbuf_adds(sb, " FROM ");
+	if (nkeys > 0)
+		strbuf_addf(sb, "(SELECT %s FROM ", inner);
+	if (add_source(sb, o, err) == -1)
+		return -1;
+	if (nkeys > 0) {
+		strbuf_adds(sb, " WHERE ");
+		if (o->nworkers <= 1)
+			strbuf_adds(sb, "TRUE");
+		else if (add_share(sb, o, qts, err) == -1)
+			return -1;
+		strbuf_adds(sb, " QUALIFY ROW_NUMBER() OVER (PARTITION BY ");
+		for (i = 0; i < nkeys; i++) {
+			if (i > 0)
+				strbuf_adds(sb, ", ");
+			if (quote(sb, "key column", keys[i], err) == -1)
+				return -1;
+		}
+		strbuf_addf(sb, " ORDER BY %s DESC) = 1)", qts);
+	}
+	strbuf_addf(sb, " WHERE %s >= @from AND %s < @to", qts, qts);
+	if (nkeys > 0 || o->nworkers <= 1)
+		return 0;
+	strbuf_adds(sb, " AND ");
+	return add_share(sb, o, qts, err);
+}
+
+/* The content fingerprint of _t, or "_fp" when the subquery has it. */
+static int
+add_fp(struct strbuf *sb, const struct verify_opts *o, int inner,
+    struct bq_err *err)
+{
+	size_t nkeys;
+
+	(void)table_keys(o->t, &nkeys);
+	if (nkeys > 0 && !inner) {
+		strbuf_adds(sb, "_fp");
+		return 0;
+	}
+	if (bq_fp_sql(sb, "_t", o->t->columns, o->t->ncolumns) == -1)
+		return bq_err_set(err, EXIT_CONFIG, "invalid column name");
+	return 0;
+}
+
+/* The select list: the configured columns, or "*". */
+static int
+add_columns(struct strbuf *sb, const struct config_table *t,
+    struct bq_err *err)
+{
 	size_t i;
 
-	strbuf_addf(sb, " WHERE %s >= @from AND %s < @to", qts, qts);
-	if (t->nid_columns > 0) {
-		strbuf_addf(sb, " AND _t.%s = (SELECT MAX(_u.%s) FROM ", qts,
-		    qts);
-		if (add_table(sb, o, err) == -1)
+	if (t->ncolumns == 0)
+		strbuf_addch(sb, '*');
+	for (i = 0; i < t->ncolumns; i++) {
+		if (i > 0)
+			strbuf_adds(sb, ", ");
+		if (quote(sb, "column", t->columns[i], err) == -1)
 			return -1;
-		strbuf_adds(sb, " AS _u WHERE ");
-		for (i = 0; i < t->nid_columns; i++) {
-			strbuf_addf(sb, "%s_u.", i > 0 ? " AND " : "");
-			if (quote(sb, "column", t->id_columns[i], err) == -1)
-				return -1;
-			strbuf_adds(sb, " = _t.");
-			quote(sb, "column", t->id_columns[i], err);
-		}
-		strbuf_addch(sb, ')');
 	}
-	if (o->nworkers <= 1)
-		return 0;
-	if (o->cfg->partition == PARTITION_MICROS)
-		strbuf_addf(sb, " AND ABS(MOD(UNIX_MICROS(%s), @n)) = @i",
-		    qts);
-	else
-		strbuf_addf(sb, " AND ABS(MOD(FARM_FINGERPRINT(CAST("
-		    "UNIX_MICROS(%s) AS STRING)), @n)) = @i", qts);
 	return 0;
 }
 
@@ -115,30 +173,30 @@ int
 verify_windows_sql(struct strbuf *sb, const struct verify_opts *o,
     struct bq_err *err)
 {
-	struct strbuf ts = STRBUF_INIT;
+	struct strbuf ts = STRBUF_INIT, inner = STRBUF_INIT;
 	int rc = -1;
 
 	if (quote(&ts, "timestamp column", o->t->timestamp_column, err) == -1)
 		goto out;
 	strbuf_addf(sb, "SELECT DIV(UNIX_MICROS(%s) - UNIX_MICROS(@from), "
 	    "@width) AS b, COUNT(*) AS n", ts.buf);
+	strbuf_adds(&inner, ts.buf);
 	if (!o->quick) {
 		strbuf_adds(sb, ", BIT_XOR(");
-		if (bq_fp_sql(sb, "_t", o->t->columns, o->t->ncolumns) == -1) {
-			bq_err_set(err, EXIT_CONFIG, "invalid column name");
+		strbuf_adds(&inner, ", ");
+		if (add_fp(sb, o, 0, err) == -1 ||
+		    add_fp(&inner, o, 1, err) == -1)
 			goto out;
-		}
 		strbuf_adds(sb, ") AS x");
+		strbuf_adds(&inner, " AS _fp");
 	}
-	strbuf_adds(sb, " FROM ");
-	if (add_source(sb, o, err) == -1)
-		goto out;
-	if (add_where(sb, o, ts.buf, err) == -1)
+	if (add_from(sb, o, ts.buf, inner.buf, err) == -1)
 		goto out;
 	strbuf_adds(sb, " GROUP BY b ORDER BY b");
 	rc = 0;
 out:
 	strbuf_release(&ts);
+	strbuf_release(&inner);
 	return rc;
 }
 
@@ -146,35 +204,25 @@ int
 verify_rows_sql(struct strbuf *sb, const struct verify_opts *o,
     struct bq_err *err)
 {
-	const struct config_table *t = o->t;
-	struct strbuf ts = STRBUF_INIT;
-	size_t i;
+	struct strbuf ts = STRBUF_INIT, cols = STRBUF_INIT;
+	size_t nkeys;
 	int rc = -1;
 
-	if (quote(&ts, "timestamp column", t->timestamp_column, err) == -1)
+	(void)table_keys(o->t, &nkeys);
+	if (quote(&ts, "timestamp column", o->t->timestamp_column, err) == -1 ||
+	    add_columns(&cols, o->t, err) == -1)
 		goto out;
-	strbuf_adds(sb, "SELECT ");
-	if (t->ncolumns == 0)
-		strbuf_addch(sb, '*');
-	for (i = 0; i < t->ncolumns; i++) {
-		if (i > 0)
-			strbuf_adds(sb, ", ");
-		if (quote(sb, "column", t->columns[i], err) == -1)
-			goto out;
-	}
-	strbuf_adds(sb, ", ");
-	if (bq_fp_sql(sb, "_t", t->columns, t->ncolumns) == -1) {
-		bq_err_set(err, EXIT_CONFIG, "invalid column name");
+	strbuf_adds(&cols, ", ");
+	if (add_fp(&cols, o, 1, err) == -1)
 		goto out;
-	}
-	strbuf_adds(sb, " AS _fp FROM ");
-	if (add_source(sb, o, err) == -1)
-		goto out;
-	if (add_where(sb, o, ts.buf, err) == -1)
+	strbuf_adds(&cols, " AS _fp");
+	strbuf_addf(sb, "SELECT %s", nkeys > 0 ? "*" : cols.buf);
+	if (add_from(sb, o, ts.buf, cols.buf, err) == -1)
 		goto out;
 	rc = 0;
 out:
 	strbuf_release(&ts);
+	strbuf_release(&cols);
 	return rc;
 }
 
@@ -410,6 +458,33 @@ harper_name(struct strbuf *sb, struct vrun *v)
 }
 
 /*
+ * Whether a Harper row (timestamp us) is in the worker's share, the share
+ * bq-pull gave it to: 1, 0, or -1 with err.
+ */
+static int
+in_share(struct vrun *v, const cJSON *row, int64_t us, struct strbuf *key,
+    struct bq_err *err)
+{
+	char *const *keys;
+	const char *bad = NULL;
+	size_t nkeys;
+
+	if (v->o->nworkers <= 1)
+		return 1;
+	keys = table_keys(v->o->t, &nkeys);
+	if (nkeys == 0)
+		return hash_partition(us, v->o->nworkers,
+		    v->o->cfg->partition) == v->o->worker;
+	strbuf_reset(key);
+	if (hash_key_text(row, keys, nkeys, key, &bad) == -1)
+		return bq_err_set(err, EXIT_DATA, "%s: key column '%s' of a "
+		    "Harper row has no text to share it by", v->o->t->id,
+		    bad ? bad : "?");
+	return hash_partition_key(key->buf, key->len, v->o->nworkers) ==
+	    v->o->worker;
+}
+
+/*
  * Harper's rows of [a, b) in the share: count, XOR of "_fp" (*nofp: rows
  * without one), and with rows != NULL the rows.  Returns 1 when the window
  * holds more than VERIFY_SCAN_ROWS rows (nothing read), 0, or -1.
@@ -424,18 +499,24 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
 	struct strbuf sql = STRBUF_INIT;
 	cJSON *res = NULL, *it;
 	const cJSON *id, *ts;
+	struct strbuf key = STRBUF_INIT;
 	struct verify_row r;
+	char *const *keys;
 	int64_t us, fp;
-	size_t alloc = 0;
-	int rc = -1;
+	size_t alloc = 0, nkeys, i;
+	int rc = -1, s;
 
 	*count = 0;
 	*x = 0;
 	*nofp = 0;
 	if (!v->harper_table)
 		return 0;
-	strbuf_addf(&sql, "SELECT id, `%s`%s FROM ", tsc,
+	strbuf_addf(&sql, "SELECT id, `%s`%s", tsc,
 	    v->harper_fp && !v->o->quick ? ", _fp" : "");
+	keys = table_keys(v->o->t, &nkeys);
+	for (i = 0; v->o->nworkers > 1 && i < nkeys; i++)
+		strbuf_addf(&sql, ", `%s`", keys[i]);
+	strbuf_adds(&sql, " FROM ");
 	harper_name(&sql, v);
 	strbuf_addf(&sql, " WHERE `%s` >= '%s' AND `%s` < '%s' LIMIT %d",
 	    tsc, ts_format(a, ta), tsc, ts_format(b, tb),
@@ -450,9 +531,11 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
 		ts = cJSON_GetObjectItemCaseSensitive(it, tsc);
 		if (!cJSON_IsString(ts) || ts_parse(ts->valuestring, &us) == -1)
 			continue;
-		if (v->o->nworkers > 1 && hash_partition(us, v->o->nworkers,
-		    v->o->cfg->partition) != v->o->worker)
+		if ((s = in_share(v, it, us, &key, err)) != 1) {
+			if (s == -1)
+				goto out;
 			continue;
+		}
 		(*count)++;
 		memset(&r, 0, sizeof(r));
 		r.has_fp = verify_parse_fp(cJSON_GetObjectItemCaseSensitive(it,
@@ -480,6 +563,7 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
 out:
 	cJSON_Delete(res);
 	strbuf_release(&sql);
+	strbuf_release(&key);
 	return rc;
 }
 
