@@ -91,40 +91,6 @@ on_result(const struct verify_result *r, void *arg)
 	return ferror(stdout) ? -1 : 0;
 }
 
-/* Writes the result into the audit table (checkpoint.store: harper). */
-static void
-audit(struct harper_client *h, const struct config *cfg,
-    const struct verify_result *r, const char *worker)
-{
-	struct bq_err err = BQ_ERR_INIT;
-	struct strbuf rec = STRBUF_INIT;
-	char now[TS_BUFSZ], a[TS_BUFSZ], b[TS_BUFSZ];
-	static char *const idx[] = { (char *)"tableId", (char *)"checkedAt" };
-	static char *const plain[] = { (char *)"worker", (char *)"windowStart",
-	    (char *)"windowEnd", (char *)"bigqueryRows", (char *)"harperRows",
-	    (char *)"missing", (char *)"extra", (char *)"changed",
-	    (char *)"repaired", (char *)"pruned", (char *)"windows",
-	    (char *)"bytesProcessed", (char *)"status" };
-
-	ts_format(ts_now(), now);
-	strbuf_addf(&rec, "[{\"id\":\"%s:%s:%s\",\"tableId\":\"%s\","
-	    "\"worker\":\"%s\",\"checkedAt\":\"%s\",\"windowStart\":\"%s\","
-	    "\"windowEnd\":\"%s\",\"bigqueryRows\":%lld,\"harperRows\":%lld,"
-	    "\"missing\":%lld,\"extra\":%lld,\"changed\":%lld,"
-	    "\"repaired\":%lld,\"pruned\":%lld,\"windows\":%lld,"
-	    "\"bytesProcessed\":%lld,\"status\":\"%s\"}]", r->table, worker,
-	    now, r->table, worker, now, ts_format(r->from, a),
-	    ts_format(r->to, b), r->bq_rows, r->harper_rows, r->missing,
-	    r->extra, r->changed, r->repaired, r->pruned, r->windows,
-	    r->bytes, r->status);
-	if (harper_create_table_columns(h, cfg->audit_table, (char **)idx, 2,
-	    (char **)plain, sizeof(plain) / sizeof(plain[0]), &err) == -1 ||
-	    harper_upsert(h, cfg->audit_table, rec.buf, rec.len, &err) == -1)
-		bqsync_log(BQ_LOG_WARN, "cannot write to '%s': %s",
-		    cfg->audit_table, err.msg);
-	strbuf_release(&rec);
-}
-
 static int64_t
 parse_ts(const char *opt, const char *s)
 {
@@ -237,13 +203,15 @@ main(int argc, char **argv)
 		drift |= r;
 		if (vo.dry_run) {
 			printf("{\"table\":\"%s\",\"dryRun\":true,"
-			    "\"bytesProcessed\":%lld}\n", vo.t->id, sum.bytes);
+			    "\"bytesProcessed\":%lld,\"bytesBilled\":%lld}\n",
+			    vo.t->id, sum.bytes, sum.billed);
 			continue;
 		}
 		on_result(&sum, &out);
 		if (cfg.ckpt_store != NULL &&
-		    strcmp(cfg.ckpt_store, "harper") == 0)
-			audit(h, &cfg, &sum, wbuf);
+		    strcmp(cfg.ckpt_store, "harper") == 0 &&
+		    verify_audit(h, &cfg, &sum, wbuf, &err) == -1)
+			bqsync_log(BQ_LOG_WARN, "%s", err.msg);
 		if (fflush(stdout) == EOF)
 			tool_write_failed();
 	}

@@ -15,6 +15,8 @@
 #include "banned.h"
 
 #define SECOND	1000000LL
+#define MIB	(1LL << 20)
+#define MIN_BILL	(10 * MIB)	/* BigQuery's least bill of a query */
 
 /* A table's run: options, clients, and what a repair has collected. */
 struct vrun {
@@ -298,6 +300,21 @@ verify_diff(struct verify_row *bq, size_t nbq, char *bqmark,
 
 /* --- BigQuery side ------------------------------------------------------ */
 
+/*
+ * Adds a query's bytes processed to the summary, and what on-demand
+ * pricing bills for them: whole MiB, at least 10 MiB a query.
+ */
+static void
+count_bytes(struct vrun *v, struct bq_query *q)
+{
+	long long n = bq_query_bytes_processed(q);
+
+	if (n < 0)
+		n = 0;
+	v->sum->bytes += n;
+	v->sum->billed += n < MIN_BILL ? MIN_BILL : (n + MIB - 1) / MIB * MIB;
+}
+
 static struct bq_query *
 bq_start(struct vrun *v, const char *sql, int64_t a, int64_t b, int64_t w,
     struct bq_err *err)
@@ -323,9 +340,8 @@ bq_start(struct vrun *v, const char *sql, int64_t a, int64_t b, int64_t w,
 	q.dry_run = v->o->dry_run;
 	bqsync_log(BQ_LOG_DEBUG, "%s -- @from %s @to %s @width %s", sql, from,
 	    to, sw);
-	if ((r = bq_query_start(v->bq, &q, err)) != NULL &&
-	    bq_query_bytes_processed(r) > 0)
-		v->sum->bytes += bq_query_bytes_processed(r);
+	if ((r = bq_query_start(v->bq, &q, err)) != NULL)
+		count_bytes(v, r);
 	return r;
 }
 
@@ -778,8 +794,7 @@ bq_bounds(struct vrun *v, int64_t *lo, int64_t *hi, struct bq_err *err)
 	qo.dry_run = v->o->dry_run;
 	if ((q = bq_query_start(v->bq, &qo, err)) == NULL)
 		goto out;
-	if (bq_query_bytes_processed(q) > 0)
-		v->sum->bytes += bq_query_bytes_processed(q);
+	count_bytes(v, q);
 	if (!v->o->dry_run && bq_query_fetch_page(q, err) == 1 &&
 	    bq_query_next_row(q, &row, err) == 1) {
 		if (cell_i64(row, 0, lo) == -1 || cell_i64(row, 1, hi) == -1)
@@ -1024,5 +1039,59 @@ out:
 	strbuf_release(&v.extra);
 	strbuf_release(&v.missing);
 	strbuf_release(&prune);
+	return rc;
+}
+
+/* --- the audit table ----------------------------------------------------- */
+
+static void
+audit_record(struct strbuf *sb, const struct verify_result *r,
+    const char *worker, const char *now, int latest)
+{
+	char a[TS_BUFSZ], b[TS_BUFSZ];
+
+	strbuf_addf(sb, "{\"id\":\"%s:%s%s%s\",\"latest\":%s,"
+	    "\"tableId\":\"%s\",\"worker\":\"%s\",\"checkedAt\":\"%s\","
+	    "\"windowStart\":\"%s\",\"windowEnd\":\"%s\","
+	    "\"bigqueryRows\":%lld,\"harperRows\":%lld,\"missing\":%lld,"
+	    "\"extra\":%lld,\"changed\":%lld,\"repaired\":%lld,"
+	    "\"pruned\":%lld,\"windows\":%lld,\"bytesProcessed\":%lld,"
+	    "\"status\":\"%s\"}", r->table, worker, latest ? "" : ":",
+	    latest ? "" : now, latest ? "true" : "false", r->table, worker,
+	    now, ts_format(r->from, a), ts_format(r->to, b), r->bq_rows,
+	    r->harper_rows, r->missing, r->extra, r->changed, r->repaired,
+	    r->pruned, r->windows, r->bytes, r->status);
+}
+
+int
+verify_audit(struct harper_client *h, const struct config *cfg,
+    const struct verify_result *r, const char *worker, struct bq_err *err)
+{
+	static char *const idx[] = { (char *)"tableId", (char *)"checkedAt" };
+	static char *const plain[] = { (char *)"latest", (char *)"worker",
+	    (char *)"windowStart", (char *)"windowEnd",
+	    (char *)"bigqueryRows", (char *)"harperRows", (char *)"missing",
+	    (char *)"extra", (char *)"changed", (char *)"repaired",
+	    (char *)"pruned", (char *)"windows", (char *)"bytesProcessed",
+	    (char *)"status" };
+	struct strbuf rec = STRBUF_INIT;
+	char now[TS_BUFSZ];
+	int rc = -1;
+
+	ts_format(ts_now(), now);
+	strbuf_addch(&rec, '[');
+	audit_record(&rec, r, worker, now, 0);
+	strbuf_addch(&rec, ',');
+	audit_record(&rec, r, worker, now, 1);
+	strbuf_addch(&rec, ']');
+	if (harper_ensure_table(h, cfg->audit_table, idx, 2, plain,
+	    sizeof(plain) / sizeof(plain[0]), err) == -1 ||
+	    harper_upsert(h, cfg->audit_table, rec.buf, rec.len, err) == -1) {
+		bq_err_prefix(err, "cannot write to '%s'", cfg->audit_table);
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&rec);
 	return rc;
 }

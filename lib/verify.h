@@ -40,6 +40,7 @@ struct verify_result {
 	long long repaired, pruned;	/* rows upserted, deleted */
 	long long windows;		/* summary: windows checked */
 	long long bytes;		/* summary: BigQuery bytes processed */
+	long long billed;		/* summary: bytes billed, on-demand */
 	const char *status;		/* "equal", "differ", "repaired" */
 };
 
@@ -65,6 +66,17 @@ struct verify_opts {
  */
 int	 verify_table(struct bq_client *, struct harper_client *,
 	    const struct verify_opts *, struct verify_result *sum,
+	    struct bq_err *err);
+
+/*
+ * Writes a table's summary r of worker ("i/N") to the audit table
+ * (checkpoint.auditTable), declaring what it lacks: one record per run
+ * (id "table:i/N:checkedAt", latest false) and the share's latest one
+ * (id "table:i/N", latest true), which Harper's SQL can select without
+ * MAX() of a timestamp string (null there) or joins.  0, or -1 with err.
+ */
+int	 verify_audit(struct harper_client *, const struct config *,
+	    const struct verify_result *r, const char *worker,
 	    struct bq_err *err);
 
 /* --- pure parts, exported for the tests --- */
