@@ -473,6 +473,30 @@ harper_name(struct strbuf *sb, struct vrun *v)
 	    v->o->t->target_table);
 }
 
+/* {"operation":op,"database":...,"table":...  (no closing brace) */
+static void
+op_head(struct strbuf *sb, struct vrun *v, const char *op)
+{
+	strbuf_addf(sb, "{\"operation\":\"%s\",\"database\":", op);
+	strbuf_add_json_string(sb, harper_database(v->h),
+	    strlen(harper_database(v->h)));
+	strbuf_adds(sb, ",\"table\":");
+	strbuf_add_json_string(sb, v->o->t->target_table,
+	    strlen(v->o->t->target_table));
+}
+
+/* One search condition: the timestamp column's text compared with us. */
+static void
+range_cond(struct strbuf *sb, const char *tsc, const char *type, int64_t us)
+{
+	char t[TS_BUFSZ];
+
+	strbuf_adds(sb, "{\"search_attribute\":");
+	strbuf_add_json_string(sb, tsc, strlen(tsc));
+	strbuf_addf(sb, ",\"search_type\":\"%s\",\"search_value\":\"%s\"}",
+	    type, ts_format(us, t));
+}
+
 /*
  * Whether a Harper row (timestamp us) is in the worker's share, the share
  * bq-pull gave it to: 1, 0, or -1 with err.
@@ -511,8 +535,7 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
     struct bq_err *err)
 {
 	const char *tsc = v->o->t->timestamp_column;
-	char ta[TS_BUFSZ], tb[TS_BUFSZ];
-	struct strbuf sql = STRBUF_INIT;
+	struct strbuf req = STRBUF_INIT;
 	cJSON *res = NULL, *it;
 	const cJSON *id, *ts;
 	struct strbuf key = STRBUF_INIT;
@@ -527,17 +550,24 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
 	*nofp = 0;
 	if (!v->harper_table)
 		return 0;
-	strbuf_addf(&sql, "SELECT id, `%s`%s", tsc,
-	    v->harper_fp && !v->o->quick ? ", _fp" : "");
+	/* search_by_conditions reads ~6 times faster than Harper's SQL. */
+	op_head(&req, v, "search_by_conditions");
+	strbuf_adds(&req, ",\"get_attributes\":[\"id\",");
+	strbuf_add_json_string(&req, tsc, strlen(tsc));
+	if (v->harper_fp && !v->o->quick)
+		strbuf_adds(&req, ",\"_fp\"");
 	keys = table_keys(v->o->t, &nkeys);
-	for (i = 0; v->o->nworkers > 1 && i < nkeys; i++)
-		strbuf_addf(&sql, ", `%s`", keys[i]);
-	strbuf_adds(&sql, " FROM ");
-	harper_name(&sql, v);
-	strbuf_addf(&sql, " WHERE `%s` >= '%s' AND `%s` < '%s' LIMIT %d",
-	    tsc, ts_format(a, ta), tsc, ts_format(b, tb),
-	    VERIFY_SCAN_ROWS + 1);
-	if (harper_sql(v->h, sql.buf, &res, err) == -1)
+	for (i = 0; v->o->nworkers > 1 && i < nkeys; i++) {
+		strbuf_addch(&req, ',');
+		strbuf_add_json_string(&req, keys[i], strlen(keys[i]));
+	}
+	strbuf_addf(&req, "],\"limit\":%d,\"operator\":\"and\","
+	    "\"conditions\":[", VERIFY_SCAN_ROWS + 1);
+	range_cond(&req, tsc, "greater_than_equal", a);
+	strbuf_addch(&req, ',');
+	range_cond(&req, tsc, "less_than", b);
+	strbuf_adds(&req, "]}");
+	if (harper_op(v->h, req.buf, req.len, &res, err) == -1)
 		goto out;
 	if (cJSON_GetArraySize(res) > VERIFY_SCAN_ROWS) {
 		rc = 1;
@@ -578,7 +608,7 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
 	rc = 0;
 out:
 	cJSON_Delete(res);
-	strbuf_release(&sql);
+	strbuf_release(&req);
 	strbuf_release(&key);
 	return rc;
 }
@@ -594,12 +624,7 @@ harper_delete(struct vrun *v, const char *ids, size_t len, size_t nids,
 
 	while (rc == 0 && p < ids + len) {
 		strbuf_reset(&op);
-		strbuf_adds(&op, "{\"operation\":\"delete\",\"database\":");
-		strbuf_add_json_string(&op, harper_database(v->h),
-		    strlen(harper_database(v->h)));
-		strbuf_adds(&op, ",\"table\":");
-		strbuf_add_json_string(&op, v->o->t->target_table,
-		    strlen(v->o->t->target_table));
+		op_head(&op, v, "delete");
 		strbuf_adds(&op, ",\"ids\":[");
 		for (k = 0; k < 1000 && p < ids + len; k++) {
 			if (k > 0)

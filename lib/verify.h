@@ -5,13 +5,15 @@
  * The range [from, to) is cut into windows.  One BigQuery query gives per
  * window the row count and BIT_XOR of the rows' content fingerprints (the
  * "_fp" bq-pull writes, see bq_fp_sql()); the Harper side reads (id, _fp,
- * ts) of the window and combines them in C, since Harper's SQL cannot
- * combine 64-bit values exactly.  A window that differs is split until it
+ * ts) of the window with search_by_conditions (faster than its SQL) and
+ * combines them in C, since Harper's SQL cannot combine 64-bit values
+ * exactly.  A window that differs is split until it
  * holds at most VERIFY_DIFF_ROWS rows, then diffed row by row by id: its
  * BigQuery rows are converted exactly as bq-pull converts them (same ids,
  * same "_fp"), so a repair upserts them through harper-load's engine.
  * Natural-key tables compare Harper with the latest version per key
- * (ts = a correlated MAX(ts) of the key).
+ * (QUALIFY ROW_NUMBER() OVER (PARTITION BY key ORDER BY ts DESC) = 1);
+ * a worker's share is bq-pull's (bq_share_sql(), and hash.h's C side).
  * Memory is bounded by VERIFY_SCAN_ROWS Harper rows and VERIFY_DIFF_ROWS
  * BigQuery rows, whatever the range.
  */

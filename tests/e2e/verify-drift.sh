@@ -19,15 +19,20 @@ done
 say "synced the three tables (${SECONDS}s)"
 N=${VERIFY_WORKERS:-1}
 
-# verify ARGS...: every share; the summaries go to $T/sum, status to $vs.
+# verify ARGS...: every share, at once; the summaries go to $T/sum, status
+# to $vs.
 verify() {
-	local i rc
+	local i rc pids=()
 	vs=0
 	: > "$T/sum"
 	for ((i = 0; i < N; i++)); do
-		rc=0
 		bq-verify -v -c "$cfg" -w "$i/$N" --format json "$@" > "$T/v.$i" \
-		    2> "$T/v.$i.err" || rc=$?
+		    2> "$T/v.$i.err" &
+		pids+=($!)
+	done
+	for ((i = 0; i < N; i++)); do
+		rc=0
+		wait "${pids[i]}" || rc=$?
 		grep '"kind":"summary"' "$T/v.$i" >> "$T/sum"
 		case $rc in
 		0) ;;
