@@ -55,8 +55,8 @@ json_line(const struct verify_result *r, const char *worker)
 	    r->extra, r->changed);
 	if (strcmp(r->kind, "summary") == 0)
 		printf(",\"windows\":%lld,\"repaired\":%lld,\"pruned\":%lld,"
-		    "\"bytesProcessed\":%lld", r->windows, r->repaired,
-		    r->pruned, r->bytes);
+		    "\"bytesProcessed\":%lld,\"bytesBilled\":%lld",
+		    r->windows, r->repaired, r->pruned, r->bytes, r->billed);
 	printf(",\"status\":\"%s\"}\n", r->status);
 }
 
