@@ -153,20 +153,8 @@ window_key(struct parser *p, struct scope *sc, int order, struct strbuf *sb)
 		goto out;
 	}
 	strbuf_adds(sb, e.sql.buf);
-	if (order && emusql_accept_kw(p, "DESC"))
-		strbuf_adds(sb, " DESC");
-	else if (order)
-		emusql_accept_kw(p, "ASC");
-	if (order && emusql_accept_kw(p, "NULLS")) {
-		if (emusql_accept_kw(p, "FIRST"))
-			strbuf_adds(sb, " NULLS FIRST");
-		else if (emusql_accept_kw(p, "LAST"))
-			strbuf_adds(sb, " NULLS LAST");
-		else {
-			emusql_unexpected(p);
-			goto out;
-		}
-	}
+	if (order && emusql_order_options(p, sb) == -1)
+		goto out;
 	rc = 0;
 out:
 	emusql_ex_release(&e);

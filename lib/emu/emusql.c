@@ -815,20 +815,8 @@ parse_order_key(struct parser *p, struct core *c, struct strbuf *out,
 		strbuf_addf(out, "%s\"_q%d\"", n ? ", " : "", k);
 	} else
 		strbuf_addf(out, "%s%s", n ? ", " : "", ref);
-	if (emusql_accept_kw(p, "DESC"))
-		strbuf_adds(out, " DESC");
-	else if (emusql_accept_kw(p, "ASC"))
-		strbuf_adds(out, " ASC");
-	if (emusql_accept_kw(p, "NULLS")) {
-		if (emusql_accept_kw(p, "FIRST"))
-			strbuf_adds(out, " NULLS FIRST");
-		else if (emusql_accept_kw(p, "LAST"))
-			strbuf_adds(out, " NULLS LAST");
-		else {
-			emusql_unexpected(p);
-			goto out;
-		}
-	}
+	if (emusql_order_options(p, out) == -1)
+		goto out;
 	rc = 0;
 out:
 	emusql_ex_release(&e);

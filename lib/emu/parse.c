@@ -690,3 +690,22 @@ out:
 	emusql_ex_release(&a);
 	return rc;
 }
+
+/* [ASC | DESC] [NULLS (FIRST | LAST)] of an ORDER BY key, appended to sb. */
+int
+emusql_order_options(struct parser *p, struct strbuf *sb)
+{
+	if (emusql_accept_kw(p, "DESC"))
+		strbuf_adds(sb, " DESC");
+	else if (emusql_accept_kw(p, "ASC"))
+		strbuf_adds(sb, " ASC");
+	if (!emusql_accept_kw(p, "NULLS"))
+		return 0;
+	if (emusql_accept_kw(p, "FIRST"))
+		strbuf_adds(sb, " NULLS FIRST");
+	else if (emusql_accept_kw(p, "LAST"))
+		strbuf_adds(sb, " NULLS LAST");
+	else
+		return emusql_unexpected(p);
+	return 0;
+}
