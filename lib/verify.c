@@ -485,16 +485,20 @@ op_head(struct strbuf *sb, struct vrun *v, const char *op)
 	    strlen(v->o->t->target_table));
 }
 
-/* One search condition: the timestamp column's text compared with us. */
+/*
+ * The search condition a <= ts <= b: one range of the timestamp's index
+ * ("greater_than_equal" and "less_than" as two conditions scan from a to
+ * the table's end); the caller drops ts == b.
+ */
 static void
-range_cond(struct strbuf *sb, const char *tsc, const char *type, int64_t us)
+range_cond(struct strbuf *sb, const char *tsc, int64_t a, int64_t b)
 {
-	char t[TS_BUFSZ];
+	char ta[TS_BUFSZ], tb[TS_BUFSZ];
 
 	strbuf_adds(sb, "{\"search_attribute\":");
 	strbuf_add_json_string(sb, tsc, strlen(tsc));
-	strbuf_addf(sb, ",\"search_type\":\"%s\",\"search_value\":\"%s\"}",
-	    type, ts_format(us, t));
+	strbuf_addf(sb, ",\"search_type\":\"between\",\"search_value\":"
+	    "[\"%s\",\"%s\"]}", ts_format(a, ta), ts_format(b, tb));
 }
 
 /*
@@ -561,11 +565,9 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
 		strbuf_addch(&req, ',');
 		strbuf_add_json_string(&req, keys[i], strlen(keys[i]));
 	}
-	strbuf_addf(&req, "],\"limit\":%d,\"operator\":\"and\","
-	    "\"conditions\":[", VERIFY_SCAN_ROWS + 1);
-	range_cond(&req, tsc, "greater_than_equal", a);
-	strbuf_addch(&req, ',');
-	range_cond(&req, tsc, "less_than", b);
+	strbuf_addf(&req, "],\"limit\":%d,\"conditions\":[",
+	    VERIFY_SCAN_ROWS + 1);
+	range_cond(&req, tsc, a, b);
 	strbuf_adds(&req, "]}");
 	if (harper_op(v->h, req.buf, req.len, &res, err) == -1)
 		goto out;
@@ -575,7 +577,8 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
 	}
 	cJSON_ArrayForEach(it, res) {
 		ts = cJSON_GetObjectItemCaseSensitive(it, tsc);
-		if (!cJSON_IsString(ts) || ts_parse(ts->valuestring, &us) == -1)
+		if (!cJSON_IsString(ts) || ts_parse(ts->valuestring, &us) == -1 ||
+		    us < a || us >= b)
 			continue;
 		if ((s = in_share(v, it, us, &key, err)) != 1) {
 			if (s == -1)
