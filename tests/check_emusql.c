@@ -414,6 +414,21 @@ START_TEST(test_verify_functions)
 	    "proj.ds.t AS t WHERE speed = 1.5", NULL,
 	    "{\"mmsi\":7,\"vessel_type\":\"a\"}");
 	EXPECT_ERR("SELECT TO_JSON_STRING(mmsi) FROM proj.ds.t", NULL, 400);
+	/* a row alias references, and bills, every column */
+	{
+		struct emusql_query *q = NULL;
+		char *got = run_full("SELECT TO_JSON_STRING(JSON_STRIP_NULLS("
+		    "TO_JSON(t))) FROM proj.ds.t AS t", NULL, NULL, &q);
+		size_t i;
+
+		ck_assert_ptr_nonnull(q);
+		ck_assert_int_eq(q->nscans, 1);
+		for (i = 0; i < q->scans[0].ncols; i++)
+			ck_assert_msg(q->scans[0].used[i], "column %zu unbilled",
+			    i);
+		emusql_query_free(q);
+		free(got);
+	}
 	insert(4000000, 9, "d", 1e308 * 10);	/* +Infinity */
 	EXPECT("SELECT TO_JSON_STRING(STRUCT(t.speed)) FROM proj.ds.t AS t "
 	    "WHERE mmsi = 9", NULL, "{\"speed\":\"Infinity\"}");

@@ -318,6 +318,8 @@ p_to_json_string(struct parser *p, struct scope *sc, struct tok *ft, int arg,
 		for (i = 0; i < s->ncols; i++) {
 			struct strbuf c = STRBUF_INIT;
 
+			/* the whole row: BigQuery bills every column */
+			emusql_scan_use(p, s, i);
 			strbuf_addf(&c, "%s.", s->qual);
 			emusql_add_quoted(&c, s->cols[i].name);
 			json_member(&m, s->cols[i].name, s->cols[i].type, c.buf);
