@@ -1073,8 +1073,8 @@ out:
 /* --- the audit table ----------------------------------------------------- */
 
 static void
-audit_record(struct strbuf *sb, const struct verify_result *r,
-    const char *worker, const char *now, int latest)
+audit_one(struct strbuf *sb, const struct verify_result *r,
+    const char *worker, const char *at, int latest)
 {
 	char a[TS_BUFSZ], b[TS_BUFSZ];
 
@@ -1085,14 +1085,28 @@ audit_record(struct strbuf *sb, const struct verify_result *r,
 	    "\"extra\":%lld,\"changed\":%lld,\"repaired\":%lld,"
 	    "\"pruned\":%lld,\"windows\":%lld,\"bytesProcessed\":%lld,"
 	    "\"status\":\"%s\"}", r->table, worker, latest ? "" : ":",
-	    latest ? "" : now, latest ? "true" : "false", r->table, worker,
-	    now, ts_format(r->from, a), ts_format(r->to, b), r->bq_rows,
+	    latest ? "" : at, latest ? "true" : "false", r->table, worker,
+	    at, ts_format(r->from, a), ts_format(r->to, b), r->bq_rows,
 	    r->harper_rows, r->missing, r->extra, r->changed, r->repaired,
 	    r->pruned, r->windows, r->bytes, r->status);
 }
 
+void
+verify_audit_record(struct strbuf *sb, const struct verify_result *r,
+    const char *worker, int64_t now)
+{
+	char at[TS_BUFSZ];
+
+	ts_format(now, at);
+	strbuf_addch(sb, '[');
+	audit_one(sb, r, worker, at, 0);
+	strbuf_addch(sb, ',');
+	audit_one(sb, r, worker, at, 1);
+	strbuf_addch(sb, ']');
+}
+
 int
-verify_audit(struct harper_client *h, const struct config *cfg,
+verify_audit(struct harper_client *h, const char *audit_table,
     const struct verify_result *r, const char *worker, struct bq_err *err)
 {
 	static char *const idx[] = { (char *)"tableId", (char *)"checkedAt" };
@@ -1103,19 +1117,13 @@ verify_audit(struct harper_client *h, const struct config *cfg,
 	    (char *)"pruned", (char *)"windows", (char *)"bytesProcessed",
 	    (char *)"status" };
 	struct strbuf rec = STRBUF_INIT;
-	char now[TS_BUFSZ];
 	int rc = -1;
 
-	ts_format(ts_now(), now);
-	strbuf_addch(&rec, '[');
-	audit_record(&rec, r, worker, now, 0);
-	strbuf_addch(&rec, ',');
-	audit_record(&rec, r, worker, now, 1);
-	strbuf_addch(&rec, ']');
-	if (harper_ensure_table(h, cfg->audit_table, idx, 2, plain,
+	verify_audit_record(&rec, r, worker, ts_now());
+	if (harper_ensure_table(h, audit_table, idx, 2, plain,
 	    sizeof(plain) / sizeof(plain[0]), err) == -1 ||
-	    harper_upsert(h, cfg->audit_table, rec.buf, rec.len, err) == -1) {
-		bq_err_prefix(err, "cannot write to '%s'", cfg->audit_table);
+	    harper_upsert(h, audit_table, rec.buf, rec.len, err) == -1) {
+		bq_err_prefix(err, "cannot write to '%s'", audit_table);
 		goto out;
 	}
 	rc = 0;

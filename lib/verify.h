@@ -42,8 +42,8 @@ struct verify_result {
 	long long repaired, pruned;	/* rows upserted, deleted */
 	long long windows;		/* summary: windows checked */
 	long long bytes;		/* summary: BigQuery bytes processed */
-	long long billed;		/* summary: bytes billed, on-demand */
 	const char *status;		/* "equal", "differ", "repaired" */
+	long long billed;		/* summary: bytes billed, on-demand */
 };
 
 typedef int verify_report_fn(const struct verify_result *, void *arg);
@@ -77,11 +77,18 @@ int	 verify_table(struct bq_client *, struct harper_client *,
  * (id "table:i/N", latest true), which Harper's SQL can select without
  * MAX() of a timestamp string (null there) or joins.  0, or -1 with err.
  */
-int	 verify_audit(struct harper_client *, const struct config *,
+int	 verify_audit(struct harper_client *, const char *audit_table,
 	    const struct verify_result *r, const char *worker,
 	    struct bq_err *err);
 
 /* --- pure parts, exported for the tests --- */
+
+/*
+ * Appends the audit records of r checked at now, as a JSON array: the
+ * run's own and the share's latest (see verify_audit()).
+ */
+void	 verify_audit_record(struct strbuf *, const struct verify_result *r,
+	    const char *worker, int64_t now);
 
 /* A row's identity and content fingerprint. */
 struct verify_row {
