@@ -73,8 +73,8 @@ json_line(const struct verify_result *r, const char *worker)
 	    r->extra, r->changed);
 	if (strcmp(r->kind, "summary") == 0)
 		printf(",\"windows\":%lld,\"repaired\":%lld,\"pruned\":%lld,"
-		    "\"bytesProcessed\":%lld", r->windows, r->repaired,
-		    r->pruned, r->bytes);
+		    "\"bytesProcessed\":%lld,\"bytesBilled\":%lld",
+		    r->windows, r->repaired, r->pruned, r->bytes, r->billed);
 	printf(",\"status\":\"%s\"}\n", r->status);
 }
 
@@ -200,7 +200,8 @@ main(int argc, char **argv)
 		drift |= r;
 		if (vo.dry_run) {
 			printf("{\"table\":\"%s\",\"dryRun\":true,"
-			    "\"bytesProcessed\":%lld}\n", vo.t->id, sum.bytes);
+			    "\"bytesProcessed\":%lld,\"bytesBilled\":%lld}\n",
+			    vo.t->id, sum.bytes, sum.billed);
 			continue;
 		}
 		on_result(&sum, &out);

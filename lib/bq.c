@@ -1602,12 +1602,8 @@ add_ident(struct strbuf *sb, const char *what, const char *name,
 	return 0;
 }
 
-/*
- * The worker's share: by the key for a natural-key table (every version of
- * a key in one share), else by the timestamp (see hash.h).
- */
-static int
-add_share(struct strbuf *sb, const char *qts, char *const *keys, size_t nkeys,
+int
+bq_share_sql(struct strbuf *sb, const char *qts, char *const *keys, size_t nkeys,
     enum partition_scheme s, struct bq_err *err)
 {
 	size_t i;
@@ -1636,7 +1632,7 @@ static int
 add_filter(struct strbuf *sb, const char *qts, char *const *keys,
     size_t nkeys, enum partition_scheme s, struct bq_err *err)
 {
-	if (add_share(sb, qts, keys, nkeys, s, err) == -1)
+	if (bq_share_sql(sb, qts, keys, nkeys, s, err) == -1)
 		return -1;
 	strbuf_addf(sb, " AND %s > @cursor", qts);
 	return 0;

@@ -244,6 +244,15 @@ int	 bq_quote_ident(struct strbuf *out, const char *name);
 int	 bq_fp_sql(struct strbuf *out, const char *alias,
 	    char *const *columns, size_t ncolumns);
 /*
+ * Appends worker @i of @n's share as a predicate: by the key for a
+ * natural-key table (keys: its key columns; every version of a key in one
+ * share), else by the timestamp column qts (quoted) under the scheme; see
+ * hash.h for the C side.  -1 with err (EXIT_CONFIG) for a key name that
+ * cannot be quoted.
+ */
+int	 bq_share_sql(struct strbuf *sb, const char *qts, char *const *keys,
+	    size_t nkeys, enum partition_scheme, struct bq_err *err);
+/*
  * bq-pull's queries (bqsync(7), PARTITIONING and THE CURSOR), built
  * from one share predicate and one lower bound, ts > @cursor.
  * bq_probe_sql(): "SELECT MAX(ts) AS upto, MIN(ts) AS first" of worker @i of @n's rows of

@@ -15,6 +15,8 @@
 #include "banned.h"
 
 #define SECOND	1000000LL
+#define MIB	(1LL << 20)
+#define MIN_BILL	(10 * MIB)	/* BigQuery's least bill of a query */
 
 /* A table's run: options, clients, and what a repair has collected. */
 struct vrun {
@@ -62,6 +64,15 @@ add_table(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
 	return rc;
 }
 
+/* A natural-key table's key columns (*n of them), as bq-pull's; or NULL. */
+static char *const *
+table_keys(const struct config_table *t, size_t *n)
+{
+	*n = t->nid_columns > 0 ? t->nid_columns : t->id_column != NULL;
+	return t->nid_columns > 0 ? t->id_columns : t->id_column != NULL ?
+	    &t->id_column : NULL;
+}
+
 /* The table as "_t". */
 static int
 add_source(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
@@ -72,42 +83,91 @@ add_source(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
 	return 0;
 }
 
-/*
- * " WHERE ts >= @from AND ts < @to", for natural keys only the latest row
- * of each key (a correlated MAX, which BigQuery plans as a join), and the
- * worker's share.
- */
 static int
-add_where(struct strbuf *sb, const struct verify_opts *o, const char *qts,
+add_share(struct strbuf *sb, const struct verify_opts *o, const char *qts,
     struct bq_err *err)
 {
-	const struct config_table *t = o->t;
+	char *const *keys;
+	size_t nkeys;
+
+	keys = table_keys(o->t, &nkeys);
+	return bq_share_sql(sb, qts, keys, nkeys, o->cfg->partition, err);
+}
+
+/*
+ * " FROM" the rows compared, then " WHERE ts >= @from AND ts < @to": the
+ * table's rows (as _t) in the worker's share, bq-pull's share; for a
+ * natural-key table the latest version of each key, inner (its select
+ * list) selected from them in a subquery: the share is by key, so every
+ * version of a key is in it.
+ */
+static int
+add_from(struct strbuf *sb, const struct verify_opts *o, const char *qts,
+    const char *inner, struct bq_err *err)
+{
+	char *const *keys;
+	size_t nkeys, i;
+
+	keys = table_keys(o->t, &nkeys);
+	strbuf_adds(sb, " FROM ");
+	if (nkeys > 0)
+		strbuf_addf(sb, "(SELECT %s FROM ", inner);
+	if (add_source(sb, o, err) == -1)
+		return -1;
+	if (nkeys > 0) {
+		strbuf_adds(sb, " WHERE ");
+		if (o->nworkers <= 1)
+			strbuf_adds(sb, "TRUE");
+		else if (add_share(sb, o, qts, err) == -1)
+			return -1;
+		strbuf_adds(sb, " QUALIFY ROW_NUMBER() OVER (PARTITION BY ");
+		for (i = 0; i < nkeys; i++) {
+			if (i > 0)
+				strbuf_adds(sb, ", ");
+			if (quote(sb, "key column", keys[i], err) == -1)
+				return -1;
+		}
+		strbuf_addf(sb, " ORDER BY %s DESC) = 1)", qts);
+	}
+	strbuf_addf(sb, " WHERE %s >= @from AND %s < @to", qts, qts);
+	if (nkeys > 0 || o->nworkers <= 1)
+		return 0;
+	strbuf_adds(sb, " AND ");
+	return add_share(sb, o, qts, err);
+}
+
+/* The content fingerprint of _t, or "_fp" when the subquery has it. */
+static int
+add_fp(struct strbuf *sb, const struct verify_opts *o, int inner,
+    struct bq_err *err)
+{
+	size_t nkeys;
+
+	(void)table_keys(o->t, &nkeys);
+	if (nkeys > 0 && !inner) {
+		strbuf_adds(sb, "_fp");
+		return 0;
+	}
+	if (bq_fp_sql(sb, "_t", o->t->columns, o->t->ncolumns) == -1)
+		return bq_err_set(err, EXIT_CONFIG, "invalid column name");
+	return 0;
+}
+
+/* The select list: the configured columns, or "*". */
+static int
+add_columns(struct strbuf *sb, const struct config_table *t,
+    struct bq_err *err)
+{
 	size_t i;
 
-	strbuf_addf(sb, " WHERE %s >= @from AND %s < @to", qts, qts);
-	if (t->nid_columns > 0) {
-		strbuf_addf(sb, " AND _t.%s = (SELECT MAX(_u.%s) FROM ", qts,
-		    qts);
-		if (add_table(sb, o, err) == -1)
+	if (t->ncolumns == 0)
+		strbuf_addch(sb, '*');
+	for (i = 0; i < t->ncolumns; i++) {
+		if (i > 0)
+			strbuf_adds(sb, ", ");
+		if (quote(sb, "column", t->columns[i], err) == -1)
 			return -1;
-		strbuf_adds(sb, " AS _u WHERE ");
-		for (i = 0; i < t->nid_columns; i++) {
-			strbuf_addf(sb, "%s_u.", i > 0 ? " AND " : "");
-			if (quote(sb, "column", t->id_columns[i], err) == -1)
-				return -1;
-			strbuf_adds(sb, " = _t.");
-			quote(sb, "column", t->id_columns[i], err);
-		}
-		strbuf_addch(sb, ')');
 	}
-	if (o->nworkers <= 1)
-		return 0;
-	if (o->cfg->partition == PARTITION_MICROS)
-		strbuf_addf(sb, " AND ABS(MOD(UNIX_MICROS(%s), @n)) = @i",
-		    qts);
-	else
-		strbuf_addf(sb, " AND ABS(MOD(FARM_FINGERPRINT(CAST("
-		    "UNIX_MICROS(%s) AS STRING)), @n)) = @i", qts);
 	return 0;
 }
 
@@ -115,30 +175,30 @@ int
 verify_windows_sql(struct strbuf *sb, const struct verify_opts *o,
     struct bq_err *err)
 {
-	struct strbuf ts = STRBUF_INIT;
+	struct strbuf ts = STRBUF_INIT, inner = STRBUF_INIT;
 	int rc = -1;
 
 	if (quote(&ts, "timestamp column", o->t->timestamp_column, err) == -1)
 		goto out;
 	strbuf_addf(sb, "SELECT DIV(UNIX_MICROS(%s) - UNIX_MICROS(@from), "
 	    "@width) AS b, COUNT(*) AS n", ts.buf);
+	strbuf_adds(&inner, ts.buf);
 	if (!o->quick) {
 		strbuf_adds(sb, ", BIT_XOR(");
-		if (bq_fp_sql(sb, "_t", o->t->columns, o->t->ncolumns) == -1) {
-			bq_err_set(err, EXIT_CONFIG, "invalid column name");
+		strbuf_adds(&inner, ", ");
+		if (add_fp(sb, o, 0, err) == -1 ||
+		    add_fp(&inner, o, 1, err) == -1)
 			goto out;
-		}
 		strbuf_adds(sb, ") AS x");
+		strbuf_adds(&inner, " AS _fp");
 	}
-	strbuf_adds(sb, " FROM ");
-	if (add_source(sb, o, err) == -1)
-		goto out;
-	if (add_where(sb, o, ts.buf, err) == -1)
+	if (add_from(sb, o, ts.buf, inner.buf, err) == -1)
 		goto out;
 	strbuf_adds(sb, " GROUP BY b ORDER BY b");
 	rc = 0;
 out:
 	strbuf_release(&ts);
+	strbuf_release(&inner);
 	return rc;
 }
 
@@ -146,35 +206,25 @@ int
 verify_rows_sql(struct strbuf *sb, const struct verify_opts *o,
     struct bq_err *err)
 {
-	const struct config_table *t = o->t;
-	struct strbuf ts = STRBUF_INIT;
-	size_t i;
+	struct strbuf ts = STRBUF_INIT, cols = STRBUF_INIT;
+	size_t nkeys;
 	int rc = -1;
 
-	if (quote(&ts, "timestamp column", t->timestamp_column, err) == -1)
+	(void)table_keys(o->t, &nkeys);
+	if (quote(&ts, "timestamp column", o->t->timestamp_column, err) == -1 ||
+	    add_columns(&cols, o->t, err) == -1)
 		goto out;
-	strbuf_adds(sb, "SELECT ");
-	if (t->ncolumns == 0)
-		strbuf_addch(sb, '*');
-	for (i = 0; i < t->ncolumns; i++) {
-		if (i > 0)
-			strbuf_adds(sb, ", ");
-		if (quote(sb, "column", t->columns[i], err) == -1)
-			goto out;
-	}
-	strbuf_adds(sb, ", ");
-	if (bq_fp_sql(sb, "_t", t->columns, t->ncolumns) == -1) {
-		bq_err_set(err, EXIT_CONFIG, "invalid column name");
+	strbuf_adds(&cols, ", ");
+	if (add_fp(&cols, o, 1, err) == -1)
 		goto out;
-	}
-	strbuf_adds(sb, " AS _fp FROM ");
-	if (add_source(sb, o, err) == -1)
-		goto out;
-	if (add_where(sb, o, ts.buf, err) == -1)
+	strbuf_adds(&cols, " AS _fp");
+	strbuf_addf(sb, "SELECT %s", nkeys > 0 ? "*" : cols.buf);
+	if (add_from(sb, o, ts.buf, cols.buf, err) == -1)
 		goto out;
 	rc = 0;
 out:
 	strbuf_release(&ts);
+	strbuf_release(&cols);
 	return rc;
 }
 
@@ -250,6 +300,21 @@ verify_diff(struct verify_row *bq, size_t nbq, char *bqmark,
 
 /* --- BigQuery side ------------------------------------------------------ */
 
+/*
+ * Adds a query's bytes processed to the summary, and what on-demand
+ * pricing bills for them: whole MiB, at least 10 MiB a query.
+ */
+static void
+count_bytes(struct vrun *v, struct bq_query *q)
+{
+	long long n = bq_query_bytes_processed(q);
+
+	if (n < 0)
+		n = 0;
+	v->sum->bytes += n;
+	v->sum->billed += n < MIN_BILL ? MIN_BILL : (n + MIB - 1) / MIB * MIB;
+}
+
 static struct bq_query *
 bq_start(struct vrun *v, const char *sql, int64_t a, int64_t b, int64_t w,
     struct bq_err *err)
@@ -275,9 +340,8 @@ bq_start(struct vrun *v, const char *sql, int64_t a, int64_t b, int64_t w,
 	q.dry_run = v->o->dry_run;
 	bqsync_log(BQ_LOG_DEBUG, "%s -- @from %s @to %s @width %s", sql, from,
 	    to, sw);
-	if ((r = bq_query_start(v->bq, &q, err)) != NULL &&
-	    bq_query_bytes_processed(r) > 0)
-		v->sum->bytes += bq_query_bytes_processed(r);
+	if ((r = bq_query_start(v->bq, &q, err)) != NULL)
+		count_bytes(v, r);
 	return r;
 }
 
@@ -409,6 +473,61 @@ harper_name(struct strbuf *sb, struct vrun *v)
 	    v->o->t->target_table);
 }
 
+/* {"operation":op,"database":...,"table":...  (no closing brace) */
+static void
+op_head(struct strbuf *sb, struct vrun *v, const char *op)
+{
+	strbuf_addf(sb, "{\"operation\":\"%s\",\"database\":", op);
+	strbuf_add_json_string(sb, harper_database(v->h),
+	    strlen(harper_database(v->h)));
+	strbuf_adds(sb, ",\"table\":");
+	strbuf_add_json_string(sb, v->o->t->target_table,
+	    strlen(v->o->t->target_table));
+}
+
+/*
+ * The search condition a <= ts <= b: one range of the timestamp's index
+ * ("greater_than_equal" and "less_than" as two conditions scan from a to
+ * the table's end); the caller drops ts == b.
+ */
+static void
+range_cond(struct strbuf *sb, const char *tsc, int64_t a, int64_t b)
+{
+	char ta[TS_BUFSZ], tb[TS_BUFSZ];
+
+	strbuf_adds(sb, "{\"search_attribute\":");
+	strbuf_add_json_string(sb, tsc, strlen(tsc));
+	strbuf_addf(sb, ",\"search_type\":\"between\",\"search_value\":"
+	    "[\"%s\",\"%s\"]}", ts_format(a, ta), ts_format(b, tb));
+}
+
+/*
+ * Whether a Harper row (timestamp us) is in the worker's share, the share
+ * bq-pull gave it to: 1, 0, or -1 with err.
+ */
+static int
+in_share(struct vrun *v, const cJSON *row, int64_t us, struct strbuf *key,
+    struct bq_err *err)
+{
+	char *const *keys;
+	const char *bad = NULL;
+	size_t nkeys;
+
+	if (v->o->nworkers <= 1)
+		return 1;
+	keys = table_keys(v->o->t, &nkeys);
+	if (nkeys == 0)
+		return hash_partition(us, v->o->nworkers,
+		    v->o->cfg->partition) == v->o->worker;
+	strbuf_reset(key);
+	if (hash_key_text(row, keys, nkeys, key, &bad) == -1)
+		return bq_err_set(err, EXIT_DATA, "%s: key column '%s' of a "
+		    "Harper row has no text to share it by", v->o->t->id,
+		    bad ? bad : "?");
+	return hash_partition_key(key->buf, key->len, v->o->nworkers) ==
+	    v->o->worker;
+}
+
 /*
  * Harper's rows of [a, b) in the share: count, XOR of "_fp" (*nofp: rows
  * without one), and with rows != NULL the rows.  Returns 1 when the window
@@ -420,27 +539,37 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
     struct bq_err *err)
 {
 	const char *tsc = v->o->t->timestamp_column;
-	char ta[TS_BUFSZ], tb[TS_BUFSZ];
-	struct strbuf sql = STRBUF_INIT;
+	struct strbuf req = STRBUF_INIT;
 	cJSON *res = NULL, *it;
 	const cJSON *id, *ts;
+	struct strbuf key = STRBUF_INIT;
 	struct verify_row r;
+	char *const *keys;
 	int64_t us, fp;
-	size_t alloc = 0;
-	int rc = -1;
+	size_t alloc = 0, nkeys, i;
+	int rc = -1, s;
 
 	*count = 0;
 	*x = 0;
 	*nofp = 0;
 	if (!v->harper_table)
 		return 0;
-	strbuf_addf(&sql, "SELECT id, `%s`%s FROM ", tsc,
-	    v->harper_fp && !v->o->quick ? ", _fp" : "");
-	harper_name(&sql, v);
-	strbuf_addf(&sql, " WHERE `%s` >= '%s' AND `%s` < '%s' LIMIT %d",
-	    tsc, ts_format(a, ta), tsc, ts_format(b, tb),
+	/* search_by_conditions reads ~6 times faster than Harper's SQL. */
+	op_head(&req, v, "search_by_conditions");
+	strbuf_adds(&req, ",\"get_attributes\":[\"id\",");
+	strbuf_add_json_string(&req, tsc, strlen(tsc));
+	if (v->harper_fp && !v->o->quick)
+		strbuf_adds(&req, ",\"_fp\"");
+	keys = table_keys(v->o->t, &nkeys);
+	for (i = 0; v->o->nworkers > 1 && i < nkeys; i++) {
+		strbuf_addch(&req, ',');
+		strbuf_add_json_string(&req, keys[i], strlen(keys[i]));
+	}
+	strbuf_addf(&req, "],\"limit\":%d,\"conditions\":[",
 	    VERIFY_SCAN_ROWS + 1);
-	if (harper_sql(v->h, sql.buf, &res, err) == -1)
+	range_cond(&req, tsc, a, b);
+	strbuf_adds(&req, "]}");
+	if (harper_op(v->h, req.buf, req.len, &res, err) == -1)
 		goto out;
 	if (cJSON_GetArraySize(res) > VERIFY_SCAN_ROWS) {
 		rc = 1;
@@ -448,11 +577,14 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
 	}
 	cJSON_ArrayForEach(it, res) {
 		ts = cJSON_GetObjectItemCaseSensitive(it, tsc);
-		if (!cJSON_IsString(ts) || ts_parse(ts->valuestring, &us) == -1)
+		if (!cJSON_IsString(ts) || ts_parse(ts->valuestring, &us) == -1 ||
+		    us < a || us >= b)
 			continue;
-		if (v->o->nworkers > 1 && hash_partition(us, v->o->nworkers,
-		    v->o->cfg->partition) != v->o->worker)
+		if ((s = in_share(v, it, us, &key, err)) != 1) {
+			if (s == -1)
+				goto out;
 			continue;
+		}
 		(*count)++;
 		memset(&r, 0, sizeof(r));
 		r.has_fp = verify_parse_fp(cJSON_GetObjectItemCaseSensitive(it,
@@ -479,7 +611,8 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
 	rc = 0;
 out:
 	cJSON_Delete(res);
-	strbuf_release(&sql);
+	strbuf_release(&req);
+	strbuf_release(&key);
 	return rc;
 }
 
@@ -494,12 +627,7 @@ harper_delete(struct vrun *v, const char *ids, size_t len, size_t nids,
 
 	while (rc == 0 && p < ids + len) {
 		strbuf_reset(&op);
-		strbuf_adds(&op, "{\"operation\":\"delete\",\"database\":");
-		strbuf_add_json_string(&op, harper_database(v->h),
-		    strlen(harper_database(v->h)));
-		strbuf_adds(&op, ",\"table\":");
-		strbuf_add_json_string(&op, v->o->t->target_table,
-		    strlen(v->o->t->target_table));
+		op_head(&op, v, "delete");
 		strbuf_adds(&op, ",\"ids\":[");
 		for (k = 0; k < 1000 && p < ids + len; k++) {
 			if (k > 0)
@@ -694,8 +822,7 @@ bq_bounds(struct vrun *v, int64_t *lo, int64_t *hi, struct bq_err *err)
 	qo.dry_run = v->o->dry_run;
 	if ((q = bq_query_start(v->bq, &qo, err)) == NULL)
 		goto out;
-	if (bq_query_bytes_processed(q) > 0)
-		v->sum->bytes += bq_query_bytes_processed(q);
+	count_bytes(v, q);
 	if (!v->o->dry_run && bq_query_fetch_page(q, err) == 1 &&
 	    bq_query_next_row(q, &row, err) == 1) {
 		if (cell_i64(row, 0, lo) == -1 || cell_i64(row, 1, hi) == -1)
@@ -943,23 +1070,39 @@ out:
 	return rc;
 }
 
+/* --- the audit table ----------------------------------------------------- */
+
+static void
+audit_one(struct strbuf *sb, const struct verify_result *r,
+    const char *worker, const char *at, int latest)
+{
+	char a[TS_BUFSZ], b[TS_BUFSZ];
+
+	strbuf_addf(sb, "{\"id\":\"%s:%s%s%s\",\"latest\":%s,"
+	    "\"tableId\":\"%s\",\"worker\":\"%s\",\"checkedAt\":\"%s\","
+	    "\"windowStart\":\"%s\",\"windowEnd\":\"%s\","
+	    "\"bigqueryRows\":%lld,\"harperRows\":%lld,\"missing\":%lld,"
+	    "\"extra\":%lld,\"changed\":%lld,\"repaired\":%lld,"
+	    "\"pruned\":%lld,\"windows\":%lld,\"bytesProcessed\":%lld,"
+	    "\"status\":\"%s\"}", r->table, worker, latest ? "" : ":",
+	    latest ? "" : at, latest ? "true" : "false", r->table, worker,
+	    at, ts_format(r->from, a), ts_format(r->to, b), r->bq_rows,
+	    r->harper_rows, r->missing, r->extra, r->changed, r->repaired,
+	    r->pruned, r->windows, r->bytes, r->status);
+}
+
 void
 verify_audit_record(struct strbuf *sb, const struct verify_result *r,
     const char *worker, int64_t now)
 {
-	char at[TS_BUFSZ], a[TS_BUFSZ], b[TS_BUFSZ];
+	char at[TS_BUFSZ];
 
 	ts_format(now, at);
-	strbuf_addf(sb, "[{\"id\":\"%s:%s:%s\",\"tableId\":\"%s\","
-	    "\"worker\":\"%s\",\"checkedAt\":\"%s\",\"windowStart\":\"%s\","
-	    "\"windowEnd\":\"%s\",\"bigqueryRows\":%lld,\"harperRows\":%lld,"
-	    "\"missing\":%lld,\"extra\":%lld,\"changed\":%lld,"
-	    "\"repaired\":%lld,\"pruned\":%lld,\"windows\":%lld,"
-	    "\"bytesProcessed\":%lld,\"status\":\"%s\"}]", r->table, worker,
-	    at, r->table, worker, at, ts_format(r->from, a),
-	    ts_format(r->to, b), r->bq_rows, r->harper_rows, r->missing,
-	    r->extra, r->changed, r->repaired, r->pruned, r->windows,
-	    r->bytes, r->status);
+	strbuf_addch(sb, '[');
+	audit_one(sb, r, worker, at, 0);
+	strbuf_addch(sb, ',');
+	audit_one(sb, r, worker, at, 1);
+	strbuf_addch(sb, ']');
 }
 
 int
@@ -967,17 +1110,18 @@ verify_audit(struct harper_client *h, const char *audit_table,
     const struct verify_result *r, const char *worker, struct bq_err *err)
 {
 	static char *const idx[] = { (char *)"tableId", (char *)"checkedAt" };
-	static char *const plain[] = { (char *)"worker", (char *)"windowStart",
-	    (char *)"windowEnd", (char *)"bigqueryRows", (char *)"harperRows",
-	    (char *)"missing", (char *)"extra", (char *)"changed",
-	    (char *)"repaired", (char *)"pruned", (char *)"windows",
-	    (char *)"bytesProcessed", (char *)"status" };
+	static char *const plain[] = { (char *)"latest", (char *)"worker",
+	    (char *)"windowStart", (char *)"windowEnd",
+	    (char *)"bigqueryRows", (char *)"harperRows", (char *)"missing",
+	    (char *)"extra", (char *)"changed", (char *)"repaired",
+	    (char *)"pruned", (char *)"windows", (char *)"bytesProcessed",
+	    (char *)"status" };
 	struct strbuf rec = STRBUF_INIT;
 	int rc = -1;
 
 	verify_audit_record(&rec, r, worker, ts_now());
-	if (harper_create_table_columns(h, audit_table, (char **)idx, 2,
-	    (char **)plain, sizeof(plain) / sizeof(plain[0]), err) == -1 ||
+	if (harper_ensure_table(h, audit_table, idx, 2, plain,
+	    sizeof(plain) / sizeof(plain[0]), err) == -1 ||
 	    harper_upsert(h, audit_table, rec.buf, rec.len, err) == -1) {
 		bq_err_prefix(err, "cannot write to '%s'", audit_table);
 		goto out;

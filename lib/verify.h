@@ -5,13 +5,15 @@
  * The range [from, to) is cut into windows.  One BigQuery query gives per
  * window the row count and BIT_XOR of the rows' content fingerprints (the
  * "_fp" bq-pull writes, see bq_fp_sql()); the Harper side reads (id, _fp,
- * ts) of the window and combines them in C, since Harper's SQL cannot
- * combine 64-bit values exactly.  A window that differs is split until it
+ * ts) of the window with search_by_conditions (faster than its SQL) and
+ * combines them in C, since Harper's SQL cannot combine 64-bit values
+ * exactly.  A window that differs is split until it
  * holds at most VERIFY_DIFF_ROWS rows, then diffed row by row by id: its
  * BigQuery rows are converted exactly as bq-pull converts them (same ids,
  * same "_fp"), so a repair upserts them through harper-load's engine.
  * Natural-key tables compare Harper with the latest version per key
- * (ts = a correlated MAX(ts) of the key).
+ * (QUALIFY ROW_NUMBER() OVER (PARTITION BY key ORDER BY ts DESC) = 1);
+ * a worker's share is bq-pull's (bq_share_sql(), and hash.h's C side).
  * Memory is bounded by VERIFY_SCAN_ROWS Harper rows and VERIFY_DIFF_ROWS
  * BigQuery rows, whatever the range.
  */
@@ -41,6 +43,7 @@ struct verify_result {
 	long long windows;		/* summary: windows checked */
 	long long bytes;		/* summary: BigQuery bytes processed */
 	const char *status;		/* "equal", "differ", "repaired" */
+	long long billed;		/* summary: bytes billed, on-demand */
 };
 
 typedef int verify_report_fn(const struct verify_result *, void *arg);
@@ -68,9 +71,11 @@ int	 verify_table(struct bq_client *, struct harper_client *,
 	    struct bq_err *err);
 
 /*
- * Writes result r of worker ("i/N") into the audit table (the Harper table
- * checkpoint.store: harper keeps beside the checkpoints), creating it and
- * its columns if needed.  0, or -1 with err.
+ * Writes a table's summary r of worker ("i/N") to the audit table
+ * (checkpoint.auditTable), declaring what it lacks: one record per run
+ * (id "table:i/N:checkedAt", latest false) and the share's latest one
+ * (id "table:i/N", latest true), which Harper's SQL can select without
+ * MAX() of a timestamp string (null there) or joins.  0, or -1 with err.
  */
 int	 verify_audit(struct harper_client *, const char *audit_table,
 	    const struct verify_result *r, const char *worker,
@@ -78,7 +83,10 @@ int	 verify_audit(struct harper_client *, const char *audit_table,
 
 /* --- pure parts, exported for the tests --- */
 
-/* Appends the audit record of r (a one-record JSON array) checked at now. */
+/*
+ * Appends the audit records of r checked at now, as a JSON array: the
+ * run's own and the share's latest (see verify_audit()).
+ */
 void	 verify_audit_record(struct strbuf *, const struct verify_result *r,
 	    const char *worker, int64_t now);
 

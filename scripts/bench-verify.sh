@@ -2,9 +2,9 @@
 # bench-verify.sh: bq-verify over BENCH_VERIFY_ROWS (default 1,000,000)
 # equal rows, synced here from bq-emulator into Harper with bq-pull |
 # harper-load: rows/s and peak RSS (target <= 64 MiB) of --quick and of the
-# default (content digest), and the BigQuery bytes processed per verified
-# row of each (the emulator counts them as BigQuery bills referenced
-# columns).
+# default (content digest), and the BigQuery bytes processed and billed
+# (on-demand: whole MiB, at least 10 MiB a query) per verified row of each
+# (the emulator counts them as BigQuery bills referenced columns).
 set -eu -o pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -65,8 +65,8 @@ mode, t0, t1, rss, f = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(
 s = [json.loads(l) for l in open(f) if '"summary"' in l][0]
 n = s["bigquery"]
 print("bq-verify %s: %d equal rows in %.1f s: %.0f rows/s, peak RSS %d KiB "
-      "(limit 65536), %.1f bytes processed per verified row (%d windows)"
-      % (mode, n, t1 - t0, n / (t1 - t0), rss, s["bytesProcessed"] / n,
-         s["windows"]))
+      "(limit 65536), %.1f bytes processed and %.1f billed per verified row "
+      "(%d windows)" % (mode, n, t1 - t0, n / (t1 - t0), rss,
+      s["bytesProcessed"] / n, s["bytesBilled"] / n, s["windows"]))
 PY
 done

@@ -506,6 +506,37 @@ START_TEST(test_jobs_insert_get_dml_dryrun)
 		cJSON_Delete(j);
 	}
 	free(id);
+	/* UPDATE: the rows it matched, as BigQuery counts them. */
+	j = reqj("POST", "/projects/p/queries", "{\"query\":\"UPDATE ds.t "
+	    "SET id = id + 10 WHERE id >= 0\",\"useLegacySql\":false}",
+	    &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "numDmlAffectedRows"), "4");
+	ck_assert_str_eq(js(j, "dmlStats.updatedRowCount"), "4");
+	ck_assert_str_eq(js(j, "dmlStats.deletedRowCount"), "0");
+	id = xstrdup(js(j, "jobReference.jobId"));
+	cJSON_Delete(j);
+	{
+		char path[160];
+
+		snprintf(path, sizeof(path), "/projects/p/jobs/%s", id);
+		j = reqj("GET", path, NULL, &code);
+		ck_assert_str_eq(js(j, "statistics.query.statementType"),
+		    "UPDATE");
+		ck_assert_str_eq(js(j,
+		    "statistics.query.dmlStats.updatedRowCount"), "4");
+		cJSON_Delete(j);
+	}
+	free(id);
+	j = reqj("POST", "/projects/p/queries", "{\"query\":\"SELECT "
+	    "MIN(id) AS m FROM ds.t\",\"useLegacySql\":false}", &code);
+	ck_assert_int_eq(code, 200);
+	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "13");
+	cJSON_Delete(j);
+	j = reqj("POST", "/projects/p/queries", "{\"query\":\"UPDATE ds.t "
+	    "SET id = id - 10 WHERE TRUE\",\"useLegacySql\":false}", &code);
+	ck_assert_str_eq(js(j, "numDmlAffectedRows"), "4");
+	cJSON_Delete(j);
 	/* Dry run: schema and an estimate, no rows. */
 	j = reqj("POST", "/projects/p/queries", "{\"query\":\"SELECT id FROM "
 	    "ds.t\",\"useLegacySql\":false,\"dryRun\":true}", &code);

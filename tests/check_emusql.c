@@ -114,8 +114,9 @@ run_full(const char *sql, const char *params, const char *dflt,
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "ERR run: %s", sqlite3_errmsg(db));
 	}
-	if (q->kind == EMUSQL_DELETE && rc == SQLITE_DONE)
-		strbuf_addf(&sb, "deleted %d", sqlite3_changes(db));
+	if (q->kind != EMUSQL_SELECT && rc == SQLITE_DONE)
+		strbuf_addf(&sb, "%s %d", q->kind == EMUSQL_DELETE ? "deleted" :
+		    "updated", sqlite3_changes(db));
 out:
 	sqlite3_finalize(st);
 	if (keep)
@@ -413,6 +414,21 @@ START_TEST(test_verify_functions)
 	    "proj.ds.t AS t WHERE speed = 1.5", NULL,
 	    "{\"mmsi\":7,\"vessel_type\":\"a\"}");
 	EXPECT_ERR("SELECT TO_JSON_STRING(mmsi) FROM proj.ds.t", NULL, 400);
+	/* a row alias references, and bills, every column */
+	{
+		struct emusql_query *q = NULL;
+		char *got = run_full("SELECT TO_JSON_STRING(JSON_STRIP_NULLS("
+		    "TO_JSON(t))) FROM proj.ds.t AS t", NULL, NULL, &q);
+		size_t i;
+
+		ck_assert_ptr_nonnull(q);
+		ck_assert_int_eq(q->nscans, 1);
+		for (i = 0; i < q->scans[0].ncols; i++)
+			ck_assert_msg(q->scans[0].used[i], "column %zu unbilled",
+			    i);
+		emusql_query_free(q);
+		free(got);
+	}
 	insert(4000000, 9, "d", 1e308 * 10);	/* +Infinity */
 	EXPECT("SELECT TO_JSON_STRING(STRUCT(t.speed)) FROM proj.ds.t AS t "
 	    "WHERE mmsi = 9", NULL, "{\"speed\":\"Infinity\"}");
@@ -428,6 +444,85 @@ START_TEST(test_verify_functions)
 	EXPECT("SELECT ts FROM proj.ds.t AS _t WHERE _t.ts = (SELECT "
 	    "MAX(_u.ts) FROM proj.ds.t AS _u WHERE _u.mmsi = _t.mmsi) "
 	    "ORDER BY ts", NULL, "2500000;3100000");
+}
+END_TEST
+
+START_TEST(test_update)
+{
+	insert(1000000, 1, "cargo", 1.5);
+	insert(2000000, 2, "cargo", 2.5);
+	insert(3000000, 2, "tanker", 3.5);
+	EXPECT("UPDATE proj.ds.t SET speed = speed * 2, vessel_type = "
+	    "CONCAT(vessel_type, '!') WHERE mmsi = 2", NULL, "updated 2");
+	EXPECT("SELECT mmsi, vessel_type, speed FROM ds.t ORDER BY ts", NULL,
+	    "1|cargo|1.5;2|cargo!|5.0;2|tanker!|7.0");
+	/* an alias, a qualified target, coercions, a parameter */
+	EXPECT("UPDATE `proj.ds.t` AS u SET u.speed = 4, ts = "
+	    "'1970-01-01 00:00:05+00' WHERE u.ts < @t",
+	    "[{\"name\":\"t\",\"parameterType\":{\"type\":\"TIMESTAMP\"},"
+	    "\"parameterValue\":{\"value\":\"1970-01-01 00:00:02+00:00\"}}]",
+	    "updated 1");
+	EXPECT("SELECT ts, speed FROM ds.t WHERE mmsi = 1", NULL,
+	    "5000000|4.0");
+	EXPECT("UPDATE proj.ds.t SET vessel_type = NULL WHERE FALSE", NULL,
+	    "updated 0");
+	EXPECT("UPDATE proj.ds.t SET vessel_type = NULL WHERE TRUE;", NULL,
+	    "updated 3");
+	EXPECT("SELECT COUNT(vessel_type) FROM ds.t", NULL, "0");
+	/* what BigQuery refuses */
+	EXPECT_ERR("UPDATE proj.ds.t SET speed = 1", NULL, 400);
+	EXPECT_ERR("UPDATE proj.ds.t SET mmsi = 'x' WHERE TRUE", NULL, 400);
+	EXPECT_ERR("UPDATE proj.ds.t SET mmsi = 1.5 WHERE TRUE", NULL, 400);
+	EXPECT_ERR("UPDATE proj.ds.t SET nope = 1 WHERE TRUE", NULL, 400);
+	EXPECT_ERR("UPDATE proj.ds.t SET mmsi = 1, mmsi = 2 WHERE TRUE", NULL,
+	    400);
+	EXPECT_ERR("UPDATE proj.ds.t SET mmsi = MAX(mmsi) WHERE TRUE", NULL,
+	    400);
+	EXPECT_ERR("UPDATE proj.ds.t SET mmsi = ROW_NUMBER() OVER () WHERE "
+	    "TRUE", NULL, 400);
+	EXPECT_ERR("UPDATE proj.ds.nope SET mmsi = 1 WHERE TRUE", NULL, 404);
+}
+END_TEST
+
+START_TEST(test_qualify)
+{
+	insert(1000000, 1, "a", 1.0);
+	insert(3000000, 1, "b", 2.0);
+	insert(2000000, 1, "c", 3.0);
+	insert(2000000, 2, "d", 4.0);
+	insert(1000000, 2, "e", 5.0);
+	insert(5000000, 3, "f", 6.0);
+	/* the latest version per key, as bq-verify asks for it */
+	EXPECT("SELECT mmsi, vessel_type FROM proj.ds.t WHERE TRUE QUALIFY "
+	    "ROW_NUMBER() OVER (PARTITION BY mmsi ORDER BY ts DESC) = 1 "
+	    "ORDER BY mmsi", NULL, "1|b;2|d;3|f");
+	EXPECT("SELECT COUNT(*), BIT_XOR(mmsi) FROM (SELECT ts, mmsi FROM "
+	    "proj.ds.t AS _t WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION "
+	    "BY mmsi ORDER BY ts DESC) = 1) WHERE ts >= TIMESTAMP_MICROS(2000000)",
+	    NULL, "3|0");
+	/* the number itself, ascending, several keys, no partition */
+	EXPECT("SELECT vessel_type, ROW_NUMBER() OVER (PARTITION BY mmsi, "
+	    "mmsi > 0 ORDER BY ts, speed DESC NULLS LAST) AS rn FROM ds.t "
+	    "ORDER BY vessel_type", NULL, "a|1;b|3;c|2;d|2;e|1;f|1");
+	EXPECT("SELECT vessel_type FROM ds.t QUALIFY ROW_NUMBER() OVER "
+	    "(ORDER BY speed DESC) <= 2 ORDER BY vessel_type", NULL, "e;f");
+	/* DISTINCT applies after QUALIFY; ORDER BY a select column */
+	EXPECT("SELECT DISTINCT mmsi FROM ds.t WHERE speed < 6 QUALIFY "
+	    "ROW_NUMBER() OVER (PARTITION BY mmsi ORDER BY ts) < 3 ORDER BY "
+	    "mmsi DESC", NULL, "2;1");
+	/* where window functions may not go */
+	EXPECT_ERR("SELECT mmsi FROM ds.t WHERE ROW_NUMBER() OVER () = 1",
+	    NULL, 400);
+	EXPECT_ERR("SELECT mmsi FROM ds.t GROUP BY ROW_NUMBER() OVER ()",
+	    NULL, 400);
+	EXPECT_ERR("SELECT mmsi FROM ds.t QUALIFY ROW_NUMBER() OVER () = 1 "
+	    "ORDER BY speed", NULL, 400);
+	EXPECT_ERR("SELECT mmsi FROM ds.t QUALIFY ROW_NUMBER() OVER (ROWS "
+	    "BETWEEN 1 PRECEDING AND CURRENT ROW) = 1", NULL, 400);
+	EXPECT_ERR("SELECT mmsi FROM ds.t QUALIFY ROW_NUMBER() OVER "
+	    "(PARTITION BY speed) = 1", NULL, 400);
+	EXPECT_ERR("SELECT mmsi FROM ds.t QUALIFY mmsi", NULL, 400);
+	EXPECT_ERR("SELECT ROW_NUMBER(mmsi) OVER () FROM ds.t", NULL, 400);
 }
 END_TEST
 
@@ -589,12 +684,12 @@ START_TEST(test_unsupported_is_invalid_query)
 		"SELECT * FROM ds.t a JOIN ds.t b ON a.mmsi = b.mmsi",
 		"SELECT 1 UNION ALL SELECT 2",
 		"WITH x AS (SELECT 1) SELECT * FROM x",
-		"SELECT ROW_NUMBER() OVER () FROM ds.t",
+		"SELECT RANK() OVER () FROM ds.t",
 		"SELECT mmsi, COUNT(*) FROM ds.t",
 		"SELECT vessel_type, mmsi FROM ds.t GROUP BY vessel_type",
 		"SELECT nosuch FROM ds.t",
 		"SELECT tags[OFFSET(0)] FROM ds.t",
-		"UPDATE ds.t SET mmsi = 1 WHERE TRUE",
+		"UPDATE ds.t SET mmsi = 1 FROM ds.t AS s WHERE TRUE",
 		"INSERT INTO ds.t (mmsi) VALUES (1)",
 		"SELECT 1 FROM ds.t WHERE COUNT(*) > 1",
 		"SELECT 'unterminated",
@@ -663,6 +758,8 @@ emusql_suite(void)
 	tcase_add_test(tc, test_nesting_depth);
 	tcase_add_test(tc, test_value_from_text);
 	tcase_add_test(tc, test_verify_functions);
+	tcase_add_test(tc, test_update);
+	tcase_add_test(tc, test_qualify);
 	suite_add_tcase(s, tc);
 	return s;
 }

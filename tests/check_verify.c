@@ -174,14 +174,43 @@ START_TEST(test_windows_sql)
 	ck_assert_int_eq(verify_windows_sql(&sb, &o, &err), 0);
 	ck_assert_ptr_nonnull(strstr(sb.buf, " AND ABS(MOD(FARM_FINGERPRINT("
 	    "CAST(UNIX_MICROS(`ts`) AS STRING)), @n)) = @i GROUP BY b"));
-	/* natural keys: the latest row per key only */
+	/*
+	 * natural keys: the latest version per key only, in bq-pull's share
+	 * (by the key), before the window's bounds
+	 */
 	strbuf_reset(&sb);
 	t->id_columns = (char **)key;
 	t->nid_columns = 1;
 	ck_assert_int_eq(verify_windows_sql(&sb, &o, &err), 0);
-	ck_assert_ptr_nonnull(strstr(sb.buf, "FROM `p.ds.vp` AS _t WHERE "
-	    "`ts` >= @from AND `ts` < @to AND _t.`ts` = (SELECT MAX(_u.`ts`) "
-	    "FROM `p.ds.vp` AS _u WHERE _u.`mmsi` = _t.`mmsi`) AND ABS("));
+	ck_assert_str_eq(sb.buf, "SELECT DIV(UNIX_MICROS(`ts`) - "
+	    "UNIX_MICROS(@from), @width) AS b, COUNT(*) AS n FROM (SELECT "
+	    "`ts` FROM `p.ds.vp` AS _t WHERE ABS(MOD(FARM_FINGERPRINT(CONCAT("
+	    "IFNULL(CAST(`mmsi` AS STRING), ''))), @n)) = @i QUALIFY "
+	    "ROW_NUMBER() OVER (PARTITION BY `mmsi` ORDER BY `ts` DESC) = 1) "
+	    "WHERE `ts` >= @from AND `ts` < @to GROUP BY b ORDER BY b");
+	/* the digest is computed inside, combined outside */
+	strbuf_reset(&sb);
+	o.quick = 0;
+	o.nworkers = 1;
+	ck_assert_int_eq(verify_windows_sql(&sb, &o, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT DIV(UNIX_MICROS(`ts`) - "
+	    "UNIX_MICROS(@from), @width) AS b, COUNT(*) AS n, BIT_XOR(_fp) "
+	    "AS x FROM (SELECT `ts`, FARM_FINGERPRINT(TO_JSON_STRING("
+	    "JSON_STRIP_NULLS(TO_JSON(`_t`)))) AS _fp FROM `p.ds.vp` AS _t "
+	    "WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY `mmsi` ORDER "
+	    "BY `ts` DESC) = 1) WHERE `ts` >= @from AND `ts` < @to GROUP BY b "
+	    "ORDER BY b");
+	ck_assert_ptr_null(strstr(sb.buf, "MAX("));
+	/* idColumn is a natural key too */
+	strbuf_reset(&sb);
+	t->id_columns = NULL;
+	t->nid_columns = 0;
+	config_set_str(&t->id_column, "mmsi");
+	ck_assert_int_eq(verify_windows_sql(&sb, &o, &err), 0);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "QUALIFY ROW_NUMBER() OVER ("
+	    "PARTITION BY `mmsi` ORDER BY `ts` DESC) = 1"));
+	free(t->id_column);
+	t->id_column = NULL;
 	t->id_columns = NULL;
 	t->nid_columns = 0;
 	strbuf_release(&sb);
@@ -212,6 +241,18 @@ START_TEST(test_rows_sql)
 	    "TO_JSON_STRING(JSON_STRIP_NULLS(TO_JSON(STRUCT(`_t`.`ts`, "
 	    "`_t`.`a`))))) AS _fp FROM "
 	    "`p.ds.vp` AS _t WHERE `ts` >= @from AND `ts` < @to");
+	/* natural keys: the rows of the latest versions, with "_fp" */
+	strbuf_reset(&sb);
+	t->id_columns = (char **)cols + 1;
+	t->nid_columns = 1;
+	ck_assert_int_eq(verify_rows_sql(&sb, &o, &err), 0);
+	ck_assert_str_eq(sb.buf, "SELECT * FROM (SELECT `ts`, `a`, "
+	    "FARM_FINGERPRINT(TO_JSON_STRING(JSON_STRIP_NULLS(TO_JSON(STRUCT("
+	    "`_t`.`ts`, `_t`.`a`))))) AS _fp FROM `p.ds.vp` AS _t WHERE TRUE "
+	    "QUALIFY ROW_NUMBER() OVER (PARTITION BY `a` ORDER BY `ts` DESC) "
+	    "= 1) WHERE `ts` >= @from AND `ts` < @to");
+	t->id_columns = NULL;
+	t->nid_columns = 0;
 	t->columns = NULL;
 	t->ncolumns = 0;
 	/* a name that cannot be quoted is a config error */
@@ -227,18 +268,22 @@ END_TEST
 START_TEST(test_audit_record)
 {
 	struct verify_result r = { "vp", "summary", 0, 3600000000LL, 5, 4,
-	    1, 0, 0, 1, 0, 1, 1024, "repaired" };
+	    1, 0, 0, 1, 0, 1, 1024, "repaired", 0 };
 	struct strbuf sb = STRBUF_INIT;
 
 	verify_audit_record(&sb, &r, "0/2", 7200000000LL);
+#define AUDIT_REST "\"tableId\":\"vp\",\"worker\":\"0/2\"," \
+	    "\"checkedAt\":\"1970-01-01T02:00:00.000000Z\"," \
+	    "\"windowStart\":\"1970-01-01T00:00:00.000000Z\"," \
+	    "\"windowEnd\":\"1970-01-01T01:00:00.000000Z\",\"bigqueryRows\":5," \
+	    "\"harperRows\":4,\"missing\":1,\"extra\":0,\"changed\":0," \
+	    "\"repaired\":1,\"pruned\":0,\"windows\":1," \
+	    "\"bytesProcessed\":1024,\"status\":\"repaired\"}"
+	/* the run's record, and the share's latest (which SQL can select) */
 	ck_assert_str_eq(sb.buf, "[{\"id\":\"vp:0/2:1970-01-01T02:00:00.000000Z\","
-	    "\"tableId\":\"vp\",\"worker\":\"0/2\","
-	    "\"checkedAt\":\"1970-01-01T02:00:00.000000Z\","
-	    "\"windowStart\":\"1970-01-01T00:00:00.000000Z\","
-	    "\"windowEnd\":\"1970-01-01T01:00:00.000000Z\",\"bigqueryRows\":5,"
-	    "\"harperRows\":4,\"missing\":1,\"extra\":0,\"changed\":0,"
-	    "\"repaired\":1,\"pruned\":0,\"windows\":1,"
-	    "\"bytesProcessed\":1024,\"status\":\"repaired\"}]");
+	    "\"latest\":false," AUDIT_REST ",{\"id\":\"vp:0/2\",\"latest\":true,"
+	    AUDIT_REST "]");
+#undef AUDIT_REST
 	strbuf_release(&sb);
 }
 END_TEST

@@ -134,6 +134,81 @@ out:
 	return rc;
 }
 
+/* One PARTITION BY or ORDER BY key of a window, appended to sb. */
+static int
+window_key(struct parser *p, struct scope *sc, int order, struct strbuf *sb)
+{
+	struct tok *t = emusql_peek(p);
+	struct ex e;
+	int rc = -1;
+
+	emusql_ex_init(&e);
+	if (emusql_parse_expr(p, sc, &e) == -1)
+		goto out;
+	if (e.type == EMU_T_NESTED || e.type == EMU_T_JSON ||
+	    e.type == EMU_T_GEOGRAPHY || (!order && e.type == EMU_T_FLOAT64)) {
+		emusql_perr(p, t, "%s by expressions of type %s is not allowed",
+		    order ? "Ordering" : "Partitioning",
+		    emusql_type_name(e.type));
+		goto out;
+	}
+	strbuf_adds(sb, e.sql.buf);
+	if (order && emusql_order_options(p, sb) == -1)
+		goto out;
+	rc = 0;
+out:
+	emusql_ex_release(&e);
+	return rc;
+}
+
+/*
+ * ROW_NUMBER() OVER ([PARTITION BY expr {"," expr}]
+ * [ORDER BY expr [ASC | DESC] [NULLS (FIRST | LAST)] {"," ...}]):
+ * SQLite's own window function, which numbers ties as BigQuery may.
+ */
+static int
+p_row_number(struct parser *p, struct scope *sc, struct tok *ft, int arg,
+    struct ex *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc = -1, n, order;
+
+	(void)arg;
+	if (emusql_expect_op(p, ")") == -1 ||
+	    emusql_expect_kw(p, "OVER") == -1 ||
+	    emusql_expect_op(p, "(") == -1)
+		goto out;
+	strbuf_adds(&sb, "row_number() OVER (");
+	for (order = 0; order < 2; order++) {
+		if (!emusql_accept_kw(p, order ? "ORDER" : "PARTITION"))
+			continue;
+		if (emusql_expect_kw(p, "BY") == -1)
+			goto out;
+		strbuf_addf(&sb, "%s%s BY ", sb.buf[sb.len - 1] == '(' ?
+		    "" : " ", order ? "ORDER" : "PARTITION");
+		n = 0;
+		do {
+			strbuf_adds(&sb, n++ ? ", " : "");
+			if (window_key(p, sc, order, &sb) == -1)
+				goto out;
+		} while (emusql_accept_op(p, ","));
+	}
+	if (!emusql_is_op(emusql_peek(p), ")")) {
+		emusql_perr(p, NULL, "This window specification is not "
+		    "supported by bq-emulator");
+		goto out;
+	}
+	p->i++;
+	strbuf_addch(&sb, ')');
+	emusql_ex_set(e, EMU_T_INT64, "%s", sb.buf);
+	p->nwin++;
+	rc = 0;
+out:
+	(void)ft;
+	strbuf_release(&sb);
+	return rc;
+}
+
 /* Checks that every argument is of type t (after coercing literals). */
 static int
 need_all(struct parser *p, struct tok *ft, struct ex *a, int n,
@@ -243,6 +318,8 @@ p_to_json_string(struct parser *p, struct scope *sc, struct tok *ft, int arg,
 		for (i = 0; i < s->ncols; i++) {
 			struct strbuf c = STRBUF_INIT;
 
+			/* the whole row: BigQuery bills every column */
+			emusql_scan_use(p, s, i);
 			strbuf_addf(&c, "%s.", s->qual);
 			emusql_add_quoted(&c, s->cols[i].name);
 			json_member(&m, s->cols[i].name, s->cols[i].type, c.buf);
@@ -573,6 +650,7 @@ static const struct sqlfn {
 	{ "MIN", p_aggregate, NULL, 0, 0, 0 },
 	{ "MOD", NULL, c_mod, 2, 2, 0 },
 	{ "NULLIF", NULL, c_coalesce, 2, 2, CO_NULLIF },
+	{ "ROW_NUMBER", p_row_number, NULL, 0, 0, 0 },
 	{ "SAFE_CAST", p_cast, NULL, 0, 0, 1 },
 	{ "SAFE_DIVIDE", NULL, c_divide, 2, 2, 0 },
 	{ "STARTS_WITH", NULL, c_affix, 2, 2, 0 },

@@ -56,7 +56,7 @@ struct job {
 	long	 result;	/* res."r_N", or 0 */
 	int64_t	 nrows;
 	cJSON	*schema;	/* {"fields":[...]} or NULL */
-	int	 dml;
+	int	 dml;		/* 0 (SELECT) or its enum emusql_kind */
 	int64_t	 affected;
 	int64_t	 bytes;
 	int64_t	 billed;

@@ -7,7 +7,7 @@
  * column references unambiguous in nested and correlated subqueries.
  * Literals and parameters travel as bound values, never spliced as text.
  *
- * This file: FROM, SELECT, DELETE and the entry points.
+ * This file: FROM, SELECT, QUALIFY, DELETE, UPDATE and the entry points.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +242,7 @@ struct core {
 	char		**group;	/* GROUP BY expressions (SQL) */
 	size_t		 ngroup;
 	int		 distinct;
+	char		*qualify;	/* QUALIFY's condition (SQL), or NULL */
 };
 
 static void
@@ -252,6 +253,7 @@ core_release(struct core *c)
 	for (i = 0; i < c->ngroup; i++)
 		free(c->group[i]);
 	free(c->group);
+	free(c->qualify);
 
 	for (i = 0; i < c->nitems; i++) {
 		free(c->items[i].sql);
@@ -427,6 +429,15 @@ list_end(struct parser *p)
 	return k;
 }
 
+/* A clause that takes no window function (p->nwin was nwin before it). */
+static int
+no_window(struct parser *p, int nwin, const struct tok *t, const char *what)
+{
+	if (p->nwin == nwin)
+		return 0;
+	return emusql_perr(p, t, "Analytic function not allowed in %s", what);
+}
+
 /* [WHERE expr], appended to rest. */
 static int
 parse_where(struct parser *p, struct core *c, struct strbuf *rest)
@@ -434,7 +445,7 @@ parse_where(struct parser *p, struct core *c, struct strbuf *rest)
 	struct tok *t;
 	struct ex e;
 	size_t a;
-	int rc = -1;
+	int rc = -1, nwin = p->nwin;
 
 	if (!emusql_accept_kw(p, "WHERE"))
 		return 0;
@@ -442,7 +453,8 @@ parse_where(struct parser *p, struct core *c, struct strbuf *rest)
 	a = p->i;
 	emusql_ex_init(&e);
 	if (emusql_parse_expr(p, c->sc, &e) == -1 ||
-	    emusql_need_type(p, &e, EMU_T_BOOL, "WHERE", t) == -1)
+	    emusql_need_type(p, &e, EMU_T_BOOL, "WHERE", t) == -1 ||
+	    no_window(p, nwin, t, "WHERE clause") == -1)
 		goto out;
 	emusql_scan_where(p, c->sc, a, p->i);
 	if (e.agg) {
@@ -461,7 +473,8 @@ out:
 static int
 parse_group_key(struct parser *p, struct core *c, char **key)
 {
-	int ref = item_ref(p, c, 0), rc = -1;
+	int ref = item_ref(p, c, 0), rc = -1, nwin = p->nwin;
+	struct tok *t = emusql_peek(p);
 	enum emu_type gt;
 	struct ex e;
 
@@ -472,7 +485,8 @@ parse_group_key(struct parser *p, struct core *c, char **key)
 		gt = c->cols[ref].type;
 		*key = xstrdup(c->items[ref].sql);
 	} else {
-		if (emusql_parse_expr(p, c->sc, &e) == -1)
+		if (emusql_parse_expr(p, c->sc, &e) == -1 ||
+		    no_window(p, nwin, t, "GROUP BY") == -1)
 			goto out;
 		gt = e.type;
 		*key = xstrdup(e.sql.buf);
@@ -525,7 +539,7 @@ parse_having(struct parser *p, struct core *c, struct strbuf *rest)
 	struct tok *t;
 	size_t b0 = c->sel.nbare, i;
 	struct ex e;
-	int rc = -1;
+	int rc = -1, nwin = p->nwin;
 
 	if (!emusql_accept_kw(p, "HAVING"))
 		return 0;
@@ -533,7 +547,8 @@ parse_having(struct parser *p, struct core *c, struct strbuf *rest)
 	emusql_ex_init(&e);
 	c->sel.track = 1;
 	if (emusql_parse_expr(p, c->sc, &e) == -1 ||
-	    emusql_need_type(p, &e, EMU_T_BOOL, "HAVING", t) == -1)
+	    emusql_need_type(p, &e, EMU_T_BOOL, "HAVING", t) == -1 ||
+	    no_window(p, nwin, t, "HAVING clause") == -1)
 		goto out;
 	c->sel.track = 0;
 	c->sel.has_agg = 1;
@@ -545,6 +560,31 @@ parse_having(struct parser *p, struct core *c, struct strbuf *rest)
 			goto out;
 		}
 	strbuf_addf(rest, " HAVING %s", e.sql.buf);
+	rc = 0;
+out:
+	emusql_ex_release(&e);
+	return rc;
+}
+
+/*
+ * [QUALIFY expr]: filters on window functions (which SQLite allows in no
+ * WHERE), so the core becomes a subquery (see emit_select()).
+ */
+static int
+parse_qualify(struct parser *p, struct core *c)
+{
+	struct tok *t;
+	struct ex e;
+	int rc = -1;
+
+	if (!emusql_accept_kw(p, "QUALIFY"))
+		return 0;
+	t = emusql_peek(p);
+	emusql_ex_init(&e);
+	if (emusql_parse_expr(p, c->sc, &e) == -1 ||
+	    emusql_need_type(p, &e, EMU_T_BOOL, "QUALIFY", t) == -1)
+		goto out;
+	c->qualify = strbuf_detach(&e.sql, NULL);
 	rc = 0;
 out:
 	emusql_ex_release(&e);
@@ -573,10 +613,15 @@ check_grouped(struct parser *p, struct core *c, size_t list_start)
 	return 0;
 }
 
-/* Names the columns (anonymous ones f0_, f1_...) and prints the SELECT. */
+/*
+ * Names the columns (anonymous ones f0_, f1_...) and prints the SELECT.
+ * With QUALIFY: SELECT [DISTINCT] "_q0" AS name... FROM (SELECT item AS
+ * "_q0"..., condition AS "_qualify" FROM ...) WHERE "_qualify", since
+ * BigQuery applies DISTINCT after QUALIFY.
+ */
 static void
 emit_select(struct core *c, const struct strbuf *from, int has_from,
-    struct strbuf *out)
+    const struct strbuf *rest, struct strbuf *out)
 {
 	size_t i, j;
 
@@ -589,12 +634,26 @@ emit_select(struct core *c, const struct strbuf *from, int has_from,
 			    "name", cJSON_CreateString(c->cols[i].name));
 		}
 	strbuf_addf(out, "SELECT %s", c->distinct ? "DISTINCT " : "");
-	for (i = 0; i < c->nitems; i++) {
-		strbuf_addf(out, "%s%s AS ", i ? ", " : "", c->items[i].sql);
+	for (i = 0; c->qualify != NULL && i < c->nitems; i++) {
+		strbuf_addf(out, "%s\"_q%zu\" AS ", i ? ", " : "", i);
 		emusql_add_quoted(out, c->cols[i].name);
 	}
+	if (c->qualify != NULL)
+		strbuf_adds(out, " FROM (SELECT ");
+	for (i = 0; i < c->nitems; i++) {
+		strbuf_addf(out, "%s%s AS ", i ? ", " : "", c->items[i].sql);
+		if (c->qualify != NULL)
+			strbuf_addf(out, "\"_q%zu\"", i);
+		else
+			emusql_add_quoted(out, c->cols[i].name);
+	}
+	if (c->qualify != NULL)
+		strbuf_addf(out, ", %s AS \"_qualify\"", c->qualify);
 	if (has_from)
 		strbuf_addf(out, " FROM %s", from->buf);
+	strbuf_adds(out, rest->buf);
+	if (c->qualify != NULL)
+		strbuf_adds(out, ") WHERE \"_qualify\"");
 }
 
 /*
@@ -643,10 +702,10 @@ parse_core(struct parser *p, struct scope *outer, struct core *c,
 	if (parse_where(p, c, &rest) == -1 ||
 	    parse_group_by(p, c, &rest) == -1 ||
 	    parse_having(p, c, &rest) == -1 ||
+	    parse_qualify(p, c) == -1 ||
 	    check_grouped(p, c, list_start) == -1)
 		goto out;
-	emit_select(c, &from, has_from, out);
-	strbuf_adds(out, rest.buf);
+	emit_select(c, &from, has_from, &rest, out);
 	rc = 0;
 out:
 	strbuf_release(&from);
@@ -742,21 +801,22 @@ parse_order_key(struct parser *p, struct core *c, struct strbuf *out,
 			goto out;
 		ref = e.sql.buf;
 	}
-	strbuf_addf(out, "%s%s", n ? ", " : "", ref);
-	if (emusql_accept_kw(p, "DESC"))
-		strbuf_adds(out, " DESC");
-	else if (emusql_accept_kw(p, "ASC"))
-		strbuf_adds(out, " ASC");
-	if (emusql_accept_kw(p, "NULLS")) {
-		if (emusql_accept_kw(p, "FIRST"))
-			strbuf_adds(out, " NULLS FIRST");
-		else if (emusql_accept_kw(p, "LAST"))
-			strbuf_adds(out, " NULLS LAST");
-		else {
-			emusql_unexpected(p);
+	if (c->qualify != NULL) {
+		/* Only the subquery's output columns are visible. */
+		for (k = 0; k < (int)c->nitems; k++)
+			if (strcmp(c->items[k].sql, ref) == 0)
+				break;
+		if (k == (int)c->nitems) {
+			emusql_perr(p, NULL, "ORDER BY an expression not in "
+			    "the SELECT list of a query with QUALIFY is not "
+			    "supported by bq-emulator");
 			goto out;
 		}
-	}
+		strbuf_addf(out, "%s\"_q%d\"", n ? ", " : "", k);
+	} else
+		strbuf_addf(out, "%s%s", n ? ", " : "", ref);
+	if (emusql_order_options(p, out) == -1)
+		goto out;
 	rc = 0;
 out:
 	emusql_ex_release(&e);
@@ -825,26 +885,18 @@ out:
 	return rc;
 }
 
+/* A DML statement's table: its scope (qualifier: the quoted name). */
 static int
-parse_delete(struct parser *p, struct strbuf *out)
+dml_table(struct parser *p, struct scope *sc, struct strbuf *qn)
 {
-	struct scope *sc = xcalloc(1, sizeof(*sc));
-	struct sel sel;
-	struct strbuf qn = STRBUF_INIT;
 	char *sqlname = NULL, *alias = NULL;
-	struct ex e;
-	struct tok *t;
 	int rc = -1;
 
-	memset(&sel, 0, sizeof(sel));
-	emusql_ex_init(&e);
-	sc->sel = &sel;
-	emusql_accept_kw(p, "FROM");
 	if (resolve_table(p, sc, &sqlname) == -1)
 		goto out;
-	emusql_add_quoted(&qn, sqlname);
-	snprintf(sc->qual, sizeof(sc->qual), "%s", qn.buf);
-	if (qn.len >= sizeof(sc->qual)) {
+	emusql_add_quoted(qn, sqlname);
+	snprintf(sc->qual, sizeof(sc->qual), "%s", qn->buf);
+	if (qn->len >= sizeof(sc->qual)) {
 		emusql_perr(p, NULL, "Table name too long");
 		goto out;
 	}
@@ -852,29 +904,196 @@ parse_delete(struct parser *p, struct strbuf *out)
 		free(sc->alias);
 		sc->alias = alias;
 	}
-	t = emusql_peek(p);
+	p->q->target = xstrdup(qn->buf);
+	rc = 0;
+out:
+	free(sqlname);
+	return rc;
+}
+
+/* A DML statement's mandatory WHERE expr, appended to out. */
+static int
+dml_where(struct parser *p, struct scope *sc, const char *stmt,
+    struct strbuf *out)
+{
+	struct tok *t = emusql_peek(p);
+	struct ex e;
+	int rc = -1, nwin = p->nwin;
+
+	emusql_ex_init(&e);
 	if (!emusql_accept_kw(p, "WHERE")) {
-		emusql_perr(p, t, "A DELETE statement must have a WHERE clause");
+		emusql_perr(p, t, "A%s %s statement must have a WHERE clause",
+		    stmt[0] == 'U' ? "n" : "", stmt);
 		goto out;
 	}
 	t = emusql_peek(p);
 	if (emusql_parse_expr(p, sc, &e) == -1 ||
-	    emusql_need_type(p, &e, EMU_T_BOOL, "WHERE", t) == -1)
+	    emusql_need_type(p, &e, EMU_T_BOOL, "WHERE", t) == -1 ||
+	    no_window(p, nwin, t, "WHERE clause") == -1)
 		goto out;
 	if (e.agg) {
 		emusql_perr(p, t, "Aggregate function not allowed in WHERE clause");
 		goto out;
 	}
-	strbuf_addf(out, "DELETE FROM %s WHERE %s", qn.buf, e.sql.buf);
-	p->q->target = xstrdup(qn.buf);
+	strbuf_addf(out, " WHERE %s", e.sql.buf);
 	rc = 0;
 out:
-	free(sqlname);
-	strbuf_release(&qn);
 	emusql_ex_release(&e);
+	return rc;
+}
+
+static struct scope *
+dml_scope(struct sel *sel)
+{
+	struct scope *sc = xcalloc(1, sizeof(*sc));
+
+	memset(sel, 0, sizeof(*sel));
+	sc->sel = sel;
+	return sc;
+}
+
+static void
+dml_scope_free(struct scope *sc)
+{
 	emusql_cols_free(sc->cols, sc->ncols);
 	free(sc->alias);
 	free(sc);
+}
+
+static int
+parse_delete(struct parser *p, struct strbuf *out)
+{
+	struct sel sel;
+	struct scope *sc = dml_scope(&sel);
+	struct strbuf qn = STRBUF_INIT;
+	int rc = -1;
+
+	emusql_accept_kw(p, "FROM");
+	if (dml_table(p, sc, &qn) == -1)
+		goto out;
+	strbuf_addf(out, "DELETE FROM %s", qn.buf);
+	rc = dml_where(p, sc, "DELETE", out);
+out:
+	strbuf_release(&qn);
+	dml_scope_free(sc);
+	return rc;
+}
+
+/*
+ * Makes e assignable to a column of type t, as BigQuery coerces: literals,
+ * NULL, and INT64 to FLOAT64.
+ */
+static int
+assignable(struct parser *p, struct ex *e, const struct emusql_col *c,
+    const struct tok *at)
+{
+	if (emusql_coerce(p, e, c->type, at) == -1)
+		return -1;
+	if (e->type == EMU_T_NULL || (e->type == c->type &&
+	    c->type != EMU_T_NESTED))
+		return 0;
+	if (e->type == EMU_T_INT64 && c->type == EMU_T_FLOAT64) {
+		emusql_ex_set(e, EMU_T_FLOAT64, "CAST(%s AS REAL)", e->sql.buf);
+		return 0;
+	}
+	return emusql_perr(p, at, "Value of type %s cannot be assigned to %s, "
+	    "which has type %s", emusql_type_name(e->type), c->name,
+	    emusql_type_name(c->type));
+}
+
+/* The column an UPDATE assigns ([alias "."] name): its index, or -1. */
+static int
+set_target(struct parser *p, struct scope *sc, const unsigned char *seen)
+{
+	struct tok *t = emusql_peek(p);
+	size_t i;
+
+	if ((t->k == TK_IDENT || t->k == TK_QIDENT) && sc->alias != NULL &&
+	    strcasecmp(t->v, sc->alias) == 0 &&
+	    emusql_is_op(emusql_peek2(p, 1), ".")) {
+		p->i += 2;
+		t = emusql_peek(p);
+	}
+	if (t->k != TK_QIDENT && (t->k != TK_IDENT || emusql_is_reserved(t)))
+		return emusql_unexpected(p);
+	for (i = 0; i < sc->ncols; i++)
+		if (strcasecmp(sc->cols[i].name, t->v) == 0)
+			break;
+	if (i == sc->ncols)
+		return emusql_perr(p, t, "Unrecognized name: %s", t->v);
+	if (seen[i])
+		return emusql_perr(p, t, "Update item %s overlaps with %s",
+		    sc->cols[i].name, sc->cols[i].name);
+	p->i++;
+	return (int)i;
+}
+
+/* SET col = expr {"," col = expr}, appended to out. */
+static int
+parse_set(struct parser *p, struct scope *sc, struct strbuf *out)
+{
+	unsigned char *seen = xcalloc(sc->ncols + 1, 1);
+	struct ex e;
+	struct tok *t;
+	int k, rc = -1, n = 0, nwin;
+
+	emusql_ex_init(&e);
+	if (emusql_expect_kw(p, "SET") == -1)
+		goto out;
+	strbuf_adds(out, " SET ");
+	do {
+		emusql_ex_release(&e);
+		emusql_ex_init(&e);
+		if ((k = set_target(p, sc, seen)) == -1 ||
+		    emusql_expect_op(p, "=") == -1)
+			goto out;
+		t = emusql_peek(p);
+		nwin = p->nwin;
+		if (emusql_parse_expr(p, sc, &e) == -1 ||
+		    no_window(p, nwin, t, "UPDATE") == -1 ||
+		    assignable(p, &e, &sc->cols[k], t) == -1)
+			goto out;
+		if (e.agg) {
+			emusql_perr(p, t, "Aggregate function not allowed in "
+			    "UPDATE");
+			goto out;
+		}
+		seen[k] = 1;
+		strbuf_adds(out, n++ ? ", " : "");
+		emusql_add_quoted(out, sc->cols[k].name);
+		strbuf_addf(out, " = %s", e.sql.buf);
+	} while (emusql_accept_op(p, ","));
+	rc = 0;
+out:
+	free(seen);
+	emusql_ex_release(&e);
+	return rc;
+}
+
+/*
+ * UPDATE rewrites whole rows: BigQuery bills every column of the table
+ * besides what the statement references.
+ */
+static int
+parse_update(struct parser *p, struct strbuf *out)
+{
+	struct sel sel;
+	struct scope *sc = dml_scope(&sel);
+	struct strbuf qn = STRBUF_INIT;
+	size_t i;
+	int rc = -1;
+
+	if (dml_table(p, sc, &qn) == -1)
+		goto out;
+	for (i = 0; i < sc->ncols; i++)
+		emusql_scan_use(p, sc, i);
+	strbuf_addf(out, "UPDATE %s", qn.buf);
+	if (parse_set(p, sc, out) == -1)
+		goto out;
+	rc = dml_where(p, sc, "UPDATE", out);
+out:
+	strbuf_release(&qn);
+	dml_scope_free(sc);
 	return rc;
 }
 
@@ -902,6 +1121,10 @@ emusql_compile(const char *sql, const struct emusql_ctx *ctx,
 	} else if (emusql_accept_kw(&p, "DELETE")) {
 		q->kind = EMUSQL_DELETE;
 		if (parse_delete(&p, &out) == -1)
+			goto fail;
+	} else if (emusql_accept_kw(&p, "UPDATE")) {
+		q->kind = EMUSQL_UPDATE;
+		if (parse_update(&p, &out) == -1)
 			goto fail;
 	} else if (emusql_peek(&p)->k == TK_IDENT) {
 		emusql_perr(&p, NULL, "%s statements are not supported by "

@@ -2,16 +2,17 @@
  * emusql: the GoogleSQL subset of bq-emulator, translated into SQLite SQL.
  *
  * A small tokenizer and recursive-descent parser turn one GoogleSQL
- * statement (SELECT or DELETE) into SQLite SQL plus the BigQuery types of
- * its result columns.  Supported: SELECT [DISTINCT] with WHERE, GROUP BY,
+ * statement (SELECT, DELETE or UPDATE) into SQLite SQL plus the BigQuery
+ * types of its result columns.  Supported: SELECT [DISTINCT] with WHERE, GROUP BY,
  * HAVING, ORDER BY, LIMIT/OFFSET, subqueries in FROM and in expressions,
  * COUNT/COUNTIF/MIN/MAX/SUM/AVG/BIT_XOR, DIV, TO_JSON_STRING of a row or
  * STRUCT (optionally stripped of nulls), FARM_FINGERPRINT, UNIX_MICROS/MILLIS/
  * SECONDS, TIMESTAMP(), TIMESTAMP_MICROS/MILLIS/SECONDS, TIMESTAMP_TRUNC,
  * TIMESTAMP_ADD/SUB/DIFF, CAST/SAFE_CAST, MOD, ABS, CURRENT_TIMESTAMP,
  * FROM_HEX/TO_HEX, COALESCE/IFNULL/IF/NULLIF, LENGTH/LOWER/UPPER/CONCAT,
- * CASE, IN, BETWEEN, LIKE, IS NULL, named (@x) and positional (?)
- * parameters; and DELETE ... WHERE.  Everything else fails with HTTP 400
+ * CASE, IN, BETWEEN, LIKE, IS NULL, ROW_NUMBER() OVER (PARTITION BY ...
+ * ORDER BY ...) and QUALIFY, named (@x) and positional (?) parameters;
+ * and DELETE ... WHERE and UPDATE ... SET ... WHERE.  Everything else fails with HTTP 400
  * (BigQuery's invalidQuery) rather than giving a wrong answer.
  *
  * Storage conventions (shared with emu.c): TIMESTAMP = INTEGER
@@ -67,7 +68,7 @@ struct emusql_bind {
 	size_t		 len;
 };
 
-enum emusql_kind { EMUSQL_SELECT, EMUSQL_DELETE };
+enum emusql_kind { EMUSQL_SELECT, EMUSQL_DELETE, EMUSQL_UPDATE };
 
 /*
  * What one table reference reads, for billing (emu_scan_bytes()): the
@@ -90,7 +91,7 @@ struct emusql_query {
 	size_t		 ncols;
 	struct emusql_bind *binds;	/* value of ?1, ?2, ... */
 	size_t		 nbinds;
-	char		*target;	/* DELETE: quoted SQLite table name */
+	char		*target;	/* DML: quoted SQLite table name */
 	char		**tables;	/* SQLite names of referenced tables */
 	size_t		 ntables;
 	struct emusql_scan *scans;	/* what each table reference reads */

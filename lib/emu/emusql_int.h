@@ -65,6 +65,7 @@ struct parser {
 	size_t		 npnames;
 	int		 npos;		/* positional parameters used */
 	int		 depth;		/* nesting, bounded by EMUSQL_MAX_DEPTH */
+	int		 nwin;		/* window functions parsed so far */
 };
 
 /*
@@ -125,6 +126,8 @@ int64_t	emusql_unit_micros(const char *u);
 int	emusql_parse_cast(struct parser *p, struct scope *sc, struct ex *e, int safe);
 int	emusql_parse_aggregate(struct parser *p, struct scope *sc, const char *fn,
     struct tok *ft, struct ex *e);
+/* [ASC | DESC] [NULLS (FIRST | LAST)] of an ORDER BY key, appended to sb. */
+int	emusql_order_options(struct parser *p, struct strbuf *sb);
 /* call.c */
 int	emusql_parse_call(struct parser *p, struct scope *sc, struct tok *ft, struct ex *e);
 int	emusql_parse_case(struct parser *p, struct scope *sc, struct ex *e, struct tok *ct);

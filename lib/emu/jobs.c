@@ -243,7 +243,7 @@ emu_run_query(struct emu *e, struct job *j, const cJSON *qc, int dry)
 	if (q->kind == EMUSQL_SELECT)
 		j->schema = schema_of(q);
 	else
-		j->dml = 1;
+		j->dml = q->kind;
 	if (dry)
 		goto done;
 	if (q->kind == EMUSQL_SELECT) {
@@ -362,7 +362,8 @@ emu_job_resource(struct emu *e, struct job *j, int done)
 		emu_add_i64(qs, "totalBytesBilled", j->dry_run || j->http ? 0 :
 		    j->billed);
 		cJSON_AddBoolToObject(qs, "cacheHit", 0);
-		cJSON_AddStringToObject(qs, "statementType", j->dml ? "DELETE" :
+		cJSON_AddStringToObject(qs, "statementType",
+		    j->dml == EMUSQL_UPDATE ? "UPDATE" : j->dml ? "DELETE" :
 		    "SELECT");
 		if (j->schema && (j->dry_run || done))
 			cJSON_AddItemToObject(qs, "schema",
@@ -371,7 +372,8 @@ emu_job_resource(struct emu *e, struct job *j, int done)
 			cJSON *ds = cJSON_AddObjectToObject(qs, "dmlStats");
 
 			emu_add_i64(qs, "numDmlAffectedRows", j->affected);
-			emu_add_i64(ds, "deletedRowCount", j->affected);
+			emu_add_i64(ds, j->dml == EMUSQL_UPDATE ?
+			    "updatedRowCount" : "deletedRowCount", j->affected);
 		}
 	} else if (j->load_stats)
 		cJSON_AddItemToObject(stats, "load",
@@ -430,9 +432,11 @@ query_response(struct call *c, struct job *j, const char *kind, long max,
 
 		emu_add_i64(o, "numDmlAffectedRows", j->affected);
 		ds = cJSON_AddObjectToObject(o, "dmlStats");
-		emu_add_i64(ds, "deletedRowCount", j->affected);
+		emu_add_i64(ds, "deletedRowCount", j->dml == EMUSQL_DELETE ?
+		    j->affected : 0);
 		emu_add_i64(ds, "insertedRowCount", 0);
-		emu_add_i64(ds, "updatedRowCount", 0);
+		emu_add_i64(ds, "updatedRowCount", j->dml == EMUSQL_UPDATE ?
+		    j->affected : 0);
 		emu_resp_json(c->r, 200, o);
 		return;
 	}

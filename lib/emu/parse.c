@@ -9,13 +9,17 @@
  * unsupported GoogleSQL (joins, WITH, set operations, UNNEST, SELECT *
  * EXCEPT, ROLLUP...) named in its message.
  *
- *   statement   ::= ( query | DELETE [FROM] table WHERE expr ) [";"]
+ *   statement   ::= ( query | DELETE [FROM] table [[AS] ident] WHERE expr
+ *                   | UPDATE table [[AS] ident] SET set {"," set}
+ *                     WHERE expr ) [";"]
+ *   set         ::= [ident "."] ident "=" expr
  *   query       ::= "(" query ")"
  *                 | core [ORDER BY order {"," order}]
  *                   [LIMIT count [OFFSET count]]
  *   core        ::= SELECT [DISTINCT | ALL] item {"," item}
  *                   [FROM source] [WHERE expr]
  *                   [GROUP BY expr {"," expr}] [HAVING expr]
+ *                   [QUALIFY expr]
  *   item        ::= "*" | ident "." "*" | expr [[AS] ident]
  *   source      ::= ( table | "(" query ")" ) [[AS] ident]
  *   table       ::= ident ["." ident ["." ident]]     (quoted parts too)
@@ -47,11 +51,16 @@
  *                   "(" expr "," INTERVAL expr part ")"
  *                 | TIMESTAMP_TRUNC "(" expr "," part ")"
  *                 | TIMESTAMP_DIFF "(" expr "," expr "," part ")"
+ *                 | ROW_NUMBER "(" ")" OVER "(" [PARTITION BY expr {"," expr}]
+ *                   [ORDER BY order {"," order}] ")"
  *                 | function "(" [expr {"," expr}] ")"
  *   param       ::= "@" ident | "?"
  *
  * aggregate and function are the names in call.c's function_list[]; part
- * is a date part (MICROSECOND ... YEAR).
+ * is a date part (MICROSECOND ... YEAR).  A window function (ROW_NUMBER)
+ * may appear in the select list, QUALIFY and ORDER BY only; with QUALIFY,
+ * ORDER BY names select items.  UPDATE assigns values of the column's
+ * type (literals coerce, INT64 widens to FLOAT64) and bills every column.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -680,4 +689,23 @@ out:
 		sl->agg_depth--;
 	emusql_ex_release(&a);
 	return rc;
+}
+
+/* [ASC | DESC] [NULLS (FIRST | LAST)] of an ORDER BY key, appended to sb. */
+int
+emusql_order_options(struct parser *p, struct strbuf *sb)
+{
+	if (emusql_accept_kw(p, "DESC"))
+		strbuf_adds(sb, " DESC");
+	else if (emusql_accept_kw(p, "ASC"))
+		strbuf_adds(sb, " ASC");
+	if (!emusql_accept_kw(p, "NULLS"))
+		return 0;
+	if (emusql_accept_kw(p, "FIRST"))
+		strbuf_adds(sb, " NULLS FIRST");
+	else if (emusql_accept_kw(p, "LAST"))
+		strbuf_adds(sb, " NULLS LAST");
+	else
+		return emusql_unexpected(p);
+	return 0;
 }

@@ -1359,6 +1359,8 @@ def check_emulator_clients_node(args):
     check(by["invalid"][0] == {"what": "invalid", "code": 400, "reason": "invalidQuery"}, "invalid query %s" % by["invalid"])
     check(by["delete"][0]["affected"] == "5", "DELETE affected rows")
     check(by["count"][0]["n"] == 20, "count after DELETE")
+    check(by["update"][0] == {"what": "update", "affected": "4", "type": "UPDATE", "updated": "4"}, "UPDATE %s" % by["update"])
+    check(by["qualify"][0]["rows"] == [["0", "18"], ["1", "19"], ["2", "20"]], "QUALIFY %s" % by["qualify"])
     check(by["load"][0] == {"what": "load", "state": "DONE", "rows": "25", "n": 25, "s": 325}, "load job %s" % by["load"])
     check("done" in by, "finished")
 

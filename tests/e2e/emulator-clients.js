@@ -102,6 +102,18 @@ async function main() {
   const [[cnt]] = await bq.query(`SELECT COUNT(*) AS n FROM clients_${mode}.t`);
   out({what: 'count', n: cnt.n});
 
+  // DML UPDATE (of nothing, the table stays for bq-pull), and the latest
+  // row per key by QUALIFY ROW_NUMBER() OVER, as bq-verify asks for it.
+  const [ujob] = await bq.createQueryJob({query: `UPDATE clients_${mode}.t SET name = name WHERE id <= 4`});
+  await ujob.getQueryResults();
+  const [umeta] = await ujob.getMetadata();
+  const qs = umeta.statistics.query;
+  out({what: 'update', affected: qs.numDmlAffectedRows, type: qs.statementType,
+    updated: qs.dmlStats.updatedRowCount});
+  const [latest] = await bq.query(`SELECT MOD(id, 3) AS k, id FROM clients_${mode}.t WHERE TRUE ` +
+    'QUALIFY ROW_NUMBER() OVER (PARTITION BY MOD(id, 3) ORDER BY id DESC) = 1 ORDER BY k');
+  out({what: 'qualify', rows: latest.map((r) => [String(r.k), String(r.id)])});
+
   // A load job from a local NDJSON file (a multipart upload).
   const file = path.join(process.env.T || '.', `load-${mode}.ndjson`);
   require('fs').writeFileSync(file, rows.map((r) => JSON.stringify({id: r.id, ts: r.ts})).join('\n') + '\n');
