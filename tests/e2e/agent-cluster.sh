@@ -12,7 +12,7 @@
 . "$(dirname "$0")/pipeline-common.bash"
 
 t_start=$(date +%s)
-pl_setup 8
+pl_setup 20	# as agent-signals: 20 vessels give port events too
 NODES="node_a node_b node_c"
 
 # --- the cluster (as partition-cluster.sh) --------------------------------
