@@ -53,7 +53,9 @@ CHECK_SRC := $(sort $(wildcard tests/check_*.c))
 CHECKS := $(CHECK_SRC:.c=)
 EMU_CHECKS = tests/check_emu tests/check_emusql
 MHD_CHECKS = tests/check_auth tests/check_bq tests/check_http
-LIB_CHECKS := $(filter-out $(EMU_CHECKS) $(MHD_CHECKS),$(CHECKS))
+# Suites with Harper tests: they link tests/testlib.o to probe for one.
+HARPER_CHECKS = tests/check_ckpt tests/check_harper
+LIB_CHECKS := $(filter-out $(EMU_CHECKS) $(MHD_CHECKS) $(HARPER_CHECKS),$(CHECKS))
 BINS := $(TOOLS:%=bin/%)
 LIB_BINS := $(filter-out bin/bq-emulator,$(BINS))
 MANS := $(TOOLS:%=man/%.1)
@@ -80,6 +82,10 @@ bin/bq-emulator: bin/bq-emulator.o lib/emu/libbqemu.a lib/libbqsync.a
 $(LIB_CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
 
+$(HARPER_CHECKS): tests/check_%: tests/check_%.c tests/testlib.o lib/libbqsync.a
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< tests/testlib.o \
+	    lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
+
 $(MHD_CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< lib/libbqsync.a \
 	    $(CHECK_LIBS) $(MHD_LIBS) $(LDLIBS)
@@ -91,10 +97,12 @@ $(EMU_CHECKS): tests/check_%: tests/check_%.c lib/emu/libbqemu.a lib/libbqsync.a
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(LIB_SRC:.c=.d) $(EMU_SRC:.c=.d) $(TOOLS:%=bin/%.d)
+-include $(LIB_SRC:.c=.d) $(EMU_SRC:.c=.d) $(TOOLS:%=bin/%.d) tests/testlib.d
 
-# Tests need a real Harper: tests/run-tests.sh uses $$HARPER_URL when it
-# answers, else starts one (scripts/harper.sh) and stops it afterwards.
+# The e2e tier needs a real Harper: tests/run-tests.sh uses $$HARPER_URL when
+# it answers, else starts one (scripts/harper.sh) and stops it afterwards;
+# then the suites' Harper tests run against it too.  check-unit starts none:
+# the Harper tests skip unless $$HARPER_URL answers.
 check: $(BINS) $(CHECKS)
 	tests/run-tests.sh
 
@@ -124,6 +132,10 @@ check-headers:
 		printf '#include "%s"\ntypedef int check_headers_tu;\n' "$$h" | \
 		    $(CC) $(ALL_CFLAGS) -fsyntax-only -x c - || exit 1; \
 	done; echo "headers compile on their own"
+	@for inc in '<syslog.h>\n#include "log.h"' '"log.h"\n#include <syslog.h>'; do \
+		printf "#include $$inc\ntypedef int check_headers_tu;\n" | \
+		    $(CC) $(ALL_CFLAGS) -fsyntax-only -x c - || exit 1; \
+	done; echo "log.h and <syslog.h> compile together"
 
 style:
 	@for f in $(LIB_SRC) $(LIB_HDR) $(EMU_SRC) $(EMU_HDR) bin/*.c; do \
@@ -142,7 +154,8 @@ install: $(BINS)
 	chmod 755 $(DESTDIR)$(SHAREDIR)/examples/*.sh
 
 clean:
-	rm -f lib/*.o lib/*.d lib/libbqsync.a lib/emu/*.o lib/emu/*.d lib/emu/libbqemu.a bin/*.o bin/*.d $(BINS) $(CHECKS) $(FUZZERS)
+	rm -f lib/*.o lib/*.d lib/libbqsync.a lib/emu/*.o lib/emu/*.d lib/emu/libbqemu.a bin/*.o bin/*.d tests/*.o tests/*.d \
+	    $(BINS) $(CHECKS) $(FUZZERS)
 	rm -rf tests/tmp
 
 .PHONY: all check check-unit check-e2e bench fuzz lint check-headers style install clean

@@ -44,6 +44,8 @@ usage(FILE *fp, int status)
 	    "          control stop|start\n"
 	    "          set --cursor ts [--name worker]\n"
 	    "          reset [--all]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -80,7 +82,7 @@ cmd_get(enum ckpt_format fmt)
 	if (ckpt_start(st, tbl->id, wi, wn, &s, &err) == -1)
 		tool_die_err(&err);
 	if (s.rebalanced)
-		bqsync_log(LOG_DEBUG, "no checkpoint for '%s' worker %ld/%ld: "
+		bqsync_log(BQ_LOG_DEBUG, "no checkpoint for '%s' worker %ld/%ld: "
 		    "starting from %s, the minimum cursor of the %ld-worker "
 		    "layout", tbl->id, wi, wn, ts_format(s.cursor, cur),
 		    s.from_n);
@@ -108,7 +110,7 @@ check_ack(const struct ckpt_ack *ack, struct bq_err *err)
 		return bq_err_set(err, EXIT_DATA, "ack of worker %s, not "
 		    "%ld/%ld", ack->worker, wi, wn);
 	if (ack->worker == NULL && !warned++)
-		bqsync_log(LOG_WARN, "acks without a worker (a stream without "
+		bqsync_log(BQ_LOG_WARN, "acks without a worker (a stream without "
 		    "a begin line): taken as worker %ld/%ld", wi, wn);
 	return 0;
 }
@@ -137,7 +139,7 @@ store(long long rows, long long billed, const struct ckpt_ack *ack)
 	    &err) == -1)
 		tool_die_err(&err);
 	if (up.has_cursor && !moved)
-		bqsync_log(LOG_DEBUG, "cursor %s is not past the stored one: "
+		bqsync_log(BQ_LOG_DEBUG, "cursor %s is not past the stored one: "
 		    "kept", ts_format(ack->cursor, buf));
 }
 
@@ -197,7 +199,7 @@ cmd_commit(int tee)
 	}
 	cJSON_Delete(obj);
 	if (err.kind != 0) {
-		bqsync_log(LOG_ERROR, "%s", err.msg);
+		bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 		rc = exit_for(&err);
 	}
 	/* Rows Harper confirmed count even before a cursor covers them. */
@@ -259,7 +261,7 @@ cmd_control(const char *action, const char *table)
 	if ((hc = harper_client_new(&cfg, &err)) == NULL ||
 	    control_set(hc, table, action, &err) == -1)
 		tool_die_err(&err);
-	bqsync_log(LOG_INFO, "%s: %s", table ? table : "every table",
+	bqsync_log(BQ_LOG_INFO, "%s: %s", table ? table : "every table",
 	    action);
 	harper_client_free(hc);
 	return EXIT_OK;
@@ -329,8 +331,7 @@ main(int argc, char *argv[])
 		case 'h': usage(stdout, EXIT_OK); break;
 		case 'q': bqsync_set_verbosity(-1); break;
 		case 't': table = optarg; break;
-		case 'V': printf("bq-checkpoint %s\n", BQSYNC_VERSION);
-			tool_close_stdout(); return EXIT_OK;
+		case 'V': tool_version();
 		case 'v': bqsync_set_verbosity(1); break;
 		case 'w':
 			if (ckpt_parse_worker(optarg, &wi, &wn) == -1)
@@ -401,7 +402,7 @@ main(int argc, char *argv[])
 	if ((tbl = config_table(&cfg, table, &err)) == NULL) {
 		/* A table not in the file: its name, the global sync: block. */
 		adhoc.id = adhoc.table = adhoc.target_table =
-		    (char *)(table ? table : "BigQueryData");
+		    (char *)(table ? table : CONFIG_DEFAULT_TARGET_TABLE);
 		adhoc.sync = cfg.sync;
 		tbl = &adhoc;
 	}
@@ -438,7 +439,7 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "reset") == 0) {
 		if (ckpt_delete(st, tbl->id, wi, all ? 0 : wn, &nd, &err) == -1)
 			tool_die_err(&err);
-		bqsync_log(LOG_INFO, "deleted %zu checkpoint%s", nd,
+		bqsync_log(BQ_LOG_INFO, "deleted %zu checkpoint%s", nd,
 		    nd == 1 ? "" : "s");
 	}
 	ckpt_store_free(st);

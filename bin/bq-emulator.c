@@ -23,6 +23,8 @@ usage(FILE *fp, int status)
 	    "                   [-l ms] [-P project] [-p port] "
 	    "[-u userfile]\n"
 	    "                   [--discovery file]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -96,10 +98,7 @@ main(int argc, char *argv[])
 		case 'u':
 			o.token_user = optarg;
 			break;
-		case 'V':
-			printf("bq-emulator %s\n", BQSYNC_VERSION);
-			tool_close_stdout();
-			return EXIT_OK;
+		case 'V': tool_version();
 		case 'v':
 			verbosity = 1;
 			break;
@@ -132,12 +131,12 @@ main(int argc, char *argv[])
 	    o.host : "127.0.0.1", emu_port(e));
 	if (fflush(stdout) == EOF)
 		tool_write_failed();
-	bqsync_log(LOG_INFO, "listening on http://%s:%d%s%s",
+	bqsync_log(BQ_LOG_INFO, "listening on http://%s:%d%s%s",
 	    o.host ? o.host : "127.0.0.1", emu_port(e),
 	    o.data_dir ? ", data in " : " (in memory)",
 	    o.data_dir ? o.data_dir : "");
 	sigwait(&set, &sig);
-	bqsync_log(LOG_DEBUG, "signal %d: stopping", sig);
+	bqsync_log(BQ_LOG_DEBUG, "signal %d: stopping", sig);
 	emu_free(e);
 	tool_close_stdout();
 	return EXIT_OK;

@@ -58,13 +58,15 @@ usage(FILE *fp, int status)
 	    "       bq-partition whoami [-c config] [-f json | sh]"
 	    " [-H | -P host,...] [-n threads]\n\t\t    [-s self]\n"
 	    "       bq-partition -h | -V\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
 static int
 bad_line(struct ndjson_reader *r, int *bad, const char *what)
 {
-	bqsync_log(LOG_ERROR, "%s:%lu: %s", ndjson_name(r), ndjson_lineno(r),
+	bqsync_log(BQ_LOG_ERROR, "%s:%lu: %s", ndjson_name(r), ndjson_lineno(r),
 	    what);
 	*bad = 1;
 	return o.strict;
@@ -87,7 +89,7 @@ filter(struct ndjson_reader *r, const char *col, int *bad)
 		if (len == strspn(line, " \t\r"))
 			continue;
 		if ((v = ndjson_parse(r, line, len, &err)) == NULL) {
-			bqsync_log(LOG_ERROR, "%s", err.msg);
+			bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 			*bad = 1;
 			stop = o.strict;
 			continue;
@@ -121,7 +123,7 @@ filter(struct ndjson_reader *r, const char *col, int *bad)
 	}
 	strbuf_release(&key);
 	if (!stop && rc == -1) {
-		bqsync_log(LOG_ERROR, "%s", err.msg);
+		bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 		return -1;
 	}
 	return stop;
@@ -147,7 +149,6 @@ fingerprint(struct ndjson_reader *r, int *bad)
 	size_t len, i;
 	int rc;
 
-	strbuf_init(&b, 0);
 	while ((rc = ndjson_read_line(r, &line, &len, &err)) == 1) {
 		if (o.hex) {
 			strbuf_reset(&b);
@@ -170,7 +171,7 @@ fingerprint(struct ndjson_reader *r, int *bad)
 	}
 	strbuf_release(&b);
 	if (rc == -1)
-		bqsync_log(LOG_ERROR, "%s", err.msg);
+		bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 	return rc;
 }
 
@@ -286,14 +287,15 @@ load_config(struct config *cfg)
 	if ((t = config_table(cfg, o.table, &err)) == NULL) {
 		if (o.table != NULL)
 			tool_die(EXIT_USAGE, "%s", err.msg);
-		return o.column != NULL ? o.column : "timestamp";
+		return o.column != NULL ? o.column : CONFIG_DEFAULT_TS_COLUMN;
 	}
 	/* As bq-pull's query: a natural key decides the share. */
 	o.nkeys = t->nid_columns > 0 ? t->nid_columns : t->id_column != NULL;
 	o.keys = t->nid_columns > 0 ? t->id_columns : &t->id_column;
 	if (o.column != NULL)
 		return o.column;
-	return t->timestamp_column ? t->timestamp_column : "timestamp";
+	return t->timestamp_column ? t->timestamp_column :
+	    CONFIG_DEFAULT_TS_COLUMN;
 }
 
 int
@@ -343,7 +345,7 @@ main(int argc, char *argv[])
 		case 'S': o.strict = 1; break;
 		case 's': o.self = optarg; break;
 		case 't': o.table = optarg; break;
-		case 'V': printf("bq-partition %s\n", BQSYNC_VERSION); exit(0);
+		case 'V': tool_version();
 		case 'v': verbosity = 1; break;
 		case 'w':
 			if (hash_parse_worker(optarg, &o.wi, &o.wn) == -1)
@@ -375,7 +377,7 @@ main(int argc, char *argv[])
 	for (i = 0; i == 0 || i < argc; i++) {
 		r = ndjson_reader_open(argc ? argv[i] : "-", &err);
 		if (r == NULL) {
-			bqsync_log(LOG_ERROR, "%s", err.msg);
+			bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 			status = EXIT_IOERR;
 			continue;
 		}

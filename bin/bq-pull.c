@@ -12,6 +12,7 @@
 #include "bq.h"
 #include "bqrow.h"
 #include "config.h"
+#include "hash.h"
 #include "log.h"
 #include "pull.h"
 #include "ts.h"
@@ -38,6 +39,8 @@ usage(FILE *fp, int status)
 	    " [--from-response file] [--lookback duration] [--no-markers]\n"
 	    "\t[--partition fingerprint|micros] [--project id] "
 	    "[--source-table name]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -119,7 +122,7 @@ main(int argc, char **argv)
 	const char *cfgpath = NULL, *after = NULL, *tname = NULL, *proj;
 	const char *o_col = NULL, *o_cols = NULL, *o_ds = NULL, *o_proj = NULL;
 	const char *o_src = NULL, *o_part = NULL, *o_resp = NULL;
-	char **cols = NULL, *cl = NULL, *tok, *sp, *e;
+	char **cols = NULL, *cl = NULL, *tok, *sp;
 	char *const *keys;
 	size_t ncols = 0, nkeys;
 	double poll = 0;
@@ -141,13 +144,11 @@ main(int argc, char **argv)
 		case 'q': verbosity = -1; break;
 		case 't': tname = optarg; break;
 		case 'u': setvbuf(stdout, NULL, _IOLBF, 0); break;
-		case 'V': printf("bq-pull %s\n", BQSYNC_VERSION); return 0;
+		case 'V': tool_version();
 		case 'v': verbosity = 1; break;
 		case 'w':
-			p.worker = (int)strtol(optarg, &e, 10);
-			if (e == optarg || *e != '/' || (p.nworkers = (int)strtol(
-			    e + 1, &sp, 10)) < 1 || *sp != '\0' ||
-			    p.worker < 0 || p.worker >= p.nworkers)
+			if (hash_parse_worker(optarg, &p.worker,
+			    &p.nworkers) == -1)
 				tool_die(EXIT_USAGE, "invalid worker '%s' "
 				    "(want i/N with 0 <= i < N)", optarg);
 			break;
@@ -252,8 +253,8 @@ main(int argc, char **argv)
 	cursor = TS_MIN_MICROS;
 	if (after != NULL && *after != '\0' && ts_parse(after, &cursor) == -1)
 		tool_die(EXIT_USAGE, "invalid cursor '%s'", after);
-	bqsync_log(LOG_DEBUG, "%s", psql.buf);
-	bqsync_log(LOG_DEBUG, "%s", sql.buf);
+	bqsync_log(BQ_LOG_DEBUG, "%s", psql.buf);
+	bqsync_log(BQ_LOG_DEBUG, "%s", sql.buf);
 	p.sql = sql.buf;
 	p.probe_sql = psql.buf;
 	p.limit = limit_opt;
@@ -273,7 +274,7 @@ main(int argc, char **argv)
 			if (!follow || err.kind != EXIT_TEMPFAIL || stop ||
 			    p.write_errno != 0 || p.emitted > 0)
 				die(&p, &err);
-			bqsync_log(LOG_WARN, "%s; trying again", err.msg);
+			bqsync_log(BQ_LOG_WARN, "%s; trying again", err.msg);
 			bq_err_clear(&err);
 		} else if (got == 0) {
 			poll = t->sync.steady_poll;
@@ -287,7 +288,7 @@ main(int argc, char **argv)
 	free(cols != t->columns ? cols : NULL);
 	free(cl);
 	if (!p.dry_run)
-		bqsync_log(LOG_DEBUG, "%lld bytes billed by this run",
+		bqsync_log(BQ_LOG_DEBUG, "%lld bytes billed by this run",
 		    (long long)p.run_billed);
 	strbuf_release(&sql);
 	strbuf_release(&psql);

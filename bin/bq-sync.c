@@ -53,6 +53,8 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: bq-sync [-hqVv] [-c config] [-t table]... "
 	    "[-w i/N | --harper] [--once] [status]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -105,7 +107,7 @@ layout(double now)
 	if (harper_cluster_status(hc, &st, &err) == -1) {
 		if (node == NULL)
 			node = xstrdup(host);
-		bqsync_log(use_harper ? LOG_WARN : LOG_DEBUG, "cluster_status: "
+		bqsync_log(use_harper ? BQ_LOG_WARN : BQ_LOG_DEBUG, "cluster_status: "
 		    "%s; keeping worker %ld/%ld", err.msg, wi, wn);
 		return 1;
 	}
@@ -115,7 +117,7 @@ layout(double now)
 	cJSON_Delete(st);
 	same = i == wi && n == wn && node != NULL && strcmp(self, node) == 0;
 	if (!same)
-		bqsync_log(LOG_INFO, "node '%s': worker %ld/%ld", self, i, n);
+		bqsync_log(BQ_LOG_INFO, "node '%s': worker %ld/%ld", self, i, n);
 	free(node);
 	node = self;
 	wi = i;
@@ -194,7 +196,7 @@ record_error(struct table *t, int status, int stage)
 	v[n++] = (char *)"error";
 	v[n] = NULL;
 	if ((rc = agent_run(env.tooldir, v, msg, NULL)) != 0)
-		bqsync_log(LOG_WARN, "table '%s': could not record the error "
+		bqsync_log(BQ_LOG_WARN, "table '%s': could not record the error "
 		    "(bq-checkpoint exited %d)", j->table, rc);
 }
 
@@ -210,14 +212,14 @@ ended(struct table *t, int status, int stage, double now)
 		t->next = now + (once ? 0 : 1);
 		return;
 	}
-	bqsync_log(LOG_ERROR, "table '%s' worker %ld/%ld: %s exited %d",
+	bqsync_log(BQ_LOG_ERROR, "table '%s' worker %ld/%ld: %s exited %d",
 	    j->table, j->wi, j->wn, agent_stage_name(stage), status);
 	record_error(t, status, stage);
 	if (now - t->started > 60 || j->rows > 0)
 		t->attempt = 0;
 	if (agent_is_fatal(status)) {
 		t->fatal = status;
-		bqsync_log(LOG_ERROR, "table '%s': stopped (exit %d is not "
+		bqsync_log(BQ_LOG_ERROR, "table '%s': stopped (exit %d is not "
 		    "retried: fix the configuration or credentials, then "
 		    "restart bq-sync)", j->table, status);
 	}
@@ -229,7 +231,7 @@ ended(struct table *t, int status, int stage, double now)
 	}
 	t->next = now + agent_backoff(t->attempt++, 1, 300,
 	    (double)random() / ((double)RAND_MAX + 1));
-	bqsync_log(LOG_INFO, "table '%s': restarting in %.1f s", j->table,
+	bqsync_log(BQ_LOG_INFO, "table '%s': restarting in %.1f s", j->table,
 	    t->next - now);
 }
 
@@ -243,13 +245,13 @@ start(struct table *t, double now)
 		return;
 	if (err.kind == EXIT_TEMPFAIL) {
 		/* a sibling's fork may hold it for an instant: say so later */
-		bqsync_log(t->attempt > 1 ? LOG_WARN : LOG_DEBUG, "%s",
+		bqsync_log(t->attempt > 1 ? BQ_LOG_WARN : BQ_LOG_DEBUG, "%s",
 		    err.msg);
 		t->next = now + agent_backoff(t->attempt++, 1, 60,
 		    (double)random() / ((double)RAND_MAX + 1));
 		return;
 	}
-	bqsync_log(LOG_ERROR, "%s", err.msg);
+	bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
 	ended(t, exit_for(&err), -1, now);
 }
 
@@ -262,11 +264,11 @@ check_control(void)
 
 	for (i = 0; i < ntabs; i++) {
 		if ((s = control_stopped(hc, tabs[i].job.table, &err)) == -1) {
-			bqsync_log(LOG_DEBUG, "SyncControl: %s", err.msg);
+			bqsync_log(BQ_LOG_DEBUG, "SyncControl: %s", err.msg);
 			return;
 		}
 		if (s != tabs[i].paused)
-			bqsync_log(LOG_INFO, "table '%s': SyncControl %s",
+			bqsync_log(BQ_LOG_INFO, "table '%s': SyncControl %s",
 			    tabs[i].job.table, s ? "stop: pausing" :
 			    "start: resuming");
 		tabs[i].paused = s;
@@ -346,7 +348,7 @@ run(void)
 	for (;;) {
 		now = util_now_mono();
 		if (got_hup && !reload) {
-			bqsync_log(LOG_INFO, "SIGHUP: rereading '%s'",
+			bqsync_log(BQ_LOG_INFO, "SIGHUP: rereading '%s'",
 			    cfg.path ? cfg.path : "(defaults)");
 			got_hup = 0;
 			reload = 1;
@@ -354,7 +356,7 @@ run(void)
 		if (use_harper && now >= next_topo && !relayout) {
 			next_topo = now + cfg.sync.topology_interval;
 			if (!layout(now)) {
-				bqsync_log(LOG_INFO, "new layout: draining");
+				bqsync_log(BQ_LOG_INFO, "new layout: draining");
 				relayout = 1;
 			}
 		}
@@ -441,8 +443,7 @@ main(int argc, char *argv[])
 		case 'h': usage(stdout, EXIT_OK); break;
 		case 'q': bqsync_set_verbosity(-1); break;
 		case 't': only[nonly++] = optarg; break;
-		case 'V': printf("bq-sync %s\n", BQSYNC_VERSION);
-			tool_close_stdout(); return EXIT_OK;
+		case 'V': tool_version();
 		case 'v': bqsync_set_verbosity(1); break;
 		case 'w':
 			if (ckpt_parse_worker(optarg, &wi, &wn) == -1)

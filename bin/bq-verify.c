@@ -37,6 +37,8 @@ usage(FILE *fp, int status)
 	    "[-w i/N] [--from ts] [--to ts]\n"
 	    "\t[--window duration] [--quick] [--repair] [--prune] "
 	    "[--dry-run]\n\t[--format json|table]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -118,7 +120,7 @@ audit(struct harper_client *h, const struct config *cfg,
 	if (harper_create_table_columns(h, cfg->audit_table, (char **)idx, 2,
 	    (char **)plain, sizeof(plain) / sizeof(plain[0]), &err) == -1 ||
 	    harper_upsert(h, cfg->audit_table, rec.buf, rec.len, &err) == -1)
-		bqsync_log(LOG_WARN, "cannot write to '%s': %s",
+		bqsync_log(BQ_LOG_WARN, "cannot write to '%s': %s",
 		    cfg->audit_table, err.msg);
 	strbuf_release(&rec);
 }
@@ -175,7 +177,7 @@ main(int argc, char **argv)
 		case 'h': usage(stdout, 0); break;
 		case 'q': verbosity = -1; break;
 		case 't': tname = optarg; break;
-		case 'V': printf("bq-verify %s\n", BQSYNC_VERSION); return 0;
+		case 'V': tool_version();
 		case 'v': verbosity = 1; break;
 		case 'w':
 			if (hash_parse_worker(optarg, &vo.worker,

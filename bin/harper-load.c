@@ -51,6 +51,8 @@ usage(FILE *fp, int status)
 	    "                   [--deadline duration] [--no-create] "
 	    "[--[no-]progress]\n"
 	    "                   [--reject file] [file]\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -95,9 +97,7 @@ main(int argc, char *argv[])
 		case 't':
 			table = optarg;
 			break;
-		case 'V':
-			printf("harper-load %s\n", BQSYNC_VERSION);
-			exit(EXIT_OK);
+		case 'V': tool_version();
 		case 'v':
 			verbosity = 1;
 			break;
@@ -148,23 +148,12 @@ main(int argc, char *argv[])
 	if (deadline > 0)
 		cfg.harper_deadline = deadline;
 	memset(&o, 0, sizeof(o));
-	o.table = o.ack_table = table != NULL ? table : "BigQueryData";
+	o.table = o.ack_table = table != NULL ? table :
+	    CONFIG_DEFAULT_TARGET_TABLE;
 	o.table_id = table;	/* a table not in the config: its -t name */
-	o.ts_column = "timestamp";
-	if ((tbl = config_table(&cfg, table, &err)) != NULL) {
-		o.table = tbl->target_table != NULL ? tbl->target_table :
-		    tbl->id;
-		o.ack_table = o.table_id = tbl->id;
-		if (tbl->timestamp_column != NULL)
-			o.ts_column = tbl->timestamp_column;
-		o.id_columns = tbl->id_columns;
-		o.nid_columns = tbl->nid_columns;
-		o.id_column = tbl->id_column;
-		o.indexes = tbl->indexes;
-		o.nindexes = tbl->nindexes;
-		o.columns = tbl->columns;
-		o.ncolumns = tbl->ncolumns;
-	}
+	o.ts_column = CONFIG_DEFAULT_TS_COLUMN;
+	if ((tbl = config_table(&cfg, table, &err)) != NULL)
+		load_opts_from_table(&o, tbl);
 	if (column != NULL)
 		o.ts_column = column;
 	o.batch_rows = rows > 0 ? rows : cfg.batch_rows > 0 ? cfg.batch_rows :
@@ -198,9 +187,9 @@ main(int argc, char *argv[])
 	if (rc == -1)
 		tool_die_err(&err);
 	if (st.rejected > 0)
-		bqsync_log(LOG_WARN, "%lu line%s rejected, written to '%s'",
+		bqsync_log(BQ_LOG_WARN, "%lu line%s rejected, written to '%s'",
 		    st.rejected, st.rejected == 1 ? "" : "s", rejpath);
-	bqsync_log(LOG_DEBUG, "%lu rows in %lu batches", st.rows, st.batches);
+	bqsync_log(BQ_LOG_DEBUG, "%lu rows in %lu batches", st.rows, st.batches);
 	load_free(l);
 	ndjson_reader_free(r);
 	config_release(&cfg);

@@ -71,6 +71,8 @@ usage(FILE *fp, int status)
 	    "       maritime-synth [-qv] [-c config] [-s seed] [options] "
 	    "reset [days]\n"
 	    "       maritime-synth help | routes\n");
+	if (fp == stdout)
+		tool_close_stdout();
 	exit(status);
 }
 
@@ -125,7 +127,6 @@ stats(const struct synthbq_opts *o, struct bq_err *err)
 
 	if (synthbq_stats(o, st, err) == -1)
 		return -1;
-	strbuf_init(&out, 0);
 	for (t = 0; t < SYNTH_NTABLES; t++)
 		synthbq_stat_format(&st[t], !isatty(STDOUT_FILENO), &out);
 	if (fwrite(out.buf, 1, out.len, stdout) != out.len)
@@ -177,7 +178,7 @@ generate(const struct synthbq_opts *o, int table, long long count,
 	if (seed == 0) {	/* from the clock */
 		seed = (uint64_t)ts_now();
 		seed = synth_splitmix64(&seed);
-		bqsync_log(LOG_DEBUG, "seed %" PRIu64, seed);
+		bqsync_log(BQ_LOG_DEBUG, "seed %" PRIu64, seed);
 	}
 	s = synth_new(table, seed, o->vessels, start);
 	synth_window(s, start, end, (uint64_t)count);
@@ -258,10 +259,7 @@ main(int argc, char *argv[])
 				tool_die(EXIT_USAGE, "unknown table '%s'",
 				    optarg);
 			break;
-		case 'V':
-			printf("maritime-synth %s\n", BQSYNC_VERSION);
-			tool_close_stdout();
-			return EXIT_OK;
+		case 'V': tool_version();
 		case 'v':
 			verbosity = 1;
 			break;

@@ -426,7 +426,6 @@ agent_job_start(struct agent_job *j, const struct agent_env *env,
 	int e[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
 	int k, rc = -1;
 
-	strbuf_init(&cur, 0);
 	snprintf(w, sizeof(w), "%ld/%ld", j->wi, j->wn);
 	if (j->lockfd == -1 && take_lock(j, env, err) == -1)
 		goto out;
@@ -497,13 +496,13 @@ take_line(struct agent_job *j, int k, const char *s)
 {
 	if (k == 3) {
 		if (agent_ack_line(s, &j->rows, &j->caught_up) == -1 && *s)
-			bqsync_log(LOG_WARN, "table '%s': not an ack: %.80s",
+			bqsync_log(BQ_LOG_WARN, "table '%s': not an ack: %.80s",
 			    j->table, s);
 		return;
 	}
 	if (*s == '\0')
 		return;
-	bqsync_log(LOG_INFO, "%s", s);
+	bqsync_log(BQ_LOG_INFO, "%s", s);
 	snprintf(j->last[k], sizeof(j->last[k]), "%s", s);
 }
 

@@ -466,7 +466,7 @@ fetch_token(struct auth *a, struct bq_err *err)
 	a->token = tok;
 	a->got = util_now_mono();
 	a->expires_in = exp;
-	bqsync_log(LOG_DEBUG, "got an access token (%s), valid %.0f s",
+	bqsync_log(BQ_LOG_DEBUG, "got an access token (%s), valid %.0f s",
 	    auth_kind(a), exp);
 	rc = 0;
 out:

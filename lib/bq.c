@@ -329,7 +329,7 @@ send_req(struct bq_client *c, const char *method, const char *url,
 			return -1;
 		if (resp->status != 401 || c->auth == NULL)
 			break;
-		bqsync_log(LOG_DEBUG, "HTTP 401: refreshing the access token");
+		bqsync_log(BQ_LOG_DEBUG, "HTTP 401: refreshing the access token");
 		auth_invalidate(c->auth);
 	}
 	return 0;
@@ -510,12 +510,12 @@ json_call(struct bq_client *c, const char *method, const char *url,
 				    resp.status);
 				goto out;
 			}
-			bqsync_log(LOG_DEBUG, "%s: truncated answer, retrying",
+			bqsync_log(BQ_LOG_DEBUG, "%s: truncated answer, retrying",
 			    what);
 		} else if (attempt < c->max_retries &&
 		    bq_retry_class(resp.status, resp.body.buf, resp.body.len) ==
 		    BQ_RETRY_REQUEST && resp.attempts <= 1) {
-			bqsync_log(LOG_DEBUG, "%s: HTTP %ld, retrying", what,
+			bqsync_log(BQ_LOG_DEBUG, "%s: HTTP %ld, retrying", what,
 			    resp.status);
 		} else {
 			c->job_failed = bq_retry_class(resp.status,
@@ -820,7 +820,7 @@ run_query(struct bq_query *q, struct bq_err *err)
 		if (attempt >= q->c->max_retries || !q->c->job_failed)
 			return -1;
 		/* 4xx with a job* reason: the job failed, run a new one */
-		bqsync_log(LOG_WARN, "%s; re-running the query", err->msg);
+		bqsync_log(BQ_LOG_WARN, "%s; re-running the query", err->msg);
 		bq_err_clear(err);
 		backoff(attempt);
 	}
@@ -1215,7 +1215,7 @@ bq_load_ndjson(struct bq_client *c, const struct bq_table_ref *ref,
 		}
 		if (attempt >= c->max_retries || err->kind != EXIT_TEMPFAIL)
 			goto out;
-		bqsync_log(LOG_WARN, "%s; re-running the load job", err->msg);
+		bqsync_log(BQ_LOG_WARN, "%s; re-running the load job", err->msg);
 		bq_err_clear(err);
 		cJSON_Delete(job);
 		job = NULL;

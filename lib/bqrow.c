@@ -96,7 +96,7 @@ compile(const cJSON *fields, struct field **out, size_t *nout,
 		if (k < sizeof(types) / sizeof(types[0]))
 			f[i].type = types[k].type;
 		else
-			bqsync_log(LOG_WARN, "schema: column '%s': unknown "
+			bqsync_log(BQ_LOG_WARN, "schema: column '%s': unknown "
 			    "type '%s', kept as a string", f[i].name,
 			    type->valuestring);
 		f[i].repeated = cJSON_IsString(mode) &&

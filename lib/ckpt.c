@@ -959,7 +959,7 @@ harper_create(struct ckpt_store *st, struct bq_err *err)
 		bq_err_clear(err);
 	}
 	st->exists = 1;
-	bqsync_log(LOG_DEBUG, "created table '%s.%s'",
+	bqsync_log(BQ_LOG_DEBUG, "created table '%s.%s'",
 	    harper_database(st->hc), st->table);
 	rc = 0;
 out:
@@ -1474,7 +1474,7 @@ ckpt_start(struct ckpt_store *st, const char *table_id, long i, long n,
 		if (layout == n)
 			continue;
 		if (withcur != layout) {
-			bqsync_log(LOG_WARN, "'%s': layout of %ld workers is "
+			bqsync_log(BQ_LOG_WARN, "'%s': layout of %ld workers is "
 			    "incomplete (%ld have a cursor), not resuming from "
 			    "it", table_id, layout, withcur);
 			continue;

@@ -222,8 +222,8 @@ unknown_key(struct parser *p, const yaml_node_t *k, const char *path)
 		return 0;
 	}
 	if (p->nunknown == 2)
-		bqsync_log(LOG_ERROR, "%s", p->first_unknown);
-	bqsync_log(LOG_ERROR, "%s", msg);
+		bqsync_log(BQ_LOG_ERROR, "%s", p->first_unknown);
+	bqsync_log(BQ_LOG_ERROR, "%s", msg);
 	return 0;
 }
 
@@ -955,7 +955,7 @@ operations_pair(struct parser *p, const char *path, const char *key,
 	else if (strcmp(key, "username") == 0)
 		dst = &p->cfg->harper_username;
 	else if (strcmp(key, "password") == 0) {
-		bqsync_log(LOG_WARN, "%s:%d: key '%s' ignored: the Harper "
+		bqsync_log(BQ_LOG_WARN, "%s:%d: key '%s' ignored: the Harper "
 		    "password comes only from HARPER_PASSWORD or harper.password "
 		    "(in a file only you can read)", p->file, line_of(k), path);
 		return 0;
@@ -994,7 +994,7 @@ root_pair(struct parser *p, const char *path, const char *key,
 	    strcmp(key, "graphqlSchema") == 0 ||
 	    strcmp(key, "jsResource") == 0) {
 		if (!p->component_warned++)
-			bqsync_log(LOG_WARN, "%s:%d: ignoring the Harper "
+			bqsync_log(BQ_LOG_WARN, "%s:%d: ignoring the Harper "
 			    "component keys (pluginModule, rest, graphqlSchema, "
 			    "jsResource): bqsync runs beside Harper", p->file,
 			    line_of(k));
@@ -1070,9 +1070,10 @@ finish_table(struct parser *p, size_t i)
 	if (t->dataset == NULL && cfg->dataset != NULL)
 		t->dataset = xstrdup(cfg->dataset);
 	if (t->timestamp_column == NULL)
-		t->timestamp_column = xstrdup(p->bq_ts ? p->bq_ts : "timestamp");
+		t->timestamp_column = xstrdup(p->bq_ts ? p->bq_ts :
+		    CONFIG_DEFAULT_TS_COLUMN);
 	if (t->target_table == NULL)
-		t->target_table = xstrdup("BigQueryData");
+		t->target_table = xstrdup(CONFIG_DEFAULT_TARGET_TABLE);
 	if (t->columns == NULL && p->bq_columns != NULL) {
 		t->columns = xcalloc(p->bq_ncolumns, sizeof(char *));
 		for (j = 0; j < p->bq_ncolumns; j++)
@@ -1412,7 +1413,7 @@ config_load(struct config *cfg, const char *path, struct bq_err *err)
 			goto out;
 		if (p.password_in_file && stat(path, &st) == 0 &&
 		    (st.st_mode & (S_IRGRP | S_IROTH)))
-			bqsync_log(LOG_WARN, "'%s' holds harper.password and is "
+			bqsync_log(BQ_LOG_WARN, "'%s' holds harper.password and is "
 			    "readable by group or others", path);
 	}
 	if (path != NULL) {
@@ -1478,7 +1479,7 @@ config_table_add(struct config *cfg, const char *id)
 	t->id = xstrdup(id);
 	t->table = xstrdup(id);
 	t->target_table = xstrdup(id);
-	t->timestamp_column = xstrdup("timestamp");
+	t->timestamp_column = xstrdup(CONFIG_DEFAULT_TS_COLUMN);
 	if (cfg->project != NULL)
 		t->project = xstrdup(cfg->project);
 	if (cfg->dataset != NULL)

@@ -35,6 +35,9 @@
  * EXIT_CONFIG at load) and the options that override them (EXIT_USAGE).
  * Beyond them a value only exhausts memory or overflows an integer.
  */
+/* The defaults a table without these keys gets (here only, config_init's). */
+#define CONFIG_DEFAULT_TARGET_TABLE	"BigQueryData"
+#define CONFIG_DEFAULT_TS_COLUMN	"timestamp"
 #define CONFIG_DURATION_MAX	(3650 * 86400.0)	/* any duration: 10 years */
 #define CONFIG_RETRIES_MAX	100L		/* bigquery.maxRetries */
 #define CONFIG_BATCH_MAX	100000000L	/* sync.*BatchSize, bq-pull -n */

@@ -405,7 +405,7 @@ harper_create_table_columns(struct harper_client *h, const char *table,
 			    table);
 		goto out;
 	}
-	bqsync_log(LOG_INFO, "created table '%s.%s'", h->database, table);
+	bqsync_log(BQ_LOG_INFO, "created table '%s.%s'", h->database, table);
 	rc = 0;
 out:
 	strbuf_release(&sb);
@@ -427,8 +427,8 @@ declares(const cJSON *desc, const char *name)
 	return 0;
 }
 
-static int
-create_attribute(struct harper_client *h, const char *table,
+int
+harper_create_attribute(struct harper_client *h, const char *table,
     const char *name, struct bq_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -448,7 +448,7 @@ create_attribute(struct harper_client *h, const char *table,
 			    h->database, table);
 		rc = -1;
 	} else if (e.kind == 0)
-		bqsync_log(LOG_INFO, "declared '%s' in '%s.%s'", name,
+		bqsync_log(BQ_LOG_INFO, "declared '%s' in '%s.%s'", name,
 		    h->database, table);
 	strbuf_release(&sb);
 	return rc;
@@ -485,7 +485,7 @@ ensure_step(struct harper_client *h, const char *table,
 			if (*names[k][i] == '\0' || declares(desc, names[k][i]))
 				continue;
 			missing = 1;
-			if (create_attribute(h, table, names[k][i], err) == -1)
+			if (harper_create_attribute(h, table, names[k][i], err) == -1)
 				goto out;
 		}
 	rc = !missing;

@@ -76,4 +76,11 @@ int	 harper_ensure_table(struct harper_client *, const char *table,
 int	 harper_cluster_status(struct harper_client *, cJSON **out,
 	    struct bq_err *);
 
+/*
+ * Declares attribute name of table (create_attribute); one that exists
+ * already is success.  -1 with err (EXIT_DATA for a name Harper refuses).
+ */
+int	 harper_create_attribute(struct harper_client *, const char *table,
+	    const char *name, struct bq_err *);
+
 #endif

@@ -240,7 +240,7 @@ outage_begin(const char *origin, const char *why, double deadline)
 {
 	if (__atomic_exchange_n(&outage, 1, __ATOMIC_ACQ_REL) == 0) {
 		outage_since = util_now_mono();
-		bqsync_log(LOG_WARN, "%s: %s; retrying for up to %g s",
+		bqsync_log(BQ_LOG_WARN, "%s: %s; retrying for up to %g s",
 		    origin, why, deadline);
 	}
 }
@@ -249,7 +249,7 @@ static void
 outage_end(const char *origin)
 {
 	if (__atomic_exchange_n(&outage, 0, __ATOMIC_ACQ_REL) == 1)
-		bqsync_log(LOG_WARN, "%s: answering again after %.1f s",
+		bqsync_log(BQ_LOG_WARN, "%s: answering again after %.1f s",
 		    origin, util_now_mono() - outage_since);
 }
 
@@ -388,7 +388,7 @@ http_do(struct http_client *c, const struct http_request *req,
 	resp->attempts = 0;
 	for (n = 0;; n++) {
 		left = c->opts.deadline - (util_now_mono() - start);
-		if (req->secret && resp->body.buf != NULL)
+		if (req->secret && resp->body.alloc != 0)
 			util_wipe(resp->body.buf, resp->body.alloc);
 		strbuf_reset(&resp->body);
 		a.body = &resp->body;
@@ -403,7 +403,7 @@ http_do(struct http_client *c, const struct http_request *req,
 		if (rc == CURLE_OK) {
 			curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
 			    &resp->status);
-			bqsync_log(LOG_DEBUG, "%s %s: %ld", req->method != NULL ?
+			bqsync_log(BQ_LOG_DEBUG, "%s %s: %ld", req->method != NULL ?
 			    req->method : "GET", shown, resp->status);
 			if (!c->retry(resp->status, &resp->body, c->retry_arg)) {
 				outage_end(origin);
@@ -411,7 +411,7 @@ http_do(struct http_client *c, const struct http_request *req,
 			}
 			snprintf(why, sizeof(why), "HTTP %ld", resp->status);
 		} else {
-			bqsync_log(LOG_DEBUG, "%s %s: %s", req->method != NULL ?
+			bqsync_log(BQ_LOG_DEBUG, "%s %s: %s", req->method != NULL ?
 			    req->method : "GET", shown,
 			    curl_easy_strerror(rc));
 			if (!retryable_curl(rc))
@@ -434,7 +434,7 @@ http_do(struct http_client *c, const struct http_request *req,
 		/* Retry until the deadline: the last wait is cut to fit. */
 		if (wait > left - 0.05)
 			wait = left - 0.05;
-		bqsync_log(LOG_DEBUG, "retrying %s in %.2f s", origin, wait);
+		bqsync_log(BQ_LOG_DEBUG, "retrying %s in %.2f s", origin, wait);
 		util_sleep(wait, NULL);
 	}
 	if (rc != CURLE_OK) {

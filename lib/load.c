@@ -586,7 +586,7 @@ acker_main(void *arg)
 				    b->rows[i].line, b->rows[i].msg);
 				break;
 			}
-			bqsync_log(LOG_ERROR, "%s:%lu: rejected by Harper: %s",
+			bqsync_log(BQ_LOG_ERROR, "%s:%lu: rejected by Harper: %s",
 			    l->name, b->rows[i].line, b->rows[i].msg);
 			write_reject(l, b->raw.buf + b->rows[i].raw_off,
 			    b->rows[i].raw_len);
@@ -619,6 +619,22 @@ acker_main(void *arg)
 	}
 	pthread_mutex_unlock(&l->mu);
 	return NULL;
+}
+
+void
+load_opts_from_table(struct load_opts *o, const struct config_table *t)
+{
+	o->table = t->target_table != NULL ? t->target_table : t->id;
+	o->ack_table = o->table_id = t->id;
+	if (t->timestamp_column != NULL)
+		o->ts_column = t->timestamp_column;
+	o->id_columns = t->id_columns;
+	o->nid_columns = t->nid_columns;
+	o->id_column = t->id_column;
+	o->indexes = t->indexes;
+	o->nindexes = t->nindexes;
+	o->columns = t->columns;
+	o->ncolumns = t->ncolumns;
 }
 
 struct loader *
@@ -856,8 +872,6 @@ attrs_load(struct loader *l, struct bq_err *err)
 static int
 attrs_declare(struct loader *l, const cJSON *row, struct bq_err *err)
 {
-	struct strbuf op = STRBUF_INIT;
-	const char *db = harper_database(l->ctl);
 	const cJSON *c;
 	int rc = 0;
 
@@ -866,17 +880,8 @@ attrs_declare(struct loader *l, const cJSON *row, struct bq_err *err)
 		    bsearch(&c->string, l->attrs, l->nattrs, sizeof(*l->attrs),
 		    attr_cmp) != NULL)
 			continue;
-		strbuf_reset(&op);
-		strbuf_adds(&op, "{\"operation\":\"create_attribute\","
-		    "\"database\":");
-		strbuf_add_json_string(&op, db, strlen(db));
-		strbuf_adds(&op, ",\"table\":");
-		strbuf_add_json_string(&op, l->o->table, strlen(l->o->table));
-		strbuf_adds(&op, ",\"attribute\":");
-		strbuf_add_json_string(&op, c->string, strlen(c->string));
-		strbuf_addch(&op, '}');
-		if (harper_op(l->ctl, op.buf, op.len, NULL, err) == -1 &&
-		    strstr(err->msg, "already exists") == NULL) {
+		if (harper_create_attribute(l->ctl, l->o->table, c->string,
+		    err) == -1) {
 			if (err->kind != EXIT_DATA) {
 				rc = -1;
 				break;
@@ -889,12 +894,8 @@ attrs_declare(struct loader *l, const cJSON *row, struct bq_err *err)
 			bq_err_clear(err);
 			continue;
 		}
-		bq_err_clear(err);
-		bqsync_log(LOG_INFO, "declared column '%s' in '%s.%s'",
-		    c->string, db, l->o->table);
 		attr_add(l, c->string);
 	}
-	strbuf_release(&op);
 	return rc;
 }
 
@@ -1026,7 +1027,7 @@ add_row(struct loader *l, const cJSON *v, const char *line, size_t len,
 		l->hi = ts;
 	} else if (ts < l->hi && !l->unsorted) {
 		l->unsorted = 1;
-		bqsync_log(LOG_WARN, "%s: rows are not in timestamp order: "
+		bqsync_log(BQ_LOG_WARN, "%s: rows are not in timestamp order: "
 		    "only sync lines and the end of input prove groups "
 		    "complete", l->name);
 	}
@@ -1127,7 +1128,7 @@ control(struct loader *l, const cJSON *v, struct bq_err *err)
 	else if (strcmp(what, "error") == 0)
 		return control_error(l, v);
 	else
-		bqsync_log(LOG_WARN, "ignoring unknown control line '%s'", what);
+		bqsync_log(BQ_LOG_WARN, "ignoring unknown control line '%s'", what);
 	return 0;
 }
 
@@ -1362,7 +1363,7 @@ run(struct loader *l, struct ndjson_reader *r, struct bq_err *err)
 			bq_err_prefix(&bad, "%s:%lu", l->name, ndjson_lineno(r));
 		if (l->o->reject == NULL)
 			break;
-		bqsync_log(LOG_ERROR, "%s", bad.msg);
+		bqsync_log(BQ_LOG_ERROR, "%s", bad.msg);
 		write_reject(l, line, len);
 		l->st.rejected++;
 	}

@@ -58,6 +58,14 @@ struct load_stats {
 
 struct loader;
 
+/*
+ * Fills the table part of o (target table, ack table and table id, the
+ * timestamp and id columns, indexes, declared columns) from config table
+ * t: the one mapping from config.yaml to a load, for every caller.
+ */
+void	 load_opts_from_table(struct load_opts *o,
+	    const struct config_table *t);
+
 /* Copies nothing: opts and cfg must outlive the loader. */
 struct loader *load_new(const struct config *, const struct load_opts *,
 	    struct bq_err *);

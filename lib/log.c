@@ -100,9 +100,9 @@ bqsync_vlog(enum log_level level, const char *fmt, va_list ap)
 {
 	char msg[1024];
 
-	if (level == LOG_DEBUG && verbosity < 1)
+	if (level == BQ_LOG_DEBUG && verbosity < 1)
 		return;
-	if ((level == LOG_INFO || level == LOG_WARN) && verbosity < 0)
+	if ((level == BQ_LOG_INFO || level == BQ_LOG_WARN) && verbosity < 0)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_cb != NULL) {
@@ -110,7 +110,7 @@ bqsync_vlog(enum log_level level, const char *fmt, va_list ap)
 		return;
 	}
 	fprintf(stderr, "%s: %s%s\n", progname,
-	    level == LOG_WARN ? "warning: " : "", msg);
+	    level == BQ_LOG_WARN ? "warning: " : "", msg);
 }
 
 void
@@ -148,6 +148,14 @@ tool_close_stdout(void)
 		tool_write_failed();
 	if (fclose(stdout) == EOF)
 		tool_write_failed();
+}
+
+void
+tool_version(void)
+{
+	printf("%s %s\n", progname, BQSYNC_VERSION);
+	tool_close_stdout();
+	exit(EXIT_OK);
 }
 
 static tool_die_hook *die_hook;

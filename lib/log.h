@@ -46,7 +46,8 @@ void	 bq_err_clear(struct bq_err *);
 /* The exit code for err (EXIT_FAIL when kind is unset). */
 int	 exit_for(const struct bq_err *);
 
-enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+/* BQ_LOG_*, not LOG_*: <syslog.h> defines LOG_INFO and LOG_DEBUG. */
+enum log_level { BQ_LOG_ERROR, BQ_LOG_WARN, BQ_LOG_INFO, BQ_LOG_DEBUG };
 
 typedef void log_fn(enum log_level, const char *msg, void *arg);
 
@@ -74,6 +75,11 @@ void	 tool_setup(const char *argv0);
 void	 tool_write_failed(void) __attribute__((noreturn));
 /* fflush, ferror and fclose of stdout; on failure tool_write_failed(). */
 void	 tool_close_stdout(void);
+/*
+ * -V: prints "<prog> <version>" and exits 0, or through
+ * tool_write_failed() when stdout cannot take it (exit 74, not a silent 0).
+ */
+void	 tool_version(void) __attribute__((noreturn));
 /* Prints "<prog>: <msg>" and exits with code. */
 void	 tool_die(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));

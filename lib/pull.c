@@ -12,21 +12,14 @@
 #include "util.h"
 #include "banned.h"
 
+/* The phase rule is bq-checkpoint's (ckpt_phase_for()), not a copy of it. */
 long
 pull_phase(const struct config_sync *s, int64_t cursor, double *poll)
 {
-	double lag = (double)(ts_now() - cursor) / 1e6;
+	enum ckpt_phase ph = ckpt_phase_for(s, 1, cursor, ts_now());
 
-	if (lag > s->catchup_threshold) {
-		*poll = s->initial_poll;
-		return s->initial_batch;
-	}
-	if (lag > s->steady_threshold) {
-		*poll = s->catchup_poll;
-		return s->catchup_batch;
-	}
-	*poll = s->steady_poll;
-	return s->steady_batch;
+	*poll = ckpt_poll_interval(s, ph);
+	return ckpt_batch_size(s, ph);
 }
 
 static int
@@ -308,8 +301,8 @@ account(struct pull *p, struct bq_query *q, const char *what, long rows)
 	int64_t processed = bq_query_bytes_processed(q);
 
 	if (err.kind != 0)
-		bqsync_log(LOG_WARN, "bytes billed unknown: %s", err.msg);
-	bqsync_log(LOG_DEBUG, "%s: %ld rows, %lld bytes processed, %lld "
+		bqsync_log(BQ_LOG_WARN, "bytes billed unknown: %s", err.msg);
+	bqsync_log(BQ_LOG_DEBUG, "%s: %ld rows, %lld bytes processed, %lld "
 	    "billed", what, rows, (long long)processed, (long long)billed);
 	if (billed > 0) {
 		p->day_billed += billed;

@@ -770,7 +770,6 @@ searoute_geojson(const struct searoute *r, struct strbuf *out)
 	size_t e;
 	int i;
 
-	strbuf_init(&line, 0);
 	strbuf_adds(out, "{\"type\":\"FeatureCollection\",\"features\":[");
 	for (i = 0; i < r->nnodes; i++)
 		strbuf_addf(out, "%s{\"type\":\"Feature\",\"geometry\":"

@@ -1344,7 +1344,6 @@ synth_tracks_geojson(const struct synth_tracks *t, const struct synth *s,
 	struct strbuf line = STRBUF_INIT;
 	int cut;
 
-	strbuf_init(&line, 0);
 	for (v = 0; v < nv && v < rows; v++) {
 		strbuf_reset(&line);
 		cut = track_coords(t, v, nv, &line);

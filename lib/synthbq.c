@@ -175,7 +175,7 @@ ctx_open(struct ctx *x, const struct synthbq_opts *o, struct bq_err *err)
 			x->seed = (x->seed ^ (unsigned char)*p) *
 			    0x100000001b3ULL;
 	}
-	bqsync_log(LOG_DEBUG, "seed %" PRIu64, x->seed);
+	bqsync_log(BQ_LOG_DEBUG, "seed %" PRIu64, x->seed);
 	for (t = 0; t < SYNTH_NTABLES; t++) {
 		char *path = xstrfmt("%s.%s.%s", x->project, o->dataset,
 		    o->tables[t]);
@@ -228,7 +228,7 @@ ensure_tables(struct ctx *x, struct bq_err *err)
 		if ((r = bq_table_insert(x->c, &ref, &spec, err)) == -1)
 			return bq_err_prefix(err, "table '%s'",
 			    x->o->tables[t]);
-		bqsync_log(LOG_DEBUG, "table %s %s", x->o->tables[t],
+		bqsync_log(BQ_LOG_DEBUG, "table %s %s", x->o->tables[t],
 		    r == 1 ? "exists" : "created");
 	}
 	return 0;
@@ -289,7 +289,7 @@ flush(struct ctx *x, int t, struct bq_err *err)
 	}
 	x->loaded[t] += x->pending[t];
 	x->last_load[t] = util_now_mono();
-	bqsync_log(LOG_DEBUG, "%s: %ld rows loaded (%" PRId64 " reported)",
+	bqsync_log(BQ_LOG_DEBUG, "%s: %ld rows loaded (%" PRId64 " reported)",
 	    x->o->tables[t], x->pending[t], n);
 	x->pending[t] = 0;
 	strbuf_reset(&x->buf[t]);
@@ -365,8 +365,8 @@ summary(struct ctx *x, const char *what)
 	if (x->prog.drawn)
 		progress_done(&x->prog);
 	if (stopped(x->o))
-		bqsync_log(LOG_WARN, "%s: interrupted by a signal", what);
-	bqsync_log(LOG_INFO, "%s: %" PRId64 " positions, %" PRId64
+		bqsync_log(BQ_LOG_WARN, "%s: interrupted by a signal", what);
+	bqsync_log(BQ_LOG_INFO, "%s: %" PRId64 " positions, %" PRId64
 	    " port events, %" PRId64 " metadata rows in %ld %s", what,
 	    x->loaded[0], x->loaded[1], x->loaded[2], x->jobs,
 	    x->o->streaming ? "insertAll requests" : "load jobs");
@@ -594,7 +594,7 @@ delete_before(struct ctx *x, int64_t cutoff, struct bq_err *err)
 		if (r == -1)
 			return bq_err_prefix(err, "delete from '%s'",
 			    x->o->tables[t]);
-		bqsync_log(cutoff == INT64_MAX ? LOG_INFO : LOG_DEBUG,
+		bqsync_log(cutoff == INT64_MAX ? BQ_LOG_INFO : BQ_LOG_DEBUG,
 		    "%s: %" PRId64 " rows deleted", x->o->tables[t], n);
 	}
 	return 0;
@@ -626,7 +626,7 @@ synthbq_clean(const struct synthbq_opts *o, struct bq_err *err)
 		if (bq_table_delete(x.c, &ref, err) == -1)
 			goto out;
 	}
-	bqsync_log(LOG_INFO, "deleted tables %s, %s, %s",
+	bqsync_log(BQ_LOG_INFO, "deleted tables %s, %s, %s",
 	    o->tables[0], o->tables[1], o->tables[2]);
 	rc = 0;
 out:

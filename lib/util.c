@@ -80,6 +80,9 @@ xstrfmt(const char *fmt, ...)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* The empty string every unallocated strbuf points at; never written. */
+char strbuf_slopbuf[1];
+
 void
 strbuf_init(struct strbuf *sb, size_t hint)
 {
@@ -92,18 +95,20 @@ strbuf_init(struct strbuf *sb, size_t hint)
 void
 strbuf_release(struct strbuf *sb)
 {
-	free(sb->buf);
-	sb->buf = NULL;
+	if (sb->alloc != 0)
+		free(sb->buf);
+	sb->buf = strbuf_slopbuf;
 	sb->len = sb->alloc = 0;
 }
 
 void
 strbuf_reset(struct strbuf *sb)
 {
-	if (sb->buf == NULL)
-		strbuf_init(sb, 0);
 	sb->len = 0;
-	sb->buf[0] = '\0';
+	if (sb->alloc != 0)
+		sb->buf[0] = '\0';
+	else
+		sb->buf = strbuf_slopbuf;
 }
 
 void
@@ -111,8 +116,10 @@ strbuf_grow(struct strbuf *sb, size_t extra)
 {
 	size_t want;
 
-	if (sb->buf == NULL)
+	if (sb->alloc == 0) {
 		strbuf_init(sb, extra);
+		return;
+	}
 	if (extra > (size_t)-1 - sb->len - 1)
 		die_oom((size_t)-1);
 	want = sb->len + extra + 1;
@@ -183,12 +190,12 @@ strbuf_detach(struct strbuf *sb, size_t *len)
 {
 	char *p;
 
-	if (sb->buf == NULL)
+	if (sb->alloc == 0)
 		strbuf_init(sb, 0);
 	p = sb->buf;
 	if (len != NULL)
 		*len = sb->len;
-	sb->buf = NULL;
+	sb->buf = strbuf_slopbuf;
 	sb->len = sb->alloc = 0;
 	return p;
 }
@@ -291,7 +298,7 @@ strbuf_grow_secret(struct strbuf *sb, size_t extra)
 {
 	char *p;
 
-	if (sb->buf == NULL)
+	if (sb->alloc == 0)
 		strbuf_init(sb, 0);
 	if (sb->alloc - sb->len - 1 >= extra)
 		return;
@@ -378,7 +385,7 @@ util_read_secret(const char *path, struct strbuf *out)
 void
 strbuf_release_secret(struct strbuf *sb)
 {
-	if (sb->buf != NULL)
+	if (sb->alloc != 0)
 		util_wipe(sb->buf, sb->alloc);
 	strbuf_release(sb);
 }

@@ -4,8 +4,12 @@
  * xmalloc() and friends abort with a message on out-of-memory; they are the
  * only functions in libbqsync that terminate the process (as in git and
  * sbase).  struct strbuf always holds a NUL-terminated string in buf, even
- * when empty, once strbuf_init() has run; buf is owned by the strbuf until
- * strbuf_detach() hands it to the caller.
+ * when empty: STRBUF_INIT points buf at strbuf_slopbuf, a shared static ""
+ * (as in git), so buf is never NULL and nothing is allocated until the first
+ * addition.  alloc == 0 means "nothing allocated": test alloc, never buf, to
+ * know whether a strbuf holds memory.  buf is owned by the strbuf until
+ * strbuf_detach() hands it to the caller.  strbuf_init() is needed only to
+ * pass a size hint.
  */
 #ifndef BQSYNC_UTIL_H
 #define BQSYNC_UTIL_H
@@ -28,7 +32,8 @@ struct strbuf {
 	size_t	 alloc;
 };
 
-#define STRBUF_INIT { NULL, 0, 0 }
+extern char strbuf_slopbuf[];
+#define STRBUF_INIT { strbuf_slopbuf, 0, 0 }
 
 void	 strbuf_init(struct strbuf *, size_t hint);
 void	 strbuf_release(struct strbuf *);

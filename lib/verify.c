@@ -273,7 +273,7 @@ bq_start(struct vrun *v, const char *sql, int64_t a, int64_t b, int64_t w,
 	q.params = prm;
 	q.nparams = 5;
 	q.dry_run = v->o->dry_run;
-	bqsync_log(LOG_DEBUG, "%s -- @from %s @to %s @width %s", sql, from,
+	bqsync_log(BQ_LOG_DEBUG, "%s -- @from %s @to %s @width %s", sql, from,
 	    to, sw);
 	if ((r = bq_query_start(v->bq, &q, err)) != NULL &&
 	    bq_query_bytes_processed(r) > 0)
@@ -548,7 +548,7 @@ diff_window(struct vrun *v, struct verify_result *r, struct bq_err *err)
 	for (i = 0; i < nbq; i++) {
 		if (bm[i] == 0)
 			continue;
-		bqsync_log(LOG_DEBUG, "%s: %s %s", v->o->t->id, bm[i] == 'm' ?
+		bqsync_log(BQ_LOG_DEBUG, "%s: %s %s", v->o->t->id, bm[i] == 'm' ?
 		    "missing" : "changed", bq[i].id);
 		if (bm[i] == 'm')
 			strbuf_add(&v->missing, bq[i].id, strlen(bq[i].id) + 1);
@@ -564,7 +564,7 @@ diff_window(struct vrun *v, struct verify_result *r, struct bq_err *err)
 	}
 	for (i = 0; i < nh; i++)
 		if (hm[i] == 'x') {
-			bqsync_log(LOG_DEBUG, "%s: extra %s", v->o->t->id,
+			bqsync_log(BQ_LOG_DEBUG, "%s: extra %s", v->o->t->id,
 			    h[i].id);
 			strbuf_add(&v->extra, h[i].id, strlen(h[i].id) + 1);
 		}
@@ -821,14 +821,8 @@ apply_fix(struct vrun *v, struct bq_err *err)
 		goto out;
 	}
 	memset(&lo, 0, sizeof(lo));
-	lo.table = t->target_table;
-	lo.ack_table = t->id;
-	lo.ts_column = t->timestamp_column;
-	lo.id_columns = t->id_columns;
-	lo.nid_columns = t->nid_columns;
-	lo.id_column = t->id_column;
-	lo.indexes = t->indexes;
-	lo.nindexes = t->nindexes;
+	lo.ts_column = CONFIG_DEFAULT_TS_COLUMN;
+	load_opts_from_table(&lo, t);
 	lo.batch_rows = cfg->batch_rows;
 	lo.batch_bytes = cfg->batch_bytes;
 	lo.in_flight = (int)cfg->in_flight;

@@ -14,6 +14,7 @@
 #include "control.h"
 #include "metrics.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 /* A cluster_status answer: self, then "name:1" (connected) or "name:0". */
@@ -191,7 +192,6 @@ START_TEST(test_run)
 	char *f[] = { (char *)"false", NULL };
 	char *none[] = { (char *)"no-such-tool-here", NULL };
 
-	strbuf_init(&out, 0);
 	ck_assert_int_eq(agent_run(NULL, cat, "hello\n", &out), 0);
 	ck_assert_str_eq(out.buf, "hello\n");
 	ck_assert_int_eq(agent_run(NULL, f, NULL, NULL), 1);
@@ -265,7 +265,6 @@ START_TEST(test_metrics)
 	r.has_cursor = 1;
 	r.cursor = 1000000000;
 	r.records = 42;
-	strbuf_init(&sb, 0);
 	metrics_prometheus(&r, 1, &cfg, 1010000000, &sb);
 	ck_assert_ptr_nonnull(strstr(sb.buf, "# TYPE bqsync_lag_seconds gauge\n"
 	    "bqsync_lag_seconds{table=\"vp\",worker=\"1/3\","
@@ -330,14 +329,4 @@ agent_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(agent_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(agent_suite)

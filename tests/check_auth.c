@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "http.h"
 #include "util.h"
+#include "testlib.h"
 #include "memscan.h"
 
 static EVP_PKEY *pkey;
@@ -510,13 +511,11 @@ START_TEST(test_key_wiped)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+auth_suite(void)
 {
 	Suite *s = suite_create("auth");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_base64url);
@@ -527,9 +526,7 @@ main(void)
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_key_wiped);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(auth_suite)

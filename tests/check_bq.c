@@ -16,6 +16,7 @@
 #include "bq.h"
 #include "config.h"
 #include "util.h"
+#include "testlib.h"
 
 static void
 cfg_zero(struct config *cfg)
@@ -195,7 +196,6 @@ START_TEST(test_quote_ident)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	strbuf_init(&sb, 0);
 	ck_assert_int_eq(bq_quote_ident(&sb, "proj.ds.t"), 0);
 	ck_assert_int_eq(bq_quote_ident(&sb, "my col"), 0);
 	ck_assert_str_eq(sb.buf, "`proj.ds.t``my col`");
@@ -214,7 +214,6 @@ START_TEST(test_probe_sql)
 	struct strbuf sb = STRBUF_INIT;
 	struct bq_err err = BQ_ERR_INIT;
 
-	strbuf_init(&sb, 0);
 	ck_assert_int_eq(bq_probe_sql(&sb, "p", "ds", "t", "ts",
 	    NULL, 0, PARTITION_MICROS, 0, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT MAX(`ts`) AS upto FROM `p.ds.t` "
@@ -239,7 +238,6 @@ START_TEST(test_pull_sql)
 	struct bq_err err = BQ_ERR_INIT;
 	char *cols[] = { (char *)"mmsi", (char *)"timestamp" };
 
-	strbuf_init(&sb, 0);
 	ck_assert_int_eq(bq_pull_sql(&sb, "p", "ds", "t", NULL, 0, "ts",
 	    NULL, 0, PARTITION_FINGERPRINT, &err), 0);
 	ck_assert_str_eq(sb.buf, "SELECT *, FARM_FINGERPRINT(TO_JSON_STRING("
@@ -298,7 +296,6 @@ rows_of_text(const char *text)
 
 	if (q == NULL)
 		return xstrfmt("ERROR %s", err.msg);
-	strbuf_init(&sb, 0);
 	while (bq_query_fetch_page(q, &err) == 1) {
 		while ((r = bq_query_next_row(q, &row, &err)) == 1) {
 			p = cJSON_PrintUnformatted(row);
@@ -473,7 +470,6 @@ drain(struct bq_client *c, struct bq_err *err)
 
 	memset(&o, 0, sizeof(o));
 	o.sql = "SELECT n FROM t";
-	strbuf_init(&sb, 0);
 	if ((q = bq_query_start(c, &o, err)) == NULL) {
 		strbuf_release(&sb);
 		return NULL;
@@ -633,13 +629,11 @@ START_TEST(test_crud)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+bq_suite(void)
 {
 	Suite *s = suite_create("bq");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_error_line);
@@ -656,9 +650,7 @@ main(void)
 	tcase_add_test(tc, test_job_rerun_and_fail_fast);
 	tcase_add_test(tc, test_crud);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(bq_suite)

@@ -12,6 +12,7 @@
 #include "bqrow.h"
 #include "row.h"
 #include "util.h"
+#include "testlib.h"
 
 static const char *
 fixdir(void)
@@ -535,12 +536,11 @@ START_TEST(test_cell_micros)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+bqrow_suite(void)
 {
 	Suite *s = suite_create("bqrow");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
 
 	tcase_add_test(tc, test_fixture_simple);
 	tcase_add_test(tc, test_fixture_array);
@@ -558,12 +558,7 @@ main(void)
 	tcase_add_test(tc, test_ids);
 	tcase_add_test(tc, test_cell_micros);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	{
-		int failed = srunner_ntests_failed(sr);
-
-		srunner_free(sr);
-		return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-	}
+	return s;
 }
+
+CHECK_MAIN(bqrow_suite)

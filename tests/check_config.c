@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 static char tmp_path[64];
@@ -990,7 +991,7 @@ static void
 count_warn(enum log_level lvl, const char *msg, void *arg)
 {
 	(void)arg;
-	if (lvl == LOG_WARN && strstr(msg, "readable") != NULL &&
+	if (lvl == BQ_LOG_WARN && strstr(msg, "readable") != NULL &&
 	    strstr(msg, "sekrit") == NULL)
 		warned++;
 }
@@ -1107,14 +1108,4 @@ config_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(config_suite)

@@ -17,6 +17,7 @@
 
 #include "emu/emu.h"
 #include "util.h"
+#include "testlib.h"
 
 static struct emu *E;
 static char base[64];
@@ -40,7 +41,6 @@ req_full(const char *method, const char *path, const char *body,
 	char *url = xstrfmt("%s%s", base, path), hdr[512];
 	long code = 0;
 
-	strbuf_init(&sb, 0);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -791,7 +791,6 @@ b64url(const unsigned char *p, size_t n)
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	strbuf_init(&sb, 0);
 	for (i = 0; i < n; i += 3) {
 		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ?
 		    (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
@@ -937,6 +936,7 @@ emu_suite(void)
 	TCase *tc = tcase_create("server");
 	TCase *tk = tcase_create("standalone");
 
+	curl_global_init(CURL_GLOBAL_DEFAULT);	/* once, before any thread */
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_healthz_and_both_url_forms);
@@ -961,16 +961,4 @@ emu_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(emu_suite());
-	int failed;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	curl_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(emu_suite)

@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "ts.h"
 #include "util.h"
+#include "testlib.h"
 
 static sqlite3 *db;
 static cJSON *fields;
@@ -92,7 +93,6 @@ run_full(const char *sql, const char *params, const char *dflt,
 	ctx.params = pj;
 	ctx.lookup = lookup;
 	ctx.now = 1700000000000000;
-	strbuf_init(&sb, 0);
 	q = emusql_compile(sql, &ctx, &err);
 	if (q == NULL) {
 		strbuf_addf(&sb, "ERR %ld: %s", err.http_status, err.msg);
@@ -667,14 +667,4 @@ emusql_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(emusql_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(emusql_suite)

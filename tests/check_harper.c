@@ -15,6 +15,7 @@
 #include "harper.h"
 #include "log.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 static char dbname[64];
@@ -208,32 +209,46 @@ START_TEST(test_cluster_status)
 }
 END_TEST
 
-int
-main(void)
+/* Runs once in the runner, after every test: drops the private database. */
+static void
+drop_database(void)
 {
-	Suite *s = suite_create("harper");
-	TCase *tc = tcase_create("real");
 	struct harper_client *h;
 	struct bq_err err = BQ_ERR_INIT;
-	SRunner *sr;
 	char *drop;
-	int failed;
+
+	h = harper_client_new(&cfg, &err);
+	drop = xstrfmt("{\"operation\":\"drop_database\",\"database\":\"%s\"}",
+	    dbname);
+	if (h == NULL || harper_op(h, drop, strlen(drop), NULL, &err) == -1)
+		fprintf(stderr, "check_harper: drop %s: %s\n", dbname, err.msg);
+	free(drop);
+	harper_client_free(h);
+}
+
+static Suite *
+harper_suite(void)
+{
+	Suite *s = suite_create("harper");
+	TCase *tc;
 
 	bqsync_set_verbosity(-1);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.harper_url = getenv("HARPER_URL");
+	if ((cfg.harper_url = testlib_harper("check_harper")) == NULL)
+		return s;
 	cfg.harper_username = getenv("HARPER_USERNAME");
 	cfg.harper_password = getenv("HARPER_PASSWORD");
-	if (cfg.harper_url == NULL || cfg.harper_username == NULL ||
-	    cfg.harper_password == NULL) {
-		fprintf(stderr, "check_harper: set HARPER_URL, HARPER_USERNAME "
-		    "and HARPER_PASSWORD (a real Harper; e.g. "
-		    ". .harper/main/harper.env)\n");
-		return EXIT_FAILURE;
+	if (cfg.harper_username == NULL || cfg.harper_password == NULL) {
+		fprintf(stderr, "check_harper: set HARPER_USERNAME and "
+		    "HARPER_PASSWORD for the Harper at %s (e.g. "
+		    ". .harper/main/harper.env)\n", cfg.harper_url);
+		exit(EXIT_FAILURE);
 	}
 	snprintf(dbname, sizeof(dbname), "check_harper_%ld", (long)getpid());
 	cfg.harper_database = dbname;
 	cfg.harper_deadline = 30;
+	tc = tcase_create("real");
+	tcase_add_unchecked_fixture(tc, NULL, drop_database);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_create_describe_declares_only_indexes);
 	tcase_add_test(tc, test_upsert_and_sql);
@@ -243,16 +258,7 @@ main(void)
 	tcase_add_test(tc, test_unreachable_is_tempfail);
 	tcase_add_test(tc, test_cluster_status);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	h = harper_client_new(&cfg, &err);
-	drop = xstrfmt("{\"operation\":\"drop_database\",\"database\":\"%s\"}",
-	    dbname);
-	if (h == NULL || harper_op(h, drop, strlen(drop), NULL, &err) == -1)
-		fprintf(stderr, "check_harper: drop %s: %s\n", dbname, err.msg);
-	free(drop);
-	harper_client_free(h);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(harper_suite)

@@ -19,6 +19,7 @@
 
 #include "hash.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 #define VECTORS "bigquery/farm_fingerprint_vectors.json"
@@ -30,8 +31,6 @@ load_vectors(void)
 	const char *env = getenv("BQSYNC_FIXTURES"), *slash;
 	cJSON *doc = NULL;
 
-	strbuf_init(&sb, 0);
-	strbuf_init(&path, 0);
 	if (env != NULL && *env != '\0') {
 		strbuf_addf(&path, "%s/%s", env, VECTORS);
 	} else {
@@ -196,7 +195,6 @@ key_of(const char *row, char *const *cols, size_t n, const char *want)
 	const char *bad = NULL;
 
 	ck_assert_ptr_nonnull(v);
-	strbuf_init(&sb, 0);
 	if (hash_key_text(v, cols, n, &sb, &bad) == -1) {
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "ERR:%s", bad);
@@ -229,7 +227,6 @@ START_TEST(test_partition_key)
 	/* A raw integer (digits kept beyond 2^53) reads as its digits. */
 	v = cJSON_CreateObject();
 	cJSON_AddItemToObject(v, "mmsi", cJSON_CreateRaw("-9007199254740993"));
-	strbuf_init(&sb, 0);
 	ck_assert_int_eq(hash_key_text(v, k1, 1, &sb, &bad), 0);
 	ck_assert_str_eq(sb.buf, "-9007199254740993");
 	strbuf_release(&sb);
@@ -369,12 +366,11 @@ START_TEST(test_parse_worker)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+hash_suite(void)
 {
 	Suite *s = suite_create("hash");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
 
 	tcase_add_test(tc, test_fingerprint_vectors);
 	tcase_add_test(tc, test_fingerprint_strings);
@@ -386,12 +382,7 @@ main(void)
 	tcase_add_test(tc, test_workers);
 	tcase_add_test(tc, test_parse_worker);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	{
-		int failed = srunner_ntests_failed(sr);
-
-		srunner_free(sr);
-		return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-	}
+	return s;
 }
+
+CHECK_MAIN(hash_suite)

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 #define MAXSTEPS 16
@@ -399,7 +400,7 @@ static void
 count_warnings(enum log_level lv, const char *msg, void *arg)
 {
 	(void)arg;
-	if (lv != LOG_WARN)
+	if (lv != BQ_LOG_WARN)
 		return;
 	warnings++;
 	snprintf(last_warning, sizeof(last_warning), "%s", msg);
@@ -515,13 +516,11 @@ START_TEST(test_max_retries_bounds_attempts)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+http_suite(void)
 {
 	Suite *s = suite_create("http");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_503_then_200_is_retried);
@@ -537,9 +536,7 @@ main(void)
 	tcase_add_test(tc, test_redact_url);
 	tcase_add_test(tc, test_max_retries_bounds_attempts);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(http_suite)

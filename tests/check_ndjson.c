@@ -9,6 +9,7 @@
 
 #include "ndjson.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 /*
@@ -81,7 +82,6 @@ lines_of(const char *data, size_t len, size_t chunk, unsigned long *count)
 	size_t n;
 	int rc;
 
-	strbuf_init(&sb, 0);
 	pipe_open(&p, data, len, chunk);
 	while ((rc = ndjson_read_line(p.r, &line, &n, &err)) == 1) {
 		ck_assert_uint_eq(strlen(line), n);
@@ -170,7 +170,6 @@ START_TEST(test_many_lines)
 	int i, rc;
 
 	/* Lines straddle buffer boundaries at every offset. */
-	strbuf_init(&sb, 0);
 	for (i = 0; i < 20000; i++)
 		strbuf_addf(&sb, "{\"i\":%d,\"pad\":\"%*s\"}\n", i, i % 97, "");
 	pipe_open(&p, sb.buf, sb.len, 4093);
@@ -397,14 +396,4 @@ ndjson_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(ndjson_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(ndjson_suite)

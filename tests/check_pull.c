@@ -11,6 +11,7 @@
 #include "pull.h"
 #include "ts.h"
 #include "util.h"
+#include "testlib.h"
 
 START_TEST(test_phase)
 {
@@ -116,21 +117,17 @@ START_TEST(test_write_failure)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+pull_suite(void)
 {
 	Suite *s = suite_create("pull");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_phase);
 	tcase_add_test(tc, test_rows_and_markers);
 	tcase_add_test(tc, test_write_failure);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(pull_suite)

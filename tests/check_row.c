@@ -13,6 +13,7 @@
 #include "hash.h"
 #include "row.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 static char *
@@ -22,7 +23,6 @@ canon_of(const char *json)
 	cJSON *v = cJSON_Parse(json);
 
 	ck_assert_msg(v != NULL, "bad test JSON %s", json);
-	strbuf_init(&sb, 0);
 	row_canonical(v, &sb);
 	cJSON_Delete(v);
 	return strbuf_detach(&sb, NULL);
@@ -101,7 +101,6 @@ START_TEST(test_canonical_raw)
 	cJSON *o = cJSON_CreateObject(), *p = cJSON_CreateObject();
 	char *want;
 
-	strbuf_init(&sb, 0);
 	cJSON_AddItemToObject(o, "x", cJSON_CreateRaw("1.50"));
 	cJSON_AddItemToObject(o, "big", cJSON_CreateRaw("9007199254740993"));
 	cJSON_AddItemToObject(o, "obj", cJSON_CreateRaw("{\"b\":1, \"a\":2}"));
@@ -309,7 +308,6 @@ START_TEST(test_duplicate_key)
 	ck_assert_ptr_null(row_duplicate_key(v));
 	cJSON_Delete(v);
 	/* A large object (sorted, not compared pairwise). */
-	strbuf_init(&sb, 0);
 	strbuf_addch(&sb, '{');
 	for (i = 0; i < 500; i++)
 		strbuf_addf(&sb, "\"k%d\":%d,", i, i);
@@ -321,13 +319,11 @@ START_TEST(test_duplicate_key)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+row_suite(void)
 {
 	Suite *s = suite_create("row");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_canonical_form);
 	tcase_add_test(tc, test_canonical_numbers);
@@ -338,9 +334,7 @@ main(void)
 	tcase_add_test(tc, test_keep_integers);
 	tcase_add_test(tc, test_duplicate_key);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(row_suite)

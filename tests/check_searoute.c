@@ -13,6 +13,7 @@
 #include "searoute.h"
 #include "synth.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 static struct searoute *r;
@@ -116,7 +117,6 @@ START_TEST(test_geojson)
 	cJSON *j, *f;
 	int points = 0, lines = 0, multi = 0;
 
-	strbuf_init(&sb, 0);
 	searoute_geojson(r, &sb);
 	j = cJSON_Parse(sb.buf);
 	ck_assert_ptr_nonnull(j);
@@ -143,7 +143,6 @@ START_TEST(test_gc_coords_cut)
 	struct strbuf sb = STRBUF_INIT;
 	double prev = NAN;
 
-	strbuf_init(&sb, 0);
 	ck_assert_int_eq(searoute_gc_coords(&sb, 40, 170, 40, -170, 50,
 	    &prev), 1);
 	ck_assert_ptr_nonnull(strstr(sb.buf, "],["));
@@ -170,15 +169,20 @@ START_TEST(test_unknown_berth)
 }
 END_TEST
 
-int
-main(void)
+static void
+routes_free(void)
+{
+	searoute_free(r);
+}
+
+static Suite *
+searoute_suite(void)
 {
 	Suite *s = suite_create("searoute");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	r = synth_routes_new();
+	tcase_add_unchecked_fixture(tc, NULL, routes_free);
 	tcase_add_test(tc, test_every_pair);
 	tcase_add_test(tc, test_straits_and_canals);
 	tcase_add_test(tc, test_lengths);
@@ -186,10 +190,7 @@ main(void)
 	tcase_add_test(tc, test_gc_coords_cut);
 	tcase_add_test(tc, test_unknown_berth);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	searoute_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(searoute_suite)

@@ -13,6 +13,7 @@
 
 #include "synth.h"
 #include "util.h"
+#include "testlib.h"
 #include "banned.h"
 
 #define T2025	1735689600000000LL	/* 2025-01-01T00:00:00Z */
@@ -189,7 +190,6 @@ next_json(struct synth *s, int64_t *ts)
 	struct strbuf sb = STRBUF_INIT;
 	cJSON *j = NULL;
 
-	strbuf_init(&sb, 0);
 	if (synth_next(s, &sb, ts)) {
 		ck_assert_uint_gt(sb.len, 2);
 		ck_assert_int_eq(sb.buf[sb.len - 1], '\n');
@@ -360,7 +360,6 @@ START_TEST(test_same_seed_same_bytes)
 
 			seed = round == 2 ? 8 : 7;
 			s = synth_new(t, (uint64_t)seed, 300, T2025);
-			strbuf_init(&a, 0);
 			synth_window(s, T2025, T2025 + 3 * DAY, 3000);
 			while (synth_next(s, &a, &ts))
 				;
@@ -459,7 +458,6 @@ START_TEST(test_geojson_feature_and_tracks)
 	cJSON *j;
 	size_t i;
 
-	strbuf_init(&out, 0);
 	ck_assert_int_eq(synth_feature(&out, rows[0]), 0);
 	ck_assert_str_eq(out.buf, "{\"type\":\"Feature\",\"geometry\":"
 	    "{\"type\":\"Point\",\"coordinates\":[179.900000,40.500000]},"
@@ -491,12 +489,11 @@ START_TEST(test_geojson_feature_and_tracks)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+synth_suite(void)
 {
 	Suite *s = suite_create("synth");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_splitmix_reference);
@@ -515,9 +512,7 @@ main(void)
 	tcase_add_test(tc, test_plan);
 	tcase_add_test(tc, test_geojson_feature_and_tracks);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(synth_suite)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "ts.h"
+#include "testlib.h"
 #include "banned.h"
 
 static void
@@ -339,13 +340,11 @@ START_TEST(test_now)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+ts_suite(void)
 {
 	Suite *s = suite_create("ts");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	/* Nothing may depend on the zone: run far from UTC. */
 	setenv("TZ", "Pacific/Kiritimati", 1);
@@ -362,9 +361,7 @@ main(void)
 	tcase_add_test(tc, test_now);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(ts_suite)

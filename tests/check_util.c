@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "util.h"
+#include "testlib.h"
 #include "memscan.h"
 #include "banned.h"
 
@@ -37,8 +38,10 @@ START_TEST(test_strbuf_basics)
 	s = strbuf_detach(&sb, &len);
 	ck_assert_str_eq(s, "42-x");
 	ck_assert_uint_eq(len, 4);
-	ck_assert_ptr_null(sb.buf);
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	ck_assert_str_eq(sb.buf, "");
 	ck_assert_uint_eq(sb.len, 0);
+	ck_assert_uint_eq(sb.alloc, 0);
 	free(s);
 
 	/* Detaching an untouched strbuf gives "", never NULL. */
@@ -47,6 +50,65 @@ START_TEST(test_strbuf_basics)
 	free(s);
 	strbuf_release(&sb);
 	strbuf_release(&sb);	/* twice is fine */
+}
+END_TEST
+
+/*
+ * STRBUF_INIT points at the shared slop buffer: buf is "" (never NULL) and
+ * nothing is allocated until the first addition; release, reset and detach
+ * of an unused strbuf neither free nor write into it.
+ */
+START_TEST(test_strbuf_slopbuf)
+{
+	struct strbuf sb = STRBUF_INIT, zero;
+	char *s;
+	size_t len = 99;
+
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	ck_assert_str_eq(sb.buf, "");
+	ck_assert_uint_eq(sb.len, 0);
+	ck_assert_uint_eq(sb.alloc, 0);
+
+	strbuf_reset(&sb);
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	ck_assert_uint_eq(sb.alloc, 0);
+	strbuf_release(&sb);		/* frees nothing: free(slop) would abort */
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	ck_assert_uint_eq(sb.alloc, 0);
+
+	/* Detach hands out a fresh "" the caller may free and write. */
+	s = strbuf_detach(&sb, &len);
+	ck_assert_ptr_ne(s, strbuf_slopbuf);
+	ck_assert_str_eq(s, "");
+	ck_assert_uint_eq(len, 0);
+	s[0] = 'x';
+	free(s);
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	ck_assert_int_eq(strbuf_slopbuf[0], '\0');
+
+	/* Growth from the slop buffer allocates, never reallocates it. */
+	strbuf_grow(&sb, 10);
+	ck_assert_ptr_ne(sb.buf, strbuf_slopbuf);
+	ck_assert_uint_ge(sb.alloc, 11);
+	ck_assert_str_eq(sb.buf, "");
+	strbuf_adds(&sb, "hello");
+	ck_assert_str_eq(sb.buf, "hello");
+	strbuf_release(&sb);
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	strbuf_addch(&sb, 'z');
+	ck_assert_str_eq(sb.buf, "z");
+	strbuf_release(&sb);
+
+	/* A zeroed strbuf (calloc'd struct) is "nothing allocated" too. */
+	memset(&zero, 0, sizeof(zero));
+	strbuf_reset(&zero);
+	ck_assert_str_eq(zero.buf, "");
+	strbuf_release(&zero);
+	memset(&zero, 0, sizeof(zero));
+	strbuf_addf(&zero, "%d", 7);
+	ck_assert_str_eq(zero.buf, "7");
+	strbuf_release(&zero);
+	ck_assert_int_eq(strbuf_slopbuf[0], '\0');
 }
 END_TEST
 
@@ -65,7 +127,6 @@ START_TEST(test_strbuf_growth)
 	strbuf_release(&sb);
 
 	/* A long formatted string takes the vsnprintf retry path. */
-	strbuf_init(&sb, 0);
 	strbuf_adds(&sb, "x");
 	strbuf_addf(&sb, "%5000d|", 7);
 	ck_assert_uint_eq(sb.len, 5002);
@@ -238,25 +299,25 @@ START_TEST(test_log_callback)
 	bqsync_set_log(capture, NULL);
 	bqsync_set_verbosity(0);
 	logged[0] = '\0';
-	bqsync_log(LOG_WARN, "table '%s' is %d", "T", 3);
+	bqsync_log(BQ_LOG_WARN, "table '%s' is %d", "T", 3);
 	ck_assert_str_eq(logged, "table 'T' is 3");
-	ck_assert_int_eq(logged_level, LOG_WARN);
+	ck_assert_int_eq(logged_level, BQ_LOG_WARN);
 
 	/* Debug only with -v; -q keeps errors only. */
 	logged[0] = '\0';
-	bqsync_log(LOG_DEBUG, "dbg");
+	bqsync_log(BQ_LOG_DEBUG, "dbg");
 	ck_assert_str_eq(logged, "");
 	bqsync_set_verbosity(1);
-	bqsync_log(LOG_DEBUG, "dbg");
+	bqsync_log(BQ_LOG_DEBUG, "dbg");
 	ck_assert_str_eq(logged, "dbg");
 	bqsync_set_verbosity(-1);
 	logged[0] = '\0';
-	bqsync_log(LOG_INFO, "info");
-	bqsync_log(LOG_WARN, "warn");
+	bqsync_log(BQ_LOG_INFO, "info");
+	bqsync_log(BQ_LOG_WARN, "warn");
 	ck_assert_str_eq(logged, "");
-	bqsync_log(LOG_ERROR, "err");
+	bqsync_log(BQ_LOG_ERROR, "err");
 	ck_assert_str_eq(logged, "err");
-	ck_assert_int_eq(logged_level, LOG_ERROR);
+	ck_assert_int_eq(logged_level, BQ_LOG_ERROR);
 	bqsync_set_verbosity(0);
 	bqsync_set_log(NULL, NULL);
 	bqsync_set_progname("check_util");
@@ -422,6 +483,7 @@ util_suite(void)
 
 	tcase_set_timeout(tc, 60);	/* memory scans under the sanitizers */
 	tcase_add_test(tc, test_strbuf_basics);
+	tcase_add_test(tc, test_strbuf_slopbuf);
 	tcase_add_test(tc, test_strbuf_growth);
 	tcase_add_test(tc, test_json_string);
 	tcase_add_test(tc, test_json_string_appends);
@@ -440,14 +502,4 @@ util_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(util_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(util_suite)

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "verify.h"
+#include "testlib.h"
 #include "banned.h"
 
 static int
@@ -223,13 +224,11 @@ START_TEST(test_rows_sql)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+verify_suite(void)
 {
 	Suite *s = suite_create("verify");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_parse_fp);
 	tcase_add_test(tc, test_diff_kinds);
@@ -237,9 +236,7 @@ main(void)
 	tcase_add_test(tc, test_windows_sql);
 	tcase_add_test(tc, test_rows_sql);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(verify_suite)

@@ -33,7 +33,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((r = bqrow_new(bq_query_schema(q), &err)) == NULL &&
 	    (r = bqrow_new(fallback, &err)) == NULL)
 		goto out;
-	strbuf_init(&out, 0);
 	while (bq_query_fetch_page(q, &err) == 1)
 		while (bq_query_next_row(q, &row, &err) == 1) {
 			bqrow_cell_micros(row, 0, &us);

@@ -24,8 +24,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if ((v = cJSON_ParseWithLength((const char *)data, size)) == NULL)
 		return 0;
-	strbuf_init(&a, 0);
-	strbuf_init(&b, 0);
 	row_canonical(v, &a);
 	if ((w = cJSON_Parse(a.buf)) == NULL)
 		abort();

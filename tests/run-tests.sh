@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # run-tests.sh [--unit] [--e2e] [--quick] [NAME...]
 # Runs the Check suites (tests/check_*) and the end-to-end tests
-# (tests/e2e/*.sh, or the ones named) against a real Harper: the one in
-# HARPER_URL when it answers, else one started here (scripts/harper.sh,
-# instance "test") and stopped at the end.  --quick keeps the e2e tests
+# (tests/e2e/*.sh, or the ones named).  The e2e tier runs against a real
+# Harper: the one in HARPER_URL when it answers, else one started here
+# (scripts/harper.sh, instance "test") and stopped at the end; the suites'
+# Harper tests then run against it and must not skip (BQSYNC_REQUIRE_HARPER).
+# --unit alone starts no Harper: the suites' Harper tests run if HARPER_URL
+# answers and skip with a message if not.  --quick keeps the e2e tests
 # marked "# quick" (the sanitizer run).  Ends with "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,13 +27,16 @@ done
 
 started=
 test_port=${BQSYNC_TEST_HARPER_PORT:-9945}
-if [ -z "${HARPER_URL:-}" ] || ! curl -sf -o /dev/null "$HARPER_URL/health"; then
-	BQSYNC_HARPER_INSTANCE=test HARPER_OPS_PORT=$test_port scripts/harper.sh start || exit 1
-	started=1
-	# shellcheck disable=SC1091
-	. "${BQSYNC_HARPER_DIR:-$top/.harper}/test/harper.env"
+if [ -n "$e2e" ]; then
+	if [ -z "${HARPER_URL:-}" ] || ! curl -sf -o /dev/null "$HARPER_URL/health"; then
+		BQSYNC_HARPER_INSTANCE=test HARPER_OPS_PORT=$test_port scripts/harper.sh start || exit 1
+		started=1
+		# shellcheck disable=SC1091
+		. "${BQSYNC_HARPER_DIR:-$top/.harper}/test/harper.env"
+	fi
+	export HARPER_URL HARPER_USERNAME HARPER_PASSWORD
+	export BQSYNC_REQUIRE_HARPER=1
 fi
-export HARPER_URL HARPER_USERNAME HARPER_PASSWORD
 stop() {
 	[ -z "$started" ] || BQSYNC_HARPER_INSTANCE=test HARPER_OPS_PORT=$test_port scripts/harper.sh stop
 }
@@ -54,7 +60,7 @@ if [ -n "$unit" ] && [ $# -eq 0 ]; then
 		[ -x "$t" ] || continue
 		s=$(date +%s); log=tests/tmp/$(basename "$t").log
 		rc=0; "./$t" > "$log" 2>&1 || rc=$?
-		grep -E '^[0-9]+%: Checks' "$log" || true
+		grep -E '^[0-9]+%: Checks|: skipped: ' "$log" || true
 		record "$t" "$rc" "$(( $(date +%s) - s ))" "$log"
 	done
 fi

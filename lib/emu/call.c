@@ -431,7 +431,6 @@ c_concat(struct parser *p, struct tok *ft, int arg, struct ex *a, int n,
 	(void)arg;
 	if (need_all(p, ft, a, n, t) == -1)
 		return -1;
-	strbuf_init(&sb, 0);
 	strbuf_addch(&sb, '(');
 	for (i = 0; i < n; i++)
 		strbuf_addf(&sb, "%s%s", i ? " || " : "", a[i].sql.buf);
@@ -468,7 +467,6 @@ c_coalesce(struct parser *p, struct tok *ft, int which, struct ex *a, int n,
 	if (t == EMU_T_NESTED)
 		return emusql_perr(p, ft, "%s of RECORD values is not supported "
 		    "by bq-emulator", ft->v);
-	strbuf_init(&sb, 0);
 	strbuf_addf(&sb, "%s(", f);
 	for (i = 0; i < n; i++)
 		strbuf_addf(&sb, "%s%s", i ? ", " : "", a[i].sql.buf);
@@ -649,7 +647,6 @@ emusql_parse_case(struct parser *p, struct scope *sc, struct ex *e, struct tok *
 	emusql_ex_init(&subj);
 	emusql_ex_init(&w);
 	emusql_ex_init(&th);
-	strbuf_init(&sb, 0);
 	strbuf_adds(&sb, "(CASE");
 	if (!emusql_is_kw(emusql_peek(p), "WHEN")) {
 		has_subj = 1;
@@ -707,7 +704,6 @@ emusql_parse_scalar_subquery(struct parser *p, struct scope *sc, struct ex *e,
 	size_t ncols = 0;
 	int rc = -1;
 
-	strbuf_init(&sb, 0);
 	if (emusql_parse_query(p, sc, &sb, &cols, &ncols) == -1 ||
 	    emusql_expect_op(p, ")") == -1)
 		goto out;

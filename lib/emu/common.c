@@ -139,7 +139,7 @@ emu_exec(struct emu *e, const char *sql)
 	int rc = sqlite3_exec(e->db, sql, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK) {
-		bqsync_log(LOG_WARN, "sqlite: %s", msg ? msg : "error");
+		bqsync_log(BQ_LOG_WARN, "sqlite: %s", msg ? msg : "error");
 		sqlite3_free(msg);
 		return -1;
 	}

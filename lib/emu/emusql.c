@@ -193,7 +193,6 @@ parse_from(struct parser *p, struct scope *outer, struct scope *sc,
 		struct strbuf sb = STRBUF_INIT;
 
 		p->i++;
-		strbuf_init(&sb, 0);
 		if (emusql_parse_query(p, outer, &sb, &sc->cols, &sc->ncols) == -1 ||
 		    emusql_expect_op(p, ")") == -1) {
 			strbuf_release(&sb);
@@ -320,7 +319,6 @@ parse_select_list(struct parser *p, struct core *c)
 				struct strbuf sb = STRBUF_INIT;
 
 				emusql_scan_use(p, sc, i);
-				strbuf_init(&sb, 0);
 				strbuf_addf(&sb, "%s.", sc->qual);
 				emusql_add_quoted(&sb, sc->cols[i].name);
 				c->sel.bare = xrealloc(c->sel.bare,
@@ -611,8 +609,6 @@ parse_core(struct parser *p, struct scope *outer, struct core *c,
 	int has_from, rc = -1;
 	struct strbuf from = STRBUF_INIT, rest = STRBUF_INIT;
 
-	strbuf_init(&from, 0);
-	strbuf_init(&rest, 0);
 	c->sc = xcalloc(1, sizeof(*c->sc));
 	c->sc->outer = outer;
 	c->sc->sel = &c->sel;
@@ -842,7 +838,6 @@ parse_delete(struct parser *p, struct strbuf *out)
 
 	memset(&sel, 0, sizeof(sel));
 	emusql_ex_init(&e);
-	strbuf_init(&qn, 0);
 	sc->sel = &sel;
 	emusql_accept_kw(p, "FROM");
 	if (resolve_table(p, sc, &sqlname) == -1)
@@ -897,7 +892,6 @@ emusql_compile(const char *sql, const struct emusql_ctx *ctx,
 	p.err = err;
 	p.q = q;
 	bq_err_clear(err);
-	strbuf_init(&out, 0);
 	if (emusql_lex(sql, &p.t, &p.n, err) == -1)
 		goto fail;
 	if (emusql_is_kw(emusql_peek(&p), "SELECT") || emusql_is_kw(emusql_peek(&p), "WITH") ||

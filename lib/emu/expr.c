@@ -104,7 +104,6 @@ parse_exists(struct parser *p, struct scope *sc, struct ex *e)
 	int rc;
 
 	p->i++;
-	strbuf_init(&sb, 0);
 	rc = emusql_parse_query(p, sc, &sb, &cols, &nc);
 	if (rc == 0)
 		rc = emusql_expect_op(p, ")");
@@ -369,7 +368,6 @@ parse_in(struct parser *p, struct scope *sc, struct ex *e, int neg,
 	int rc = -1, agg = e->agg;
 
 	emusql_ex_init(&it);
-	strbuf_init(&sb, 0);
 	if (emusql_is_kw(emusql_peek(p), "UNNEST")) {
 		emusql_perr(p, NULL, "IN UNNEST is not supported by bq-emulator");
 		goto out;

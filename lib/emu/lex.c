@@ -115,7 +115,7 @@ lex_literal(struct lexer *lx, struct tok *k)
 	}
 	k->k = bytes ? TK_BYTES : TK_STRING;
 	k->len = sb.len;
-	k->v = sb.buf ? strbuf_detach(&sb, NULL) : xstrdup("");
+	k->v = strbuf_detach(&sb, NULL);
 	return 0;
 }
 

@@ -87,7 +87,6 @@ emusql_ex_set(struct ex *e, enum emu_type t, const char *fmt, ...)
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 
-	strbuf_init(&sb, 0);
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);

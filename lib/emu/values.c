@@ -193,7 +193,6 @@ nested_value(const cJSON *f, const cJSON *v, int in_array, int ignore,
 		case EMU_T_BYTES: {
 			struct strbuf sb = STRBUF_INIT;
 
-			strbuf_init(&sb, 0);
 			emu_b64_add(&sb, (const unsigned char *)b.s, b.len);
 			out = cJSON_CreateString(sb.buf);
 			strbuf_release(&sb);

@@ -23,23 +23,30 @@ maritime-synth -q -c "$cfg" -s 7 initialize 1
 ex=$prefix/share/bqsync/examples
 [ -f "$ex/crontab" ] || fail "make install did not install the crontab"
 sed -e "s|/usr/local|$prefix|g" -e "s|/etc/bqsync|$etc|g" "$ex/crontab" > "$T/crontab"
-vars=() cmd=
+# (the sync job first, then the nightly verify)
+vars=() cmd= vcmd=
 while IFS= read -r line; do
 	case $line in
 	'#'*|'') ;;
 	[A-Z]*=*) vars+=("$line") ;;
+	*bq-verify*) vcmd=$(printf '%s\n' "$line" | cut -d' ' -f6-) ;;
 	*) cmd=$(printf '%s\n' "$line" | cut -d' ' -f6-) ;;
 	esac
 done < "$T/crontab"
 [ -n "$cmd" ] || fail "no job line in the crontab"
+[ -n "$vcmd" ] || fail "no nightly bq-verify line in the crontab"
 as_cron() {
 	(cd "$home" && env -i HOME="$home" LOGNAME=root SHELL=/bin/sh \
-	    PATH=/usr/bin:/bin "${vars[@]}" /bin/sh -c "$cmd")
+	    PATH=/usr/bin:/bin "${vars[@]}" /bin/sh -c "${1:-$cmd}")
 }
 as_cron 2> "$T/cron.log" || fail "the crontab line failed ($?): $(cat "$T/cron.log")"
 for t in $PL_TABLES; do
 	pl_compare "$t"
 done
+# the nightly verify, as cron runs it: nothing differs, exit 0
+as_cron "$vcmd" > "$T/verify.out" 2> "$T/verify.log" ||
+    fail "the nightly verify line failed ($?): $(cat "$T/verify.out" "$T/verify.log")"
+[ -s "$home/bq-verify.ndjson" ] || fail "the nightly verify wrote no report"
 [ -f "$etc/state.json" ] || fail "state not in the config's folder: $(ls "$etc" "$home")"
 # the same state from another directory
 n=$(cd / && "$prefix/bin/bq-checkpoint" -c "$etc/config.yaml" status --format json | wc -l)

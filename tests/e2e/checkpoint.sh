@@ -188,7 +188,7 @@ expect_eq 2025-11-04T12:00:34.000000Z "$(bq-checkpoint -w 3/4 get)"
 script -qec "bq-checkpoint status" /dev/null | tr -d '\r' > "$T/tty"
 grep -q '^TABLE  *WORKER  *NAME  *CURSOR  *LAG  *PHASE  *ROWS  *LAST SYNC  *BYTES BILLED  *LAST ERROR$' "$T/tty" ||
     fail "status on a terminal: $(cat "$T/tty")"
-grep -q '^vessel_positions 3/4  *[^ ]*-0 *2025-11-04T12:00:34.000000Z  *[0-9]*d[0-9]*h  *initial  *25 ' "$T/tty" ||
+grep -q '^vessel_positions 3/4  *[^ ]*-3 *2025-11-04T12:00:34.000000Z  *[0-9]*d[0-9]*h  *initial  *25 ' "$T/tty" ||
     fail "status on a terminal: $(cat "$T/tty")"
 printf '{"checkpoints":[' > "$T/state.json"
 must_fail 65 bq-checkpoint get

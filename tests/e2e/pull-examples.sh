@@ -81,6 +81,12 @@ expect_eq 3 "$(grep -vc '@bqsync' "$T/lb2")" "rows in (08, 09.25]"
 # usage errors: 64
 must_fail 64 bq-pull --worker 3/3
 must_fail 64 bq-pull --worker x
+# i/N is one rule for every tool (hash_parse_worker): no signs, no spaces,
+# N at most 1000000, as bq-partition and bq-checkpoint refuse them too.
+for w in ' 1/3' '+1/3' '1/+3' '1/2000000'; do
+	must_fail 64 bq-pull --worker "$w"
+	must_fail 64 bq-partition --worker "$w" < /dev/null
+done
 must_fail 64 bq-pull --partition modulo
 must_fail 64 bq-pull --after yesterday
 must_fail 64 bq-pull --lookback soon
