@@ -94,7 +94,10 @@ load(void)
 	env.once = once;
 }
 
-/* This node's name and i/N; 0 when they changed since the last call. */
+/*
+ * This node's name and i/N; 0 when they changed since the last call, -1
+ * when Harper did not answer (they stay as they were).
+ */
 static int
 layout(double now)
 {
@@ -105,11 +108,14 @@ layout(double now)
 	int same;
 
 	if (harper_cluster_status(hc, &st, &err) == -1) {
-		if (node == NULL)
-			node = xstrdup(host);
-		bqsync_log(use_harper ? BQ_LOG_WARN : BQ_LOG_DEBUG, "cluster_status: "
-		    "%s; keeping worker %ld/%ld", err.msg, wi, wn);
-		return 1;
+		if (use_harper && node == NULL)
+			bqsync_log(BQ_LOG_WARN, "cluster_status: %s; no "
+			    "pipeline until this node knows its place", err.msg);
+		else
+			bqsync_log(use_harper ? BQ_LOG_WARN : BQ_LOG_DEBUG,
+			    "cluster_status: %s; keeping worker %ld/%ld",
+			    err.msg, wi, wn);
+		return -1;
 	}
 	agent_topo_update(topo, st, host, now, cfg.sync.topology_grace,
 	    use_harper ? &i : &(long){ 0 }, use_harper ? &n : &(long){ 0 },
@@ -342,7 +348,9 @@ run(void)
 	double now, next_topo, next_ctl = 0;
 	int relayout = 0, reload = 0;
 
-	layout(util_now_mono());
+	/* --harper: never run as 0/1, the guess every node would make */
+	while (layout(util_now_mono()) == -1 && use_harper && !got_term)
+		sleep(1);
 	make_jobs();
 	next_topo = util_now_mono() + cfg.sync.topology_interval;
 	for (;;) {
