@@ -52,6 +52,7 @@ EMU_HDR := $(sort $(wildcard lib/emu/*.h))
 CHECK_SRC := $(sort $(wildcard tests/check_*.c))
 CHECKS := $(CHECK_SRC:.c=)
 EMU_CHECKS = tests/check_emu tests/check_emusql
+# Suites that talk to the scripted HTTP server (tests/testlib_server.c).
 MHD_CHECKS = tests/check_auth tests/check_bq tests/check_http
 # Suites with Harper tests: they link tests/testlib.o to probe for one.
 HARPER_CHECKS = tests/check_ckpt tests/check_harper
@@ -86,9 +87,9 @@ $(HARPER_CHECKS): tests/check_%: tests/check_%.c tests/testlib.o lib/libbqsync.a
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< tests/testlib.o \
 	    lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
 
-$(MHD_CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
-	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< lib/libbqsync.a \
-	    $(CHECK_LIBS) $(MHD_LIBS) $(LDLIBS)
+$(MHD_CHECKS): tests/check_%: tests/check_%.c tests/testlib_server.o lib/libbqsync.a
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< \
+	    tests/testlib_server.o lib/libbqsync.a $(CHECK_LIBS) $(MHD_LIBS) $(LDLIBS)
 
 $(EMU_CHECKS): tests/check_%: tests/check_%.c lib/emu/libbqemu.a lib/libbqsync.a
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< lib/emu/libbqemu.a \
@@ -97,7 +98,8 @@ $(EMU_CHECKS): tests/check_%: tests/check_%.c lib/emu/libbqemu.a lib/libbqsync.a
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(LIB_SRC:.c=.d) $(EMU_SRC:.c=.d) $(TOOLS:%=bin/%.d) tests/testlib.d
+-include $(LIB_SRC:.c=.d) $(EMU_SRC:.c=.d) $(TOOLS:%=bin/%.d) tests/testlib.d \
+	tests/testlib_server.d
 
 # The e2e tier needs a real Harper: tests/run-tests.sh uses $$HARPER_URL when
 # it answers, else starts one (scripts/harper.sh) and stops it afterwards;

@@ -1356,19 +1356,24 @@ out:
 	return rc;
 }
 
+/*
+ * One request on a resource: 0 done, 1 when BigQuery answered "benign"
+ * (404 to a DELETE: already gone; 409 to a POST: already there), -1 error.
+ */
 static int
-delete_resource(struct bq_client *c, const struct bq_table_ref *ref,
-    const char *query, struct bq_err *err)
+resource_call(struct bq_client *c, const char *method,
+    const struct bq_table_ref *ref, const char *suffix, cJSON *body,
+    long benign, struct bq_err *err)
 {
 	struct strbuf path = STRBUF_INIT;
 	int rc = -1;
 
 	if (ref_path(c, ref, &path, err) == -1)
 		goto out;
-	if (query != NULL)
-		strbuf_adds(&path, query);
-	if (bq_request(c, "DELETE", path.buf, NULL, NULL, err) == -1) {
-		if (err->http_status == 404) {
+	if (suffix != NULL)
+		strbuf_adds(&path, suffix);
+	if (bq_request(c, method, path.buf, body, NULL, err) == -1) {
+		if (err->http_status == benign) {
 			bq_err_clear(err);
 			rc = 1;
 		}
@@ -1380,28 +1385,21 @@ out:
 	return rc;
 }
 
+/* DELETE of a resource: 0 deleted, 1 was not there, -1 error. */
+static int
+delete_resource(struct bq_client *c, const struct bq_table_ref *ref,
+    const char *query, struct bq_err *err)
+{
+	return resource_call(c, "DELETE", ref, query, NULL, 404, err);
+}
+
 /* POST of a new resource: 0 created, 1 existed, -1 error. */
 static int
 insert_resource(struct bq_client *c, const struct bq_table_ref *parent,
     cJSON *body, struct bq_err *err)
 {
-	struct strbuf path = STRBUF_INIT;
-	int rc = -1;
-
-	if (ref_path(c, parent, &path, err) == -1)
-		goto out;
-	strbuf_adds(&path, parent->dataset != NULL ? "/tables" : "");
-	if (bq_request(c, "POST", path.buf, body, NULL, err) == -1) {
-		if (err->http_status == 409) {
-			bq_err_clear(err);
-			rc = 1;
-		}
-		goto out;
-	}
-	rc = 0;
-out:
-	strbuf_release(&path);
-	return rc;
+	return resource_call(c, "POST", parent,
+	    parent->dataset != NULL ? "/tables" : NULL, body, 409, err);
 }
 
 int

@@ -306,27 +306,17 @@ START_TEST(test_config_relative_paths)
 }
 END_TEST
 
-static Suite *
-agent_suite(void)
-{
-	Suite *s = suite_create("agent");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_topo_counts_connected_peers);
-	tcase_add_test(tc, test_topo_grace);
-	tcase_add_test(tc, test_topo_standalone);
-	tcase_add_test(tc, test_peer_connected);
-	tcase_add_test(tc, test_backoff);
-	tcase_add_test(tc, test_status_rules);
-	tcase_add_test(tc, test_paths);
-	tcase_add_test(tc, test_ack_line);
-	tcase_add_test(tc, test_run);
-	tcase_add_test(tc, test_job_lock);
-	tcase_add_test(tc, test_control_decide);
-	tcase_add_test(tc, test_metrics);
-	tcase_add_test(tc, test_config_relative_paths);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(agent_suite)
+CHECK_TESTS("agent", 0,
+    test_topo_counts_connected_peers,
+    test_topo_grace,
+    test_topo_standalone,
+    test_peer_connected,
+    test_backoff,
+    test_status_rules,
+    test_paths,
+    test_ack_line,
+    test_run,
+    test_job_lock,
+    test_control_decide,
+    test_metrics,
+    test_config_relative_paths)

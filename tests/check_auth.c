@@ -1,7 +1,7 @@
 /*
  * check_auth: base64url, the RS256 JWT (verified with the public half of a
  * key generated here), token answers, expiry, key files, and the whole
- * token flow against a loopback token endpoint (libmicrohttpd).
+ * token flow against testlib's scripted server as the token endpoint.
  */
 #include <check.h>
 #include <stdio.h>
@@ -10,9 +10,6 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <microhttpd.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -203,106 +200,33 @@ START_TEST(test_expiry)
 }
 END_TEST
 
-/* --- a loopback token endpoint ------------------------------------------ */
+/* --- against testlib's scripted server as the token endpoint ------------ */
 
-struct tokensrv {
-	int	 requests;
-	int	 refuse;
-	char	 last_form[4096];
-	char	 last_flavor[64];
-};
+#define TOKEN(n) "{\"access_token\":\"tok-" #n "\",\"expires_in\":3599," \
+	"\"token_type\":\"Bearer\"}"
+#define GRANT(n) { .method = "POST", .path = "/token", .status = 200, \
+	.body = TOKEN(n) }
 
-struct upload {
-	struct strbuf body;
-};
-
-static enum MHD_Result
-handle(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *data, size_t *size,
-    void **state)
+/*
+ * Request i (from 0) as "METHOD PATH BODY" (a buffer the next
+ * call reuses).
+ */
+static const char *
+form(struct testlib_server *srv, size_t i)
 {
-	struct tokensrv *ts = cls;
-	struct upload *u = *state;
-	struct MHD_Response *r;
-	const char *fl;
-	char *body;
-	enum MHD_Result ret;
-	int code = 200;
+	static char line[4096];
+	const struct testlib_request *r = testlib_server_request(srv, i);
 
-	(void)version;
-	if (u == NULL) {
-		u = xcalloc(1, sizeof(*u));
-		strbuf_init(&u->body, 0);
-		*state = u;
-		return MHD_YES;
-	}
-	if (*size > 0) {
-		strbuf_add(&u->body, data, *size);
-		*size = 0;
-		return MHD_YES;
-	}
-	ts->requests++;
-	snprintf(ts->last_form, sizeof(ts->last_form), "%s %s %s", method,
-	    url, u->body.buf);
-	fl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Metadata-Flavor");
-	snprintf(ts->last_flavor, sizeof(ts->last_flavor), "%s",
-	    fl ? fl : "");
-	if (ts->refuse) {
-		code = 400;
-		body = xstrdup("{\"error\":\"invalid_grant\","
-		    "\"error_description\":\"Invalid JWT Signature.\"}");
-	} else {
-		body = xstrfmt("{\"access_token\":\"tok-%d\",\"expires_in\":"
-		    "3599,\"token_type\":\"Bearer\"}", ts->requests);
-	}
-	r = MHD_create_response_from_buffer(strlen(body), body,
-	    MHD_RESPMEM_MUST_FREE);
-	ret = MHD_queue_response(conn, (unsigned)code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static void
-done(void *cls, struct MHD_Connection *c, void **state,
-    enum MHD_RequestTerminationCode t)
-{
-	struct upload *u = *state;
-
-	(void)cls;
-	(void)c;
-	(void)t;
-	if (u != NULL) {
-		strbuf_release(&u->body);
-		free(u);
-	}
-}
-
-static struct MHD_Daemon *
-start_server(struct tokensrv *ts, int *port)
-{
-	struct MHD_Daemon *d;
-	const union MHD_DaemonInfo *di;
-	struct sockaddr_in sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-	    handle, ts, MHD_OPTION_SOCK_ADDR, &sa,
-	    MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_END);
-	ck_assert_ptr_nonnull(d);
-	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	*port = di->port;
-	return d;
+	snprintf(line, sizeof(line), "%s %s %s", r->method, r->path, r->body);
+	return line;
 }
 
 static char *
-write_key_file(const char *dir, int port, const char *type)
+write_key_file(const char *dir, struct testlib_server *srv, const char *type)
 {
 	char *path = xstrfmt("%s/key.json", dir);
 	cJSON *k = cJSON_CreateObject();
-	char *uri = xstrfmt("http://127.0.0.1:%d/token", port), *text;
+	char *uri = xstrfmt("%s/token", testlib_server_url(srv)), *text;
 	FILE *fp;
 
 	cJSON_AddStringToObject(k, "type", type);
@@ -326,45 +250,50 @@ write_key_file(const char *dir, int port, const char *type)
 
 START_TEST(test_token_flow)
 {
-	struct tokensrv ts;
+	static const struct testlib_step steps[] = {
+		GRANT(1), GRANT(2),
+		{ .method = "POST", .path = "/token", .status = 400,
+		  .body = "{\"error\":\"invalid_grant\",\"error_description\":"
+		  "\"Invalid JWT Signature.\"}" },
+		GRANT(3),
+		{ .method = "GET", .path = "/computeMetadata/", .status = 200,
+		  .body = TOKEN(4) },
+	};
+	struct testlib_server *srv;
 	struct http_opts ho;
 	struct http_client *http;
 	struct bq_err err = BQ_ERR_INIT;
-	struct MHD_Daemon *d;
 	struct auth *a;
 	char dir[] = "/tmp/check_auth.XXXXXX", *path;
 	const char *tok;
-	int port;
 
-	memset(&ts, 0, sizeof(ts));
 	memset(&ho, 0, sizeof(ho));
 	ho.max_retries = 0;
 	make_key();
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	d = start_server(&ts, &port);
+	srv = testlib_server_start(steps, TESTLIB_NSTEPS(steps));
 	http = http_client_new(&ho);
 
 	/* service account: one JWT grant, then the cached token */
-	path = write_key_file(dir, port, "service_account");
+	path = write_key_file(dir, srv, "service_account");
 	a = auth_new(path, http, &err);
 	ck_assert_msg(a != NULL, "%s", err.msg);
 	ck_assert_str_eq(auth_kind(a), "service_account");
 	ck_assert_str_eq(auth_project(a), "key-project");
 	ck_assert_int_eq(auth_token(a, &tok, &err), 0);
 	ck_assert_str_eq(tok, "tok-1");
-	ck_assert_msg(strstr(ts.last_form, "POST /token grant_type=urn%3Aietf"
+	ck_assert_msg(strstr(form(srv, 0), "POST /token grant_type=urn%3Aietf"
 	    "%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=ey") ==
-	    ts.last_form, "%s", ts.last_form);
+	    form(srv, 0), "%s", form(srv, 0));
 	ck_assert_int_eq(auth_token(a, &tok, &err), 0);
 	ck_assert_str_eq(tok, "tok-1");
-	ck_assert_int_eq(ts.requests, 1);
+	ck_assert_uint_eq(testlib_server_count(srv), 1);
 	auth_invalidate(a);
 	ck_assert_int_eq(auth_token(a, &tok, &err), 0);
 	ck_assert_str_eq(tok, "tok-2");
 	auth_free(a);
 
 	/* refused: EXIT_NOPERM, and no secret in the message */
-	ts.refuse = 1;
 	a = auth_new(path, http, &err);
 	ck_assert_int_eq(auth_token(a, &tok, &err), -1);
 	ck_assert_int_eq(err.kind, EXIT_NOPERM);
@@ -372,34 +301,32 @@ START_TEST(test_token_flow)
 	ck_assert_ptr_null(strstr(err.msg, "ey"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "invalid_grant"));
 	auth_free(a);
-	ts.refuse = 0;
 	free(path);
 
 	/* authorized_user: the refresh-token grant */
-	path = write_key_file(dir, port, "authorized_user");
+	path = write_key_file(dir, srv, "authorized_user");
 	a = auth_new(path, http, &err);
 	ck_assert_msg(a != NULL, "%s", err.msg);
 	ck_assert_int_eq(auth_token(a, &tok, &err), 0);
-	ck_assert_str_eq(ts.last_form, "POST /token grant_type=refresh_token"
+	ck_assert_str_eq(form(srv, 3), "POST /token grant_type=refresh_token"
 	    "&client_id=cid&client_secret=csecret&refresh_token=1%2F%2Frefresh");
 	auth_free(a);
 	unlink(path);
 	free(path);
 
 	/* the metadata server, only via GCE_METADATA_HOST */
-	path = xstrfmt("127.0.0.1:%d", port);
-	setenv("GCE_METADATA_HOST", path, 1);
+	setenv("GCE_METADATA_HOST", testlib_server_host(srv), 1);
 	setenv("HOME", dir, 1);
 	unsetenv("CLOUDSDK_CONFIG");
 	a = auth_new(NULL, http, &err);
 	ck_assert_msg(a != NULL, "%s", err.msg);
 	ck_assert_str_eq(auth_kind(a), "metadata");
 	ck_assert_int_eq(auth_token(a, &tok, &err), 0);
-	ck_assert_str_eq(ts.last_form, "GET /computeMetadata/v1/instance/"
+	ck_assert_str_eq(form(srv, 4), "GET /computeMetadata/v1/instance/"
 	    "service-accounts/default/token ");
-	ck_assert_str_eq(ts.last_flavor, "Google");
+	ck_assert_str_eq(testlib_request_header(testlib_server_request(srv, 4),
+	    "Metadata-Flavor"), "Google");
 	auth_free(a);
-	free(path);
 
 	/* nothing at all: a config error */
 	unsetenv("GCE_METADATA_HOST");
@@ -407,7 +334,7 @@ START_TEST(test_token_flow)
 	ck_assert_int_eq(err.kind, EXIT_CONFIG);
 
 	http_client_free(http);
-	MHD_stop_daemon(d);
+	testlib_server_free(srv);
 	rmdir(dir);
 	EVP_PKEY_free(pkey);
 	free(pem);
@@ -450,12 +377,12 @@ END_TEST
  */
 START_TEST(test_key_wiped)
 {
-	struct tokensrv ts;
+	static const struct testlib_step steps[] = { GRANT(1) };
+	struct testlib_server *srv;
 	struct http_opts ho;
 	struct http_client *http;
 	struct bq_err err = BQ_ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
-	struct MHD_Daemon *d;
 	struct auth *a;
 	EVP_PKEY *k;
 	BIO *b = BIO_new(BIO_s_mem());	/* cleansed by BIO_free() */
@@ -463,13 +390,12 @@ START_TEST(test_key_wiped)
 	unsigned char x[40];
 	const char *tok;
 	long n;
-	int port, fd;
+	int fd;
 
-	memset(&ts, 0, sizeof(ts));
 	memset(&ho, 0, sizeof(ho));
 	ho.max_retries = 0;
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	d = start_server(&ts, &port);
+	srv = testlib_server_start(steps, TESTLIB_NSTEPS(steps));
 	http = http_client_new(&ho);
 
 	k = EVP_RSA_gen(2048);
@@ -483,7 +409,7 @@ START_TEST(test_key_wiped)
 	strbuf_grow_secret(&sb, 8192);
 	strbuf_addf(&sb, "{\"type\":\"service_account\",\"project_id\":"
 	    "\"p\",\"client_email\":\"sa@p.iam\",\"token_uri\":"
-	    "\"http://127.0.0.1:%d/token\",\"private_key\":", port);
+	    "\"%s/token\",\"private_key\":", testlib_server_url(srv));
 	strbuf_add_json_string(&sb, p, (size_t)n);
 	strbuf_adds(&sb, "}\n");
 	BIO_free(b);
@@ -506,27 +432,16 @@ START_TEST(test_key_wiped)
 	unlink(path);
 	free(path);
 	http_client_free(http);
-	MHD_stop_daemon(d);
+	testlib_server_free(srv);
 	rmdir(dir);
 }
 END_TEST
 
-static Suite *
-auth_suite(void)
-{
-	Suite *s = suite_create("auth");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_base64url);
-	tcase_add_test(tc, test_jwt_signature);
-	tcase_add_test(tc, test_token_response);
-	tcase_add_test(tc, test_expiry);
-	tcase_add_test(tc, test_token_flow);
-	tcase_add_test(tc, test_bad_files);
-	tcase_add_test(tc, test_key_wiped);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(auth_suite)
+CHECK_TESTS("auth", 30,
+    test_base64url,
+    test_jwt_signature,
+    test_token_response,
+    test_expiry,
+    test_token_flow,
+    test_bad_files,
+    test_key_wiped)

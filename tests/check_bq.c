@@ -1,6 +1,6 @@
 /*
  * check_bq: error bodies to one line, retry classes, the jobs.query body,
- * URLs, identifier quoting, and the client against a scripted loopback
+ * URLs, identifier quoting, and the client against testlib's scripted
  * server (paging, jobComplete:false, retries, job re-runs, truncation).
  */
 #include <check.h>
@@ -8,10 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <cjson/cJSON.h>
-#include <microhttpd.h>
 
 #include "bq.h"
 #include "config.h"
@@ -76,28 +73,40 @@ cls(long st, const char *reason)
 
 START_TEST(test_retry_class)
 {
-	ck_assert_int_eq(cls(403, "rateLimitExceeded"), BQ_RETRY_REQUEST);
-	ck_assert_int_eq(cls(500, "backendError"), BQ_RETRY_REQUEST);
-	ck_assert_int_eq(cls(503, "backendError"), BQ_RETRY_REQUEST);
-	ck_assert_int_eq(cls(500, "internalError"), BQ_RETRY_REQUEST);
-	ck_assert_int_eq(cls(408, NULL), BQ_RETRY_REQUEST);
-	ck_assert_int_eq(cls(429, NULL), BQ_RETRY_REQUEST);
-	ck_assert_int_eq(cls(500, NULL), BQ_RETRY_REQUEST);
-	ck_assert_int_eq(cls(502, NULL), BQ_RETRY_REQUEST);
-	ck_assert_int_eq(cls(503, NULL), BQ_RETRY_REQUEST);
-	ck_assert_int_eq(cls(504, NULL), BQ_RETRY_REQUEST);
-	ck_assert_int_eq(cls(400, "jobRateLimitExceeded"), BQ_RETRY_JOB);
-	ck_assert_int_eq(cls(400, "jobBackendError"), BQ_RETRY_JOB);
-	ck_assert_int_eq(cls(400, "jobInternalError"), BQ_RETRY_JOB);
-	ck_assert_int_eq(cls(403, "quotaExceeded"), BQ_RETRY_NO);
-	ck_assert_int_eq(cls(403, "accessDenied"), BQ_RETRY_NO);
-	ck_assert_int_eq(cls(400, "invalidQuery"), BQ_RETRY_NO);
-	ck_assert_int_eq(cls(400, "invalid"), BQ_RETRY_NO);
-	ck_assert_int_eq(cls(404, "notFound"), BQ_RETRY_NO);
-	ck_assert_int_eq(cls(409, "duplicate"), BQ_RETRY_NO);
-	ck_assert_int_eq(cls(400, NULL), BQ_RETRY_NO);
-	ck_assert_int_eq(cls(401, NULL), BQ_RETRY_NO);
-	ck_assert_int_eq(cls(404, NULL), BQ_RETRY_NO);
+	static const struct {
+		long		 status;
+		const char	*reason;	/* NULL: a body not JSON */
+		enum bq_retry	 want;
+	} v[] = {
+		{ 403, "rateLimitExceeded", BQ_RETRY_REQUEST },
+		{ 500, "backendError", BQ_RETRY_REQUEST },
+		{ 503, "backendError", BQ_RETRY_REQUEST },
+		{ 500, "internalError", BQ_RETRY_REQUEST },
+		{ 408, NULL, BQ_RETRY_REQUEST },
+		{ 429, NULL, BQ_RETRY_REQUEST },
+		{ 500, NULL, BQ_RETRY_REQUEST },
+		{ 502, NULL, BQ_RETRY_REQUEST },
+		{ 503, NULL, BQ_RETRY_REQUEST },
+		{ 504, NULL, BQ_RETRY_REQUEST },
+		{ 400, "jobRateLimitExceeded", BQ_RETRY_JOB },
+		{ 400, "jobBackendError", BQ_RETRY_JOB },
+		{ 400, "jobInternalError", BQ_RETRY_JOB },
+		{ 403, "quotaExceeded", BQ_RETRY_NO },
+		{ 403, "accessDenied", BQ_RETRY_NO },
+		{ 400, "invalidQuery", BQ_RETRY_NO },
+		{ 400, "invalid", BQ_RETRY_NO },
+		{ 404, "notFound", BQ_RETRY_NO },
+		{ 409, "duplicate", BQ_RETRY_NO },
+		{ 400, NULL, BQ_RETRY_NO }, { 401, NULL, BQ_RETRY_NO },
+		{ 404, NULL, BQ_RETRY_NO },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		ck_assert_msg(cls(v[i].status, v[i].reason) == v[i].want,
+		    "%ld %s: class %d, want %d", v[i].status, v[i].reason ?
+		    v[i].reason : "(not JSON)", cls(v[i].status, v[i].reason),
+		    v[i].want);
 }
 END_TEST
 
@@ -312,34 +321,33 @@ rows_of_text(const char *text)
 
 START_TEST(test_rows_from_text)
 {
+	static const struct { const char *in, *want; } v[] = {
+		/* strings holding brackets, braces, quotes and escapes */
+		{ "{\"kind\":\"x\",\"schema\":{\"fields\":[]},"
+		  "\"rows\": [ {\"f\":[{\"v\":\"a]}\\\"[{\"}]} ,\n"
+		  "{\"f\":[{\"v\":null},{\"v\":[{\"v\":\"1\"}]}]}],"
+		  "\"totalRows\":\"2\",\"pageToken\":\"ignored\"}",
+		  "{\"f\":[{\"v\":\"a]}\\\"[{\"}]};"
+		  "{\"f\":[{\"v\":null},{\"v\":[{\"v\":\"1\"}]}]};|" },
+		/* no rows, empty rows */
+		{ "{\"jobComplete\":true}", "|" },
+		{ "{\"rows\":[],\"x\":1}", "|" },
+		/* cut short, or not an object */
+		{ "{\"rows\":[{\"f\":[{\"v\":\"1\"}]},{\"f\":[",
+		  "ERROR not a complete JSON object" },
+		{ "[1,2]", "ERROR not a complete JSON object" },
+		/* a row that is not JSON */
+		{ "{\"rows\":[{\"f\":[{\"v\":tru}]}]}",
+		  "ERROR invalid row in the answer|" },
+	};
+	size_t i;
 	char *s;
 
-	/* strings holding brackets, braces, quotes and escapes */
-	s = rows_of_text("{\"kind\":\"x\",\"schema\":{\"fields\":[]},"
-	    "\"rows\": [ {\"f\":[{\"v\":\"a]}\\\"[{\"}]} ,\n"
-	    "{\"f\":[{\"v\":null},{\"v\":[{\"v\":\"1\"}]}]}],"
-	    "\"totalRows\":\"2\",\"pageToken\":\"ignored\"}");
-	ck_assert_str_eq(s, "{\"f\":[{\"v\":\"a]}\\\"[{\"}]};"
-	    "{\"f\":[{\"v\":null},{\"v\":[{\"v\":\"1\"}]}]};|");
-	free(s);
-	/* no rows, empty rows */
-	s = rows_of_text("{\"jobComplete\":true}");
-	ck_assert_str_eq(s, "|");
-	free(s);
-	s = rows_of_text("{\"rows\":[],\"x\":1}");
-	ck_assert_str_eq(s, "|");
-	free(s);
-	/* cut short, or not an object */
-	s = rows_of_text("{\"rows\":[{\"f\":[{\"v\":\"1\"}]},{\"f\":[");
-	ck_assert_str_eq(s, "ERROR not a complete JSON object");
-	free(s);
-	s = rows_of_text("[1,2]");
-	ck_assert_str_eq(s, "ERROR not a complete JSON object");
-	free(s);
-	/* a row that is not JSON */
-	s = rows_of_text("{\"rows\":[{\"f\":[{\"v\":tru}]}]}");
-	ck_assert_str_eq(s, "ERROR invalid row in the answer|");
-	free(s);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		s = rows_of_text(v[i].in);
+		ck_assert_str_eq(s, v[i].want);
+		free(s);
+	}
 }
 END_TEST
 
@@ -356,102 +364,48 @@ START_TEST(test_uuid)
 }
 END_TEST
 
-/* --- a scripted server: answers in order, records requests ------------- */
+/* --- the client against testlib's scripted server ----------------------- */
 
-struct script {
-	int	 n;
-	int	 next;
-	long	 status[16];
-	const char *body[16];
-	char	 req[16][512];
-};
+#define QUERIES	"/bigquery/v2/projects/p/queries"
+#define DATASETS "/bigquery/v2/projects/p/datasets"
+/* jobs.query, and jobs.getQueryResults of job j1 */
+#define QUERY(st, b)	{ .method = "POST", .path = QUERIES, .status = (st), \
+	.body = (b) }
+#define RESULTS(st, b)	{ .method = "GET", .path = QUERIES "/j1", \
+	.status = (st), .body = (b) }
 
-struct upload {
-	struct strbuf body;
-};
-
-static enum MHD_Result
-handle(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *data, size_t *size,
-    void **state)
+/* Starts a server that plays n steps, and a client of project p at it. */
+static struct testlib_server *
+serve(const struct testlib_step *steps, size_t n, struct bq_client **c)
 {
-	struct script *sc = cls;
-	struct upload *u = *state;
-	struct MHD_Response *r;
-	const char *tok, *body = "{}";
-	enum MHD_Result ret;
-	long st = 500;
-	int i;
-
-	(void)version;
-	if (u == NULL) {
-		u = xcalloc(1, sizeof(*u));
-		strbuf_init(&u->body, 0);
-		*state = u;
-		return MHD_YES;
-	}
-	if (*size > 0) {
-		strbuf_add(&u->body, data, *size);
-		*size = 0;
-		return MHD_YES;
-	}
-	i = sc->next++;
-	tok = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "pageToken");
-	if (i < 16)
-		snprintf(sc->req[i], sizeof(sc->req[i]), "%s %s%s%s %s", method,
-		    url, tok ? " pageToken=" : "", tok ? tok : "",
-		    strstr(u->body.buf, "requestId") ? "rid" : "");
-	if (i < sc->n) {
-		st = sc->status[i];
-		body = sc->body[i];
-	}
-	r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-	    MHD_RESPMEM_PERSISTENT);
-	ret = MHD_queue_response(conn, (unsigned)st, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static void
-done(void *cls, struct MHD_Connection *c, void **state,
-    enum MHD_RequestTerminationCode t)
-{
-	struct upload *u = *state;
-
-	(void)cls;
-	(void)c;
-	(void)t;
-	if (u != NULL) {
-		strbuf_release(&u->body);
-		free(u);
-	}
-}
-
-static struct MHD_Daemon *
-serve(struct script *sc, struct bq_client **c)
-{
-	struct MHD_Daemon *d;
-	struct sockaddr_in sa;
+	struct testlib_server *srv = testlib_server_start(steps, n);
 	struct config cfg;
 	struct bq_err err = BQ_ERR_INIT;
-	char host[64];
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-	    handle, sc, MHD_OPTION_SOCK_ADDR, &sa,
-	    MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_END);
-	ck_assert_ptr_nonnull(d);
-	snprintf(host, sizeof(host), "127.0.0.1:%u", MHD_get_daemon_info(d,
-	    MHD_DAEMON_INFO_BIND_PORT)->port);
 	cfg_zero(&cfg);
-	cfg.emulator_host = host;
+	cfg.emulator_host = (char *)testlib_server_host(srv);
 	cfg.project = (char *)"p";
 	cfg.location = (char *)"US";
 	*c = bq_client_new(&cfg, &err);
-	return d;
+	ck_assert_msg(*c != NULL, "%s", err.msg);
+	return srv;
+}
+
+/*
+ * Request i (from 0) as "METHOD PATH[ pageToken=T] [rid]", rid when its
+ * body has a requestId; in a buffer overwritten by the next call.
+ */
+static const char *
+req(struct testlib_server *srv, size_t i)
+{
+	static char line[512];
+	const struct testlib_request *r = testlib_server_request(srv, i);
+	const char *tok = testlib_request_arg(r, "pageToken");
+
+	snprintf(line, sizeof(line), "%s %s%s%s %s", r->method, r->path,
+	    tok ? " pageToken=" : "", tok ? tok : "",
+	    strstr(r->body, "requestId") ? "rid" : "");
+	return line;
 }
 
 #define SCHEMA "\"schema\":{\"fields\":[{\"name\":\"n\",\"type\":\"INTEGER\"}]}"
@@ -489,114 +443,131 @@ drain(struct bq_client *c, struct bq_err *err)
 	return strbuf_detach(&sb, NULL);
 }
 
-START_TEST(test_paging)
+/*
+ * Starts a server that plays n steps and drains one query through a client
+ * of it, which must give want; the caller frees the client and server.
+ */
+static struct testlib_server *
+drain_served(const struct testlib_step *steps, size_t n, const char *want,
+    struct bq_client **c)
 {
-	struct script sc = { 4, 0, { 200, 200, 200, 200 }, {
-	    "{\"jobComplete\":false," JOBREF "}",
-	    "{\"jobComplete\":true," JOBREF "," SCHEMA ",\"totalRows\":\"5\","
-	    "\"pageToken\":\"T1\",\"rows\":[{\"f\":[{\"v\":\"1\"}]},"
-	    "{\"f\":[{\"v\":\"2\"}]}]}",
-	    "{\"jobComplete\":true," JOBREF ",\"pageToken\":\"T 2\","
-	    "\"rows\":[{\"f\":[{\"v\":\"3\"}]},{\"f\":[{\"v\":\"4\"}]}]}",
-	    "{\"jobComplete\":true," JOBREF ",\"rows\":[{\"f\":[{\"v\":\"5\"}]}]}",
-	}, { { 0 } } };
-	struct bq_client *c;
-	struct MHD_Daemon *d = serve(&sc, &c);
+	struct testlib_server *srv = serve(steps, n, c);
 	struct bq_err err = BQ_ERR_INIT;
-	char *s = drain(c, &err);
+	char *s = drain(*c, &err);
 
 	ck_assert_msg(s != NULL, "%s", err.msg);
-	ck_assert_str_eq(s, "1,2,|3,4,|5,|");
-	ck_assert_str_eq(sc.req[0], "POST /bigquery/v2/projects/p/queries rid");
-	ck_assert_str_eq(sc.req[1], "GET /bigquery/v2/projects/p/queries/j1 ");
-	ck_assert_str_eq(sc.req[2],
-	    "GET /bigquery/v2/projects/p/queries/j1 pageToken=T1 ");
-	ck_assert_str_eq(sc.req[3],
-	    "GET /bigquery/v2/projects/p/queries/j1 pageToken=T 2 ");
-	ck_assert_int_eq(sc.next, 4);
+	ck_assert_str_eq(s, want);
 	free(s);
+	return srv;
+}
+
+START_TEST(test_paging)
+{
+	static const struct testlib_step steps[] = {
+		QUERY(200, "{\"jobComplete\":false," JOBREF "}"),
+		RESULTS(200, "{\"jobComplete\":true," JOBREF "," SCHEMA
+		    ",\"totalRows\":\"5\",\"pageToken\":\"T1\",\"rows\":["
+		    "{\"f\":[{\"v\":\"1\"}]},{\"f\":[{\"v\":\"2\"}]}]}"),
+		RESULTS(200, "{\"jobComplete\":true," JOBREF ",\"pageToken\":"
+		    "\"T 2\",\"rows\":[{\"f\":[{\"v\":\"3\"}]},"
+		    "{\"f\":[{\"v\":\"4\"}]}]}"),
+		RESULTS(200, "{\"jobComplete\":true," JOBREF ",\"rows\":"
+		    "[{\"f\":[{\"v\":\"5\"}]}]}"),
+	};
+	struct bq_client *c;
+	struct testlib_server *srv = drain_served(steps, TESTLIB_NSTEPS(steps),
+	    "1,2,|3,4,|5,|", &c);
+	ck_assert_str_eq(req(srv, 0), "POST " QUERIES " rid");
+	ck_assert_str_eq(req(srv, 1), "GET " QUERIES "/j1 ");
+	ck_assert_str_eq(req(srv, 2), "GET " QUERIES "/j1 pageToken=T1 ");
+	ck_assert_str_eq(req(srv, 3), "GET " QUERIES "/j1 pageToken=T 2 ");
+	ck_assert_uint_eq(testlib_server_count(srv), 4);
 	bq_client_free(c);
-	MHD_stop_daemon(d);
+	testlib_server_free(srv);
 }
 END_TEST
 
 START_TEST(test_retries)
 {
 	/* 503, 429, rateLimitExceeded, a truncated body, then the answer */
-	struct script sc = { 6, 0, { 503, 429, 403, 200, 200, 200 }, {
-	    "{\"error\":{\"code\":503,\"message\":\"x\",\"errors\":"
-	    "[{\"reason\":\"backendError\",\"message\":\"x\"}]}}",
-	    "slow down",
-	    "{\"error\":{\"code\":403,\"message\":\"x\",\"errors\":"
-	    "[{\"reason\":\"rateLimitExceeded\",\"message\":\"x\"}]}}",
-	    "{\"jobComplete\":true," JOBREF "," SCHEMA ",\"rows\":[{\"f\":[{",
-	    "{\"jobComplete\":true," JOBREF "," SCHEMA ",\"rows\":"
-	    "[{\"f\":[{\"v\":\"7\"}]}]}",
-	    "{}",
-	}, { { 0 } } };
+	static const struct testlib_step steps[] = {
+		QUERY(503, "{\"error\":{\"code\":503,\"message\":\"x\","
+		    "\"errors\":[{\"reason\":\"backendError\",\"message\":"
+		    "\"x\"}]}}"),
+		QUERY(429, "slow down"),
+		QUERY(403, "{\"error\":{\"code\":403,\"message\":\"x\","
+		    "\"errors\":[{\"reason\":\"rateLimitExceeded\","
+		    "\"message\":\"x\"}]}}"),
+		QUERY(200, "{\"jobComplete\":true," JOBREF "," SCHEMA
+		    ",\"rows\":[{\"f\":[{"),
+		QUERY(200, "{\"jobComplete\":true," JOBREF "," SCHEMA
+		    ",\"rows\":[{\"f\":[{\"v\":\"7\"}]}]}"),
+	};
 	struct bq_client *c;
-	struct MHD_Daemon *d = serve(&sc, &c);
-	struct bq_err err = BQ_ERR_INIT;
-	char *s = drain(c, &err);
-
-	ck_assert_msg(s != NULL, "%s", err.msg);
-	ck_assert_str_eq(s, "7,|");
-	ck_assert_int_eq(sc.next, 5);
-	free(s);
+	struct testlib_server *srv = drain_served(steps, TESTLIB_NSTEPS(steps),
+	    "7,|", &c);
+	ck_assert_uint_eq(testlib_server_count(srv), 5);
 	bq_client_free(c);
-	MHD_stop_daemon(d);
+	testlib_server_free(srv);
 }
 END_TEST
 
 START_TEST(test_job_rerun_and_fail_fast)
 {
-	struct script sc = { 3, 0, { 400, 200, 400 }, {
-	    "{\"error\":{\"code\":400,\"message\":\"Exceeded rate limits\","
-	    "\"errors\":[{\"reason\":\"jobRateLimitExceeded\","
-	    "\"message\":\"Exceeded rate limits\"}]}}",
-	    "{\"jobComplete\":true," JOBREF "," SCHEMA ",\"rows\":"
-	    "[{\"f\":[{\"v\":\"8\"}]}]}",
-	    "{\"error\":{\"code\":400,\"message\":\"Unrecognized name: x\","
-	    "\"errors\":[{\"reason\":\"invalidQuery\","
-	    "\"message\":\"Unrecognized name: x\"}]}}",
-	}, { { 0 } } };
+	static const struct testlib_step steps[] = {
+		QUERY(400, "{\"error\":{\"code\":400,\"message\":\"Exceeded "
+		    "rate limits\",\"errors\":[{\"reason\":"
+		    "\"jobRateLimitExceeded\",\"message\":\"Exceeded rate "
+		    "limits\"}]}}"),
+		QUERY(200, "{\"jobComplete\":true," JOBREF "," SCHEMA
+		    ",\"rows\":[{\"f\":[{\"v\":\"8\"}]}]}"),
+		QUERY(400, "{\"error\":{\"code\":400,\"message\":"
+		    "\"Unrecognized name: x\",\"errors\":[{\"reason\":"
+		    "\"invalidQuery\","
+		    "\"message\":\"Unrecognized name: x\"}]}}"),
+	};
 	struct bq_client *c;
-	struct MHD_Daemon *d = serve(&sc, &c);
+	struct testlib_server *srv = drain_served(steps, TESTLIB_NSTEPS(steps),
+	    "8,|", &c);
 	struct bq_err err = BQ_ERR_INIT;
-	char *s = drain(c, &err);
 
-	ck_assert_msg(s != NULL, "%s", err.msg);
-	ck_assert_str_eq(s, "8,|");
 	/* a new job: both attempts were jobs.query */
-	ck_assert_str_eq(sc.req[0], "POST /bigquery/v2/projects/p/queries rid");
-	ck_assert_str_eq(sc.req[1], "POST /bigquery/v2/projects/p/queries rid");
-	free(s);
+	ck_assert_str_eq(req(srv, 0), "POST " QUERIES " rid");
+	ck_assert_str_eq(req(srv, 1), "POST " QUERIES " rid");
 	/* invalidQuery fails at once */
 	ck_assert_ptr_null(drain(c, &err));
-	ck_assert_int_eq(sc.next, 3);
+	ck_assert_uint_eq(testlib_server_count(srv), 3);
 	ck_assert_str_eq(err.msg,
 	    "jobs.query: invalidQuery: Unrecognized name: x");
 	ck_assert_int_eq(err.kind, EXIT_CONFIG);
 	bq_client_free(c);
-	MHD_stop_daemon(d);
+	testlib_server_free(srv);
 }
 END_TEST
 
 START_TEST(test_crud)
 {
-	struct script sc = { 5, 0, { 404, 200, 409, 204, 200 }, {
-	    "{\"error\":{\"code\":404,\"message\":\"Not found\",\"errors\":"
-	    "[{\"reason\":\"notFound\",\"message\":\"Not found\"}]}}",
-	    "{\"kind\":\"bigquery#table\"}",
-	    "{\"error\":{\"code\":409,\"message\":\"Already Exists\",\"errors\":"
-	    "[{\"reason\":\"duplicate\",\"message\":\"Already Exists\"}]}}",
-	    "",
-	    "{\"kind\":\"bigquery#tableDataInsertAllResponse\",\"insertErrors\":"
-	    "[{\"index\":1,\"errors\":[{\"reason\":\"invalid\",\"message\":"
-	    "\"no such field\"}]}]}",
-	}, { { 0 } } };
+	static const struct testlib_step steps[] = {
+		{ .method = "GET", .path = DATASETS "/ds/tables/t",
+		  .status = 404, .body = "{\"error\":{\"code\":404,\"message\":"
+		  "\"Not found\",\"errors\":[{\"reason\":\"notFound\","
+		  "\"message\":\"Not found\"}]}}" },
+		{ .method = "POST", .path = DATASETS "/ds/tables",
+		  .status = 200, .body = "{\"kind\":\"bigquery#table\"}" },
+		{ .method = "POST", .path = DATASETS, .status = 409,
+		  .body = "{\"error\":{\"code\":409,\"message\":\"Already "
+		  "Exists\",\"errors\":[{\"reason\":\"duplicate\",\"message\":"
+		  "\"Already Exists\"}]}}" },
+		{ .method = "DELETE", .path = DATASETS "/ds/tables/t",
+		  .status = 204, .body = "" },
+		{ .method = "POST", .path = DATASETS "/ds/tables/t/insertAll",
+		  .status = 200, .body = "{\"kind\":\"bigquery#"
+		  "tableDataInsertAllResponse\",\"insertErrors\":[{\"index\":1,"
+		  "\"errors\":[{\"reason\":\"invalid\",\"message\":"
+		  "\"no such field\"}]}]}" },
+	};
 	struct bq_client *c;
-	struct MHD_Daemon *d = serve(&sc, &c);
+	struct testlib_server *srv = serve(steps, TESTLIB_NSTEPS(steps), &c);
 	struct bq_err err = BQ_ERR_INIT;
 	struct bq_table_ref ref = { NULL, "ds", "t" };
 	struct bq_table_spec spec;
@@ -611,13 +582,11 @@ START_TEST(test_crud)
 	spec.partition_field = "ts";
 	spec.clustering = cl;
 	ck_assert_int_eq(bq_table_insert(c, &ref, &spec, &err), 0);
-	ck_assert_str_eq(sc.req[1], "POST /bigquery/v2/projects/p/datasets/ds"
-	    "/tables ");
+	ck_assert_str_eq(req(srv, 1), "POST " DATASETS "/ds/tables ");
 	ck_assert_int_eq(bq_dataset_insert(c, &ref, NULL, &err), 1);
-	ck_assert_str_eq(sc.req[2], "POST /bigquery/v2/projects/p/datasets ");
+	ck_assert_str_eq(req(srv, 2), "POST " DATASETS " ");
 	ck_assert_int_eq(bq_table_delete(c, &ref, &err), 0);
-	ck_assert_str_eq(sc.req[3], "DELETE /bigquery/v2/projects/p/datasets/ds"
-	    "/tables/t ");
+	ck_assert_str_eq(req(srv, 3), "DELETE " DATASETS "/ds/tables/t ");
 	ck_assert_int_eq(bq_insert_all(c, &ref, rows, NULL, &err), -1);
 	ck_assert_int_eq(err.kind, EXIT_DATA);
 	ck_assert_str_eq(err.msg, "insertAll: 1 rows refused; row 1: invalid: "
@@ -625,32 +594,21 @@ START_TEST(test_crud)
 	cJSON_Delete(fields);
 	cJSON_Delete(rows);
 	bq_client_free(c);
-	MHD_stop_daemon(d);
+	testlib_server_free(srv);
 }
 END_TEST
 
-static Suite *
-bq_suite(void)
-{
-	Suite *s = suite_create("bq");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_error_line);
-	tcase_add_test(tc, test_retry_class);
-	tcase_add_test(tc, test_query_request);
-	tcase_add_test(tc, test_urls);
-	tcase_add_test(tc, test_quote_ident);
-	tcase_add_test(tc, test_uuid);
-	tcase_add_test(tc, test_pull_sql);
-	tcase_add_test(tc, test_probe_sql);
-	tcase_add_test(tc, test_rows_from_text);
-	tcase_add_test(tc, test_paging);
-	tcase_add_test(tc, test_retries);
-	tcase_add_test(tc, test_job_rerun_and_fail_fast);
-	tcase_add_test(tc, test_crud);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(bq_suite)
+CHECK_TESTS("bq", 60,
+    test_error_line,
+    test_retry_class,
+    test_query_request,
+    test_urls,
+    test_quote_ident,
+    test_uuid,
+    test_pull_sql,
+    test_probe_sql,
+    test_rows_from_text,
+    test_paging,
+    test_retries,
+    test_job_rerun_and_fail_fast,
+    test_crud)

@@ -68,72 +68,57 @@ convert_all(struct bqrow *r, const char *data)
 	return strbuf_detach(&out, NULL);
 }
 
-START_TEST(test_fixture_simple)
-{
-	struct bqrow *r = compile_schema_file(
-	    "bigrquery_tabledata_simple.schema.json");
-	char *s = convert_all(r, "bigrquery_tabledata_simple.json");
+/*
+ * The bigrquery fixtures: a schema (a file, or inline fields), a page of
+ * data, and the NDJSON it converts to.
+ */
+static const struct {
+	const char	*schema_file;
+	const char	*fields;	/* when there is no schema file */
+	const char	*data;
+	const char	*want;
+} fixtures[] = {
+	{ "bigrquery_tabledata_simple.schema.json", NULL,
+	  "bigrquery_tabledata_simple.json",
+	  "{\"x\":5,\"y\":\"a\",\"z\":\"2018-01-05\"}\n"
+	  "{\"x\":1,\"y\":\"e\",\"z\":\"2018-01-01\"}\n"
+	  "{\"x\":3,\"y\":\"c\",\"z\":\"2018-01-03\"}\n"
+	  "{\"x\":2,\"y\":\"d\",\"z\":\"2018-01-02\"}\n"
+	  "{\"x\":4,\"y\":\"b\",\"z\":\"2018-01-04\"}\n" },
+	{ NULL, "[{\"name\":\"x\",\"type\":\"INTEGER\",\"mode\":\"REPEATED\"}]",
+	  "bigrquery_tabledata_array.json",
+	  "{\"x\":[1,2,3,4,5,6,7,8,9,10]}\n" },
+	{ "bigrquery_tabledata_struct.schema.json", NULL,
+	  "bigrquery_tabledata_struct.json",
+	  "{\"x\":{\"a\":1,\"b\":\"abc\"}}\n" },
+	{ "bigrquery_tabledata_array_of_struct.schema.json", NULL,
+	  "bigrquery_tabledata_array_of_struct.json",
+	  "{\"x\":[{\"a\":1,\"b\":\"a\"},{\"a\":2,\"b\":\"b\"},"
+	  "{\"a\":3,\"b\":\"c\"}]}\n" },
+	{ "bigrquery_tabledata_struct_of_arrays.schema.json", NULL,
+	  "bigrquery_tabledata_struct_of_arrays.json",
+	  "{\"x\":{\"a\":[1,2,3],\"b\":[\"a\",\"b\"]}}\n" },
+};
 
-	ck_assert_str_eq(s,
-	    "{\"x\":5,\"y\":\"a\",\"z\":\"2018-01-05\"}\n"
-	    "{\"x\":1,\"y\":\"e\",\"z\":\"2018-01-01\"}\n"
-	    "{\"x\":3,\"y\":\"c\",\"z\":\"2018-01-03\"}\n"
-	    "{\"x\":2,\"y\":\"d\",\"z\":\"2018-01-02\"}\n"
-	    "{\"x\":4,\"y\":\"b\",\"z\":\"2018-01-04\"}\n");
-	free(s);
-	bqrow_free(r);
-}
-END_TEST
-
-START_TEST(test_fixture_array)
+START_TEST(test_fixtures)
 {
-	cJSON *f = cJSON_Parse("[{\"name\":\"x\",\"type\":\"INTEGER\","
-	    "\"mode\":\"REPEATED\"}]");
 	struct bq_err err = BQ_ERR_INIT;
-	struct bqrow *r = bqrow_new(f, &err);
-	char *s = convert_all(r, "bigrquery_tabledata_array.json");
+	struct bqrow *r;
+	cJSON *f = NULL;
+	char *s;
 
-	ck_assert_str_eq(s, "{\"x\":[1,2,3,4,5,6,7,8,9,10]}\n");
+	if (fixtures[_i].schema_file != NULL) {
+		r = compile_schema_file(fixtures[_i].schema_file);
+	} else {
+		f = cJSON_Parse(fixtures[_i].fields);
+		r = bqrow_new(f, &err);
+		ck_assert_msg(r != NULL, "%s", err.msg);
+	}
+	s = convert_all(r, fixtures[_i].data);
+	ck_assert_str_eq(s, fixtures[_i].want);
 	free(s);
 	bqrow_free(r);
 	cJSON_Delete(f);
-}
-END_TEST
-
-START_TEST(test_fixture_struct)
-{
-	struct bqrow *r = compile_schema_file(
-	    "bigrquery_tabledata_struct.schema.json");
-	char *s = convert_all(r, "bigrquery_tabledata_struct.json");
-
-	ck_assert_str_eq(s, "{\"x\":{\"a\":1,\"b\":\"abc\"}}\n");
-	free(s);
-	bqrow_free(r);
-}
-END_TEST
-
-START_TEST(test_fixture_array_of_struct)
-{
-	struct bqrow *r = compile_schema_file(
-	    "bigrquery_tabledata_array_of_struct.schema.json");
-	char *s = convert_all(r, "bigrquery_tabledata_array_of_struct.json");
-
-	ck_assert_str_eq(s, "{\"x\":[{\"a\":1,\"b\":\"a\"},{\"a\":2,\"b\":\"b\"},"
-	    "{\"a\":3,\"b\":\"c\"}]}\n");
-	free(s);
-	bqrow_free(r);
-}
-END_TEST
-
-START_TEST(test_fixture_struct_of_arrays)
-{
-	struct bqrow *r = compile_schema_file(
-	    "bigrquery_tabledata_struct_of_arrays.schema.json");
-	char *s = convert_all(r, "bigrquery_tabledata_struct_of_arrays.json");
-
-	ck_assert_str_eq(s, "{\"x\":{\"a\":[1,2,3],\"b\":[\"a\",\"b\"]}}\n");
-	free(s);
-	bqrow_free(r);
 }
 END_TEST
 
@@ -269,90 +254,122 @@ conv_line(const char *schema, const char *row, int with_id)
 	return out.buf;
 }
 
-#define CHECK_ONE(type, cell, want) do {				\
-	char *got_ = conv_line("[{\"name\":\"c\",\"type\":\"" type "\"}]", \
-	    "{\"f\":[{\"v\":" cell "}]}", 0);				\
-	ck_assert_str_eq(got_, "{\"c\":" want "}\n");			\
-	free(got_);							\
-} while (0)
+/* A column c of a type, a cell's "v", and what the row converts to. */
+struct one {
+	const char	*type;
+	const char	*cell;
+	const char	*want;		/* the value of "c" */
+};
+
+static void
+check_ones(const struct one *v, size_t n)
+{
+	char schema[128], row[256], want[256], *got;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(schema, sizeof(schema),
+		    "[{\"name\":\"c\",\"type\":\"%s\"}]", v[i].type);
+		snprintf(row, sizeof(row), "{\"f\":[{\"v\":%s}]}", v[i].cell);
+		snprintf(want, sizeof(want), "{\"c\":%s}\n", v[i].want);
+		got = conv_line(schema, row, 0);
+		ck_assert_str_eq(got, want);
+		free(got);
+	}
+}
 
 START_TEST(test_int64)
 {
-	CHECK_ONE("INT64", "\"42\"", "42");
-	CHECK_ONE("INTEGER", "\"-7\"", "-7");
-	CHECK_ONE("INT64", "\"0\"", "0");
-	CHECK_ONE("INT64", "\"9007199254740992\"", "9007199254740992");
-	CHECK_ONE("INT64", "\"-9007199254740992\"", "-9007199254740992");
-	CHECK_ONE("INT64", "\"9007199254740993\"", "\"9007199254740993\"");
-	CHECK_ONE("INT64", "\"-9007199254740993\"", "\"-9007199254740993\"");
-	CHECK_ONE("INT64", "\"9223372036854775807\"",
-	    "\"9223372036854775807\"");
-	CHECK_ONE("INT64", "\"-9223372036854775808\"",
-	    "\"-9223372036854775808\"");
-	CHECK_ONE("INT64", "\"12345678901234567\"", "\"12345678901234567\"");
-	CHECK_ONE("INT64", "null", "null");
+	static const struct one v[] = {
+		{ "INT64", "\"42\"", "42" },
+		{ "INTEGER", "\"-7\"", "-7" },
+		{ "INT64", "\"0\"", "0" },
+		{ "INT64", "\"9007199254740992\"", "9007199254740992" },
+		{ "INT64", "\"-9007199254740992\"", "-9007199254740992" },
+		{ "INT64", "\"9007199254740993\"", "\"9007199254740993\"" },
+		{ "INT64", "\"-9007199254740993\"", "\"-9007199254740993\"" },
+		{ "INT64", "\"9223372036854775807\"",
+		  "\"9223372036854775807\"" },
+		{ "INT64", "\"-9223372036854775808\"",
+		  "\"-9223372036854775808\"" },
+		{ "INT64", "\"12345678901234567\"", "\"12345678901234567\"" },
+		{ "INT64", "null", "null" },
+	};
+
+	check_ones(v, sizeof(v) / sizeof(v[0]));
 }
 END_TEST
 
 START_TEST(test_float64)
 {
-	CHECK_ONE("FLOAT64", "\"3.14\"", "3.14");
-	CHECK_ONE("FLOAT", "\"6.0009827716399995\"", "6.0009827716399995");
-	CHECK_ONE("FLOAT", "\"37200.0\"", "37200.0");
-	CHECK_ONE("FLOAT", "\"1.7664E7\"", "1.7664E7");
-	CHECK_ONE("FLOAT", "\"-2.5E-10\"", "-2.5E-10");
-	CHECK_ONE("FLOAT64", "\"NaN\"", "\"NaN\"");
-	CHECK_ONE("FLOAT64", "\"Infinity\"", "\"Infinity\"");
-	CHECK_ONE("FLOAT64", "\"-Infinity\"", "\"-Infinity\"");
-	CHECK_ONE("FLOAT64", "null", "null");
+	static const struct one v[] = {
+		{ "FLOAT64", "\"3.14\"", "3.14" },
+		{ "FLOAT", "\"6.0009827716399995\"", "6.0009827716399995" },
+		{ "FLOAT", "\"37200.0\"", "37200.0" },
+		{ "FLOAT", "\"1.7664E7\"", "1.7664E7" },
+		{ "FLOAT", "\"-2.5E-10\"", "-2.5E-10" },
+		{ "FLOAT64", "\"NaN\"", "\"NaN\"" },
+		{ "FLOAT64", "\"Infinity\"", "\"Infinity\"" },
+		{ "FLOAT64", "\"-Infinity\"", "\"-Infinity\"" },
+		{ "FLOAT64", "null", "null" },
+	};
+
+	check_ones(v, sizeof(v) / sizeof(v[0]));
 }
 END_TEST
 
 START_TEST(test_strings)
 {
-	CHECK_ONE("NUMERIC", "\"12345678901234567890123456789.123456789\"",
-	    "\"12345678901234567890123456789.123456789\"");
-	CHECK_ONE("BIGNUMERIC",
-	    "\"1.00000000000000000000000000000000000001\"",
-	    "\"1.00000000000000000000000000000000000001\"");
-	CHECK_ONE("NUMERIC", "\"99999999999999999999999999999.999999999\"",
-	    "\"99999999999999999999999999999.999999999\"");
-	CHECK_ONE("BYTES", "\"AAEC/w==\"", "\"AAEC/w==\"");
-	CHECK_ONE("STRING", "\"h\\u00e9llo \\\"q\\\"\\n\"",
-	    "\"h\xc3\xa9llo \\\"q\\\"\\n\"");
-	CHECK_ONE("STRING", "\"\"", "\"\"");
-	CHECK_ONE("GEOGRAPHY", "\"POINT(1 2)\"", "\"POINT(1 2)\"");
-	CHECK_ONE("INTERVAL", "\"1-2 3 4:5:6.789\"", "\"1-2 3 4:5:6.789\"");
-	CHECK_ONE("RANGE", "\"[2024-01-01, UNBOUNDED)\"",
-	    "\"[2024-01-01, UNBOUNDED)\"");
-	CHECK_ONE("DATE", "\"2025-11-04\"", "\"2025-11-04\"");
-	CHECK_ONE("DATETIME", "\"2025-11-04T15:59:00.123456\"",
-	    "\"2025-11-04T15:59:00.123456\"");
-	CHECK_ONE("TIME", "\"15:59:00.123456\"", "\"15:59:00.123456\"");
-	CHECK_ONE("BOOL", "\"true\"", "true");
-	CHECK_ONE("BOOLEAN", "\"false\"", "false");
-	CHECK_ONE("JSON", "\"{\\\"a\\\":[1,true,null]}\"",
-	    "{\"a\":[1,true,null]}");
-	CHECK_ONE("JSON", "\"\\\"s\\\"\"", "\"s\"");
+	static const struct one v[] = {
+		{ "NUMERIC", "\"12345678901234567890123456789.123456789\"",
+		  "\"12345678901234567890123456789.123456789\"" },
+		{ "BIGNUMERIC", "\"1.00000000000000000000000000000000000001\"",
+		  "\"1.00000000000000000000000000000000000001\"" },
+		{ "NUMERIC", "\"99999999999999999999999999999.999999999\"",
+		  "\"99999999999999999999999999999.999999999\"" },
+		{ "BYTES", "\"AAEC/w==\"", "\"AAEC/w==\"" },
+		{ "STRING", "\"h\\u00e9llo \\\"q\\\"\\n\"",
+		  "\"h\xc3\xa9llo \\\"q\\\"\\n\"" },
+		{ "STRING", "\"\"", "\"\"" },
+		{ "GEOGRAPHY", "\"POINT(1 2)\"", "\"POINT(1 2)\"" },
+		{ "INTERVAL", "\"1-2 3 4:5:6.789\"", "\"1-2 3 4:5:6.789\"" },
+		{ "RANGE", "\"[2024-01-01, UNBOUNDED)\"",
+		  "\"[2024-01-01, UNBOUNDED)\"" },
+		{ "DATE", "\"2025-11-04\"", "\"2025-11-04\"" },
+		{ "DATETIME", "\"2025-11-04T15:59:00.123456\"",
+		  "\"2025-11-04T15:59:00.123456\"" },
+		{ "TIME", "\"15:59:00.123456\"", "\"15:59:00.123456\"" },
+		{ "BOOL", "\"true\"", "true" },
+		{ "BOOLEAN", "\"false\"", "false" },
+		{ "JSON", "\"{\\\"a\\\":[1,true,null]}\"",
+		  "{\"a\":[1,true,null]}" },
+		{ "JSON", "\"\\\"s\\\"\"", "\"s\"" },
+	};
+
+	check_ones(v, sizeof(v) / sizeof(v[0]));
 }
 END_TEST
 
 START_TEST(test_timestamp)
 {
-	CHECK_ONE("TIMESTAMP", "\"1699089600123456\"",
-	    "\"2023-11-04T09:20:00.123456Z\"");
-	CHECK_ONE("TIMESTAMP", "\"0\"", "\"1970-01-01T00:00:00.000000Z\"");
-	CHECK_ONE("TIMESTAMP", "\"-1\"", "\"1969-12-31T23:59:59.999999Z\"");
-	CHECK_ONE("TIMESTAMP", "\"253402300799999999\"",
-	    "\"9999-12-31T23:59:59.999999Z\"");
-	/* float seconds (no useInt64Timestamp), parsed in decimal */
-	CHECK_ONE("TIMESTAMP", "\"1.3682484E9\"",
-	    "\"2013-05-11T05:00:00.000000Z\"");
-	CHECK_ONE("TIMESTAMP", "\"1.699089600123456E9\"",
-	    "\"2023-11-04T09:20:00.123456Z\"");
-	CHECK_ONE("TIMESTAMP", "\"-1.9954383398377106E10\"",
-	    "\"1337-09-02T11:43:21.622894Z\"");
-	CHECK_ONE("TIMESTAMP", "null", "null");
+	static const struct one v[] = {
+		{ "TIMESTAMP", "\"1699089600123456\"",
+		  "\"2023-11-04T09:20:00.123456Z\"" },
+		{ "TIMESTAMP", "\"0\"", "\"1970-01-01T00:00:00.000000Z\"" },
+		{ "TIMESTAMP", "\"-1\"", "\"1969-12-31T23:59:59.999999Z\"" },
+		{ "TIMESTAMP", "\"253402300799999999\"",
+		  "\"9999-12-31T23:59:59.999999Z\"" },
+		/* float seconds (no useInt64Timestamp), parsed in decimal */
+		{ "TIMESTAMP", "\"1.3682484E9\"",
+		  "\"2013-05-11T05:00:00.000000Z\"" },
+		{ "TIMESTAMP", "\"1.699089600123456E9\"",
+		  "\"2023-11-04T09:20:00.123456Z\"" },
+		{ "TIMESTAMP", "\"-1.9954383398377106E10\"",
+		  "\"1337-09-02T11:43:21.622894Z\"" },
+		{ "TIMESTAMP", "null", "null" },
+	};
+
+	check_ones(v, sizeof(v) / sizeof(v[0]));
 }
 END_TEST
 
@@ -386,73 +403,93 @@ END_TEST
 
 START_TEST(test_bad_rows)
 {
-	char *got;
+	static const struct {
+		const char	*type;
+		const char	*row;
+		const char	*want;		/* in the error */
+		int		 at_start;	/* right after "ERROR " */
+	} v[] = {
+		{ "STRING", "{\"f\":[{\"v\":\"x\"},{\"v\":\"y\"}]}",
+		  "row does not match", 1 },
+		{ "TIMESTAMP", "{\"f\":[{\"v\":\"yesterday\"}]}",
+		  "bad TIMESTAMP", 0 },
+		{ "BOOL", "{\"f\":[{\"v\":\"maybe\"}]}", "bad BOOL", 0 },
+	};
+	char schema[128], *got, *at;
+	size_t i;
 
-	got = conv_line("[{\"name\":\"a\",\"type\":\"STRING\"}]",
-	    "{\"f\":[{\"v\":\"x\"},{\"v\":\"y\"}]}", 0);
-	ck_assert_msg(strncmp(got, "ERROR row does not match", 24) == 0, "%s",
-	    got);
-	free(got);
-	got = conv_line("[{\"name\":\"a\",\"type\":\"TIMESTAMP\"}]",
-	    "{\"f\":[{\"v\":\"yesterday\"}]}", 0);
-	ck_assert_msg(strstr(got, "bad TIMESTAMP") != NULL, "%s", got);
-	free(got);
-	got = conv_line("[{\"name\":\"a\",\"type\":\"BOOL\"}]",
-	    "{\"f\":[{\"v\":\"maybe\"}]}", 0);
-	ck_assert_msg(strstr(got, "bad BOOL") != NULL, "%s", got);
-	free(got);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(schema, sizeof(schema),
+		    "[{\"name\":\"a\",\"type\":\"%s\"}]", v[i].type);
+		got = conv_line(schema, v[i].row, 0);
+		at = strstr(got, v[i].want);
+		ck_assert_msg(strncmp(got, "ERROR ", 6) == 0 && at != NULL &&
+		    (!v[i].at_start || at == got + 6), "%s", got);
+		free(got);
+	}
 }
 END_TEST
-
-#define CHECK_BAD(type, row, want) do {				\
-	char *got_ = conv_line("[{\"name\":\"c\",\"type\":\"" type "\"}]", \
-	    row, 0);							\
-	ck_assert_str_eq(got_, "ERROR column 'c': " want);		\
-	free(got_);							\
-} while (0)
 
 /* Cells that do not match their type, or are not {"v":...}: bad data. */
 START_TEST(test_bad_cells)
 {
-	char *got;
+	static const struct {
+		const char	*schema;	/* "[...]", or c's type */
+		const char	*row;
+		const char	*want;		/* after "ERROR column 'c': " */
+	} v[] = {
+		{ "INT64", "{\"f\":[{\"v\":\"abc\"}]}", "bad INT64 'abc'" },
+		{ "INT64", "{\"f\":[{\"v\":\"\"}]}", "bad INT64 ''" },
+		{ "INT64", "{\"f\":[{\"v\":\"-\"}]}", "bad INT64 '-'" },
+		{ "INT64", "{\"f\":[{\"v\":\"+1\"}]}", "bad INT64 '+1'" },
+		{ "INT64", "{\"f\":[{\"v\":\"1.5\"}]}", "bad INT64 '1.5'" },
+		{ "INT64", "{\"f\":[{\"v\":\"1e3\"}]}", "bad INT64 '1e3'" },
+		{ "INT64", "{\"f\":[{\"v\":\"9223372036854775808\"}]}",
+		  "bad INT64 '9223372036854775808'" },
+		{ "INT64", "{\"f\":[{\"v\":\"-9223372036854775809\"}]}",
+		  "bad INT64 '-9223372036854775809'" },
+		{ "INT64", "{\"f\":[{\"v\":\"000000000000000000000001x\"}]}",
+		  "bad INT64 '000000000000000000000001x'" },
+		{ "INT64", "{\"f\":[{\"v\":\"099999999999999999999\"}]}",
+		  "bad INT64 '099999999999999999999'" },
+		{ "FLOAT64", "{\"f\":[{\"v\":\"1.5.5\"}]}",
+		  "bad FLOAT64 '1.5.5'" },
+		{ "FLOAT64", "{\"f\":[{\"v\":\"abc\"}]}", "bad FLOAT64 'abc'" },
+		{ "FLOAT64", "{\"f\":[{\"v\":\"inf\"}]}", "bad FLOAT64 'inf'" },
+		{ "FLOAT64", "{\"f\":[{\"v\":\"\"}]}", "bad FLOAT64 ''" },
+		{ "STRING", "{\"f\":[\"x\"]}", "cell is not {\"v\":...}" },
+		{ "STRING", "{\"f\":[{\"w\":\"x\"}]}",
+		  "cell is not {\"v\":...}" },
+		{ "STRING", "{\"f\":[null]}", "cell is not {\"v\":...}" },
+		{ "STRING", "{\"f\":[[1]]}", "cell is not {\"v\":...}" },
+		{ "[{\"name\":\"c\",\"type\":\"STRING\","
+		  "\"mode\":\"REPEATED\"}]",
+		  "{\"f\":[{\"v\":[\"a\"]}]}", "cell is not {\"v\":...}" },
+		{ "[{\"name\":\"r\",\"type\":\"RECORD\",\"fields\":"
+		  "[{\"name\":\"c\",\"type\":\"INT64\"}]}]",
+		  "{\"f\":[{\"v\":{\"f\":[7]}}]}", "cell is not {\"v\":...}" },
+	};
+	/* Leading zeros and -0 are fine; {"v":null} is a null, as before. */
+	static const struct one good[] = {
+		{ "INT64", "\"0000000000000000000000042\"", "42" },
+		{ "INT64", "\"-0\"", "0" },
+		{ "INT64", "null", "null" },
+	};
+	char schema[256], want[256], *got;
+	size_t i;
 
-	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"abc\"}]}", "bad INT64 'abc'");
-	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"\"}]}", "bad INT64 ''");
-	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"-\"}]}", "bad INT64 '-'");
-	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"+1\"}]}", "bad INT64 '+1'");
-	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"1.5\"}]}", "bad INT64 '1.5'");
-	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"1e3\"}]}", "bad INT64 '1e3'");
-	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"9223372036854775808\"}]}",
-	    "bad INT64 '9223372036854775808'");
-	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"-9223372036854775809\"}]}",
-	    "bad INT64 '-9223372036854775809'");
-	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"000000000000000000000001x\"}]}",
-	    "bad INT64 '000000000000000000000001x'");
-	CHECK_BAD("INT64", "{\"f\":[{\"v\":\"099999999999999999999\"}]}",
-	    "bad INT64 '099999999999999999999'");
-	CHECK_ONE("INT64", "\"0000000000000000000000042\"", "42");
-	CHECK_ONE("INT64", "\"-0\"", "0");
-	CHECK_BAD("FLOAT64", "{\"f\":[{\"v\":\"1.5.5\"}]}",
-	    "bad FLOAT64 '1.5.5'");
-	CHECK_BAD("FLOAT64", "{\"f\":[{\"v\":\"abc\"}]}", "bad FLOAT64 'abc'");
-	CHECK_BAD("FLOAT64", "{\"f\":[{\"v\":\"inf\"}]}", "bad FLOAT64 'inf'");
-	CHECK_BAD("FLOAT64", "{\"f\":[{\"v\":\"\"}]}", "bad FLOAT64 ''");
-	CHECK_BAD("STRING", "{\"f\":[\"x\"]}", "cell is not {\"v\":...}");
-	CHECK_BAD("STRING", "{\"f\":[{\"w\":\"x\"}]}",
-	    "cell is not {\"v\":...}");
-	CHECK_BAD("STRING", "{\"f\":[null]}", "cell is not {\"v\":...}");
-	CHECK_BAD("STRING", "{\"f\":[[1]]}", "cell is not {\"v\":...}");
-	got = conv_line("[{\"name\":\"c\",\"type\":\"STRING\","
-	    "\"mode\":\"REPEATED\"}]", "{\"f\":[{\"v\":[\"a\"]}]}", 0);
-	ck_assert_str_eq(got, "ERROR column 'c': cell is not {\"v\":...}");
-	free(got);
-	got = conv_line("[{\"name\":\"r\",\"type\":\"RECORD\",\"fields\":"
-	    "[{\"name\":\"c\",\"type\":\"INT64\"}]}]",
-	    "{\"f\":[{\"v\":{\"f\":[7]}}]}", 0);
-	ck_assert_str_eq(got, "ERROR column 'c': cell is not {\"v\":...}");
-	free(got);
-	/* {"v":null} is a null, as before. */
-	CHECK_ONE("INT64", "null", "null");
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (v[i].schema[0] == '[')
+			snprintf(schema, sizeof(schema), "%s", v[i].schema);
+		else
+			snprintf(schema, sizeof(schema),
+			    "[{\"name\":\"c\",\"type\":\"%s\"}]", v[i].schema);
+		snprintf(want, sizeof(want), "ERROR column 'c': %s", v[i].want);
+		got = conv_line(schema, v[i].row, 0);
+		ck_assert_str_eq(got, want);
+		free(got);
+	}
+	check_ones(good, sizeof(good) / sizeof(good[0]));
 }
 END_TEST
 
@@ -542,11 +579,8 @@ bqrow_suite(void)
 	Suite *s = suite_create("bqrow");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_fixture_simple);
-	tcase_add_test(tc, test_fixture_array);
-	tcase_add_test(tc, test_fixture_struct);
-	tcase_add_test(tc, test_fixture_array_of_struct);
-	tcase_add_test(tc, test_fixture_struct_of_arrays);
+	tcase_add_loop_test(tc, test_fixtures, 0,
+	    (int)(sizeof(fixtures) / sizeof(fixtures[0])));
 	tcase_add_test(tc, test_fixture_natality);
 	tcase_add_test(tc, test_int64);
 	tcase_add_test(tc, test_float64);

@@ -164,21 +164,88 @@ START_TEST(test_record_roundtrip)
 }
 END_TEST
 
+/* A JSON text that must be refused as bad data naming what. */
+struct refused {
+	const char	*json;
+	const char	*what;
+};
+
+/*
+ * Each text fails ckpt_record_decode() (record) or ckpt_ack_parse() (not
+ * record) as bad data, with a message naming what is wrong.
+ */
 static void
-expect_decode_fails(const char *json, const char *field)
+expect_refused(int record, const struct refused *v, size_t n)
 {
 	struct ckpt_record d;
+	struct ckpt_ack a;
 	struct bq_err err = BQ_ERR_INIT;
-	cJSON *j = cJSON_Parse(json);
+	cJSON *j;
+	size_t i;
+	int rc;
 
-	ck_assert_ptr_nonnull(j);
-	ck_assert_int_eq(ckpt_record_decode(j, &d, &err), -1);
-	ck_assert_int_eq(err.kind, EXIT_DATA);
-	ck_assert_msg(strstr(err.msg, field) != NULL, "%s: %s", json,
-	    err.msg);
-	ckpt_record_release(&d);
-	cJSON_Delete(j);
+	for (i = 0; i < n; i++) {
+		j = cJSON_Parse(v[i].json);
+		ck_assert_ptr_nonnull(j);
+		if (record) {
+			rc = ckpt_record_decode(j, &d, &err);
+			ckpt_record_release(&d);
+		} else {
+			rc = ckpt_ack_parse(j, &a, &err);
+		}
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(err.kind, EXIT_DATA);
+		ck_assert_msg(strstr(err.msg, v[i].what) != NULL, "%s: %s",
+		    v[i].json, err.msg);
+		cJSON_Delete(j);
+	}
 }
+
+/* Records that fail to decode, and the field each error names. */
+static const struct refused bad_records[] = {
+	{ "[]",
+	  "object" },
+	{ "{\"nodeId\":0,\"clusterSize\":1}",
+	  "tableId" },
+	{ "{\"tableId\":\"t\",\"nodeId\":3,\"clusterSize\":3}",
+	  "nodeId" },
+	{ "{\"tableId\":\"t\",\"nodeId\":-1,\"clusterSize\":3}",
+	  "nodeId" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0.5,\"clusterSize\":3}",
+	  "nodeId" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":0}",
+	  "clusterSize" },
+	{ "{\"checkpointId\":\"t:1/3\",\"tableId\":\"t\","
+	  "\"nodeId\":0,\"clusterSize\":3}",
+	  "checkpointId" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	  "\"lastTimestamp\":\"yesterday\"}",
+	  "lastTimestamp" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	  "\"phase\":\"warp\"}",
+	  "phase" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	  "\"recordsIngested\":-4}",
+	  "recordsIngested" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	  "\"recordsIngested\":9007199254740994}",
+	  "recordsIngested" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	  "\"lastError\":5}",
+	  "lastError" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	  "\"lastErrorAt\":\"soon\"}",
+	  "lastErrorAt" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	  "\"bytesBilled\":-1}",
+	  "bytesBilled" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	  "\"billingDay\":\"2025-11-4\"}",
+	  "billingDay" },
+	{ "{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
+	  "\"bytesBilledDay\":1e300}",
+	  "bytesBilledDay" },
+};
 
 START_TEST(test_record_decode)
 {
@@ -197,72 +264,55 @@ START_TEST(test_record_decode)
 	ckpt_record_release(&d);
 	cJSON_Delete(j);
 
-	expect_decode_fails("[]", "object");
-	expect_decode_fails("{\"nodeId\":0,\"clusterSize\":1}", "tableId");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":3,\"clusterSize\":3}",
-	    "nodeId");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":-1,\"clusterSize\":3}",
-	    "nodeId");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0.5,\"clusterSize\":3}",
-	    "nodeId");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":0}",
-	    "clusterSize");
-	expect_decode_fails("{\"checkpointId\":\"t:1/3\",\"tableId\":\"t\","
-	    "\"nodeId\":0,\"clusterSize\":3}", "checkpointId");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
-	    "\"lastTimestamp\":\"yesterday\"}", "lastTimestamp");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
-	    "\"phase\":\"warp\"}", "phase");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
-	    "\"recordsIngested\":-4}", "recordsIngested");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
-	    "\"recordsIngested\":9007199254740994}", "recordsIngested");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
-	    "\"lastError\":5}", "lastError");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
-	    "\"lastErrorAt\":\"soon\"}", "lastErrorAt");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
-	    "\"bytesBilled\":-1}", "bytesBilled");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
-	    "\"billingDay\":\"2025-11-4\"}", "billingDay");
-	expect_decode_fails("{\"tableId\":\"t\",\"nodeId\":0,\"clusterSize\":1,"
-	    "\"bytesBilledDay\":1e300}", "bytesBilledDay");
+	expect_refused(1, bad_records,
+	    sizeof(bad_records) / sizeof(bad_records[0]));
 }
 END_TEST
+
+/*
+ * Parses json as an ack into a, expecting rc from ckpt_ack_parse(); a
+ * points into the tree returned, which the caller deletes.
+ */
+static cJSON *
+ack_of(const char *json, struct ckpt_ack *a, int rc)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	cJSON *j = cJSON_Parse(json);
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_msg(ckpt_ack_parse(j, a, &err) == rc, "%s: %s", json,
+	    err.msg);
+	if (rc == -1)
+		ck_assert_int_eq(err.kind, EXIT_DATA);
+	return j;
+}
 
 START_TEST(test_ack_parse)
 {
 	struct ckpt_ack a;
-	struct bq_err err = BQ_ERR_INIT;
 	cJSON *j;
 
-	j = cJSON_Parse("{\"table\":\"BigQueryData\",\"rows\":500,"
-	    "\"total\":1500,\"cursor\":\"2025-11-04T15:59:00.123456Z\"}");
-	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), 0);
+	j = ack_of("{\"table\":\"BigQueryData\",\"rows\":500,"
+	    "\"total\":1500,\"cursor\":\"2025-11-04T15:59:00.123456Z\"}",
+	    &a, 0);
 	ck_assert_str_eq(a.table, "BigQueryData");
 	ck_assert(a.rows == 500 && a.has_cursor && a.cursor == T0);
 	cJSON_Delete(j);
-	j = cJSON_Parse("{\"table\":\"B\",\"rows\":3,\"cursor\":null}");
-	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), 0);
+	j = ack_of("{\"table\":\"B\",\"rows\":3,\"cursor\":null}", &a, 0);
 	ck_assert(a.rows == 3 && !a.has_cursor);
 	cJSON_Delete(j);
-	j = cJSON_Parse("{\"table\":\"B\",\"rows\":-3,\"cursor\":null}");
-	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), -1);
+	j = ack_of("{\"table\":\"B\",\"rows\":-3,\"cursor\":null}", &a, -1);
 	cJSON_Delete(j);
-	j = cJSON_Parse("{\"table\":\"B\",\"rows\":3}");
-	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), -1);
+	j = ack_of("{\"table\":\"B\",\"rows\":3}", &a, -1);
 	cJSON_Delete(j);
-	j = cJSON_Parse("{\"table\":\"B\",\"rows\":3,\"cursor\":\"noon\"}");
-	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), -1);
-	ck_assert_int_eq(err.kind, EXIT_DATA);
+	j = ack_of("{\"table\":\"B\",\"rows\":3,\"cursor\":\"noon\"}", &a, -1);
 	cJSON_Delete(j);
 
 	/* Every field of the contract. */
-	j = cJSON_Parse("{\"table\":\"vp\",\"worker\":\"1/2\",\"rows\":0,"
+	j = ack_of("{\"table\":\"vp\",\"worker\":\"1/2\",\"rows\":0,"
 	    "\"total\":0,\"cursor\":null,\"newer\":false,"
 	    "\"bytesBilled\":10485760,\"error\":{\"tool\":\"bq-pull\","
-	    "\"status\":75,\"message\":\"quota\"}}");
-	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), 0);
+	    "\"status\":75,\"message\":\"quota\"}}", &a, 0);
 	ck_assert_str_eq(a.worker, "1/2");
 	ck_assert(a.wi == 1 && a.wn == 2 && a.newer == 0);
 	ck_assert(a.billed == 10485760);
@@ -271,95 +321,109 @@ START_TEST(test_ack_parse)
 	ck_assert_str_eq(a.err_message, "quota");
 	cJSON_Delete(j);
 	/* Absent: worker NULL, newer and bytesBilled -1, no error. */
-	j = cJSON_Parse("{\"table\":\"B\",\"rows\":3,\"cursor\":null,"
-	    "\"error\":null}");
-	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), 0);
+	j = ack_of("{\"table\":\"B\",\"rows\":3,\"cursor\":null,"
+	    "\"error\":null}", &a, 0);
 	ck_assert(a.worker == NULL && a.newer == -1 && a.billed == -1 &&
 	    a.err_tool == NULL);
 	cJSON_Delete(j);
 }
 END_TEST
 
-static void
-expect_ack_fails(const char *json, const char *what)
-{
-	struct ckpt_ack a;
-	struct bq_err err = BQ_ERR_INIT;
-	cJSON *j = cJSON_Parse(json);
-
-	ck_assert_ptr_nonnull(j);
-	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), -1);
-	ck_assert_int_eq(err.kind, EXIT_DATA);
-	ck_assert_msg(strstr(err.msg, what) != NULL, "%s: %s", json, err.msg);
-	cJSON_Delete(j);
-}
+/* Acks out of bounds, and the field each error names. */
+static const struct refused bad_acks[] = {
+	{ "{\"table\":\"B\",\"rows\":1099511627777,"
+	  "\"cursor\":null}",
+	  "rows" },
+	{ "{\"table\":\"B\",\"rows\":9007199254740992,"
+	  "\"cursor\":null}",
+	  "rows" },
+	{ "{\"table\":\"B\",\"rows\":1e308,\"cursor\":null}",
+	  "rows" },
+	{ "{\"table\":\"B\",\"rows\":-1,\"cursor\":null}",
+	  "rows" },
+	{ "{\"table\":\"B\",\"rows\":1.5,\"cursor\":null}",
+	  "rows" },
+	{ "{\"table\":\"B\",\"rows\":\"7\",\"cursor\":null}",
+	  "rows" },
+	{ "{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
+	  "\"bytesBilled\":9007199254740994}",
+	  "bytesBilled" },
+	{ "{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
+	  "\"bytesBilled\":-1}",
+	  "bytesBilled" },
+	{ "{\"table\":\"B\",\"worker\":\"2/2\",\"rows\":1,"
+	  "\"cursor\":null}",
+	  "worker" },
+	{ "{\"table\":\"B\",\"worker\":1,\"rows\":1,"
+	  "\"cursor\":null}",
+	  "worker" },
+	{ "{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
+	  "\"newer\":0}",
+	  "newer" },
+	{ "{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
+	  "\"error\":\"boom\"}",
+	  "error" },
+	{ "{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
+	  "\"error\":{\"tool\":\"x\",\"status\":256,\"message\":\"m\"}}",
+	  "error" },
+};
 
 /* Bounds: rows up to 2^40, counts up to 2^53, well-formed extras. */
 START_TEST(test_ack_bounds)
 {
 	struct ckpt_ack a;
-	struct bq_err err = BQ_ERR_INIT;
 	cJSON *j;
 
-	j = cJSON_Parse("{\"table\":\"B\",\"rows\":1099511627776,"
-	    "\"cursor\":null,\"bytesBilled\":9007199254740992}");
-	ck_assert_int_eq(ckpt_ack_parse(j, &a, &err), 0);
+	j = ack_of("{\"table\":\"B\",\"rows\":1099511627776,"
+	    "\"cursor\":null,\"bytesBilled\":9007199254740992}", &a, 0);
 	ck_assert(a.rows == CKPT_MAX_ROWS && a.billed == CKPT_MAX_COUNT);
 	cJSON_Delete(j);
-	expect_ack_fails("{\"table\":\"B\",\"rows\":1099511627777,"
-	    "\"cursor\":null}", "rows");
-	expect_ack_fails("{\"table\":\"B\",\"rows\":9007199254740992,"
-	    "\"cursor\":null}", "rows");
-	expect_ack_fails("{\"table\":\"B\",\"rows\":1e308,\"cursor\":null}",
-	    "rows");
-	expect_ack_fails("{\"table\":\"B\",\"rows\":-1,\"cursor\":null}",
-	    "rows");
-	expect_ack_fails("{\"table\":\"B\",\"rows\":1.5,\"cursor\":null}",
-	    "rows");
-	expect_ack_fails("{\"table\":\"B\",\"rows\":\"7\",\"cursor\":null}",
-	    "rows");
-	expect_ack_fails("{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
-	    "\"bytesBilled\":9007199254740994}", "bytesBilled");
-	expect_ack_fails("{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
-	    "\"bytesBilled\":-1}", "bytesBilled");
-	expect_ack_fails("{\"table\":\"B\",\"worker\":\"2/2\",\"rows\":1,"
-	    "\"cursor\":null}", "worker");
-	expect_ack_fails("{\"table\":\"B\",\"worker\":1,\"rows\":1,"
-	    "\"cursor\":null}", "worker");
-	expect_ack_fails("{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
-	    "\"newer\":0}", "newer");
-	expect_ack_fails("{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
-	    "\"error\":\"boom\"}", "error");
-	expect_ack_fails("{\"table\":\"B\",\"rows\":1,\"cursor\":null,"
-	    "\"error\":{\"tool\":\"x\",\"status\":256,\"message\":\"m\"}}",
-	    "error");
+	expect_refused(0, bad_acks, sizeof(bad_acks) / sizeof(bad_acks[0]));
 }
 END_TEST
 
+/* A cursor (whether there is one, and its age) and the phase it means. */
+struct phase_case {
+	int		 has_cursor;
+	int64_t		 age;		/* microseconds before now */
+	enum ckpt_phase	 want;
+};
+
+static void
+check_phases(const struct config_sync *s, const struct phase_case *v,
+    size_t n)
+{
+	int64_t now = T0 + 86400 * SEC;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_msg(ckpt_phase_for(s, v[i].has_cursor,
+		    v[i].has_cursor ? now - v[i].age : 0, now) == v[i].want,
+		    "case %zu", i);
+}
+
 START_TEST(test_phase_thresholds)
 {
+	static const struct phase_case defaults[] = {
+		{ 0, 0, CKPT_INITIAL },
+		{ 1, 3600 * SEC + 1, CKPT_INITIAL },
+		/* Exactly at a threshold is not above it (strict >). */
+		{ 1, 3600 * SEC, CKPT_CATCHUP },
+		{ 1, 300 * SEC + 1, CKPT_CATCHUP },
+		{ 1, 300 * SEC, CKPT_STEADY },
+		{ 1, 0, CKPT_STEADY },
+		{ 1, -60 * SEC, CKPT_STEADY },
+	};
+	static const struct phase_case tight[] = {
+		{ 1, 11 * SEC, CKPT_CATCHUP },
+		{ 1, 21 * SEC, CKPT_INITIAL },
+	};
 	struct config_sync s = default_sync();
-	int64_t now = T0 + 86400 * SEC;
 
-	ck_assert_int_eq(ckpt_phase_for(&s, 0, 0, now), CKPT_INITIAL);
-	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 3600 * SEC - 1, now),
-	    CKPT_INITIAL);
-	/* Exactly at a threshold is not above it (strict >). */
-	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 3600 * SEC, now),
-	    CKPT_CATCHUP);
-	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 300 * SEC - 1, now),
-	    CKPT_CATCHUP);
-	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 300 * SEC, now),
-	    CKPT_STEADY);
-	ck_assert_int_eq(ckpt_phase_for(&s, 1, now, now), CKPT_STEADY);
-	ck_assert_int_eq(ckpt_phase_for(&s, 1, now + 60 * SEC, now),
-	    CKPT_STEADY);
+	check_phases(&s, defaults, sizeof(defaults) / sizeof(defaults[0]));
 	s.steady_threshold = 10;
 	s.catchup_threshold = 20;
-	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 11 * SEC, now),
-	    CKPT_CATCHUP);
-	ck_assert_int_eq(ckpt_phase_for(&s, 1, now - 21 * SEC, now),
-	    CKPT_INITIAL);
+	check_phases(&s, tight, sizeof(tight) / sizeof(tight[0]));
 }
 END_TEST
 

@@ -1,4 +1,6 @@
 #include <check.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,15 @@ load_text(struct config *cfg, const char *text, struct bq_err *err)
 	return rc;
 }
 
+/* Loads text, which must succeed. */
+static void
+load_ok(struct config *cfg, const char *text)
+{
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_msg(load_text(cfg, text, &err) == 0, "%s", err.msg);
+}
+
 /* Loads text, expects failure, and checks that the message ends in want. */
 static void
 expect_error(const char *text, int kind, const char *want)
@@ -67,48 +78,237 @@ expect_error(const char *text, int kind, const char *want)
 	config_release(&cfg);
 }
 
+/*
+ * Fields of struct config and struct config_table by name, so that a test
+ * lists the values it expects (expect_config(), expect_table()).
+ */
+enum field_kind {
+	F_S,		/* char *: the string, or "(null)" */
+	F_L,		/* long */
+	F_I,		/* int */
+	F_Z,		/* size_t */
+	F_D,		/* double: equal, or within 1e-9 of "~value" */
+	F_U,		/* unsigned long long */
+	F_P,		/* enum partition_scheme: "fingerprint", "micros" */
+};
+
+struct field {
+	enum { IN_CONFIG, IN_TABLE, IN_SYNC, IN_SYNTH } in;
+	const char	*name;
+	size_t		 off;		/* in its struct */
+	enum field_kind	 kind;
+};
+
+#define CF(f, k)	{ IN_CONFIG, #f, offsetof(struct config, f), F_##k }
+#define TF(f, k)	{ IN_TABLE, #f, offsetof(struct config_table, f), F_##k }
+#define SF(f, k)	{ IN_SYNC, #f, offsetof(struct config_sync, f), F_##k }
+#define YF(f, k)	{ IN_SYNTH, #f, offsetof(struct config_synth, f), F_##k }
+
+static const struct field fields[] = {
+	CF(path, S),
+	CF(project, S),
+	CF(credentials, S),
+	CF(location, S),
+	CF(emulator_host, S),
+	CF(api_url, S),
+	CF(max_retries, L),
+	CF(retry_deadline, D),
+	CF(max_bytes_billed, L),
+	CF(daily_bytes_limit, L),
+	CF(partition, P),
+	CF(dataset, S),
+	CF(ntables, Z),
+	CF(harper_url, S),
+	CF(harper_database, S),
+	CF(harper_username, S),
+	CF(harper_password, S),
+	CF(batch_rows, L),
+	CF(batch_bytes, L),
+	CF(in_flight, L),
+	CF(http_timeout, D),
+	CF(harper_deadline, D),
+	CF(ckpt_store, S),
+	CF(ckpt_path, S),
+	CF(ckpt_table, S),
+	CF(audit_table, S),
+	TF(id, S),
+	TF(project, S),
+	TF(dataset, S),
+	TF(table, S),
+	TF(timestamp_column, S),
+	TF(target_table, S),
+	TF(ncolumns, Z),
+	TF(nid_columns, Z),
+	TF(id_column, S),
+	TF(nindexes, Z),
+	TF(line, I),
+	SF(initial_batch, L),
+	SF(catchup_batch, L),
+	SF(steady_batch, L),
+	SF(initial_poll, D),
+	SF(catchup_poll, D),
+	SF(steady_poll, D),
+	SF(catchup_threshold, D),
+	SF(steady_threshold, D),
+	SF(lookback, D),
+	SF(start_timestamp, S),
+	SF(topology_interval, D),
+	SF(topology_grace, D),
+	YF(dataset, S),
+	YF(vessels, L),
+	YF(batch_size, L),
+	YF(interval, D),
+	YF(retention_days, L),
+	YF(cleanup_interval, D),
+	YF(load_rows, L),
+	YF(streaming, I),
+	YF(positions_table, S),
+	YF(events_table, S),
+	YF(metadata_table, S),
+	YF(seed, U),
+};
+
+/*
+ * The field called name of a struct config or config_table (in), and in
+ * *off where it is from the start of that struct: "sync.x" and "synth.x"
+ * are the members of the struct inside.  NULL if there is none.
+ */
+static const struct field *
+field_find(int in, const char *name, size_t *off)
+{
+	size_t i;
+
+	*off = 0;
+	if (strncmp(name, "sync.", 5) == 0) {
+		*off = in == IN_TABLE ? offsetof(struct config_table, sync) :
+		    offsetof(struct config, sync);
+		in = IN_SYNC;
+		name += 5;
+	} else if (in == IN_CONFIG && strncmp(name, "synth.", 6) == 0) {
+		*off = offsetof(struct config, synth);
+		in = IN_SYNTH;
+		name += 6;
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if ((int)fields[i].in == in &&
+		    strcmp(fields[i].name, name) == 0) {
+			*off += fields[i].off;
+			return &fields[i];
+		}
+	return NULL;
+}
+
+/* The value at p of a field of kind f, as text. */
+static void
+field_text(const char *p, const struct field *f, char *buf, size_t n)
+{
+	const char *s;
+
+	switch (f->kind) {
+	case F_S:
+		s = *(char *const *)p;
+		snprintf(buf, n, "%s", s != NULL ? s : "(null)");
+		break;
+	case F_L:
+		snprintf(buf, n, "%ld", *(const long *)p);
+		break;
+	case F_I:
+		snprintf(buf, n, "%d", *(const int *)p);
+		break;
+	case F_Z:
+		snprintf(buf, n, "%zu", *(const size_t *)p);
+		break;
+	case F_D:
+		snprintf(buf, n, "%.17g", *(const double *)p);
+		break;
+	case F_U:
+		snprintf(buf, n, "%llu", *(const unsigned long long *)p);
+		break;
+	case F_P:
+		snprintf(buf, n, "%s", *(const enum partition_scheme *)p ==
+		    PARTITION_MICROS ? "micros" : "fingerprint");
+		break;
+	}
+}
+
+/*
+ * Each field named in want ("name", "value", ..., NULL) of the struct
+ * config or config_table (in) at base has that value.
+ */
+static void
+expect_fields(const void *base, int in, const char *const *want)
+{
+	const struct field *f;
+	const char *p;
+	char got[512];
+	double w;
+	size_t off;
+	int ok;
+
+	for (; *want != NULL; want += 2) {
+		f = field_find(in, want[0], &off);
+		ck_assert_msg(f != NULL, "no field %s", want[0]);
+		p = (const char *)base + off;
+		field_text(p, f, got, sizeof(got));
+		if (f->kind == F_D) {
+			w = strtod(want[1] + (want[1][0] == '~'), NULL);
+			ok = want[1][0] == '~' ? fabs(*(const double *)p - w) <=
+			    1e-9 : *(const double *)p == w;
+		} else {
+			ok = strcmp(got, want[1]) == 0;
+		}
+		ck_assert_msg(ok, "%s: %s, want %s", want[0], got, want[1]);
+	}
+}
+
+#define expect_config(cfg, ...)	expect_fields((cfg), IN_CONFIG,		\
+	(const char *const[]){ __VA_ARGS__, NULL })
+#define expect_table(t, ...)	expect_fields((t), IN_TABLE,		\
+	(const char *const[]){ __VA_ARGS__, NULL })
+
 START_TEST(test_defaults)
 {
 	struct config cfg;
 
 	config_init(&cfg);
-	ck_assert_ptr_null(cfg.path);
-	ck_assert_str_eq(cfg.location, "US");
-	ck_assert_int_eq(cfg.max_retries, 5);
-	ck_assert_double_eq(cfg.retry_deadline, 600);
-	ck_assert_int_eq(cfg.partition, PARTITION_FINGERPRINT);
-	ck_assert_int_eq(cfg.sync.initial_batch, 10000);
-	ck_assert_int_eq(cfg.sync.catchup_batch, 1000);
-	ck_assert_int_eq(cfg.sync.steady_batch, 500);
-	ck_assert_double_eq(cfg.sync.initial_poll, 1);
-	ck_assert_double_eq(cfg.sync.catchup_poll, 5);
-	ck_assert_double_eq(cfg.sync.steady_poll, 30);
-	ck_assert_double_eq(cfg.sync.catchup_threshold, 3600);
-	ck_assert_double_eq(cfg.sync.steady_threshold, 300);
-	ck_assert_double_eq(cfg.sync.lookback, 0);
-	ck_assert_ptr_null(cfg.sync.start_timestamp);
-	ck_assert_str_eq(cfg.harper_url, "http://127.0.0.1:9925");
-	ck_assert_str_eq(cfg.harper_database, "data");
-	ck_assert_int_eq(cfg.batch_rows, 1000);
-	ck_assert_int_eq(cfg.batch_bytes, 4 << 20);
-	ck_assert_int_eq(cfg.in_flight, 2);
-	ck_assert_double_eq(cfg.http_timeout, 60);
-	ck_assert_double_eq(cfg.harper_deadline, 120);
-	ck_assert_str_eq(cfg.ckpt_store, "file");
-	ck_assert_str_eq(cfg.ckpt_path, "bqsync-state.json");
-	ck_assert_str_eq(cfg.ckpt_table, "SyncCheckpoint");
-	ck_assert_str_eq(cfg.audit_table, "SyncAudit");
-	ck_assert_int_eq(cfg.synth.vessels, 100000);
-	ck_assert_int_eq(cfg.synth.batch_size, 100);
-	ck_assert_double_eq(cfg.synth.interval, 60);
-	ck_assert_int_eq(cfg.synth.retention_days, 30);
-	ck_assert_double_eq(cfg.synth.cleanup_interval, 86400);
-	ck_assert_int_eq(cfg.synth.load_rows, 500000);
-	ck_assert_int_eq(cfg.synth.streaming, 0);
-	ck_assert_str_eq(cfg.synth.positions_table, "vessel_positions");
-	ck_assert_str_eq(cfg.synth.events_table, "port_events");
-	ck_assert_str_eq(cfg.synth.metadata_table, "vessel_metadata");
-	ck_assert_uint_eq(cfg.ntables, 0);
+	expect_config(&cfg,
+	    "path", "(null)",
+	    "location", "US",
+	    "max_retries", "5",
+	    "retry_deadline", "600",
+	    "partition", "fingerprint",
+	    "sync.initial_batch", "10000",
+	    "sync.catchup_batch", "1000",
+	    "sync.steady_batch", "500",
+	    "sync.initial_poll", "1",
+	    "sync.catchup_poll", "5",
+	    "sync.steady_poll", "30",
+	    "sync.catchup_threshold", "3600",
+	    "sync.steady_threshold", "300",
+	    "sync.lookback", "0",
+	    "sync.start_timestamp", "(null)",
+	    "harper_url", "http://127.0.0.1:9925",
+	    "harper_database", "data",
+	    "batch_rows", "1000",
+	    "batch_bytes", "4194304",
+	    "in_flight", "2",
+	    "http_timeout", "60",
+	    "harper_deadline", "120",
+	    "ckpt_store", "file",
+	    "ckpt_path", "bqsync-state.json",
+	    "ckpt_table", "SyncCheckpoint",
+	    "audit_table", "SyncAudit",
+	    "synth.vessels", "100000",
+	    "synth.batch_size", "100",
+	    "synth.interval", "60",
+	    "synth.retention_days", "30",
+	    "synth.cleanup_interval", "86400",
+	    "synth.load_rows", "500000",
+	    "synth.streaming", "0",
+	    "synth.positions_table", "vessel_positions",
+	    "synth.events_table", "port_events",
+	    "synth.metadata_table", "vessel_metadata",
+	    "ntables", "0");
 	config_release(&cfg);
 }
 END_TEST
@@ -123,17 +323,19 @@ START_TEST(test_reference_file)
 	clear_env();
 	ck_assert_msg(config_load(&cfg, "config.yaml", &err) == 0, "%s",
 	    err.msg);
-	ck_assert_str_eq(cfg.path, "config.yaml");
-	ck_assert_str_eq(cfg.project, "bqsync-demo");
-	ck_assert_str_eq(cfg.dataset, "maritime_tracking");
-	ck_assert_uint_eq(cfg.ntables, 3);
+	expect_config(&cfg,
+	    "path", "config.yaml",
+	    "project", "bqsync-demo",
+	    "dataset", "maritime_tracking",
+	    "ntables", "3");
 	t = &cfg.tables[1];
-	ck_assert_str_eq(t->id, "port_events");
-	ck_assert_str_eq(t->timestamp_column, "event_time");
-	ck_assert_str_eq(t->target_table, "PortEvents");
-	ck_assert_str_eq(t->dataset, "maritime_tracking");
-	ck_assert_str_eq(t->project, "bqsync-demo");
-	ck_assert_uint_eq(t->nindexes, 2);
+	expect_table(t,
+	    "id", "port_events",
+	    "timestamp_column", "event_time",
+	    "target_table", "PortEvents",
+	    "dataset", "maritime_tracking",
+	    "project", "bqsync-demo",
+	    "nindexes", "2");
 	ck_assert_str_eq(t->indexes[1], "vessel_mmsi");
 	t = &cfg.tables[2];
 	ck_assert_uint_eq(t->nid_columns, 1);
@@ -218,92 +420,100 @@ static const char every_key[] =
 START_TEST(test_every_key)
 {
 	struct config cfg;
-	struct bq_err err = BQ_ERR_INIT;
 	struct config_table *a, *b;
 
-	ck_assert_msg(load_text(&cfg, every_key, &err) == 0, "%s", err.msg);
-	ck_assert_str_eq(cfg.project, "p1");
-	ck_assert_str_eq(cfg.dataset, "ds");
-	ck_assert_str_eq(cfg.credentials, "/k.json");
-	ck_assert_str_eq(cfg.location, "EU");
-	ck_assert_int_eq(cfg.partition, PARTITION_MICROS);
-	ck_assert_int_eq(cfg.max_retries, 0);
-	ck_assert_double_eq(cfg.retry_deadline, 300);
-	ck_assert_str_eq(cfg.api_url, "http://127.0.0.1:1/");
-	ck_assert_uint_eq(cfg.ntables, 2);
+	load_ok(&cfg, every_key);
+	expect_config(&cfg,
+	    "project", "p1",
+	    "dataset", "ds",
+	    "credentials", "/k.json",
+	    "location", "EU",
+	    "partition", "micros",
+	    "max_retries", "0",
+	    "retry_deadline", "300",
+	    "api_url", "http://127.0.0.1:1/",
+	    "ntables", "2");
 
 	a = &cfg.tables[0];
-	ck_assert_str_eq(a->id, "a");
-	ck_assert_str_eq(a->project, "other");
-	ck_assert_str_eq(a->dataset, "ds2");
-	ck_assert_str_eq(a->table, "ta");
-	ck_assert_str_eq(a->timestamp_column, "t");
-	ck_assert_uint_eq(a->ncolumns, 3);
+	expect_table(a,
+	    "id", "a",
+	    "project", "other",
+	    "dataset", "ds2",
+	    "table", "ta",
+	    "timestamp_column", "t",
+	    "ncolumns", "3");
 	ck_assert_str_eq(a->columns[2], "v");
 	ck_assert_str_eq(a->target_table, "A");
 	ck_assert_uint_eq(a->nid_columns, 1);
 	ck_assert_str_eq(a->id_columns[0], "k");
-	ck_assert_ptr_null(a->id_column);
-	ck_assert_uint_eq(a->nindexes, 2);
-	ck_assert_int_eq(a->line, 12);
-	/* Per-table sync overrides the global block key by key. */
-	ck_assert_int_eq(a->sync.initial_batch, 11);
-	ck_assert_int_eq(a->sync.catchup_batch, 12);
-	ck_assert_int_eq(a->sync.steady_batch, 7);
-	ck_assert_double_eq(a->sync.steady_poll, 2);
-	ck_assert_double_eq_tol(a->sync.initial_poll, 0.1, 1e-9);
-	ck_assert_str_eq(a->sync.start_timestamp, "2025-01-01T00:00:00Z");
+	expect_table(a,
+	    "id_column", "(null)",
+	    "nindexes", "2",
+	    "line", "12",
+	    /* Per-table sync overrides the global block key by key. */
+	    "sync.initial_batch", "11",
+	    "sync.catchup_batch", "12",
+	    "sync.steady_batch", "7",
+	    "sync.steady_poll", "2",
+	    "sync.initial_poll", "~0.1",
+	    "sync.start_timestamp", "2025-01-01T00:00:00Z");
 
 	b = &cfg.tables[1];
-	ck_assert_str_eq(b->id, "b");
-	ck_assert_str_eq(b->table, "b");
-	ck_assert_str_eq(b->project, "p1");
-	ck_assert_str_eq(b->dataset, "ds");
-	ck_assert_str_eq(b->timestamp_column, "ts");	/* bigquery default */
-	ck_assert_str_eq(b->target_table, "BigQueryData");
+	expect_table(b,
+	    "id", "b",
+	    "table", "b",
+	    "project", "p1",
+	    "dataset", "ds",
+	    "timestamp_column", "ts",		/* bigquery default */
+	    "target_table", "BigQueryData",
+	    "id_column", "uid",
+	    "nindexes", "1",			/* a scalar is a list */
+	    "sync.steady_batch", "13",
+	    "sync.start_timestamp", "2024-01-01T00:00:00Z");
 	ck_assert_ptr_null(b->columns);
-	ck_assert_str_eq(b->id_column, "uid");
-	ck_assert_uint_eq(b->nindexes, 1);		/* a scalar is a list */
 	ck_assert_str_eq(b->indexes[0], "mmsi");
-	ck_assert_int_eq(b->sync.steady_batch, 13);
-	ck_assert_str_eq(b->sync.start_timestamp, "2024-01-01T00:00:00Z");
 
-	ck_assert_int_eq(cfg.sync.initial_batch, 11);
-	ck_assert_int_eq(cfg.sync.steady_batch, 13);
-	ck_assert_double_eq_tol(cfg.sync.initial_poll, 0.1, 1e-9);
-	ck_assert_double_eq(cfg.sync.catchup_poll, 2.5);
-	ck_assert_double_eq(cfg.sync.steady_poll, 30);
-	ck_assert_double_eq(cfg.sync.catchup_threshold, 7200);
-	ck_assert_double_eq(cfg.sync.steady_threshold, 600);
-	ck_assert_double_eq(cfg.sync.lookback, 1.5);
+	expect_config(&cfg,
+	    "sync.initial_batch", "11",
+	    "sync.steady_batch", "13",
+	    "sync.initial_poll", "~0.1",
+	    "sync.catchup_poll", "2.5",
+	    "sync.steady_poll", "30",
+	    "sync.catchup_threshold", "7200",
+	    "sync.steady_threshold", "600",
+	    "sync.lookback", "1.5");
 
-	ck_assert_str_eq(cfg.harper_url, "http://h:1");
-	ck_assert_str_eq(cfg.harper_database, "db");
-	ck_assert_str_eq(cfg.harper_username, "u");
-	ck_assert_str_eq(cfg.harper_password, "pw");
-	ck_assert_int_eq(cfg.batch_rows, 10);
-	ck_assert_int_eq(cfg.batch_bytes, 2 << 20);
-	ck_assert_int_eq(cfg.in_flight, 3);
-	ck_assert_double_eq(cfg.http_timeout, 0.5);
-	ck_assert_double_eq(cfg.harper_deadline, 86400);
+	expect_config(&cfg,
+	    "harper_url", "http://h:1",
+	    "harper_database", "db",
+	    "harper_username", "u",
+	    "harper_password", "pw",
+	    "batch_rows", "10",
+	    "batch_bytes", "2097152",
+	    "in_flight", "3",
+	    "http_timeout", "0.5",
+	    "harper_deadline", "86400");
 
-	ck_assert_str_eq(cfg.ckpt_store, "harper");
-	ck_assert_str_eq(cfg.ckpt_path, "/tmp/s.json");
-	ck_assert_str_eq(cfg.ckpt_table, "Ck");
-	ck_assert_str_eq(cfg.audit_table, "Au");
+	expect_config(&cfg,
+	    "ckpt_store", "harper",
+	    "ckpt_path", "/tmp/s.json",
+	    "ckpt_table", "Ck",
+	    "audit_table", "Au");
 
-	ck_assert_str_eq(cfg.synth.dataset, "sd");
-	ck_assert_int_eq(cfg.synth.vessels, 5);
-	ck_assert_int_eq(cfg.synth.batch_size, 6);
-	ck_assert_double_eq(cfg.synth.interval, 120);
-	ck_assert_int_eq(cfg.synth.retention_days, 8);
-	ck_assert_double_eq(cfg.synth.cleanup_interval, 10800);
-	ck_assert_int_eq(cfg.synth.load_rows, 9);
-	ck_assert_int_eq(cfg.synth.streaming, 1);
+	expect_config(&cfg,
+	    "synth.dataset", "sd",
+	    "synth.vessels", "5",
+	    "synth.batch_size", "6",
+	    "synth.interval", "120",
+	    "synth.retention_days", "8",
+	    "synth.cleanup_interval", "10800",
+	    "synth.load_rows", "9",
+	    "synth.streaming", "1");
 	ck_assert(cfg.synth.seed == 18446744073709551615ULL);
-	ck_assert_str_eq(cfg.synth.positions_table, "P");
-	ck_assert_str_eq(cfg.synth.events_table, "E");
-	ck_assert_str_eq(cfg.synth.metadata_table, "M");
+	expect_config(&cfg,
+	    "synth.positions_table", "P",
+	    "synth.events_table", "E",
+	    "synth.metadata_table", "M");
 	config_release(&cfg);
 }
 END_TEST
@@ -318,11 +528,12 @@ START_TEST(test_synth_aliases)
 	    "synthesizer:\n  totalVessels: 42\n  generationIntervalMs: 1500\n"
 	    "  cleanupIntervalHours: 2\n  streaming: no\n", &err) == 0,
 	    "%s", err.msg);
-	ck_assert_int_eq(cfg.synth.vessels, 42);
-	ck_assert_double_eq(cfg.synth.interval, 1.5);
-	ck_assert_double_eq(cfg.synth.cleanup_interval, 7200);
-	ck_assert_int_eq(cfg.synth.streaming, 0);
-	ck_assert_str_eq(cfg.synth.dataset, "d");	/* bigquery default */
+	expect_config(&cfg,
+	    "synth.vessels", "42",
+	    "synth.interval", "1.5",
+	    "synth.cleanup_interval", "7200",
+	    "synth.streaming", "0",
+	    "synth.dataset", "d" /* bigquery default */);
 	config_release(&cfg);
 }
 END_TEST
@@ -330,35 +541,32 @@ END_TEST
 START_TEST(test_legacy_form)
 {
 	struct config cfg;
-	struct bq_err err = BQ_ERR_INIT;
 	struct config_table *t;
 
-	ck_assert_msg(load_text(&cfg,
-	    "bigquery:\n"
+	load_ok(&cfg, "bigquery:\n"
 	    "  projectId: p\n"
 	    "  dataset: maritime\n"
 	    "  table: vessel_positions\n"
 	    "  timestampColumn: ts\n"
 	    "  columns: [ts, mmsi]\n"
 	    "sync:\n"
-	    "  pollInterval: 30000\n", &err) == 0, "%s", err.msg);
+	    "  pollInterval: 30000\n");
 	ck_assert_uint_eq(cfg.ntables, 1);
 	t = &cfg.tables[0];
-	ck_assert_str_eq(t->id, "vessel_positions");
-	ck_assert_str_eq(t->table, "vessel_positions");
-	ck_assert_str_eq(t->target_table, "BigQueryData");
-	ck_assert_str_eq(t->dataset, "maritime");
-	ck_assert_str_eq(t->project, "p");
-	ck_assert_str_eq(t->timestamp_column, "ts");
-	ck_assert_uint_eq(t->ncolumns, 2);
-	ck_assert_int_eq(t->line, 4);
-	ck_assert_double_eq(t->sync.steady_poll, 30);
+	expect_table(t,
+	    "id", "vessel_positions",
+	    "table", "vessel_positions",
+	    "target_table", "BigQueryData",
+	    "dataset", "maritime",
+	    "project", "p",
+	    "timestamp_column", "ts",
+	    "ncolumns", "2",
+	    "line", "4",
+	    "sync.steady_poll", "30");
 	config_release(&cfg);
 
 	/* columns: "*" means all; timestampColumn defaults to "timestamp". */
-	ck_assert_msg(load_text(&cfg,
-	    "bigquery:\n  table: t\n  columns: '*'\n", &err) == 0, "%s",
-	    err.msg);
+	load_ok(&cfg, "bigquery:\n  table: t\n  columns: '*'\n");
 	ck_assert_ptr_null(cfg.tables[0].columns);
 	ck_assert_str_eq(cfg.tables[0].timestamp_column, "timestamp");
 	ck_assert_ptr_null(cfg.tables[0].dataset);
@@ -558,10 +766,11 @@ START_TEST(test_plugin_config)
 	    "  password: secret\n"
 	    "bigquery:\n  projectId: p\n  dataset: d\n  table: t\n"
 	    "  timestampColumn: ts\n", &err), 0);
-	ck_assert_str_eq(cfg.harper_url, "http://node1:9925");
-	ck_assert_str_eq(cfg.harper_username, "admin");
-	ck_assert_ptr_null(cfg.harper_password);	/* never from here */
-	ck_assert_uint_eq(cfg.ntables, 1);
+	expect_config(&cfg,
+	    "harper_url", "http://node1:9925",
+	    "harper_username", "admin",
+	    "harper_password", "(null)", /* never from here */
+	    "ntables", "1");
 	config_release(&cfg);
 	/* an explicit harper.url wins */
 	ck_assert_int_eq(load_text(&cfg, "harper:\n  url: http://h:1\n"
@@ -835,10 +1044,8 @@ END_TEST
 START_TEST(test_merge_keys)
 {
 	struct config cfg;
-	struct bq_err err = BQ_ERR_INIT;
 
-	ck_assert_msg(load_text(&cfg,
-	    "bigquery:\n"
+	load_ok(&cfg, "bigquery:\n"
 	    "  tables:\n"
 	    "    - &base\n"
 	    "      id: a\n"
@@ -854,7 +1061,7 @@ START_TEST(test_merge_keys)
 	    "      targetTable: C\n"
 	    "      sync:\n"
 	    "        <<: *fast\n"
-	    "        pollInterval: 1s\n", &err) == 0, "%s", err.msg);
+	    "        pollInterval: 1s\n");
 	ck_assert_uint_eq(cfg.ntables, 3);
 	ck_assert_str_eq(cfg.tables[1].id, "b");		/* explicit wins */
 	ck_assert_str_eq(cfg.tables[1].dataset, "shared");
@@ -994,14 +1201,13 @@ START_TEST(test_ranges)
 		    "a duration of at most 315360000s" },
 	};
 	struct config cfg;
-	struct bq_err err = BQ_ERR_INIT;
 	char text[256], want[256];
 	size_t i;
 
 	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
 		snprintf(text, sizeof(text), "%s:\n  %s: %s\n", k[i].block,
 		    k[i].key, k[i].max);
-		ck_assert_msg(load_text(&cfg, text, &err) == 0, "%s", err.msg);
+		load_ok(&cfg, text);
 		config_release(&cfg);
 		snprintf(text, sizeof(text), "# comment\n%s:\n  %s: %s\n",
 		    k[i].block, k[i].key, k[i].over);
@@ -1193,15 +1399,16 @@ START_TEST(test_man_example)
 	end = strstr(start, ".Ed\n");
 	ck_assert_ptr_nonnull(end);
 	strbuf_add(&yaml, start, (size_t)(end - start));
-	ck_assert_msg(load_text(&cfg, yaml.buf, &err) == 0, "%s", err.msg);
+	load_ok(&cfg, yaml.buf);
 	ck_assert_uint_eq(cfg.ntables, 2);
 	t = config_table(&cfg, "VesselMetadata", &err);
 	ck_assert_ptr_nonnull(t);
-	ck_assert_str_eq(t->id, "vessel_metadata");
-	ck_assert_str_eq(t->dataset, "maritime_tracking");
-	ck_assert_str_eq(t->project, "my-project");
-	ck_assert_str_eq(t->timestamp_column, "last_updated");
-	ck_assert_uint_eq(t->nid_columns, 1);
+	expect_table(t,
+	    "id", "vessel_metadata",
+	    "dataset", "maritime_tracking",
+	    "project", "my-project",
+	    "timestamp_column", "last_updated",
+	    "nid_columns", "1");
 	ck_assert_str_eq(t->indexes[0], "last_updated");
 	ck_assert_double_eq(t->sync.steady_poll, 120);
 	t = &cfg.tables[0];
@@ -1228,42 +1435,32 @@ START_TEST(test_set_str)
 }
 END_TEST
 
-static Suite *
-config_suite(void)
-{
-	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_defaults);
-	tcase_add_test(tc, test_reference_file);
-	tcase_add_test(tc, test_every_key);
-	tcase_add_test(tc, test_synth_aliases);
-	tcase_add_test(tc, test_legacy_form);
-	tcase_add_test(tc, test_env_overrides_file);
-	tcase_add_test(tc, test_empty_env_is_unset);
-	tcase_add_test(tc, test_lookup_order);
-	tcase_add_test(tc, test_missing_explicit_file);
-	tcase_add_test(tc, test_empty_file);
-	tcase_add_test(tc, test_null_keeps_default);
-	tcase_add_test(tc, test_unknown_keys);
-	tcase_add_test(tc, test_plugin_config);
-	tcase_add_test(tc, test_plugin_file_one_run);
-	tcase_add_test(tc, test_plugin_file_migrated);
-	tcase_add_test(tc, test_bad_values);
-	tcase_add_test(tc, test_table_errors);
-	tcase_add_test(tc, test_yaml_errors);
-	tcase_add_test(tc, test_merge_keys);
-	tcase_add_test(tc, test_durations);
-	tcase_add_test(tc, test_sizes);
-	tcase_add_test(tc, test_ranges);
-	tcase_add_test(tc, test_names);
-	tcase_add_test(tc, test_table_lookup);
-	tcase_add_test(tc, test_password_mode_warning);
-	tcase_add_test(tc, test_man_example);
-	tcase_add_test(tc, test_set_str);
-	tcase_add_test(tc, test_byte_caps);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(config_suite)
+CHECK_TESTS("config", 0,
+    test_defaults,
+    test_reference_file,
+    test_every_key,
+    test_synth_aliases,
+    test_legacy_form,
+    test_env_overrides_file,
+    test_empty_env_is_unset,
+    test_lookup_order,
+    test_missing_explicit_file,
+    test_empty_file,
+    test_null_keeps_default,
+    test_unknown_keys,
+    test_plugin_config,
+    test_plugin_file_one_run,
+    test_plugin_file_migrated,
+    test_bad_values,
+    test_table_errors,
+    test_yaml_errors,
+    test_merge_keys,
+    test_durations,
+    test_sizes,
+    test_ranges,
+    test_names,
+    test_table_lookup,
+    test_password_mode_warning,
+    test_man_example,
+    test_set_str,
+    test_byte_caps)

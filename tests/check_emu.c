@@ -105,6 +105,40 @@ js(const cJSON *o, const char *path)
 	return r;
 }
 
+/*
+ * Each path of want ("path", "value", ..., NULL) has that value in o, as
+ * js() reads it.
+ */
+static void
+expect_js(const cJSON *o, const char *const *want)
+{
+	const char *got;
+
+	for (; *want != NULL; want += 2) {
+		got = js(o, want[0]);
+		ck_assert_msg(got != NULL && strcmp(got, want[1]) == 0,
+		    "%s: \"%s\", want \"%s\"", want[0], got ? got : "(none)",
+		    want[1]);
+	}
+}
+
+/*
+ * Sends a request and checks its answer: the status (unless code is 0)
+ * and the values of want, as expect_js().
+ */
+static void
+expect_reply(const char *method, const char *path, const char *body,
+    long code, const char *const *want)
+{
+	long got;
+	cJSON *j = reqj(method, path, body, &got);
+
+	if (code != 0)
+		ck_assert_int_eq(got, code);
+	expect_js(j, want);
+	cJSON_Delete(j);
+}
+
 static void
 start(const char *key)
 {
@@ -190,11 +224,13 @@ START_TEST(test_healthz_and_both_url_forms)
 	j = reqj("GET", "/bigquery/v2/projects/p/datasets/ds/tables/t", NULL,
 	    &code);
 	ck_assert_int_eq(code, 200);
-	ck_assert_str_eq(js(j, "id"), "p:ds.t");
-	ck_assert_str_eq(js(j, "numRows"), "0");
-	ck_assert_str_eq(js(j, "schema.fields.1.type"), "TIMESTAMP");
-	ck_assert_str_eq(js(j, "schema.fields.1.mode"), "NULLABLE");
-	ck_assert_str_eq(js(j, "timePartitioning.field"), "ts");
+	expect_js(j, (const char *const[]){
+	    "id", "p:ds.t",
+	    "numRows", "0",
+	    "schema.fields.1.type", "TIMESTAMP",
+	    "schema.fields.1.mode", "NULLABLE",
+	    "timePartitioning.field", "ts",
+	    NULL });
 	cJSON_Delete(j);
 	ck_assert_int_eq(req_full("GET", "/bigquery/v2/nothing", NULL, NULL,
 	    NULL, NULL), 404);
@@ -210,17 +246,21 @@ START_TEST(test_error_envelopes)
 	j = reqj("POST", "/projects/p/datasets",
 	    "{\"datasetReference\":{\"datasetId\":\"ds\"}}", &code);
 	ck_assert_int_eq(code, 409);
-	ck_assert_str_eq(js(j, "error.code"), "409");
-	ck_assert_str_eq(js(j, "error.message"), "Already Exists: Dataset p:ds");
-	ck_assert_str_eq(js(j, "error.errors.0.domain"), "global");
-	ck_assert_str_eq(js(j, "error.errors.0.reason"), "duplicate");
-	ck_assert_str_eq(js(j, "error.status"), "ALREADY_EXISTS");
+	expect_js(j, (const char *const[]){
+	    "error.code", "409",
+	    "error.message", "Already Exists: Dataset p:ds",
+	    "error.errors.0.domain", "global",
+	    "error.errors.0.reason", "duplicate",
+	    "error.status", "ALREADY_EXISTS",
+	    NULL });
 	cJSON_Delete(j);
 	j = reqj("GET", "/projects/p/datasets/ds/tables/nope", NULL, &code);
 	ck_assert_int_eq(code, 404);
-	ck_assert_str_eq(js(j, "error.errors.0.reason"), "notFound");
-	ck_assert_str_eq(js(j, "error.status"), "NOT_FOUND");
-	ck_assert_str_eq(js(j, "error.message"), "Not found: Table p:ds.nope");
+	expect_js(j, (const char *const[]){
+	    "error.errors.0.reason", "notFound",
+	    "error.status", "NOT_FOUND",
+	    "error.message", "Not found: Table p:ds.nope",
+	    NULL });
 	cJSON_Delete(j);
 	j = reqj("POST", "/projects/p/queries", "{\"query\":\"SELEC 1\","
 	    "\"useLegacySql\":false}", &code);
@@ -259,13 +299,14 @@ START_TEST(test_insert_all_errors)
 	ck_assert_int_eq(code, 200);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j,
 	    "insertErrors")), 4);
-	ck_assert_str_eq(js(j, "insertErrors.0.index"), "1");
-	ck_assert_str_eq(js(j, "insertErrors.0.errors.0.reason"), "invalid");
-	ck_assert_str_eq(js(j, "insertErrors.0.errors.0.location"), "id");
-	ck_assert_str_eq(js(j, "insertErrors.1.errors.0.message"),
-	    "Missing required field: id.");
-	ck_assert_str_eq(js(j, "insertErrors.3.index"), "0");
-	ck_assert_str_eq(js(j, "insertErrors.3.errors.0.reason"), "stopped");
+	expect_js(j, (const char *const[]){
+	    "insertErrors.0.index", "1",
+	    "insertErrors.0.errors.0.reason", "invalid",
+	    "insertErrors.0.errors.0.location", "id",
+	    "insertErrors.1.errors.0.message", "Missing required field: id.",
+	    "insertErrors.3.index", "0",
+	    "insertErrors.3.errors.0.reason", "stopped",
+	    NULL });
 	cJSON_Delete(j);
 	j = reqj("GET", "/projects/p/datasets/ds/tables/t", NULL, &code);
 	ck_assert_str_eq(js(j, "numRows"), "0");
@@ -300,11 +341,13 @@ START_TEST(test_float_cells)
 	ck_assert_ptr_null(cJSON_GetObjectItem(j, "insertErrors"));
 	cJSON_Delete(j);
 	j = reqj("GET", "/projects/p/datasets/ds/tables/f/data", NULL, &code);
-	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "NaN");
-	ck_assert_str_eq(js(j, "rows.1.f.0.v"), "-Infinity");
-	ck_assert_str_eq(js(j, "rows.2.f.0.v"), "37200.0");
-	ck_assert_str_eq(js(j, "rows.3.f.0.v"), "1.7664E7");
-	ck_assert_str_eq(js(j, "rows.4.f.0.v"), "0.1");
+	expect_js(j, (const char *const[]){
+	    "rows.0.f.0.v", "NaN",
+	    "rows.1.f.0.v", "-Infinity",
+	    "rows.2.f.0.v", "37200.0",
+	    "rows.3.f.0.v", "1.7664E7",
+	    "rows.4.f.0.v", "0.1",
+	    NULL });
 	cJSON_Delete(j);
 }
 END_TEST
@@ -365,11 +408,13 @@ START_TEST(test_query_paging_and_timestamps)
 	    "\"parameterType\":{\"type\":\"TIMESTAMP\"},\"parameterValue\":"
 	    "{\"value\":\"2023-11-04 09:20:01\"}}],\"maxResults\":2}", &code);
 	ck_assert_int_eq(code, 200);
-	ck_assert_str_eq(js(j, "kind"), "bigquery#queryResponse");
-	ck_assert_str_eq(js(j, "jobComplete"), "true");
-	ck_assert_str_eq(js(j, "totalRows"), "4");
-	ck_assert_str_eq(js(j, "schema.fields.0.type"), "INTEGER");
-	ck_assert_str_eq(js(j, "schema.fields.1.type"), "TIMESTAMP");
+	expect_js(j, (const char *const[]){
+	    "kind", "bigquery#queryResponse",
+	    "jobComplete", "true",
+	    "totalRows", "4",
+	    "schema.fields.0.type", "INTEGER",
+	    "schema.fields.1.type", "TIMESTAMP",
+	    NULL });
 	/* Without useInt64Timestamp: BigQuery's float seconds. */
 	ck_assert_str_eq(js(j, "rows.0.f.1.v"), "1.699089602E9");
 	ck_assert_ptr_null(js(j, "rows.0.f.2.v"));
@@ -381,9 +426,11 @@ START_TEST(test_query_paging_and_timestamps)
 	cJSON_Delete(j);
 	j = reqj("GET", path, NULL, &code);
 	ck_assert_int_eq(code, 200);
-	ck_assert_str_eq(js(j, "kind"), "bigquery#getQueryResultsResponse");
-	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "4");
-	ck_assert_str_eq(js(j, "rows.0.f.1.v"), "1699089604000000");
+	expect_js(j, (const char *const[]){
+	    "kind", "bigquery#getQueryResultsResponse",
+	    "rows.0.f.0.v", "4",
+	    "rows.0.f.1.v", "1699089604000000",
+	    NULL });
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), 2);
 	ck_assert_ptr_null(js(j, "pageToken"));
 	cJSON_Delete(j);
@@ -410,36 +457,38 @@ START_TEST(test_jobs_insert_get_dml_dryrun)
 	char *id;
 
 	fill(6);
-	j = reqj("POST", "/projects/p/jobs", "{\"configuration\":{\"query\":{"
-	    "\"query\":\"SELECT COUNT(*) AS n FROM `p.ds.t`\",\"useLegacySql\":"
-	    "false}},\"jobReference\":{\"projectId\":\"p\",\"jobId\":\"j1\","
-	    "\"location\":\"US\"}}", &code);
-	ck_assert_int_eq(code, 200);
-	ck_assert_str_eq(js(j, "status.state"), "DONE");
-	ck_assert_str_eq(js(j, "configuration.jobType"), "QUERY");
-	cJSON_Delete(j);
+	expect_reply("POST", "/projects/p/jobs", "{\"configuration\":{"
+	    "\"query\":{\"query\":\"SELECT COUNT(*) AS n FROM `p.ds.t`\","
+	    "\"useLegacySql\":false}},\"jobReference\":{\"projectId\":\"p\",\"jobId\":\"j1\","
+	    "\"location\":\"US\"}}", 200, (const char *const[]){
+	    "status.state", "DONE",
+	    "configuration.jobType", "QUERY",
+	    NULL });
 	j = reqj("POST", "/projects/p/jobs", "{\"configuration\":{\"query\":{"
 	    "\"query\":\"SELECT 1\",\"useLegacySql\":false}},\"jobReference\":"
 	    "{\"jobId\":\"j1\"}}", &code);
 	ck_assert_int_eq(code, 409);
 	cJSON_Delete(j);
-	j = reqj("GET", "/projects/p/jobs/j1?location=US", NULL, &code);
-	ck_assert_int_eq(code, 200);
-	ck_assert_str_eq(js(j, "id"), "p:US.j1");
-	ck_assert_str_eq(js(j, "statistics.query.statementType"), "SELECT");
-	cJSON_Delete(j);
-	j = reqj("GET", "/projects/p/queries/j1", NULL, &code);
-	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "6");
-	ck_assert_str_eq(js(j, "schema.fields.0.name"), "n");
-	cJSON_Delete(j);
+	expect_reply("GET", "/projects/p/jobs/j1?location=US", NULL, 200,
+	    (const char *const[]){
+	    "id", "p:US.j1",
+	    "statistics.query.statementType", "SELECT",
+	    NULL });
+	expect_reply("GET", "/projects/p/queries/j1", NULL, 0,
+	    (const char *const[]){
+	    "rows.0.f.0.v", "6",
+	    "schema.fields.0.name", "n",
+	    NULL });
 	/* DML through jobs.query. */
 	j = reqj("POST", "/projects/p/queries", "{\"query\":\"DELETE FROM "
 	    "ds.t WHERE ts < @cut\",\"useLegacySql\":false,\"queryParameters\":"
 	    "[{\"name\":\"cut\",\"parameterType\":{\"type\":\"TIMESTAMP\"},"
 	    "\"parameterValue\":{\"value\":\"2023-11-04T09:20:03Z\"}}]}", &code);
 	ck_assert_int_eq(code, 200);
-	ck_assert_str_eq(js(j, "numDmlAffectedRows"), "2");
-	ck_assert_str_eq(js(j, "dmlStats.deletedRowCount"), "2");
+	expect_js(j, (const char *const[]){
+	    "numDmlAffectedRows", "2",
+	    "dmlStats.deletedRowCount", "2",
+	    NULL });
 	ck_assert_ptr_null(cJSON_GetObjectItem(j, "rows"));
 	id = xstrdup(js(j, "jobReference.jobId"));
 	cJSON_Delete(j);
@@ -761,9 +810,11 @@ START_TEST(test_load_job_multipart)
 	j = reqj("POST", "/projects/p/queries", "{\"query\":\"SELECT mmsi, "
 	    "UNIX_MICROS(ts) FROM ds.pos ORDER BY ts\",\"useLegacySql\":false}",
 	    &code);
-	ck_assert_str_eq(js(j, "rows.0.f.0.v"), "9007199254740993");
-	ck_assert_str_eq(js(j, "rows.1.f.1.v"), "1704067201500000");
-	ck_assert_str_eq(js(j, "rows.2.f.1.v"), "1704067202000000");
+	expect_js(j, (const char *const[]){
+	    "rows.0.f.0.v", "9007199254740993",
+	    "rows.1.f.1.v", "1704067201500000",
+	    "rows.2.f.1.v", "1704067202000000",
+	    NULL });
 	cJSON_Delete(j);
 	/* One bad row fails the whole job (maxBadRecords 0); nothing lands. */
 	bad = xstrdup(body);
@@ -835,10 +886,26 @@ make_jwt(EVP_PKEY *k, long iat, long exp)
 	return jwt;
 }
 
+/* POSTs a JWT grant signed by k to /token; returns the status. */
+static long
+grant(EVP_PKEY *k, long iat, long exp, char **out)
+{
+	char *jwt = make_jwt(k, iat, exp), *form;
+	long code;
+
+	form = xstrfmt("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type"
+	    "%%3Ajwt-bearer&assertion=%s", jwt);
+	code = req_full("POST", "/token", form,
+	    "application/x-www-form-urlencoded", NULL, out);
+	free(form);
+	free(jwt);
+	return code;
+}
+
 START_TEST(test_token_endpoint)
 {
 	EVP_PKEY *k = EVP_RSA_gen(2048), *other = EVP_RSA_gen(2048);
-	char path[] = "/tmp/check_emu_keyXXXXXX", *form, *jwt, *out = NULL;
+	char path[] = "/tmp/check_emu_keyXXXXXX", *out = NULL;
 	FILE *fp;
 	int fd;
 	long now = (long)time(NULL);
@@ -858,41 +925,23 @@ START_TEST(test_token_endpoint)
 	    NULL, NULL), 401);
 	ck_assert_int_eq(req_full("GET", "/projects/p/datasets", NULL, NULL,
 	    "made-up", NULL), 401);
-	jwt = make_jwt(k, now, now + 3600);
-	form = xstrfmt("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type"
-	    "%%3Ajwt-bearer&assertion=%s", jwt);
-	ck_assert_int_eq(req_full("POST", "/token", form,
-	    "application/x-www-form-urlencoded", NULL, &out), 200);
+	ck_assert_int_eq(grant(k, now, now + 3600, &out), 200);
 	j = cJSON_Parse(out);
 	ck_assert_str_eq(js(j, "token_type"), "Bearer");
 	ck_assert_str_eq(js(j, "expires_in"), "3599");
 	snprintf(tok, sizeof(tok), "%s", js(j, "access_token"));
 	cJSON_Delete(j);
 	free(out);
-	free(form);
-	free(jwt);
 	ck_assert_int_eq(req_full("GET", "/projects/p/datasets", NULL, NULL,
 	    tok, NULL), 200);
 	/* Another key's signature, and a too-long lifetime, are refused. */
-	jwt = make_jwt(other, now, now + 3600);
-	form = xstrfmt("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type"
-	    "%%3Ajwt-bearer&assertion=%s", jwt);
-	ck_assert_int_eq(req_full("POST", "/token", form,
-	    "application/x-www-form-urlencoded", NULL, &out), 400);
+	ck_assert_int_eq(grant(other, now, now + 3600, &out), 400);
 	j = cJSON_Parse(out);
 	ck_assert_str_eq(js(j, "error"), "invalid_grant");
 	ck_assert_str_eq(js(j, "error_description"), "Invalid JWT Signature.");
 	cJSON_Delete(j);
 	free(out);
-	free(form);
-	free(jwt);
-	jwt = make_jwt(k, now, now + 7200);
-	form = xstrfmt("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type"
-	    "%%3Ajwt-bearer&assertion=%s", jwt);
-	ck_assert_int_eq(req_full("POST", "/token", form,
-	    "application/x-www-form-urlencoded", NULL, NULL), 400);
-	free(form);
-	free(jwt);
+	ck_assert_int_eq(grant(k, now, now + 7200, NULL), 400);
 	/* Expiring every token makes clients refresh; faults need one. */
 	ck_assert_int_eq(req_full("POST", "/emulator/faults",
 	    "{\"expireTokens\":true}", NULL, NULL, NULL), 401);

@@ -366,23 +366,13 @@ START_TEST(test_parse_worker)
 }
 END_TEST
 
-static Suite *
-hash_suite(void)
-{
-	Suite *s = suite_create("hash");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_fingerprint_vectors);
-	tcase_add_test(tc, test_fingerprint_strings);
-	tcase_add_test(tc, test_fingerprint_repeat_a);
-	tcase_add_test(tc, test_partition_fingerprint);
-	tcase_add_test(tc, test_partition_micros);
-	tcase_add_test(tc, test_partition_key);
-	tcase_add_test(tc, test_sha256);
-	tcase_add_test(tc, test_workers);
-	tcase_add_test(tc, test_parse_worker);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(hash_suite)
+CHECK_TESTS("hash", 0,
+    test_fingerprint_vectors,
+    test_fingerprint_strings,
+    test_fingerprint_repeat_a,
+    test_partition_fingerprint,
+    test_partition_micros,
+    test_partition_key,
+    test_sha256,
+    test_workers,
+    test_parse_worker)

@@ -374,26 +374,15 @@ START_TEST(test_read_error)
 }
 END_TEST
 
-static Suite *
-ndjson_suite(void)
-{
-	Suite *s = suite_create("ndjson");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_splitting);
-	tcase_add_test(tc, test_huge_line);
-	tcase_add_test(tc, test_many_lines);
-	tcase_add_test(tc, test_next_object_errors);
-	tcase_add_test(tc, test_parse);
-	tcase_add_test(tc, test_utf8);
-	tcase_add_test(tc, test_count);
-	tcase_add_test(tc, test_writer);
-	tcase_add_test(tc, test_writer_error);
-	tcase_add_test(tc, test_open);
-	tcase_add_test(tc, test_read_error);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(ndjson_suite)
+CHECK_TESTS("ndjson", 60,
+    test_splitting,
+    test_huge_line,
+    test_many_lines,
+    test_next_object_errors,
+    test_parse,
+    test_utf8,
+    test_count,
+    test_writer,
+    test_writer_error,
+    test_open,
+    test_read_error)

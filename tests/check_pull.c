@@ -117,17 +117,7 @@ START_TEST(test_write_failure)
 }
 END_TEST
 
-static Suite *
-pull_suite(void)
-{
-	Suite *s = suite_create("pull");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_phase);
-	tcase_add_test(tc, test_rows_and_markers);
-	tcase_add_test(tc, test_write_failure);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(pull_suite)
+CHECK_TESTS("pull", 0,
+    test_phase,
+    test_rows_and_markers,
+    test_write_failure)

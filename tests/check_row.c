@@ -319,22 +319,12 @@ START_TEST(test_duplicate_key)
 }
 END_TEST
 
-static Suite *
-row_suite(void)
-{
-	Suite *s = suite_create("row");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_canonical_form);
-	tcase_add_test(tc, test_canonical_numbers);
-	tcase_add_test(tc, test_canonical_raw);
-	tcase_add_test(tc, test_id_stability);
-	tcase_add_test(tc, test_id_columns);
-	tcase_add_test(tc, test_timestamp);
-	tcase_add_test(tc, test_keep_integers);
-	tcase_add_test(tc, test_duplicate_key);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(row_suite)
+CHECK_TESTS("row", 0,
+    test_canonical_form,
+    test_canonical_numbers,
+    test_canonical_raw,
+    test_id_stability,
+    test_id_columns,
+    test_timestamp,
+    test_keep_integers,
+    test_duplicate_key)

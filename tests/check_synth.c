@@ -489,30 +489,19 @@ START_TEST(test_geojson_feature_and_tracks)
 }
 END_TEST
 
-static Suite *
-synth_suite(void)
-{
-	Suite *s = suite_create("synth");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_splitmix_reference);
-	tcase_add_test(tc, test_rng_deterministic);
-	tcase_add_test(tc, test_distance);
-	tcase_add_test(tc, test_bearing);
-	tcase_add_test(tc, test_destination);
-	tcase_add_test(tc, test_imo);
-	tcase_add_test(tc, test_ports_and_shares);
-	tcase_add_test(tc, test_heap);
-	tcase_add_test(tc, test_state_machine_order);
-	tcase_add_test(tc, test_positions_rows);
-	tcase_add_test(tc, test_metadata_and_mmsis);
-	tcase_add_test(tc, test_same_seed_same_bytes);
-	tcase_add_test(tc, test_tables);
-	tcase_add_test(tc, test_plan);
-	tcase_add_test(tc, test_geojson_feature_and_tracks);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(synth_suite)
+CHECK_TESTS("synth", 60,
+    test_splitmix_reference,
+    test_rng_deterministic,
+    test_distance,
+    test_bearing,
+    test_destination,
+    test_imo,
+    test_ports_and_shares,
+    test_heap,
+    test_state_machine_order,
+    test_positions_rows,
+    test_metadata_and_mmsis,
+    test_same_seed_same_bytes,
+    test_tables,
+    test_plan,
+    test_geojson_feature_and_tracks)

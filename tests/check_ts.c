@@ -163,67 +163,85 @@ START_TEST(test_civil)
 }
 END_TEST
 
-static void
-expect_seconds(const char *s, int64_t want)
-{
-	int64_t got = 12345;
+/* A string and the microseconds it parses to. */
+struct parsed {
+	const char	*s;
+	int64_t		 want;
+};
 
-	ck_assert_msg(ts_parse_seconds(s, &got) == 0, "'%s' rejected", s);
-	ck_assert_msg(got == want, "'%s': %lld, want %lld", s, (long long)got,
-	    (long long)want);
+/*
+ * parse takes every good string to its value, and refuses every bad one
+ * without touching its result.
+ */
+static void
+check_parser(int (*parse)(const char *, int64_t *),
+    const struct parsed *good, size_t ngood, const char *const *bad,
+    size_t nbad)
+{
+	int64_t got;
+	size_t i;
+
+	for (i = 0; i < ngood; i++) {
+		got = 12345;
+		ck_assert_msg(parse(good[i].s, &got) == 0, "'%s' rejected",
+		    good[i].s);
+		ck_assert_msg(got == good[i].want, "'%s': %lld, want %lld",
+		    good[i].s, (long long)got, (long long)good[i].want);
+	}
+	for (i = 0; i < nbad; i++) {
+		got = 12345;
+		ck_assert_msg(parse(bad[i], &got) == -1, "'%s' accepted",
+		    bad[i]);
+		ck_assert_int_eq(got, 12345);
+	}
 }
 
 START_TEST(test_parse_seconds)
 {
-	static const char *bad[] = {
+	static const struct parsed good[] = {
+		/* The spec's cells. */
+		{ "1.3682484E9", 1368248400000000LL },
+		{ "1.699089600123456E9", 1699089600123456LL },
+		{ "-1.9954383398377106E10", -19954383398377106LL },
+		{ "1.63966552385427E9", 1639665523854270LL },
+		/* Other forms. */
+		{ "1699089600.123456", 1699089600123456LL },
+		{ "-1.2E-3", -1200 },
+		{ "0", 0 },
+		{ "0.0", 0 },
+		{ "-0.0", 0 },
+		{ "+1.5", 1500000 },
+		{ "1.", 1000000 },
+		{ ".5", 500000 },
+		{ "1e+3", 1000000000 },
+		{ "1E3", 1000000000 },
+		{ "00000000000000000000001.5e0", 1500000 },
+		{ "1.000000000000000000000000000001e9", 1000000000000000LL },
+		{ "16990896001234560000000e-13", 1699089600123456LL },
+		/* Half-even below the microsecond. */
+		{ "0.0000005", 0 },
+		{ "0.0000015", 2 },
+		{ "0.0000025", 2 },
+		{ "0.00000250000001", 3 },
+		{ "-0.0000025", -2 },
+		{ "-0.0000035", -4 },
+		{ "1e-9", 0 },
+		{ "9e-7", 1 },
+		{ "1699089600.1234565", 1699089600123456LL },
+		{ "1699089600.1234575", 1699089600123458LL },
+		/* Limits. */
+		{ "-6.21355968E10", TS_MIN_MICROS },
+		{ "2.53402300799999999E11", TS_MAX_MICROS },
+	};
+	static const char *const bad[] = {
 		"", "-", "abc", "1e", "1e+", "1.2.3", "1,5", "NaN", "Infinity",
 		"-Infinity", " 1", "1 ", "0x10", "1e99", "2.534023008E11",
 		"-6.2135596800000001E10", "1e9999999999999999999", "..",
 		"99999999999999999999999",
 	};
-	int64_t got;
-	size_t i;
 
-	/* The spec's cells. */
-	expect_seconds("1.3682484E9", 1368248400000000LL);
-	expect_seconds("1.699089600123456E9", 1699089600123456LL);
-	expect_seconds("-1.9954383398377106E10", -19954383398377106LL);
-	expect_seconds("1.63966552385427E9", 1639665523854270LL);
-	/* Other forms. */
-	expect_seconds("1699089600.123456", 1699089600123456LL);
-	expect_seconds("-1.2E-3", -1200);
-	expect_seconds("0", 0);
-	expect_seconds("0.0", 0);
-	expect_seconds("-0.0", 0);
-	expect_seconds("+1.5", 1500000);
-	expect_seconds("1.", 1000000);
-	expect_seconds(".5", 500000);
-	expect_seconds("1e+3", 1000000000);
-	expect_seconds("1E3", 1000000000);
-	expect_seconds("00000000000000000000001.5e0", 1500000);
-	expect_seconds("1.000000000000000000000000000001e9",
-	    1000000000000000LL);
-	expect_seconds("16990896001234560000000e-13", 1699089600123456LL);
-	/* Half-even below the microsecond. */
-	expect_seconds("0.0000005", 0);
-	expect_seconds("0.0000015", 2);
-	expect_seconds("0.0000025", 2);
-	expect_seconds("0.00000250000001", 3);
-	expect_seconds("-0.0000025", -2);
-	expect_seconds("-0.0000035", -4);
-	expect_seconds("1e-9", 0);
-	expect_seconds("9e-7", 1);
-	expect_seconds("1699089600.1234565", 1699089600123456LL);
-	expect_seconds("1699089600.1234575", 1699089600123458LL);
-	/* Limits. */
-	expect_seconds("-6.21355968E10", TS_MIN_MICROS);
-	expect_seconds("2.53402300799999999E11", TS_MAX_MICROS);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		got = 12345;
-		ck_assert_msg(ts_parse_seconds(bad[i], &got) == -1,
-		    "'%s' accepted", bad[i]);
-		ck_assert_int_eq(got, 12345);
-	}
+	check_parser(ts_parse_seconds, good, sizeof(good) / sizeof(good[0]),
+	    bad, sizeof(bad) / sizeof(bad[0]));
 }
 END_TEST
 
@@ -276,30 +294,19 @@ END_TEST
 
 START_TEST(test_parse_micros)
 {
-	static const char *bad[] = {
+	static const struct parsed good[] = {
+		{ "1699089600123456", 1699089600123456LL }, { "-1", -1 },
+		{ "0", 0 }, { "253402300799999999", TS_MAX_MICROS },
+		{ "-62135596800000000", TS_MIN_MICROS },
+	};
+	static const char *const bad[] = {
 		"", "-", "+1", " 1", "1 ", "1.0", "1e6", "0x10", "abc",
 		"9223372036854775808", "253402300800000000",
 		"-62135596800000001",
 	};
-	int64_t got;
-	size_t i;
 
-	ck_assert_int_eq(ts_parse_micros("1699089600123456", &got), 0);
-	ck_assert_int_eq(got, 1699089600123456LL);
-	ck_assert_int_eq(ts_parse_micros("-1", &got), 0);
-	ck_assert_int_eq(got, -1);
-	ck_assert_int_eq(ts_parse_micros("0", &got), 0);
-	ck_assert_int_eq(got, 0);
-	ck_assert_int_eq(ts_parse_micros("253402300799999999", &got), 0);
-	ck_assert_int_eq(got, TS_MAX_MICROS);
-	ck_assert_int_eq(ts_parse_micros("-62135596800000000", &got), 0);
-	ck_assert_int_eq(got, TS_MIN_MICROS);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		got = 7;
-		ck_assert_msg(ts_parse_micros(bad[i], &got) == -1,
-		    "'%s' accepted", bad[i]);
-		ck_assert_int_eq(got, 7);
-	}
+	check_parser(ts_parse_micros, good, sizeof(good) / sizeof(good[0]),
+	    bad, sizeof(bad) / sizeof(bad[0]));
 }
 END_TEST
 

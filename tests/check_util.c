@@ -475,31 +475,21 @@ START_TEST(test_xalloc)
 }
 END_TEST
 
-static Suite *
-util_suite(void)
-{
-	Suite *s = suite_create("util");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 60);	/* memory scans under the sanitizers */
-	tcase_add_test(tc, test_strbuf_basics);
-	tcase_add_test(tc, test_strbuf_slopbuf);
-	tcase_add_test(tc, test_strbuf_growth);
-	tcase_add_test(tc, test_json_string);
-	tcase_add_test(tc, test_json_string_appends);
-	tcase_add_test(tc, test_json_str);
-	tcase_add_test(tc, test_xstrfmt);
-	tcase_add_test(tc, test_bq_err);
-	tcase_add_test(tc, test_exit_codes);
-	tcase_add_test(tc, test_log_callback);
-	tcase_add_test(tc, test_read_file);
-	tcase_add_test(tc, test_wipe);
-	tcase_add_test(tc, test_read_secret_wiped);
-	tcase_add_test(tc, test_no_core_dumps);
-	tcase_add_test(tc, test_clocks);
-	tcase_add_test(tc, test_xalloc);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(util_suite)
+/* 60 s: the memory scans under the sanitizers. */
+CHECK_TESTS("util", 60,
+    test_strbuf_basics,
+    test_strbuf_slopbuf,
+    test_strbuf_growth,
+    test_json_string,
+    test_json_string_appends,
+    test_json_str,
+    test_xstrfmt,
+    test_bq_err,
+    test_exit_codes,
+    test_log_callback,
+    test_read_file,
+    test_wipe,
+    test_read_secret_wiped,
+    test_no_core_dumps,
+    test_clocks,
+    test_xalloc)

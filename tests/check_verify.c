@@ -224,19 +224,9 @@ START_TEST(test_rows_sql)
 }
 END_TEST
 
-static Suite *
-verify_suite(void)
-{
-	Suite *s = suite_create("verify");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_parse_fp);
-	tcase_add_test(tc, test_diff_kinds);
-	tcase_add_test(tc, test_diff_edges);
-	tcase_add_test(tc, test_windows_sql);
-	tcase_add_test(tc, test_rows_sql);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(verify_suite)
+CHECK_TESTS("verify", 0,
+    test_parse_fp,
+    test_diff_kinds,
+    test_diff_edges,
+    test_windows_sql,
+    test_rows_sql)
