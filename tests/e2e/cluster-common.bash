@@ -40,7 +40,7 @@ wait_peers() {	# wait_peers WANT NODE...: each NODE sees WANT connected peers
 # cluster_up: the three Harper nodes, joined; the maritime tables with a
 # day of rows; each node's config in $T/NODE/cfg.yaml ($cfg is node_a's).
 cluster_up() {
-	local n d p r pass auth
+	local n d p r pass auth bad
 	pl_setup 20	# as agent-signals: 20 vessels give port events too
 	# Joined nodes replicate the system database, users included: every
 	# node gets the same admin credentials, written before any starts,
@@ -61,9 +61,15 @@ cluster_up() {
 		harper_node "$n" start > "$T/$n.harper" 2>&1 &
 		printf -v "${n}_HP" %s $!
 	done
+	# every start ends before any failure is reported: the exit trap
+	# then stops whatever did start
+	bad=
 	for n in $NODES; do
 		p=${n}_HP
-		wait "${!p}" || fail "cannot start Harper $n: $(cat "$T/$n.harper" \
+		wait "${!p}" || bad="$bad $n"
+	done
+	for n in $bad; do
+		fail "cannot start Harper $n: $(cat "$T/$n.harper" \
 		    "$BQSYNC_HARPER_DIR/cluster_$n.$$/install.log" 2>&1)"
 	done
 	# shellcheck disable=SC1090
