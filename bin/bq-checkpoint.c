@@ -2,52 +2,78 @@
  * bq-checkpoint: the resume point of each worker, its lag and phase.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "ckptcommit.h"
 #include "config.h"
 #include "control.h"
 #include "harper.h"
-#include "log.h"
+#include "tool.h"
 #include "metrics.h"
 #include "ndjson.h"
 #include "ts.h"
 #include "util.h"
 #include "banned.h"
 
-enum { O_ALL = 256, O_BATCH, O_CURSOR, O_FORMAT, O_NAME, O_PHASE, O_POLL,
-    O_STATE, O_STATUS, O_STORE, O_TEE, O_TOOL };
+enum {
+	OPT_ALL = TOOL_OPT_LONG, OPT_BATCH, OPT_CURSOR, OPT_FORMAT, OPT_NAME,
+	OPT_PHASE, OPT_POLL, OPT_STATE, OPT_STATUS, OPT_STORE, OPT_TEE, OPT_TOOL
+};
+
+static const struct tool_opt opts[] = {
+	{ 'c', "config", "config", "read the configuration from config" },
+	{ 'h', "help", NULL, "print this help and exit" },
+	{ 'q', "quiet", NULL, "print errors only" },
+	{ 't', "table", "table", "the config table" },
+	{ 'V', "version", NULL, "print the version and exit" },
+	{ 'v', "verbose", NULL, "print debugging messages" },
+	{ 'w', "worker", "i/N", "the worker: index i of N (default 0/1)" },
+	{ OPT_ALL, "all", NULL, "reset: every checkpoint of the table" },
+	{ OPT_BATCH, "batch-size", NULL, "get: the phase's batch size" },
+	{ OPT_CURSOR, "cursor", "timestamp", "set: the new cursor" },
+	{ OPT_FORMAT, "format", "format", "get: sh or json; status: text, "
+	    "json or prometheus" },
+	{ OPT_NAME, "name", "worker", "commit, set, error: the worker's "
+	    "host-thread name" },
+	{ OPT_PHASE, "phase", NULL, "get: the current phase" },
+	{ OPT_POLL, "poll-interval", NULL, "get: the phase's poll interval" },
+	{ OPT_STATE, "state", "file", "the file store's path" },
+	{ OPT_STATUS, "status", "code", "error: the failed stage's exit "
+	    "status" },
+	{ OPT_STORE, "store", "file|harper", "the store" },
+	{ OPT_TEE, "tee", NULL, "commit: copy each stored ack to stdout" },
+	{ OPT_TOOL, "tool", "name", "error: the failed stage's name" },
+	TOOL_OPT_END
+};
+
+static const char synopsis[] =
+    "usage: bq-checkpoint [-hqVv] [-c config] [-t table] [-w i/N] "
+    "[--store file|harper]\n"
+    "\t[--state file] command\n"
+    "commands: get [--phase | --batch-size | --poll-interval | "
+    "--format sh|json]\n"
+    "          commit [--name worker] [--tee]\n"
+    "          status [--format text|json|prometheus]\n"
+    "          error [--status code] [--tool name] [--name worker] "
+    "< message\n"
+    "          control stop|start\n"
+    "          set --cursor ts [--name worker]\n"
+    "          reset [--all]\n";
 
 static struct config cfg;
 static struct config_table *tbl, adhoc;
 static struct ckpt_store *st;
 static long wi, wn = 1;
-static char *name;
-static int prom, text = -1;
-
-static void
-usage(FILE *fp, int status)
-{
-	fprintf(fp, "usage: bq-checkpoint [-hqVv] [-c config] [-t table] "
-	    "[-w i/N] [--store file|harper]\n"
-	    "\t[--state file] command\n"
-	    "commands: get [--phase | --batch-size | --poll-interval | "
-	    "--format sh|json]\n"
-	    "          commit [--name worker] [--tee]\n"
-	    "          status [--format text|json|prometheus]\n"
-	    "          error [--status code] [--tool name] [--name worker] "
-	    "< message\n"
-	    "          control stop|start\n"
-	    "          set --cursor ts [--name worker]\n"
-	    "          reset [--all]\n");
-	if (fp == stdout)
-		tool_close_stdout();
-	exit(status);
-}
+static const char *cpath, *table, *store_kind, *state, *cursor;
+static char *name, host[256], dflt[300];
+static enum ckpt_format fmt = CKPT_FMT_CURSOR;
+static const char *tool = "bq-sync", *sfmt;
+static int prom, text = -1, tee, all, estatus = EXIT_FAIL, nwhat;
+static int64_t micros;
 
 static void
 emit(const char *s, size_t len)
@@ -71,14 +97,38 @@ status_format(const char *s)
 	return 0;
 }
 
+/* The store of the config; the verbs that need one open it. */
+static void
+open_store(void)
+{
+	struct bq_err err = BQ_ERR_INIT;
+
+	if ((st = ckpt_store_new(&cfg, &err)) == NULL)
+		tool_die_err(&err);
+}
+
+/* The worker's name for commit and error: --name, else host-i. */
+static void
+default_name(void)
+{
+	if (name != NULL)
+		return;
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(dflt, sizeof(dflt), "%s-%ld", host, wi);
+	name = dflt;
+}
+
 static int
-cmd_get(enum ckpt_format fmt)
+cmd_get(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
 	struct ckpt_start s;
 	struct bq_err err = BQ_ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	char cur[TS_BUFSZ];
 
+	open_store();
 	if (ckpt_start(st, tbl->id, wi, wn, &s, &err) == -1)
 		tool_die_err(&err);
 	if (s.rebalanced)
@@ -92,189 +142,88 @@ cmd_get(enum ckpt_format fmt)
 	return EXIT_OK;
 }
 
-/*
- * An ack names the table by its id; a stream without a begin line (an ack
- * without worker) may name the Harper table instead.  0, or -1 with err.
- */
-static int
-check_ack(const struct ckpt_ack *ack, struct bq_err *err)
-{
-	static int warned;
-
-	if (strcmp(ack->table, tbl->id) != 0 && (ack->worker != NULL ||
-	    tbl->target_table == NULL ||
-	    strcmp(ack->table, tbl->target_table) != 0))
-		return bq_err_set(err, EXIT_DATA, "ack for table '%s', not "
-		    "'%s'", ack->table, tbl->id);
-	if (ack->worker != NULL && (ack->wi != wi || ack->wn != wn))
-		return bq_err_set(err, EXIT_DATA, "ack of worker %s, not "
-		    "%ld/%ld", ack->worker, wi, wn);
-	if (ack->worker == NULL && !warned++)
-		bqsync_log(BQ_LOG_WARN, "acks without a worker (a stream without "
-		    "a begin line): taken as worker %ld/%ld", wi, wn);
-	return 0;
-}
-
-/* Stores what acks brought since the last store; ack NULL: rows only. */
+/* A commit of the worker's acks: the store, the table, the name. */
 static void
-store(long long rows, long long billed, const struct ckpt_ack *ack)
+commit_init(struct ckpt_commit *c)
 {
-	struct ckpt_update up = { name, 0, 0, rows, ts_now(), 0, billed,
-	    NULL };
-	struct bq_err err = BQ_ERR_INIT;
-	char buf[TS_BUFSZ], msg[1024];
-	int moved;
-
-	if (ack != NULL) {
-		up.has_cursor = ack->has_cursor;
-		up.cursor = ack->cursor;
-		up.caught_up = ack->newer == 0;
-	}
-	if (ack != NULL && ack->err_tool != NULL) {
-		snprintf(msg, sizeof(msg), "%s: exit %ld: %s", ack->err_tool,
-		    ack->err_status, ack->err_message);
-		up.error = msg;
-	}
-	if (ckpt_advance(st, &tbl->sync, tbl->id, wi, wn, &up, &moved,
-	    &err) == -1)
-		tool_die_err(&err);
-	if (up.has_cursor && !moved)
-		bqsync_log(BQ_LOG_DEBUG, "cursor %s is not past the stored one: "
-		    "kept", ts_format(ack->cursor, buf));
-}
-
-/* Adds the ack's rows and bytes to the pending ones, or refuses it. */
-static int
-add_pending(long long pend[2], const struct ckpt_ack *ack, struct bq_err *err)
-{
-	long long r, b;
-
-	if (__builtin_add_overflow(pend[0], ack->rows, &r) ||
-	    r > CKPT_MAX_COUNT || __builtin_add_overflow(pend[1],
-	    ack->billed > 0 ? ack->billed : 0, &b) || b > CKPT_MAX_COUNT)
-		return bq_err_set(err, EXIT_DATA, "acks add up to more "
-		    "than %lld", CKPT_MAX_COUNT);
-	pend[0] = r;
-	pend[1] = b;
-	return 0;
+	open_store();
+	default_name();
+	c->st = st;
+	c->tbl = tbl;
+	c->wi = wi;
+	c->wn = wn;
+	c->name = name;
+	c->tee = tee ? stdout : NULL;
 }
 
 static int
-cmd_commit(int tee)
+cmd_commit(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
+	struct ckpt_commit c = { NULL, NULL, 0, 0, NULL, NULL, 0, 0 };
 	struct ndjson_reader *rd;
 	struct bq_err err = BQ_ERR_INIT;
-	struct ckpt_ack ack;
-	const char *line;
-	size_t len;
-	long long pend[2] = { 0, 0 };	/* rows, bytes billed */
-	cJSON *obj = NULL;
-	int r, rc = EXIT_OK;
 
+	commit_init(&c);
 	rd = ndjson_reader_new(STDIN_FILENO, "<stdin>");
-	while ((r = ndjson_read_line(rd, &line, &len, &err)) == 1) {
-		if (strspn(line, " \t\r") == len)
-			continue;
-		if ((obj = ndjson_parse(rd, line, len, &err)) == NULL)
-			break;
-		if (ckpt_ack_parse(obj, &ack, &err) == -1 ||
-		    check_ack(&ack, &err) == -1 ||
-		    add_pending(pend, &ack, &err) == -1) {
-			bq_err_prefix(&err, "%s:%lu", ndjson_name(rd),
-			    ndjson_lineno(rd));
-			break;
+	if (ckpt_commit(&c, rd, &err) == -1) {
+		if (c.write_errno != 0) {
+			errno = c.write_errno;
+			tool_write_failed();
 		}
-		/* Rows without a cursor wait for one (fewer writes). */
-		if (ack.has_cursor || ack.newer != -1 || ack.billed > 0 ||
-		    ack.err_tool != NULL) {
-			store(pend[0], pend[1], &ack);
-			pend[0] = pend[1] = 0;
-		}
-		cJSON_Delete(obj);
-		obj = NULL;
-		if (tee) {
-			emit(line, len);
-			emit("\n", 1);
-		}
+		tool_die_err(&err);
 	}
-	cJSON_Delete(obj);
-	if (err.kind != 0) {
-		bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
-		rc = exit_for(&err);
-	}
-	/* Rows Harper confirmed count even before a cursor covers them. */
-	if (pend[0] > 0 || pend[1] > 0)
-		store(pend[0], pend[1], NULL);
 	ndjson_reader_free(rd);
-	return rc;
+	return EXIT_OK;
 }
 
-/*
- * `error`: the failure a supervisor saw (bq-sync: a stage's status and its
- * last stderr line, on stdin) becomes one ack carrying "error", committed
- * through cmd_commit() like harper-load's own, so one rule records it.
- */
+/* `error`: the failure a supervisor saw, on stdin, as the lastError. */
 static int
-cmd_error(int status, const char *tool)
+cmd_error(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
-	struct strbuf msg = STRBUF_INIT, ack = STRBUF_INIT;
+	struct ckpt_commit c = { NULL, NULL, 0, 0, NULL, NULL, 0, 0 };
+	struct strbuf msg = STRBUF_INIT;
+	struct bq_err err = BQ_ERR_INIT;
 	char buf[512];
-	size_t n, k;
-	int fd[2], rc;
+	size_t n;
 
 	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0 && msg.len < 4096)
 		strbuf_add(&msg, buf, n);
-	for (k = 0; k < msg.len; k++)	/* one line, no control bytes */
-		if ((unsigned char)msg.buf[k] < 0x20)
-			msg.buf[k] = ' ';
-	while (msg.len > 0 && msg.buf[msg.len - 1] == ' ')
-		msg.buf[--msg.len] = '\0';
-	strbuf_adds(&ack, "{\"table\":");
-	strbuf_add_json_string(&ack, tbl->id, strlen(tbl->id));
-	strbuf_addf(&ack, ",\"worker\":\"%ld/%ld\",\"rows\":0,\"total\":0,"
-	    "\"cursor\":null,\"error\":{\"tool\":", wi, wn);
-	strbuf_add_json_string(&ack, tool, strlen(tool));
-	strbuf_addf(&ack, ",\"status\":%d,\"message\":", status);
-	strbuf_add_json_string(&ack, msg.len ? msg.buf : "failed",
-	    msg.len ? msg.len : 6);
-	strbuf_adds(&ack, "}}\n");
-	if (pipe(fd) == -1 || write(fd[1], ack.buf, ack.len) !=
-	    (ssize_t)ack.len || close(fd[1]) == -1 ||
-	    dup2(fd[0], STDIN_FILENO) == -1)
-		tool_die(EXIT_FAIL, "pipe: %s", strerror(errno));
-	close(fd[0]);
-	rc = cmd_commit(0);
-	strbuf_release(&ack);
+	commit_init(&c);
+	if (ckpt_commit_error(&c, tool, estatus, msg.buf, msg.len, &err) == -1)
+		tool_die_err(&err);
 	strbuf_release(&msg);
-	return rc;
+	return EXIT_OK;
 }
 
 /* `control stop|start`: the SyncControl record of the table, or of all. */
 static int
-cmd_control(const char *action, const char *table)
+cmd_control(int argc TOOL_UNUSED, char *argv[])
 {
 	struct bq_err err = BQ_ERR_INIT;
 	struct harper_client *hc;
+	const char *only = table ? tbl->id : NULL;
 
-	if (strcmp(action, "stop") != 0 && strcmp(action, "start") != 0)
-		usage(stderr, EXIT_USAGE);
+	if (strcmp(argv[1], "stop") != 0 && strcmp(argv[1], "start") != 0)
+		tool_usage();
 	if ((hc = harper_client_new(&cfg, &err)) == NULL ||
-	    control_set(hc, table, action, &err) == -1)
+	    control_set(hc, only, argv[1], &err) == -1)
 		tool_die_err(&err);
-	bqsync_log(BQ_LOG_INFO, "%s: %s", table ? table : "every table",
-	    action);
+	bqsync_log(BQ_LOG_INFO, "%s: %s", only ? only : "every table",
+	    argv[1]);
 	harper_client_free(hc);
 	return EXIT_OK;
 }
 
 static int
-cmd_status(const char *only)
+cmd_status(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
 	struct ckpt_record *recs = NULL;
 	struct bq_err err = BQ_ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
+	const char *only = table ? tbl->id : NULL;
 	size_t n;
 
+	open_store();
 	if (ckpt_list(st, only, &recs, &n, &err) == -1)
 		tool_die_err(&err);
 	if (prom)
@@ -288,115 +237,127 @@ cmd_status(const char *only)
 	return EXIT_OK;
 }
 
-int
-main(int argc, char *argv[])
+static int
+cmd_set(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, O_ALL },
-		{ "batch-size", no_argument, NULL, O_BATCH },
-		{ "config", required_argument, NULL, 'c' },
-		{ "cursor", required_argument, NULL, O_CURSOR },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "help", no_argument, NULL, 'h' },
-		{ "name", required_argument, NULL, O_NAME },
-		{ "phase", no_argument, NULL, O_PHASE },
-		{ "poll-interval", no_argument, NULL, O_POLL },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "state", required_argument, NULL, O_STATE },
-		{ "status", required_argument, NULL, O_STATUS },
-		{ "store", required_argument, NULL, O_STORE },
-		{ "table", required_argument, NULL, 't' },
-		{ "tee", no_argument, NULL, O_TEE },
-		{ "tool", required_argument, NULL, O_TOOL },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "worker", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bq_err err = BQ_ERR_INIT;
-	const char *cpath = NULL, *table = NULL, *store = NULL, *state = NULL;
-	const char *cursor = NULL, *cmd, *tool = "bq-sync", *sfmt = NULL;
-	enum ckpt_format fmt = CKPT_FMT_CURSOR;
-	char host[256], dflt[300];
-	int ch, all = 0, tee = 0, nwhat = 0, rc, estatus = EXIT_FAIL;
-	size_t nd;
-	int64_t micros;
 
-	tool_setup(argv[0]);
-	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
-	while ((ch = getopt_long(argc, argv, "c:hqt:Vvw:", longopts,
-	    NULL)) != -1) {
+	open_store();
+	if (ckpt_set(st, &tbl->sync, tbl->id, wi, wn, name, micros, ts_now(),
+	    &err) == -1)
+		tool_die_err(&err);
+	return EXIT_OK;
+}
+
+static int
+cmd_reset(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	size_t nd;
+
+	open_store();
+	if (ckpt_delete(st, tbl->id, wi, all ? 0 : wn, &nd, &err) == -1)
+		tool_die_err(&err);
+	bqsync_log(BQ_LOG_INFO, "deleted %zu checkpoint%s", nd,
+	    nd == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+static const int get_opts[] = { OPT_BATCH, OPT_FORMAT, OPT_PHASE, OPT_POLL,
+    0 };
+static const int commit_opts[] = { OPT_NAME, OPT_TEE, 0 };
+static const int error_opts[] = { OPT_NAME, OPT_STATUS, OPT_TOOL, 0 };
+static const int reset_opts[] = { OPT_ALL, 0 };
+static const int set_opts[] = { OPT_CURSOR, OPT_NAME, 0 };
+static const int status_opts[] = { OPT_FORMAT, 0 };
+
+static const struct tool_cmd cmds[] = {
+	{ "commit", cmd_commit, commit_opts },
+	{ "control", cmd_control, NULL },
+	{ "error", cmd_error, error_opts },
+	{ "get", cmd_get, get_opts },
+	{ "reset", cmd_reset, reset_opts },
+	{ "set", cmd_set, set_opts },
+	{ "status", cmd_status, status_opts },
+	{ NULL, NULL, NULL }
+};
+
+static void
+parse_options(int argc, char *argv[])
+{
+	int ch;
+
+	while ((ch = tool_getopt(argc, argv)) != -1) {
 		switch (ch) {
 		case 'c': cpath = optarg; break;
-		case 'h': usage(stdout, EXIT_OK); break;
 		case 'q': bqsync_set_verbosity(-1); break;
 		case 't': table = optarg; break;
-		case 'V': tool_version();
 		case 'v': bqsync_set_verbosity(1); break;
 		case 'w':
 			if (ckpt_parse_worker(optarg, &wi, &wn) == -1)
 				tool_die(EXIT_USAGE, "bad worker '%s': want "
 				    "i/N with 0 <= i < N", optarg);
 			break;
-		case O_ALL: all = 1; break;
-		case O_BATCH: fmt = CKPT_FMT_BATCH; nwhat++; break;
-		case O_PHASE: fmt = CKPT_FMT_PHASE; nwhat++; break;
-		case O_POLL: fmt = CKPT_FMT_POLL; nwhat++; break;
-		case O_CURSOR: cursor = optarg; break;
-		case O_FORMAT:
+		case OPT_ALL: all = 1; break;
+		case OPT_BATCH: fmt = CKPT_FMT_BATCH; nwhat++; break;
+		case OPT_PHASE: fmt = CKPT_FMT_PHASE; nwhat++; break;
+		case OPT_POLL: fmt = CKPT_FMT_POLL; nwhat++; break;
+		case OPT_CURSOR: cursor = optarg; break;
+		case OPT_FORMAT:
 			if (strcmp(optarg, "sh") == 0)
 				fmt = CKPT_FMT_SH;
 			else if (strcmp(optarg, "json") == 0)
 				fmt = CKPT_FMT_JSON;
 			else if (status_format(optarg) == -1)
-				usage(stderr, EXIT_USAGE);
+				tool_usage();
 			nwhat++;
 			sfmt = optarg;
 			break;
-		case O_NAME: name = optarg; break;
-		case O_STATE: state = optarg; break;
-		case O_STATUS: estatus = (int)tool_parse_long("--status",
+		case OPT_NAME: name = optarg; break;
+		case OPT_STATE: state = optarg; break;
+		case OPT_STATUS: estatus = (int)tool_parse_long("--status",
 		    optarg, 1, 255); break;
-		case O_TOOL: tool = optarg; break;
-		case O_STORE: store = optarg; break;
-		case O_TEE: tee = 1; break;
-		default: usage(stderr, EXIT_USAGE);
+		case OPT_TOOL: tool = optarg; break;
+		case OPT_STORE: store_kind = optarg; break;
+		case OPT_TEE: tee = 1; break;
 		}
 	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct tool_cmd *c;
+	struct bq_err err = BQ_ERR_INIT;
+	int rc;
+
+	tool_init(argv[0], synopsis, opts);
+	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
+	parse_options(argc, argv);
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc != (strcmp(argv[0], "control") == 0 ? 2 : 1))
-		usage(stderr, EXIT_USAGE);
+	if (argc < 1)
+		tool_usage();
 	tool_check_name("--table", table);
-	cmd = argv[0];
-	if (strcmp(cmd, "get") != 0 && strcmp(cmd, "commit") != 0 &&
-	    strcmp(cmd, "status") != 0 && strcmp(cmd, "set") != 0 &&
-	    strcmp(cmd, "reset") != 0 && strcmp(cmd, "error") != 0 &&
-	    strcmp(cmd, "control") != 0)
-		usage(stderr, EXIT_USAGE);
-	if (sfmt != NULL && strcmp(cmd, "status") == 0) {
+	c = tool_cmd(cmds, argv[0]);
+	if (argc != (c->fn == cmd_control ? 2 : 1) || nwhat > 1 ||
+	    (c->fn == cmd_set && cursor == NULL))
+		tool_usage();
+	if (sfmt != NULL && c->fn == cmd_status) {
 		if (strcmp(sfmt, "json") == 0)
 			text = 0;
 		else if (strcmp(sfmt, "sh") == 0)
-			usage(stderr, EXIT_USAGE);
-		nwhat = 0;
+			tool_usage();
 	} else if (text != -1) {
-		usage(stderr, EXIT_USAGE);	/* text, prometheus: status */
+		tool_usage();	/* text, prometheus: status */
 	}
-	if (nwhat > 1 || (nwhat && strcmp(cmd, "get") != 0) ||
-	    (tee && strcmp(cmd, "commit") != 0) ||
-	    (all && strcmp(cmd, "reset") != 0) ||
-	    (name && strcmp(cmd, "commit") != 0 && strcmp(cmd, "set") != 0 &&
-	    strcmp(cmd, "error") != 0) ||
-	    ((cursor != NULL) != (strcmp(cmd, "set") == 0)))
-		usage(stderr, EXIT_USAGE);
 	if (cursor != NULL && ts_parse(cursor, &micros) == -1)
 		tool_die(EXIT_USAGE, "bad timestamp '%s'", cursor);
 
 	if (config_load(&cfg, cpath, &err) == -1)
 		tool_die_err(&err);
-	if (store != NULL)
-		config_set_str(&cfg.ckpt_store, store);
+	if (store_kind != NULL)
+		config_set_str(&cfg.ckpt_store, store_kind);
 	if (state != NULL)
 		config_set_str(&cfg.ckpt_path, state);
 	if ((tbl = config_table(&cfg, table, &err)) == NULL) {
@@ -406,42 +367,7 @@ main(int argc, char *argv[])
 		adhoc.sync = cfg.sync;
 		tbl = &adhoc;
 	}
-	if (name == NULL && (strcmp(cmd, "commit") == 0 ||
-	    strcmp(cmd, "error") == 0)) {
-		if (gethostname(host, sizeof(host)) == -1)
-			snprintf(host, sizeof(host), "localhost");
-		host[sizeof(host) - 1] = '\0';
-		snprintf(dflt, sizeof(dflt), "%s-%ld", host, wi);
-		name = dflt;
-	}
-	if (strcmp(cmd, "control") == 0) {
-		rc = cmd_control(argv[1], table ? tbl->id : NULL);
-		config_release(&cfg);
-		tool_close_stdout();
-		return rc;
-	}
-	if ((st = ckpt_store_new(&cfg, &err)) == NULL)
-		tool_die_err(&err);
-
-	rc = EXIT_OK;
-	if (strcmp(cmd, "get") == 0)
-		rc = cmd_get(fmt);
-	else if (strcmp(cmd, "commit") == 0)
-		rc = cmd_commit(tee);
-	else if (strcmp(cmd, "error") == 0)
-		rc = cmd_error(estatus, tool);
-	else if (strcmp(cmd, "status") == 0)
-		rc = cmd_status(table ? tbl->id : NULL);
-	else if (strcmp(cmd, "set") == 0) {
-		if (ckpt_set(st, &tbl->sync, tbl->id, wi, wn, name, micros,
-		    ts_now(), &err) == -1)
-			tool_die_err(&err);
-	} else if (strcmp(cmd, "reset") == 0) {
-		if (ckpt_delete(st, tbl->id, wi, all ? 0 : wn, &nd, &err) == -1)
-			tool_die_err(&err);
-		bqsync_log(BQ_LOG_INFO, "deleted %zu checkpoint%s", nd,
-		    nd == 1 ? "" : "s");
-	}
+	rc = c->fn(argc, argv);
 	ckpt_store_free(st);
 	config_release(&cfg);
 	tool_close_stdout();

@@ -2,51 +2,47 @@
  * bq-emulator: a local BigQuery REST v2 server for tests, demos and
  * offline development (see bq-emulator(1)).
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "emu/emu.h"
-#include "log.h"
+#include "tool.h"
 #include "util.h"
 #include "banned.h"
 
 #define MAX_FAULTS 32
 
-static void
-usage(FILE *fp, int status)
-{
-	fprintf(fp, "usage: bq-emulator [-hqVv] [-d dir] [-f fault] "
-	    "[-H host] [-k keyfile]\n"
-	    "                   [-l ms] [-P project] [-p port] "
-	    "[-u userfile]\n"
-	    "                   [--discovery file]\n");
-	if (fp == stdout)
-		tool_close_stdout();
-	exit(status);
-}
+enum { OPT_DISCOVERY = TOOL_OPT_LONG };
+
+static const struct tool_opt opts[] = {
+	{ 'd', "data", "dir", "keep the data in dir (default: in memory)" },
+	{ 'f', "fault", "fault", "inject a fault (status[:path[:count]] or "
+	    "JSON)" },
+	{ 'H', "host", "host", "listen on this loopback address" },
+	{ 'h', "help", NULL, "print this help and exit" },
+	{ 'k', "token-key", "keyfile", "require tokens signed by these keys" },
+	{ 'l', "latency", "ms", "delay every response by ms milliseconds" },
+	{ 'P', "project", "project", "the default project" },
+	{ 'p', "port", "port", "listen on port (default 9050; 0: any)" },
+	{ 'q', "quiet", NULL, "print errors only" },
+	{ 'u', "token-user", "userfile", "also accept these refresh tokens" },
+	{ 'V', "version", NULL, "print the version and exit" },
+	{ 'v', "verbose", NULL, "print debugging messages" },
+	{ OPT_DISCOVERY, "discovery", "file", "the discovery document to "
+	    "serve" },
+	TOOL_OPT_END
+};
+
+static const char synopsis[] =
+    "usage: bq-emulator [-hqVv] [-d dir] [-f fault] [-H host] [-k keyfile]\n"
+    "                   [-l ms] [-P project] [-p port] [-u userfile]\n"
+    "                   [--discovery file]\n";
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "data",	required_argument,	NULL, 'd' },
-		{ "discovery",	required_argument,	NULL, 'D' },
-		{ "fault",	required_argument,	NULL, 'f' },
-		{ "host",	required_argument,	NULL, 'H' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ "token-key",	required_argument,	NULL, 'k' },
-		{ "latency",	required_argument,	NULL, 'l' },
-		{ "project",	required_argument,	NULL, 'P' },
-		{ "port",	required_argument,	NULL, 'p' },
-		{ "quiet",	no_argument,		NULL, 'q' },
-		{ "token-user",	required_argument,	NULL, 'u' },
-		{ "version",	no_argument,		NULL, 'V' },
-		{ "verbose",	no_argument,		NULL, 'v' },
-		{ NULL,		0,			NULL, 0 }
-	};
 	struct emu_opts o;
 	struct bq_err err = BQ_ERR_INIT;
 	struct emu *e;
@@ -54,17 +50,16 @@ main(int argc, char *argv[])
 	int nfaults = 0, ch, i, sig, verbosity = 0;
 	sigset_t set;
 
-	tool_setup(argv[0]);
+	tool_init(argv[0], synopsis, opts);
 	util_no_core_dumps();	/* with -k it holds the tokens it issued */
 	memset(&o, 0, sizeof(o));
 	o.port = 9050;
-	while ((ch = getopt_long(argc, argv, "d:f:H:hk:l:P:p:qu:Vv", longopts,
-	    NULL)) != -1) {
+	while ((ch = tool_getopt(argc, argv)) != -1) {
 		switch (ch) {
 		case 'd':
 			o.data_dir = optarg;
 			break;
-		case 'D':
+		case OPT_DISCOVERY:
 			o.discovery = optarg;
 			break;
 		case 'f':
@@ -74,9 +69,6 @@ main(int argc, char *argv[])
 			break;
 		case 'H':
 			o.host = optarg;
-			break;
-		case 'h':
-			usage(stdout, EXIT_OK);
 			break;
 		case 'k':
 			o.token_key = optarg;
@@ -98,18 +90,15 @@ main(int argc, char *argv[])
 		case 'u':
 			o.token_user = optarg;
 			break;
-		case 'V': tool_version();
 		case 'v':
 			verbosity = 1;
 			break;
-		default:
-			usage(stderr, EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 0)
-		usage(stderr, EXIT_USAGE);
+		tool_usage();
 	bqsync_set_verbosity(verbosity);
 
 	/* Block the stop signals before libmicrohttpd starts its threads. */

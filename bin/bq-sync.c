@@ -4,9 +4,7 @@
  * follows the cluster's layout and the SyncControl switch.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,44 +17,36 @@
 #include "config.h"
 #include "control.h"
 #include "harper.h"
-#include "log.h"
+#include "tool.h"
 #include "util.h"
 #include "banned.h"
 
-enum { O_HARPER = 256, O_ONCE };
+enum { OPT_HARPER = TOOL_OPT_LONG, OPT_ONCE };
 
-struct table {
-	struct agent_job job;
-	int	 fatal;		/* 77/78: stopped, not retried */
-	int	 done;		/* --once: caught up, or failed */
-	int	 paused;	/* SyncControl says stop */
-	int	 attempt;
-	double	 next;		/* earliest (re)start */
-	double	 started;
+static const struct tool_opt opts[] = {
+	{ 'c', "config", "config", "read the configuration from config" },
+	{ 'h', "help", NULL, "print this help and exit" },
+	{ 'q', "quiet", NULL, "print errors only" },
+	{ 't', "table", "table", "sync this table (repeatable; default: all)" },
+	{ 'V', "version", NULL, "print the version and exit" },
+	{ 'v', "verbose", NULL, "also print debugging information" },
+	{ 'w', "worker", "i/N", "be worker i of N" },
+	{ OPT_HARPER, "harper", NULL, "take i/N from Harper's cluster" },
+	{ OPT_ONCE, "once", NULL, "stop when every table has caught up" },
+	TOOL_OPT_END
 };
+
+static const char synopsis[] =
+    "usage: bq-sync [-hqVv] [-c config] [-t table]... [-w i/N | --harper] "
+    "[--once] [status]\n";
 
 static volatile sig_atomic_t got_term, got_hup;
 static struct config cfg;
 static struct agent_env env;
 static struct harper_client *hc;
-static struct agent_topo *topo;
-static struct table *tabs;
-static size_t ntabs;
-static const char *cpath, **only;
-static size_t nonly;
-static long wi, wn = 1;
-static int use_harper, once, first_failure;
-static char tooldir[PATH_MAX], host[256], *node;
-
-static void
-usage(FILE *fp, int status)
-{
-	fprintf(fp, "usage: bq-sync [-hqVv] [-c config] [-t table]... "
-	    "[-w i/N | --harper] [--once] [status]\n");
-	if (fp == stdout)
-		tool_close_stdout();
-	exit(status);
-}
+static struct agent_opts ao = { .wn = 1 };
+static const char **only;
+static char tooldir[PATH_MAX], host[256];
 
 static void
 on_signal(int sig)
@@ -75,9 +65,9 @@ load(void)
 	struct bq_err err = BQ_ERR_INIT;
 	size_t i;
 
-	if (config_load(&cfg, cpath, &err) == -1)
+	if (config_load(&cfg, ao.config, &err) == -1)
 		tool_die_err(&err);
-	for (i = 0; i < nonly; i++)
+	for (i = 0; i < ao.nonly; i++)
 		if (config_table(&cfg, only[i], &err) == NULL)
 			tool_die(EXIT_CONFIG, "no table '%s' in the config",
 			    only[i]);
@@ -89,318 +79,24 @@ load(void)
 	harper_client_free(hc);
 	if ((hc = harper_client_new(&quick, &err)) == NULL)
 		tool_die_err(&err);
-	env.config = cpath;
+	env.config = ao.config;
 	env.ckpt_path = cfg.ckpt_path;
-	env.once = once;
-}
-
-/*
- * This node's name and i/N; 0 when they changed since the last call, -1
- * when Harper did not answer (they stay as they were).
- */
-static int
-layout(double now)
-{
-	struct bq_err err = BQ_ERR_INIT;
-	cJSON *st = NULL;
-	char *self = NULL;
-	long i = wi, n = wn;
-	int same;
-
-	if (harper_cluster_status(hc, &st, &err) == -1) {
-		if (use_harper && node == NULL)
-			bqsync_log(BQ_LOG_WARN, "cluster_status: %s; no "
-			    "pipeline until this node knows its place", err.msg);
-		else
-			bqsync_log(use_harper ? BQ_LOG_WARN : BQ_LOG_DEBUG,
-			    "cluster_status: %s; keeping worker %ld/%ld",
-			    err.msg, wi, wn);
-		return -1;
-	}
-	agent_topo_update(topo, st, host, now, cfg.sync.topology_grace,
-	    use_harper ? &i : &(long){ 0 }, use_harper ? &n : &(long){ 0 },
-	    &self);
-	cJSON_Delete(st);
-	same = i == wi && n == wn && node != NULL && strcmp(self, node) == 0;
-	if (!same)
-		bqsync_log(BQ_LOG_INFO, "node '%s': worker %ld/%ld", self, i, n);
-	free(node);
-	node = self;
-	wi = i;
-	wn = n;
-	return same;
-}
-
-static int
-selected(const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < nonly; i++)
-		if (strcmp(only[i], id) == 0)
-			return 1;
-	return nonly == 0;
-}
-
-static void
-make_jobs(void)
-{
-	char *name = xstrfmt("%s-%ld", node ? node : host, wi);
-	size_t i, k = 0;
-
-	tabs = xcalloc(cfg.ntables, sizeof(*tabs));
-	for (i = 0; i < cfg.ntables; i++) {
-		if (!selected(cfg.tables[i].id))
-			continue;
-		agent_job_init(&tabs[k].job, cfg.tables[i].id, wi, wn, name);
-		k++;
-	}
-	ntabs = k;
-	free(name);
-}
-
-static void
-free_jobs(void)
-{
-	size_t i;
-
-	for (i = 0; i < ntabs; i++)
-		agent_job_release(&tabs[i].job);
-	free(tabs);
-	tabs = NULL;
-	ntabs = 0;
-}
-
-/* Stores the failure as the worker's lastError through bq-checkpoint. */
-static void
-record_error(struct table *t, int status, int stage)
-{
-	struct agent_job *j = &t->job;
-	char w[48], st[16], *v[16];
-	const char *msg = stage >= 0 && j->last[stage][0] ? j->last[stage] :
-	    "exited without a message";
-	int n = 0, rc;
-
-	snprintf(w, sizeof(w), "%ld/%ld", j->wi, j->wn);
-	snprintf(st, sizeof(st), "%d", status);
-	v[n++] = (char *)"bq-checkpoint";
-	if (cpath != NULL) {
-		v[n++] = (char *)"-c";
-		v[n++] = (char *)cpath;
-	}
-	v[n++] = (char *)"-q";
-	v[n++] = (char *)"-t";
-	v[n++] = j->table;
-	v[n++] = (char *)"-w";
-	v[n++] = w;
-	v[n++] = (char *)"--name";
-	v[n++] = j->name;
-	v[n++] = (char *)"--status";
-	v[n++] = st;
-	v[n++] = (char *)"--tool";
-	v[n++] = (char *)agent_stage_name(stage);
-	v[n++] = (char *)"error";
-	v[n] = NULL;
-	if ((rc = agent_run(env.tooldir, v, msg, NULL)) != 0)
-		bqsync_log(BQ_LOG_WARN, "table '%s': could not record the error "
-		    "(bq-checkpoint exited %d)", j->table, rc);
-}
-
-static void
-ended(struct table *t, int status, int stage, double now)
-{
-	struct agent_job *j = &t->job;
-
-	if (status == 0) {
-		t->attempt = 0;
-		if (once && (j->caught_up || j->rows == 0))
-			t->done = 1;
-		t->next = now + (once ? 0 : 1);
-		return;
-	}
-	bqsync_log(BQ_LOG_ERROR, "table '%s' worker %ld/%ld: %s exited %d",
-	    j->table, j->wi, j->wn, agent_stage_name(stage), status);
-	record_error(t, status, stage);
-	if (now - t->started > 60 || j->rows > 0)
-		t->attempt = 0;
-	if (agent_is_fatal(status)) {
-		t->fatal = status;
-		bqsync_log(BQ_LOG_ERROR, "table '%s': stopped (exit %d is not "
-		    "retried: fix the configuration or credentials, then "
-		    "restart bq-sync)", j->table, status);
-	}
-	if (once || t->fatal) {
-		t->done = 1;
-		if (first_failure == 0)
-			first_failure = status;
-		return;
-	}
-	t->next = now + agent_backoff(t->attempt++, 1, 300,
-	    (double)random() / ((double)RAND_MAX + 1));
-	bqsync_log(BQ_LOG_INFO, "table '%s': restarting in %.1f s", j->table,
-	    t->next - now);
-}
-
-static void
-start(struct table *t, double now)
-{
-	struct bq_err err = BQ_ERR_INIT;
-
-	t->started = now;
-	if (agent_job_start(&t->job, &env, &err) == 0)
-		return;
-	if (err.kind == EXIT_TEMPFAIL) {
-		/* a sibling's fork may hold it for an instant: say so later */
-		bqsync_log(t->attempt > 1 ? BQ_LOG_WARN : BQ_LOG_DEBUG, "%s",
-		    err.msg);
-		t->next = now + agent_backoff(t->attempt++, 1, 60,
-		    (double)random() / ((double)RAND_MAX + 1));
-		return;
-	}
-	bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
-	ended(t, exit_for(&err), -1, now);
-}
-
-static void
-check_control(void)
-{
-	struct bq_err err = BQ_ERR_INIT;
-	size_t i;
-	int s;
-
-	for (i = 0; i < ntabs; i++) {
-		if ((s = control_stopped(hc, tabs[i].job.table, &err)) == -1) {
-			bqsync_log(BQ_LOG_DEBUG, "SyncControl: %s", err.msg);
-			return;
-		}
-		if (s != tabs[i].paused)
-			bqsync_log(BQ_LOG_INFO, "table '%s': SyncControl %s",
-			    tabs[i].job.table, s ? "stop: pausing" :
-			    "start: resuming");
-		tabs[i].paused = s;
-	}
-}
-
-/* Seconds between SyncControl checks: within the shortest poll interval. */
-static double
-control_interval(void)
-{
-	double d = cfg.sync.steady_poll;
-	size_t i;
-
-	for (i = 0; i < cfg.ntables; i++) {
-		if (cfg.tables[i].sync.initial_poll < d)
-			d = cfg.tables[i].sync.initial_poll;
-	}
-	return d < 1 ? 1 : d > 5 ? 5 : d;
-}
-
-/* One pass of the loop; 1 when bq-sync should exit. */
-static int
-step(double now, int drain)
-{
-	struct pollfd pfd[64];
-	int fds[4], k, m, nfd = 0, status, stage, busy = 0, left = 0;
-	size_t i;
-
-	for (i = 0; i < ntabs; i++) {
-		struct table *t = &tabs[i];
-
-		if (t->job.state != AGENT_IDLE) {
-			if (drain || t->paused)
-				agent_job_stop(&t->job, now, 30);
-			busy = 1;
-			continue;
-		}
-		if (once && t->paused)
-			t->done = 1;
-		if (drain || t->fatal || t->done)
-			continue;
-		left = 1;
-		if (!t->paused && now >= t->next) {
-			start(t, now);
-			busy |= t->job.state != AGENT_IDLE;
-		}
-	}
-	if (!busy && (drain || (once && !left)))
-		return 1;
-	if (!once && !busy && !left)	/* every table stopped for good */
-		return 1;
-	for (i = 0; i < ntabs; i++) {
-		m = agent_job_fds(&tabs[i].job, fds);
-		for (k = 0; k < m && nfd < 64; k++) {
-			pfd[nfd].fd = fds[k];
-			pfd[nfd++].events = POLLIN;
-		}
-	}
-	poll(pfd, (nfds_t)nfd, 200);
-	now = util_now_mono();
-	for (i = 0; i < ntabs; i++)
-		if (agent_job_poll(&tabs[i].job, now, &status, &stage))
-			ended(&tabs[i], drain && status == 0 ? 0 : status,
-			    stage, now);
-	return 0;
-}
-
-static int
-run(void)
-{
-	double now, next_topo, next_ctl = 0;
-	int relayout = 0, reload = 0;
-
-	/* --harper: never run as 0/1, the guess every node would make */
-	while (layout(util_now_mono()) == -1 && use_harper && !got_term)
-		sleep(1);
-	make_jobs();
-	next_topo = util_now_mono() + cfg.sync.topology_interval;
-	for (;;) {
-		now = util_now_mono();
-		if (got_hup && !reload) {
-			bqsync_log(BQ_LOG_INFO, "SIGHUP: rereading '%s'",
-			    cfg.path ? cfg.path : "(defaults)");
-			got_hup = 0;
-			reload = 1;
-		}
-		if (use_harper && now >= next_topo && !relayout) {
-			next_topo = now + cfg.sync.topology_interval;
-			if (!layout(now)) {
-				bqsync_log(BQ_LOG_INFO, "new layout: draining");
-				relayout = 1;
-			}
-		}
-		if (now >= next_ctl) {
-			next_ctl = now + control_interval();
-			check_control();
-		}
-		if (!step(now, got_term || relayout || reload))
-			continue;
-		if (got_term || !(relayout || reload))
-			break;
-		free_jobs();
-		if (reload) {
-			config_release(&cfg);
-			load();
-		}
-		make_jobs();
-		relayout = reload = 0;
-		next_ctl = 0;
-	}
-	return got_term ? EXIT_OK : first_failure;
+	env.once = ao.once;
 }
 
 /* `bq-sync status`: bq-checkpoint status, for the same config. */
 static int
-status_cmd(void)
+cmd_status(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
 	char *v[8];
 	int n = 0;
 
 	v[n++] = (char *)"bq-checkpoint";
-	if (cpath != NULL) {
+	if (ao.config != NULL) {
 		v[n++] = (char *)"-c";
-		v[n++] = (char *)cpath;
+		v[n++] = (char *)ao.config;
 	}
-	if (nonly == 1) {
+	if (ao.nonly == 1) {
 		v[n++] = (char *)"-t";
 		v[n++] = (char *)only[0];
 	}
@@ -424,75 +120,79 @@ find_tooldir(void)
 	env.tooldir = tooldir;
 }
 
-int
-main(int argc, char *argv[])
+/* The agent: the verb without a name. */
+static int
+cmd_run(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "harper", no_argument, NULL, O_HARPER },
-		{ "help", no_argument, NULL, 'h' },
-		{ "once", no_argument, NULL, O_ONCE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "table", required_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "worker", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct sigaction sa;
-	int ch, wset = 0, rc;
+	struct agent *a;
+	int rc;
 
-	tool_setup(argv[0]);
-	only = xcalloc((size_t)argc + 1, sizeof(*only));
-	while ((ch = getopt_long(argc, argv, "c:hqt:Vvw:", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'c': cpath = optarg; break;
-		case 'h': usage(stdout, EXIT_OK); break;
-		case 'q': bqsync_set_verbosity(-1); break;
-		case 't': only[nonly++] = optarg; break;
-		case 'V': tool_version();
-		case 'v': bqsync_set_verbosity(1); break;
-		case 'w':
-			if (ckpt_parse_worker(optarg, &wi, &wn) == -1)
-				tool_die(EXIT_USAGE, "bad worker '%s': want "
-				    "i/N with 0 <= i < N", optarg);
-			wset = 1;
-			break;
-		case O_HARPER: use_harper = 1; break;
-		case O_ONCE: once = 1; break;
-		default: usage(stderr, EXIT_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "status") != 0) ||
-	    (wset && use_harper))
-		usage(stderr, EXIT_USAGE);
-	find_tooldir();
-	if (argc == 1) {
-		rc = status_cmd();
-		free(only);
-		return rc;
-	}
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
+	ao.host = host;
+	ao.term = &got_term;
+	ao.hup = &got_hup;
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	load();
-	topo = agent_topo_new();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: poll() returns */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	rc = run();
-	free_jobs();
-	agent_topo_free(topo);
+	a = agent_new(&ao, &env, &cfg, hc);
+	while ((rc = agent_serve(a)) == AGENT_RELOAD) {
+		config_release(&cfg);
+		load();
+		agent_reload(a, &env, hc);
+	}
+	agent_free(a);
 	harper_client_free(hc);
 	config_release(&cfg);
-	free(node);
+	return rc;
+}
+
+static const int run_opts[] = { 'w', OPT_HARPER, OPT_ONCE, 0 };
+
+static const struct tool_cmd cmds[] = {
+	{ "", cmd_run, run_opts },
+	{ "status", cmd_status, NULL },
+	{ NULL, NULL, NULL }
+};
+
+int
+main(int argc, char *argv[])
+{
+	const struct tool_cmd *c;
+	int ch, rc;
+
+	tool_init(argv[0], synopsis, opts);
+	only = xcalloc((size_t)argc + 1, sizeof(*only));
+	while ((ch = tool_getopt(argc, argv)) != -1) {
+		switch (ch) {
+		case 'c': ao.config = optarg; break;
+		case 'q': bqsync_set_verbosity(-1); break;
+		case 't': only[ao.nonly++] = optarg; break;
+		case 'v': bqsync_set_verbosity(1); break;
+		case 'w':
+			if (ckpt_parse_worker(optarg, &ao.wi, &ao.wn) == -1)
+				tool_die(EXIT_USAGE, "bad worker '%s': want "
+				    "i/N with 0 <= i < N", optarg);
+			break;
+		case OPT_HARPER: ao.use_harper = 1; break;
+		case OPT_ONCE: ao.once = 1; break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1 || (tool_given('w') && ao.use_harper))
+		tool_usage();
+	c = tool_cmd(cmds, argc == 1 ? argv[0] : "");
+	ao.only = only;
+	find_tooldir();
+	rc = c->fn(argc, argv);
 	free(only);
 	return rc;
 }

@@ -2,7 +2,6 @@
  * bq-verify: proves that Harper holds exactly the rows of BigQuery over a
  * time range, per window, and repairs what differs (see lib/verify.h).
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,7 +13,7 @@
 #include "config.h"
 #include "harper.h"
 #include "hash.h"
-#include "log.h"
+#include "tool.h"
 #include "ts.h"
 #include "util.h"
 #include "verify.h"
@@ -30,17 +29,36 @@ struct out {
 	long long windows;
 };
 
-static void
-usage(FILE *fp, int status)
-{
-	fprintf(fp, "usage: bq-verify [-hqVv] [-c config] [-t table] "
-	    "[-w i/N] [--from ts] [--to ts]\n"
-	    "\t[--window duration] [--quick] [--repair] [--prune] "
-	    "[--dry-run]\n\t[--format json|table]\n");
-	if (fp == stdout)
-		tool_close_stdout();
-	exit(status);
-}
+enum {
+	OPT_DRY_RUN = TOOL_OPT_LONG, OPT_FORMAT, OPT_FROM, OPT_PRUNE,
+	OPT_QUICK, OPT_REPAIR, OPT_TO, OPT_WINDOW
+};
+
+static const struct tool_opt opts[] = {
+	{ 'c', "config", "config", "read the configuration from config" },
+	{ 'h', "help", NULL, "print this help and exit" },
+	{ 'q', "quiet", NULL, "print errors only" },
+	{ 't', "table", "table", "verify this table of the config only" },
+	{ 'V', "version", NULL, "print the version and exit" },
+	{ 'v', "verbose", NULL, "also print debugging information" },
+	{ 'w', "worker", "i/N", "verify worker i's share of N" },
+	{ OPT_DRY_RUN, "dry-run", NULL,
+	    "print the bytes it would process, check nothing" },
+	{ OPT_FORMAT, "format", "json|table", "the output format" },
+	{ OPT_FROM, "from", "ts", "start of the range (RFC 3339)" },
+	{ OPT_PRUNE, "prune", NULL, "with --repair, delete extra rows" },
+	{ OPT_QUICK, "quick", NULL, "compare row counts only" },
+	{ OPT_REPAIR, "repair", NULL, "upsert missing and changed rows" },
+	{ OPT_TO, "to", "ts", "end of the range (excluded)" },
+	{ OPT_WINDOW, "window", "duration", "the width of the windows (1h)" },
+	TOOL_OPT_END
+};
+
+static const char synopsis[] =
+    "usage: bq-verify [-hqVv] [-c config] [-t table] [-w i/N] [--from ts] "
+    "[--to ts]\n"
+    "\t[--window duration] [--quick] [--repair] [--prune] [--dry-run]\n"
+    "\t[--format json|table]\n";
 
 static void
 json_line(const struct verify_result *r, const char *worker)
@@ -91,40 +109,6 @@ on_result(const struct verify_result *r, void *arg)
 	return ferror(stdout) ? -1 : 0;
 }
 
-/* Writes the result into the audit table (checkpoint.store: harper). */
-static void
-audit(struct harper_client *h, const struct config *cfg,
-    const struct verify_result *r, const char *worker)
-{
-	struct bq_err err = BQ_ERR_INIT;
-	struct strbuf rec = STRBUF_INIT;
-	char now[TS_BUFSZ], a[TS_BUFSZ], b[TS_BUFSZ];
-	static char *const idx[] = { (char *)"tableId", (char *)"checkedAt" };
-	static char *const plain[] = { (char *)"worker", (char *)"windowStart",
-	    (char *)"windowEnd", (char *)"bigqueryRows", (char *)"harperRows",
-	    (char *)"missing", (char *)"extra", (char *)"changed",
-	    (char *)"repaired", (char *)"pruned", (char *)"windows",
-	    (char *)"bytesProcessed", (char *)"status" };
-
-	ts_format(ts_now(), now);
-	strbuf_addf(&rec, "[{\"id\":\"%s:%s:%s\",\"tableId\":\"%s\","
-	    "\"worker\":\"%s\",\"checkedAt\":\"%s\",\"windowStart\":\"%s\","
-	    "\"windowEnd\":\"%s\",\"bigqueryRows\":%lld,\"harperRows\":%lld,"
-	    "\"missing\":%lld,\"extra\":%lld,\"changed\":%lld,"
-	    "\"repaired\":%lld,\"pruned\":%lld,\"windows\":%lld,"
-	    "\"bytesProcessed\":%lld,\"status\":\"%s\"}]", r->table, worker,
-	    now, r->table, worker, now, ts_format(r->from, a),
-	    ts_format(r->to, b), r->bq_rows, r->harper_rows, r->missing,
-	    r->extra, r->changed, r->repaired, r->pruned, r->windows,
-	    r->bytes, r->status);
-	if (harper_create_table_columns(h, cfg->audit_table, (char **)idx, 2,
-	    (char **)plain, sizeof(plain) / sizeof(plain[0]), &err) == -1 ||
-	    harper_upsert(h, cfg->audit_table, rec.buf, rec.len, &err) == -1)
-		bqsync_log(BQ_LOG_WARN, "cannot write to '%s': %s",
-		    cfg->audit_table, err.msg);
-	strbuf_release(&rec);
-}
-
 static int64_t
 parse_ts(const char *opt, const char *s)
 {
@@ -138,24 +122,6 @@ parse_ts(const char *opt, const char *s)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "table", required_argument, NULL, 't' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "worker", required_argument, NULL, 'w' },
-		{ "dry-run", no_argument, NULL, 1 },
-		{ "format", required_argument, NULL, 2 },
-		{ "from", required_argument, NULL, 3 },
-		{ "prune", no_argument, NULL, 4 },
-		{ "quick", no_argument, NULL, 5 },
-		{ "repair", no_argument, NULL, 6 },
-		{ "to", required_argument, NULL, 7 },
-		{ "window", required_argument, NULL, 8 },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct config cfg;
 	struct verify_opts vo = { .nworkers = 1, .from = INT64_MIN,
 	    .to = INT64_MIN, .window = 3600 * 1000000LL };
@@ -170,14 +136,12 @@ main(int argc, char **argv)
 	size_t i;
 	int ch, verbosity = 0, drift = 0, r;
 
-	tool_setup(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:hqt:Vvw:", opts, NULL)) != -1) {
+	tool_init(argv[0], synopsis, opts);
+	while ((ch = tool_getopt(argc, argv)) != -1) {
 		switch (ch) {
 		case 'c': cfgpath = optarg; break;
-		case 'h': usage(stdout, 0); break;
 		case 'q': verbosity = -1; break;
 		case 't': tname = optarg; break;
-		case 'V': tool_version();
 		case 'v': verbosity = 1; break;
 		case 'w':
 			if (hash_parse_worker(optarg, &vo.worker,
@@ -185,24 +149,23 @@ main(int argc, char **argv)
 				tool_die(EXIT_USAGE, "invalid worker '%s' "
 				    "(want i/N with 0 <= i < N)", optarg);
 			break;
-		case 1: vo.dry_run = 1; break;
-		case 2: fmt = optarg; break;
-		case 3: vo.from = parse_ts("--from", optarg); break;
-		case 4: vo.prune = 1; break;
-		case 5: vo.quick = 1; break;
-		case 6: vo.repair = 1; break;
-		case 7: vo.to = parse_ts("--to", optarg); break;
-		case 8:
+		case OPT_DRY_RUN: vo.dry_run = 1; break;
+		case OPT_FORMAT: fmt = optarg; break;
+		case OPT_FROM: vo.from = parse_ts("--from", optarg); break;
+		case OPT_PRUNE: vo.prune = 1; break;
+		case OPT_QUICK: vo.quick = 1; break;
+		case OPT_REPAIR: vo.repair = 1; break;
+		case OPT_TO: vo.to = parse_ts("--to", optarg); break;
+		case OPT_WINDOW:
 			if ((w = config_parse_duration(optarg)) < 1)
 				tool_die(EXIT_USAGE, "invalid --window '%s' "
 				    "(at least 1s)", optarg);
 			vo.window = (int64_t)(w * 1e6);
 			break;
-		default: usage(stderr, EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage(stderr, EXIT_USAGE);
+		tool_usage();
 	if (fmt != NULL && strcmp(fmt, "json") != 0 &&
 	    strcmp(fmt, "table") != 0)
 		tool_die(EXIT_USAGE, "invalid --format '%s'", fmt);
@@ -242,8 +205,9 @@ main(int argc, char **argv)
 		}
 		on_result(&sum, &out);
 		if (cfg.ckpt_store != NULL &&
-		    strcmp(cfg.ckpt_store, "harper") == 0)
-			audit(h, &cfg, &sum, wbuf);
+		    strcmp(cfg.ckpt_store, "harper") == 0 &&
+		    verify_audit(h, cfg.audit_table, &sum, wbuf, &err) == -1)
+			bqsync_log(BQ_LOG_WARN, "%s", err.msg);
 		if (fflush(stdout) == EOF)
 			tool_write_failed();
 	}

@@ -3,7 +3,6 @@
  * ack line per confirmed batch out (see load.h and harper-load(1)).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,50 +10,47 @@
 
 #include "config.h"
 #include "load.h"
-#include "log.h"
+#include "tool.h"
 #include "ndjson.h"
 #include "util.h"
 #include "banned.h"
 
 enum {
-	OPT_BATCH_BYTES = 256, OPT_COLUMN, OPT_DATABASE, OPT_DEADLINE,
-	OPT_NO_CREATE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_REJECT
+	OPT_BATCH_BYTES = TOOL_OPT_LONG, OPT_COLUMN, OPT_DATABASE,
+	OPT_DEADLINE, OPT_NO_CREATE, OPT_NO_PROGRESS, OPT_PROGRESS, OPT_REJECT
 };
 
-static const struct option longopts[] = {
-	{ "batch-rows",	 required_argument, NULL, 'b' },
-	{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
-	{ "config",	 required_argument, NULL, 'c' },
-	{ "column",	 required_argument, NULL, OPT_COLUMN },
-	{ "database",	 required_argument, NULL, OPT_DATABASE },
-	{ "deadline",	 required_argument, NULL, OPT_DEADLINE },
-	{ "help",	 no_argument,	    NULL, 'h' },
-	{ "in-flight",	 required_argument, NULL, 'j' },
-	{ "no-create",	 no_argument,	    NULL, OPT_NO_CREATE },
-	{ "progress",	 no_argument,	    NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument,	    NULL, OPT_NO_PROGRESS },
-	{ "quiet",	 no_argument,	    NULL, 'q' },
-	{ "reject",	 required_argument, NULL, OPT_REJECT },
-	{ "table",	 required_argument, NULL, 't' },
-	{ "verbose",	 no_argument,	    NULL, 'v' },
-	{ "version",	 no_argument,	    NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct tool_opt opts[] = {
+	{ 'b', "batch-rows", "rows", "rows per upsert batch" },
+	{ 'c', "config", "file", "read the configuration from file" },
+	{ 'h', "help", NULL, "print this help and exit" },
+	{ 'j', "in-flight", "batches", "upsert batches in flight at once" },
+	{ 'q', "quiet", NULL, "print errors only" },
+	{ 't', "table", "table", "load into this table of the config" },
+	{ 'V', "version", NULL, "print the version and exit" },
+	{ 'v', "verbose", NULL, "also print debugging information" },
+	{ OPT_BATCH_BYTES, "batch-bytes", "bytes", "bytes per upsert batch" },
+	{ OPT_COLUMN, "column", "name", "the timestamp column of the rows" },
+	{ OPT_DATABASE, "database", "name", "the Harper database" },
+	{ OPT_DEADLINE, "deadline", "duration",
+	    "how long to retry one request (90s, 5m)" },
+	{ OPT_NO_CREATE, "no-create", NULL,
+	    "fail if the table does not exist, never create it" },
+	{ OPT_NO_PROGRESS, "no-progress", NULL, "draw no progress line" },
+	{ OPT_PROGRESS, "progress", NULL,
+	    "draw a progress line on stderr, even if no terminal" },
+	{ OPT_REJECT, "reject", "file", "append rejected lines to file" },
+	TOOL_OPT_END
 };
 
-static void
-usage(FILE *fp, int status)
-{
-	fprintf(fp, "usage: harper-load [-hqVv] [-b rows] [-c config] "
-	    "[-j batches] [-t table]\n"
-	    "                   [--batch-bytes bytes] [--column name] "
-	    "[--database name]\n"
-	    "                   [--deadline duration] [--no-create] "
-	    "[--[no-]progress]\n"
-	    "                   [--reject file] [file]\n");
-	if (fp == stdout)
-		tool_close_stdout();
-	exit(status);
-}
+static const char synopsis[] =
+    "usage: harper-load [-hqVv] [-b rows] [-c config] [-j batches] "
+    "[-t table]\n"
+    "                   [--batch-bytes bytes] [--column name] "
+    "[--database name]\n"
+    "                   [--deadline duration] [--no-create] "
+    "[--[no-]progress]\n"
+    "                   [--reject file] [file]\n";
 
 int
 main(int argc, char *argv[])
@@ -72,71 +68,44 @@ main(int argc, char *argv[])
 	double deadline = -1;
 	int ch, verbosity = 0, create = 1, progress = -1, rc;
 
-	tool_setup(argv[0]);
+	tool_init(argv[0], synopsis, opts);
 	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
-	while ((ch = getopt_long(argc, argv, "b:c:hj:qt:Vv", longopts,
-	    NULL)) != -1) {
+	while ((ch = tool_getopt(argc, argv)) != -1) {
 		switch (ch) {
 		case 'b':
 			rows = tool_parse_long("--batch-rows", optarg, 1,
 			    CONFIG_BATCH_ROWS_MAX);
 			break;
-		case 'c':
-			cfgpath = optarg;
-			break;
-		case 'h':
-			usage(stdout, EXIT_OK);
-			break;
+		case 'c': cfgpath = optarg; break;
 		case 'j':
 			inflight = tool_parse_long("--in-flight", optarg, 1,
 			    CONFIG_IN_FLIGHT_MAX);
 			break;
-		case 'q':
-			verbosity = -1;
-			break;
-		case 't':
-			table = optarg;
-			break;
-		case 'V': tool_version();
-		case 'v':
-			verbosity = 1;
-			break;
+		case 'q': verbosity = -1; break;
+		case 't': table = optarg; break;
+		case 'v': verbosity = 1; break;
 		case OPT_BATCH_BYTES:
 			bytes = tool_parse_long("--batch-bytes", optarg,
 			    CONFIG_BATCH_BYTES_MIN, CONFIG_BATCH_BYTES_MAX);
 			break;
-		case OPT_COLUMN:
-			column = optarg;
-			break;
-		case OPT_DATABASE:
-			database = optarg;
-			break;
+		case OPT_COLUMN: column = optarg; break;
+		case OPT_DATABASE: database = optarg; break;
 		case OPT_DEADLINE:
 			if ((deadline = config_parse_duration(optarg)) <= 0 ||
 			    deadline > CONFIG_DURATION_MAX)
 				tool_die(EXIT_USAGE, "invalid duration '%s' for "
 				    "--deadline", optarg);
 			break;
-		case OPT_NO_CREATE:
-			create = 0;
-			break;
-		case OPT_PROGRESS:
-			progress = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			progress = 0;
-			break;
-		case OPT_REJECT:
-			rejpath = optarg;
-			break;
-		default:
-			usage(stderr, EXIT_USAGE);
+		case OPT_NO_CREATE: create = 0; break;
+		case OPT_PROGRESS: progress = 1; break;
+		case OPT_NO_PROGRESS: progress = 0; break;
+		case OPT_REJECT: rejpath = optarg; break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage(stderr, EXIT_USAGE);
+		tool_usage();
 	tool_check_name("--table", table);
 	tool_check_name("--database", database);
 	bqsync_set_verbosity(verbosity);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include <cjson/cJSON.h>
 
 #include "agent.h"
+#include "control.h"
+#include "harper.h"
 #include "hash.h"
 #include "log.h"
 #include "util.h"
@@ -609,4 +612,365 @@ agent_job_kill(struct agent_job *j)
 	for (k = 0; k < 3; k++)
 		if (j->pid[k] > 0)
 			kill(j->pid[k], SIGKILL);
+}
+
+/*
+ * The supervisor (bq-sync): one pipeline per selected table, restarted
+ * after failures, drained when the layout or the config changes.
+ */
+struct agent_table {
+	struct agent_job job;
+	int	 fatal;		/* 77/78: stopped, not retried */
+	int	 done;		/* --once: caught up, or failed */
+	int	 paused;	/* SyncControl says stop */
+	int	 attempt;
+	double	 next;		/* earliest (re)start */
+	double	 started;
+};
+
+struct agent {
+	struct agent_opts o;
+	struct agent_env env;
+	const struct config *cfg;
+	struct harper_client *hc;
+	struct agent_topo *topo;
+	struct agent_table *tabs;
+	size_t	 ntabs;
+	long	 wi, wn;
+	char	*node;
+	int	 first_failure;
+	double	 next_topo, next_ctl;
+};
+
+/*
+ * This node's name and i/N; 0 when they changed since the last call, -1
+ * when Harper did not answer (they stay as they were).
+ */
+static int
+layout(struct agent *a, double now)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	cJSON *st = NULL;
+	char *self = NULL;
+	long i = a->wi, n = a->wn;
+	int same;
+
+	if (harper_cluster_status(a->hc, &st, &err) == -1) {
+		if (a->o.use_harper && a->node == NULL)
+			bqsync_log(BQ_LOG_WARN, "cluster_status: %s; no "
+			    "pipeline until this node knows its place", err.msg);
+		else
+			bqsync_log(a->o.use_harper ? BQ_LOG_WARN : BQ_LOG_DEBUG,
+			    "cluster_status: %s; keeping worker %ld/%ld",
+			    err.msg, a->wi, a->wn);
+		return -1;
+	}
+	agent_topo_update(a->topo, st, a->o.host, now,
+	    a->cfg->sync.topology_grace, a->o.use_harper ? &i : &(long){ 0 },
+	    a->o.use_harper ? &n : &(long){ 0 }, &self);
+	cJSON_Delete(st);
+	same = i == a->wi && n == a->wn && a->node != NULL &&
+	    strcmp(self, a->node) == 0;
+	if (!same)
+		bqsync_log(BQ_LOG_INFO, "node '%s': worker %ld/%ld", self, i, n);
+	free(a->node);
+	a->node = self;
+	a->wi = i;
+	a->wn = n;
+	return same;
+}
+
+static int
+selected(struct agent *a, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < a->o.nonly; i++)
+		if (strcmp(a->o.only[i], id) == 0)
+			return 1;
+	return a->o.nonly == 0;
+}
+
+static void
+make_jobs(struct agent *a)
+{
+	char *name = xstrfmt("%s-%ld", a->node ? a->node : a->o.host, a->wi);
+	size_t i, k = 0;
+
+	a->tabs = xcalloc(a->cfg->ntables, sizeof(*a->tabs));
+	for (i = 0; i < a->cfg->ntables; i++) {
+		if (!selected(a, a->cfg->tables[i].id))
+			continue;
+		agent_job_init(&a->tabs[k].job, a->cfg->tables[i].id, a->wi,
+		    a->wn, name);
+		k++;
+	}
+	a->ntabs = k;
+	free(name);
+}
+
+static void
+free_jobs(struct agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->ntabs; i++)
+		agent_job_release(&a->tabs[i].job);
+	free(a->tabs);
+	a->tabs = NULL;
+	a->ntabs = 0;
+}
+
+/* Stores the failure as the worker's lastError through bq-checkpoint. */
+static void
+record_error(struct agent *a, struct agent_table *t, int status, int stage)
+{
+	struct agent_job *j = &t->job;
+	char w[48], st[16], *v[16];
+	const char *msg = stage >= 0 && j->last[stage][0] ? j->last[stage] :
+	    "exited without a message";
+	int n = 0, rc;
+
+	snprintf(w, sizeof(w), "%ld/%ld", j->wi, j->wn);
+	snprintf(st, sizeof(st), "%d", status);
+	v[n++] = (char *)"bq-checkpoint";
+	if (a->o.config != NULL) {
+		v[n++] = (char *)"-c";
+		v[n++] = (char *)a->o.config;
+	}
+	v[n++] = (char *)"-q";
+	v[n++] = (char *)"-t";
+	v[n++] = j->table;
+	v[n++] = (char *)"-w";
+	v[n++] = w;
+	v[n++] = (char *)"--name";
+	v[n++] = j->name;
+	v[n++] = (char *)"--status";
+	v[n++] = st;
+	v[n++] = (char *)"--tool";
+	v[n++] = (char *)agent_stage_name(stage);
+	v[n++] = (char *)"error";
+	v[n] = NULL;
+	if ((rc = agent_run(a->env.tooldir, v, msg, NULL)) != 0)
+		bqsync_log(BQ_LOG_WARN, "table '%s': could not record the error "
+		    "(bq-checkpoint exited %d)", j->table, rc);
+}
+
+static void
+ended(struct agent *a, struct agent_table *t, int status, int stage,
+    double now)
+{
+	struct agent_job *j = &t->job;
+
+	if (status == 0) {
+		t->attempt = 0;
+		if (a->o.once && (j->caught_up || j->rows == 0))
+			t->done = 1;
+		t->next = now + (a->o.once ? 0 : 1);
+		return;
+	}
+	bqsync_log(BQ_LOG_ERROR, "table '%s' worker %ld/%ld: %s exited %d",
+	    j->table, j->wi, j->wn, agent_stage_name(stage), status);
+	record_error(a, t, status, stage);
+	if (now - t->started > 60 || j->rows > 0)
+		t->attempt = 0;
+	if (agent_is_fatal(status)) {
+		t->fatal = status;
+		bqsync_log(BQ_LOG_ERROR, "table '%s': stopped (exit %d is not "
+		    "retried: fix the configuration or credentials, then "
+		    "restart bq-sync)", j->table, status);
+	}
+	if (a->o.once || t->fatal) {
+		t->done = 1;
+		if (a->first_failure == 0)
+			a->first_failure = status;
+		return;
+	}
+	t->next = now + agent_backoff(t->attempt++, 1, 300,
+	    (double)random() / ((double)RAND_MAX + 1));
+	bqsync_log(BQ_LOG_INFO, "table '%s': restarting in %.1f s", j->table,
+	    t->next - now);
+}
+
+static void
+start(struct agent *a, struct agent_table *t, double now)
+{
+	struct bq_err err = BQ_ERR_INIT;
+
+	t->started = now;
+	if (agent_job_start(&t->job, &a->env, &err) == 0)
+		return;
+	if (err.kind == EXIT_TEMPFAIL) {
+		/* a sibling's fork may hold it for an instant: say so later */
+		bqsync_log(t->attempt > 1 ? BQ_LOG_WARN : BQ_LOG_DEBUG, "%s",
+		    err.msg);
+		t->next = now + agent_backoff(t->attempt++, 1, 60,
+		    (double)random() / ((double)RAND_MAX + 1));
+		return;
+	}
+	bqsync_log(BQ_LOG_ERROR, "%s", err.msg);
+	ended(a, t, exit_for(&err), -1, now);
+}
+
+static void
+check_control(struct agent *a)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	size_t i;
+	int s;
+
+	for (i = 0; i < a->ntabs; i++) {
+		s = control_stopped(a->hc, a->tabs[i].job.table, &err);
+		if (s == -1) {
+			bqsync_log(BQ_LOG_DEBUG, "SyncControl: %s", err.msg);
+			return;
+		}
+		if (s != a->tabs[i].paused)
+			bqsync_log(BQ_LOG_INFO, "table '%s': SyncControl %s",
+			    a->tabs[i].job.table, s ? "stop: pausing" :
+			    "start: resuming");
+		a->tabs[i].paused = s;
+	}
+}
+
+/* Seconds between SyncControl checks: within the shortest poll interval. */
+static double
+control_interval(struct agent *a)
+{
+	double d = a->cfg->sync.steady_poll;
+	size_t i;
+
+	for (i = 0; i < a->cfg->ntables; i++) {
+		if (a->cfg->tables[i].sync.initial_poll < d)
+			d = a->cfg->tables[i].sync.initial_poll;
+	}
+	return d < 1 ? 1 : d > 5 ? 5 : d;
+}
+
+/* One pass of the loop; 1 when bq-sync should exit. */
+static int
+step(struct agent *a, double now, int drain)
+{
+	struct pollfd pfd[64];
+	int fds[4], k, m, nfd = 0, status, stage, busy = 0, left = 0;
+	size_t i;
+
+	for (i = 0; i < a->ntabs; i++) {
+		struct agent_table *t = &a->tabs[i];
+
+		if (t->job.state != AGENT_IDLE) {
+			if (drain || t->paused)
+				agent_job_stop(&t->job, now, 30);
+			busy = 1;
+			continue;
+		}
+		if (a->o.once && t->paused)
+			t->done = 1;
+		if (drain || t->fatal || t->done)
+			continue;
+		left = 1;
+		if (!t->paused && now >= t->next) {
+			start(a, t, now);
+			busy |= t->job.state != AGENT_IDLE;
+		}
+	}
+	if (!busy && (drain || (a->o.once && !left)))
+		return 1;
+	if (!a->o.once && !busy && !left)	/* every table stopped for good */
+		return 1;
+	for (i = 0; i < a->ntabs; i++) {
+		m = agent_job_fds(&a->tabs[i].job, fds);
+		for (k = 0; k < m && nfd < 64; k++) {
+			pfd[nfd].fd = fds[k];
+			pfd[nfd++].events = POLLIN;
+		}
+	}
+	poll(pfd, (nfds_t)nfd, 200);
+	now = util_now_mono();
+	for (i = 0; i < a->ntabs; i++)
+		if (agent_job_poll(&a->tabs[i].job, now, &status, &stage))
+			ended(a, &a->tabs[i], drain && status == 0 ? 0 : status,
+			    stage, now);
+	return 0;
+}
+
+struct agent *
+agent_new(const struct agent_opts *o, const struct agent_env *env,
+    const struct config *cfg, struct harper_client *hc)
+{
+	struct agent *a = xcalloc(1, sizeof(*a));
+
+	a->o = *o;
+	a->env = *env;
+	a->cfg = cfg;
+	a->hc = hc;
+	a->wi = o->wi;
+	a->wn = o->wn;
+	a->topo = agent_topo_new();
+	/* --harper: never run as 0/1, the guess every node would make */
+	while (layout(a, util_now_mono()) == -1 && o->use_harper && !*o->term)
+		sleep(1);
+	make_jobs(a);
+	a->next_topo = util_now_mono() + cfg->sync.topology_interval;
+	return a;
+}
+
+void
+agent_reload(struct agent *a, const struct agent_env *env,
+    struct harper_client *hc)
+{
+	a->env = *env;
+	a->hc = hc;
+	make_jobs(a);
+	a->next_ctl = 0;
+}
+
+int
+agent_serve(struct agent *a)
+{
+	double now;
+	int relayout = 0, reload = 0;
+
+	for (;;) {
+		now = util_now_mono();
+		if (*a->o.hup && !reload) {
+			bqsync_log(BQ_LOG_INFO, "SIGHUP: rereading '%s'",
+			    a->cfg->path ? a->cfg->path : "(defaults)");
+			*a->o.hup = 0;
+			reload = 1;
+		}
+		if (a->o.use_harper && now >= a->next_topo && !relayout) {
+			a->next_topo = now + a->cfg->sync.topology_interval;
+			if (!layout(a, now)) {
+				bqsync_log(BQ_LOG_INFO, "new layout: draining");
+				relayout = 1;
+			}
+		}
+		if (now >= a->next_ctl) {
+			a->next_ctl = now + control_interval(a);
+			check_control(a);
+		}
+		if (!step(a, now, *a->o.term || relayout || reload))
+			continue;
+		if (*a->o.term || !(relayout || reload))
+			break;
+		free_jobs(a);
+		if (reload)
+			return AGENT_RELOAD;
+		make_jobs(a);
+		relayout = 0;
+		a->next_ctl = 0;
+	}
+	return *a->o.term ? EXIT_OK : a->first_failure;
+}
+
+void
+agent_free(struct agent *a)
+{
+	if (a == NULL)
+		return;
+	free_jobs(a);
+	agent_topo_free(a->topo);
+	free(a->node);
+	free(a);
 }

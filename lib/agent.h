@@ -19,11 +19,14 @@
 #ifndef BQSYNC_AGENT_H
 #define BQSYNC_AGENT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
+#include "config.h"
+#include "harper.h"
 #include "log.h"
 #include "util.h"
 
@@ -137,5 +140,45 @@ const char *agent_stage_name(int stage);
  */
 int	 agent_run(const char *tooldir, char *const argv[], const char *input,
 	    struct strbuf *out);
+
+/*
+ * The supervisor of bq-sync: this node's pipeline for each selected table
+ * of the config, restarted after failures with backoff, paused by
+ * SyncControl, drained when the cluster's layout changes (use_harper) or
+ * on SIGHUP.
+ */
+struct agent_opts {
+	const char *config;		/* -c, or NULL */
+	const char *const *only;	/* -t tables (nonly of them), or all */
+	size_t	 nonly;
+	long	 wi, wn;		/* -w, or the layout's (use_harper) */
+	int	 use_harper;		/* --harper: i/N from cluster_status */
+	int	 once;			/* --once */
+	const char *host;		/* this host's name */
+	volatile sig_atomic_t *term;	/* set: drain and return */
+	volatile sig_atomic_t *hup;	/* set: drain, AGENT_RELOAD */
+};
+
+struct agent;
+
+#define AGENT_RELOAD	(-1)
+
+/*
+ * A supervisor over cfg and hc (both the caller's, kept until
+ * agent_free() or agent_reload()), its layout read and its jobs made.
+ */
+struct agent *agent_new(const struct agent_opts *, const struct agent_env *,
+	    const struct config *cfg, struct harper_client *hc);
+/*
+ * Runs the pipelines until *term, or with once until every table caught
+ * up or failed.  Returns the exit status (0, else the first failure of a
+ * table that stopped for good), or AGENT_RELOAD once drained after *hup:
+ * the caller rereads the config and calls agent_reload(), then this again.
+ */
+int	 agent_serve(struct agent *);
+/* The jobs again, after the caller reloaded cfg (same struct) and hc. */
+void	 agent_reload(struct agent *, const struct agent_env *,
+	    struct harper_client *hc);
+void	 agent_free(struct agent *);	/* NULL is fine */
 
 #endif

@@ -1467,6 +1467,17 @@ config_table(const struct config *cfg, const char *name, struct bq_err *err)
 	return NULL;
 }
 
+char *const *
+config_table_keys(const struct config_table *t, size_t *n)
+{
+	if (t->nid_columns > 0) {
+		*n = t->nid_columns;
+		return t->id_columns;
+	}
+	*n = t->id_column != NULL;
+	return t->id_column != NULL ? &t->id_column : NULL;
+}
+
 struct config_table *
 config_table_add(struct config *cfg, const char *id)
 {

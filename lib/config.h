@@ -174,6 +174,12 @@ struct config_table *config_table(const struct config *, const char *name,
  * by cfg); it moves the tables array, so earlier table pointers go stale.
  */
 struct config_table *config_table_add(struct config *, const char *id);
+/*
+ * The columns of t's natural key (idColumns, else idColumn), which decide
+ * a row's share of the workers (bqsync(7)); their count in *n, NULL and 0
+ * for a table without one.  The array belongs to t.
+ */
+char *const *config_table_keys(const struct config_table *t, size_t *n);
 /* Parses "30", "30s", "500ms", "5m", "1h", "2d" into seconds; -1 if bad. */
 double	 config_parse_duration(const char *);
 /*

@@ -1,13 +1,11 @@
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "log.h"
 #include "util.h"
 #include "banned.h"
@@ -121,102 +119,6 @@ bqsync_log(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	bqsync_vlog(level, fmt, ap);
 	va_end(ap);
-}
-
-void
-tool_setup(const char *argv0)
-{
-	bqsync_set_progname(argv0);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-void
-tool_write_failed(void)
-{
-	if (errno == EPIPE) {
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
-	}
-	fprintf(stderr, "%s: write: %s\n", progname, strerror(errno));
-	exit(EXIT_IOERR);
-}
-
-void
-tool_close_stdout(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		tool_write_failed();
-	if (fclose(stdout) == EOF)
-		tool_write_failed();
-}
-
-void
-tool_version(void)
-{
-	printf("%s %s\n", progname, BQSYNC_VERSION);
-	tool_close_stdout();
-	exit(EXIT_OK);
-}
-
-static tool_die_hook *die_hook;
-
-void
-tool_set_die_hook(tool_die_hook *fn)
-{
-	die_hook = fn;
-}
-
-void
-tool_die(int code, const char *fmt, ...)
-{
-	tool_die_hook *hook = die_hook;
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", progname, msg);
-	die_hook = NULL;		/* a failing hook must not loop */
-	if (hook != NULL)
-		hook(code, msg);
-	exit(code);
-}
-
-void
-tool_die_err(const struct bq_err *err)
-{
-	tool_die(exit_for(err), "%s", err->msg[0] ? err->msg : "failed");
-}
-
-void
-tool_check_name(const char *opt, const char *name)
-{
-	const char *why;
-	char shown[64];
-	size_t i;
-
-	if (name == NULL || (why = config_name_error(name)) == NULL)
-		return;
-	for (i = 0; i < sizeof(shown) - 1 && name[i] != '\0'; i++)
-		shown[i] = (unsigned char)name[i] < 0x20 ||
-		    name[i] == 0x7f ? '?' : name[i];
-	shown[i] = '\0';
-	tool_die(EXIT_USAGE, "invalid name '%s' for %s: %s", shown, opt, why);
-}
-
-long
-tool_parse_long(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		tool_die(EXIT_USAGE, "invalid value '%s' for %s (%ld..%ld)",
-		    s, opt, min, max);
-	return v;
 }
 
 void

@@ -62,44 +62,6 @@ void	 bqsync_log(enum log_level, const char *fmt, ...)
 void	 bqsync_vlog(enum log_level, const char *fmt, va_list);
 
 /*
- * Tool helpers.  tool_setup() records the program name, ignores SIGPIPE
- * (socket writes must never kill us; stdout EPIPE is re-raised by
- * tool_write_failed()) and seeds nothing else.
- */
-void	 tool_setup(const char *argv0);
-/*
- * The single write-failure path: on EPIPE re-raises SIGPIPE with the
- * default action (the process dies as a classic filter would), otherwise
- * prints "<prog>: write: <strerror>" and exits EXIT_IOERR.
- */
-void	 tool_write_failed(void) __attribute__((noreturn));
-/* fflush, ferror and fclose of stdout; on failure tool_write_failed(). */
-void	 tool_close_stdout(void);
-/*
- * -V: prints "<prog> <version>" and exits 0, or through
- * tool_write_failed() when stdout cannot take it (exit 74, not a silent 0).
- */
-void	 tool_version(void) __attribute__((noreturn));
-/* Prints "<prog>: <msg>" and exits with code. */
-void	 tool_die(int code, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3), noreturn));
-/*
- * Called by tool_die() with its code and message after printing, before
- * exiting (bq-pull writes its error control line); NULL removes it.
- */
-typedef void tool_die_hook(int code, const char *msg);
-void	 tool_set_die_hook(tool_die_hook *);
-/* Prints "<prog>: <err->msg>" and exits with exit_for(err). */
-void	 tool_die_err(const struct bq_err *) __attribute__((noreturn));
-/*
- * Dies with EXIT_USAGE when name (given to option opt; NULL is fine) is no
- * table, dataset, project or database name (config_name_error()).
- */
-void	 tool_check_name(const char *opt, const char *name);
-/* Parses a positive long for option opt, or dies with EXIT_USAGE. */
-long	 tool_parse_long(const char *opt, const char *s, long min, long max);
-
-/*
  * Progress line on stderr, redrawn at most about once a second with \r and
  * ended with \n by progress_done().  Only when enabled (the tool passes
  * !quiet && isatty(2), or the --progress/--no-progress override).

@@ -476,3 +476,88 @@ pull_once(struct pull *p, struct bq_client *c, long page, int64_t *cursor,
 	/* with --lookback, rows at or before start_at are not newer */
 	return take_sync(p, *cursor, upto > start_at) == -1 ? -1 : n;
 }
+
+int
+pull_from_response(struct pull *p, const char *path, struct bq_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct bq_query *q = NULL;
+	int64_t last, prev;
+	int cut, rc = -1;
+
+	if (util_read_file(path, &sb) == -1) {
+		bq_err_set(err, EXIT_IOERR, "cannot read '%s'", path);
+		goto out;
+	}
+	p->ts_column = NULL;
+	if ((q = bq_query_from_buf(&sb, err)) == NULL ||
+	    pull_rows(p, q, &last, &prev, &cut, err) == -1) {
+		bq_err_prefix(err, "%s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	bq_query_free(q);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int
+pull_build_sql(struct strbuf *sql, struct strbuf *psql,
+    const struct config *cfg, const struct config_table *t,
+    const char *project, const char *columns, int limited,
+    struct bq_err *err)
+{
+	char **cols = NULL, *cl = NULL, *tok, *sp;
+	char *const *keys;
+	size_t ncols = 0, nkeys;
+	int rc;
+
+	if (columns != NULL) {
+		cl = xstrdup(columns);
+		cols = xcalloc(strlen(cl) + 2, sizeof(char *));
+		for (tok = strtok_r(cl, ",", &sp); tok != NULL;
+		    tok = strtok_r(NULL, ",", &sp))
+			cols[ncols++] = tok;
+	} else {
+		cols = t->columns;
+		ncols = t->ncolumns;
+	}
+	/* A natural-key table is shared by its key (bqsync(7)). */
+	keys = config_table_keys(t, &nkeys);
+	rc = bq_pull_sql(sql, project, t->dataset, t->table, cols, ncols,
+	    t->timestamp_column, keys, nkeys, cfg->partition, err) == -1 ||
+	    bq_probe_sql(psql, project, t->dataset, t->table,
+	    t->timestamp_column, keys, nkeys, cfg->partition, limited,
+	    err) == -1 ? -1 : 0;
+	free(cols != t->columns ? cols : NULL);
+	free(cl);
+	return rc;
+}
+
+int
+pull_run(struct pull *p, struct bq_client *c, const struct config_sync *sync,
+    int64_t cursor, int follow, struct bq_err *err)
+{
+	double poll = 0;
+	long lim, got;
+
+	do {
+		lim = pull_phase(sync, cursor, &poll);
+		got = pull_once(p, c, lim, &cursor, err);
+		if (got == -1) {
+			/* rows already out: a retry would repeat them */
+			if (!follow || err->kind != EXIT_TEMPFAIL || *p->stop ||
+			    p->write_errno != 0 || p->emitted > 0)
+				return -1;
+			bqsync_log(BQ_LOG_WARN, "%s; trying again", err->msg);
+			bq_err_clear(err);
+		} else if (got == 0) {
+			poll = sync->steady_poll;
+		}
+		if (follow && !*p->stop)
+			util_sleep(poll, p->stop);
+	} while (!*p->stop && !p->dry_run && (follow ||
+	    (p->before != 0 && p->limit == 0 && got >= lim)));
+	return pull_marker(p, "end", INT64_MIN);
+}

@@ -80,6 +80,30 @@ long	 pull_rows(struct pull *, struct bq_query *q, int64_t *last,
 int	 pull_day_billed(struct pull *, const struct config *,
 	    const char *table, struct bq_err *err);
 /*
+ * Appends to sql the pull query of table t (bq_pull_sql()) and to psql its
+ * probe (bq_probe_sql()), in project: the columns of the comma-separated
+ * list columns, else t's; limited when the passes have a LIMIT.  0, or -1
+ * with err.
+ */
+int	 pull_build_sql(struct strbuf *sql, struct strbuf *psql,
+	    const struct config *, const struct config_table *t,
+	    const char *project, const char *columns, int limited,
+	    struct bq_err *);
+/*
+ * Passes from cursor (pull_phase() sizes each) until none is left below
+ * p->before, or, with follow, until *p->stop; a temporary failure before
+ * any row of its pass is written is retried with follow.  Then the end
+ * line.  0, or -1 with err (or p->write_errno set).
+ */
+int	 pull_run(struct pull *, struct bq_client *, const struct config_sync *,
+	    int64_t cursor, int follow, struct bq_err *);
+/*
+ * --from-response: writes the rows of a saved jobs.query or
+ * getQueryResults answer in file path (no cursor column).  0, or -1 with
+ * err naming the file (p->write_errno set for a failed write).
+ */
+int	 pull_from_response(struct pull *, const char *path, struct bq_err *);
+/*
  * One pass (bq-pull(1), COST): the probe finds the newest timestamp of the
  * share after *cursor (of its first p->limit rows, if set), then one
  * query reads the rows up to it in pages of page rows, with a sync line

@@ -22,6 +22,7 @@
  * Either way memory is O(vessels), whatever the number of rows.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1392,4 +1393,61 @@ synth_plan(enum synth_table table, long vessels, double rate, int64_t now,
 	if (*end < *start)
 		return bq_err_set(err, EXIT_USAGE, "--end is before --start");
 	return 0;
+}
+
+/* Writes and empties out when it holds at least min bytes; -1 on failure. */
+static int
+flush_at(FILE *fp, struct strbuf *out, size_t min)
+{
+	if (out->len < min || out->len == 0)
+		return 0;
+	if (fwrite(out->buf, 1, out->len, fp) != out->len)
+		return -1;
+	strbuf_reset(out);
+	return 0;
+}
+
+int
+synth_generate(FILE *fp, enum synth_table table, uint64_t seed, long vessels,
+    int64_t start, int64_t end, uint64_t count, int geojson, int tracks)
+{
+	struct synth *s = synth_new(table, seed, vessels, start);
+	struct synth_tracks tr = SYNTH_TRACKS_INIT;
+	struct strbuf out, row;
+	int64_t ts;
+	uint64_t n;
+	int rc = -1;
+
+	synth_window(s, start, end, count);
+	strbuf_init(&out, 1 << 17);
+	strbuf_init(&row, 1024);
+	if (geojson)
+		strbuf_adds(&out, "{\"type\":\"FeatureCollection\","
+		    "\"features\":[\n");
+	/* NDJSON rows go straight to out: generate is the benchmark. */
+	for (n = 0; synth_next(s, geojson ? &row : &out, &ts); n++) {
+		if (tracks)
+			synth_tracks_add(&tr, row.buf);
+		else if (geojson) {
+			if (n > 0)
+				strbuf_adds(&out, ",\n");
+			synth_feature(&out, row.buf);
+		}
+		strbuf_reset(&row);
+		if (flush_at(fp, &out, 1 << 16) == -1)
+			goto out;
+	}
+	if (tracks)
+		synth_tracks_geojson(&tr, s, &out);
+	if (geojson)
+		strbuf_adds(&out, "\n]}\n");
+	if (flush_at(fp, &out, 0) == -1)
+		goto out;
+	rc = 0;
+out:
+	strbuf_release(&row);
+	synth_tracks_release(&tr);
+	strbuf_release(&out);
+	synth_free(s);
+	return rc;
 }

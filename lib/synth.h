@@ -17,6 +17,7 @@
 #define BQSYNC_SYNTH_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "log.h"
@@ -203,5 +204,17 @@ void	 synth_tracks_release(struct synth_tracks *);
  */
 int	 synth_plan(enum synth_table, long vessels, double rate, int64_t now,
 	    int64_t *start, int64_t *end, long long *count, struct bq_err *);
+
+/*
+ * maritime-synth generate: count rows (0: no limit) of table, seeded,
+ * from start to end (a plan of synth_plan()), written to out in timestamp
+ * order as NDJSON, or with geojson as a FeatureCollection of Points (with
+ * tracks, one track per vessel).  Memory stays bounded (output is written
+ * every 64 KiB) except for tracks, which holds the positions.  0, or -1
+ * with errno set when a write to out failed.
+ */
+int	 synth_generate(FILE *out, enum synth_table, uint64_t seed, long vessels,
+	    int64_t start, int64_t end, uint64_t count, int geojson,
+	    int tracks);
 
 #endif

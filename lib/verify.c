@@ -942,3 +942,48 @@ out:
 	strbuf_release(&prune);
 	return rc;
 }
+
+void
+verify_audit_record(struct strbuf *sb, const struct verify_result *r,
+    const char *worker, int64_t now)
+{
+	char at[TS_BUFSZ], a[TS_BUFSZ], b[TS_BUFSZ];
+
+	ts_format(now, at);
+	strbuf_addf(sb, "[{\"id\":\"%s:%s:%s\",\"tableId\":\"%s\","
+	    "\"worker\":\"%s\",\"checkedAt\":\"%s\",\"windowStart\":\"%s\","
+	    "\"windowEnd\":\"%s\",\"bigqueryRows\":%lld,\"harperRows\":%lld,"
+	    "\"missing\":%lld,\"extra\":%lld,\"changed\":%lld,"
+	    "\"repaired\":%lld,\"pruned\":%lld,\"windows\":%lld,"
+	    "\"bytesProcessed\":%lld,\"status\":\"%s\"}]", r->table, worker,
+	    at, r->table, worker, at, ts_format(r->from, a),
+	    ts_format(r->to, b), r->bq_rows, r->harper_rows, r->missing,
+	    r->extra, r->changed, r->repaired, r->pruned, r->windows,
+	    r->bytes, r->status);
+}
+
+int
+verify_audit(struct harper_client *h, const char *audit_table,
+    const struct verify_result *r, const char *worker, struct bq_err *err)
+{
+	static char *const idx[] = { (char *)"tableId", (char *)"checkedAt" };
+	static char *const plain[] = { (char *)"worker", (char *)"windowStart",
+	    (char *)"windowEnd", (char *)"bigqueryRows", (char *)"harperRows",
+	    (char *)"missing", (char *)"extra", (char *)"changed",
+	    (char *)"repaired", (char *)"pruned", (char *)"windows",
+	    (char *)"bytesProcessed", (char *)"status" };
+	struct strbuf rec = STRBUF_INIT;
+	int rc = -1;
+
+	verify_audit_record(&rec, r, worker, ts_now());
+	if (harper_create_table_columns(h, audit_table, (char **)idx, 2,
+	    (char **)plain, sizeof(plain) / sizeof(plain[0]), err) == -1 ||
+	    harper_upsert(h, audit_table, rec.buf, rec.len, err) == -1) {
+		bq_err_prefix(err, "cannot write to '%s'", audit_table);
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&rec);
+	return rc;
+}

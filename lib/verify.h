@@ -67,7 +67,20 @@ int	 verify_table(struct bq_client *, struct harper_client *,
 	    const struct verify_opts *, struct verify_result *sum,
 	    struct bq_err *err);
 
+/*
+ * Writes result r of worker ("i/N") into the audit table (the Harper table
+ * checkpoint.store: harper keeps beside the checkpoints), creating it and
+ * its columns if needed.  0, or -1 with err.
+ */
+int	 verify_audit(struct harper_client *, const char *audit_table,
+	    const struct verify_result *r, const char *worker,
+	    struct bq_err *err);
+
 /* --- pure parts, exported for the tests --- */
+
+/* Appends the audit record of r (a one-record JSON array) checked at now. */
+void	 verify_audit_record(struct strbuf *, const struct verify_result *r,
+	    const char *worker, int64_t now);
 
 /* A row's identity and content fingerprint. */
 struct verify_row {

@@ -10,15 +10,16 @@ missing=0
 checked=0
 
 # The long option names of a C file: the string literals that open the
-# entries of its "struct option" arrays.
+# entries of its "struct option" arrays, or follow the code in the entries
+# of its "struct tool_opt" tables.
 long_options() {
 	awk '
-	/struct[ \t]+option[ \t]/ { inopt = 1 }
+	/struct[ \t]+(tool_opt|option)[ \t]/ { inopt = 1 }
 	inopt {
 		line = $0
-		while (match(line, /\{[ \t]*"[^"]+"/)) {
+		while (match(line, /\{[ \t]*([^ \t{},"]+[ \t]*,[ \t]*)?"[^"]+"/)) {
 			name = substr(line, RSTART, RLENGTH)
-			sub(/^\{[ \t]*"/, "", name)
+			sub(/^[^"]*"/, "", name)
 			sub(/"$/, "", name)
 			print name
 			line = substr(line, RSTART + RLENGTH)

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 	--days) days=$2; shift ;;
 	--workers) workers=$2; shift ;;
 	--ci) ci=1 ;;
-	-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "usage: scripts/main-job.sh [--days N] [--workers N] [--ci]" >&2; exit 64 ;;
 	esac
 	shift

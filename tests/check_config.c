@@ -1435,6 +1435,28 @@ START_TEST(test_set_str)
 }
 END_TEST
 
+START_TEST(test_table_keys)
+{
+	struct config_table t;
+	char *cols[] = { (char *)"mmsi", (char *)"imo" };
+	char *const *k;
+	size_t n = 9;
+
+	memset(&t, 0, sizeof(t));
+	ck_assert_ptr_null(config_table_keys(&t, &n));
+	ck_assert_uint_eq(n, 0);
+	t.id_column = (char *)"id";
+	k = config_table_keys(&t, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(k[0], "id");
+	t.id_columns = cols;	/* idColumns wins over idColumn */
+	t.nid_columns = 2;
+	k = config_table_keys(&t, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(k[1], "imo");
+}
+END_TEST
+
 CHECK_TESTS("config", 0,
     test_defaults,
     test_reference_file,
@@ -1463,4 +1485,5 @@ CHECK_TESTS("config", 0,
     test_password_mode_warning,
     test_man_example,
     test_set_str,
-    test_byte_caps)
+    test_byte_caps,
+    test_table_keys)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pull.h"
 #include "ts.h"
@@ -117,7 +118,75 @@ START_TEST(test_write_failure)
 }
 END_TEST
 
+/* --from-response: the rows of a saved answer, or the file's error. */
+START_TEST(test_from_response)
+{
+	struct pull p;
+	struct bq_err err = BQ_ERR_INIT;
+	volatile int stop = 0;
+	char path[] = "/tmp/check_pull.XXXXXX", *buf = NULL;
+	size_t len = 0;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, answer, strlen(answer)),
+	    (ssize_t)strlen(answer));
+	close(fd);
+	memset(&p, 0, sizeof(p));
+	p.ts_column = "ts";
+	p.stop = &stop;
+	p.out = open_memstream(&buf, &len);
+	ck_assert_int_eq(pull_from_response(&p, path, &err), 0);
+	fclose(p.out);
+	ck_assert_ptr_null(p.ts_column);	/* rows only: no cursor */
+	ck_assert_ptr_nonnull(strstr(buf, "\"n\":3}\n"));
+	free(buf);
+	unlink(path);
+	ck_assert_int_eq(pull_from_response(&p, path, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_IOERR);
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+}
+END_TEST
+
+/* The configured columns, or a --columns list, and the natural key. */
+START_TEST(test_build_sql)
+{
+	struct config cfg;
+	struct config_table *t;
+	struct strbuf sql = STRBUF_INIT, psql = STRBUF_INIT;
+	struct strbuf want = STRBUF_INIT;
+	struct bq_err err = BQ_ERR_INIT;
+	char *cols[] = { (char *)"ts", (char *)"mmsi" };
+
+	config_init(&cfg);
+	t = config_table_add(&cfg, "vp");
+	config_set_str(&t->dataset, "ds");
+	ck_assert_int_eq(pull_build_sql(&sql, &psql, &cfg, t, "p", "ts,mmsi",
+	    0, &err), 0);
+	ck_assert_int_eq(bq_pull_sql(&want, "p", "ds", "vp", cols, 2,
+	    t->timestamp_column, NULL, 0, cfg.partition, &err), 0);
+	ck_assert_str_eq(sql.buf, want.buf);
+	ck_assert_ptr_nonnull(strstr(psql.buf, "`p.ds.vp`"));
+	/* a natural key, no --columns: the table's columns (all) */
+	strbuf_reset(&sql);
+	strbuf_reset(&psql);
+	strbuf_reset(&want);
+	config_set_str(&t->id_column, "mmsi");
+	ck_assert_int_eq(pull_build_sql(&sql, &psql, &cfg, t, "p", NULL, 1,
+	    &err), 0);
+	ck_assert_int_eq(bq_pull_sql(&want, "p", "ds", "vp", NULL, 0,
+	    t->timestamp_column, &t->id_column, 1, cfg.partition, &err), 0);
+	ck_assert_str_eq(sql.buf, want.buf);
+	strbuf_release(&want);
+	strbuf_release(&psql);
+	strbuf_release(&sql);
+	config_release(&cfg);
+}
+END_TEST
+
 CHECK_TESTS("pull", 0,
     test_phase,
     test_rows_and_markers,
-    test_write_failure)
+    test_write_failure,
+    test_from_response,
+    test_build_sql)

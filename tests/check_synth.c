@@ -489,6 +489,44 @@ START_TEST(test_geojson_feature_and_tracks)
 }
 END_TEST
 
+/* generate: n NDJSON lines, or one FeatureCollection; write failures. */
+START_TEST(test_generate)
+{
+	struct bq_err err = BQ_ERR_INIT;
+	int64_t start = 1762214400000000LL;	/* 2025-11-04T00:00:00Z */
+	int64_t end = INT64_MIN;
+	long long count = 5000;
+	char *buf = NULL;
+	size_t len = 0, lines = 0, i;
+	FILE *fp = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(synth_plan(SYNTH_POSITIONS, 20, 10, start, &start,
+	    &end, &count, &err), 0);
+	ck_assert_int_eq(synth_generate(fp, SYNTH_POSITIONS, 7, 20, start,
+	    end, 5000, 0, 0), 0);
+	fclose(fp);
+	for (i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	ck_assert_uint_eq(lines, 5000);
+	ck_assert_int_eq(buf[len - 1], '\n');
+	free(buf);
+	buf = NULL;
+	fp = open_memstream(&buf, &len);
+	ck_assert_int_eq(synth_generate(fp, SYNTH_POSITIONS, 7, 20, start,
+	    end, 10, 1, 0), 0);
+	fclose(fp);
+	ck_assert_int_eq(strncmp(buf, "{\"type\":\"FeatureCollection\",", 28),
+	    0);
+	ck_assert_str_eq(buf + len - 4, "\n]}\n");
+	free(buf);
+	if ((fp = fopen("/dev/full", "w")) != NULL) {
+		ck_assert_int_eq(synth_generate(fp, SYNTH_POSITIONS, 7, 20,
+		    start, end, 5000, 0, 0), -1);
+		fclose(fp);
+	}
+}
+END_TEST
+
 CHECK_TESTS("synth", 60,
     test_splitmix_reference,
     test_rng_deterministic,
@@ -504,4 +542,5 @@ CHECK_TESTS("synth", 60,
     test_same_seed_same_bytes,
     test_tables,
     test_plan,
-    test_geojson_feature_and_tracks)
+    test_geojson_feature_and_tracks,
+    test_generate)

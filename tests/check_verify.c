@@ -224,9 +224,29 @@ START_TEST(test_rows_sql)
 }
 END_TEST
 
+START_TEST(test_audit_record)
+{
+	struct verify_result r = { "vp", "summary", 0, 3600000000LL, 5, 4,
+	    1, 0, 0, 1, 0, 1, 1024, "repaired" };
+	struct strbuf sb = STRBUF_INIT;
+
+	verify_audit_record(&sb, &r, "0/2", 7200000000LL);
+	ck_assert_str_eq(sb.buf, "[{\"id\":\"vp:0/2:1970-01-01T02:00:00.000000Z\","
+	    "\"tableId\":\"vp\",\"worker\":\"0/2\","
+	    "\"checkedAt\":\"1970-01-01T02:00:00.000000Z\","
+	    "\"windowStart\":\"1970-01-01T00:00:00.000000Z\","
+	    "\"windowEnd\":\"1970-01-01T01:00:00.000000Z\",\"bigqueryRows\":5,"
+	    "\"harperRows\":4,\"missing\":1,\"extra\":0,\"changed\":0,"
+	    "\"repaired\":1,\"pruned\":0,\"windows\":1,"
+	    "\"bytesProcessed\":1024,\"status\":\"repaired\"}]");
+	strbuf_release(&sb);
+}
+END_TEST
+
 CHECK_TESTS("verify", 0,
     test_parse_fp,
     test_diff_kinds,
     test_diff_edges,
     test_windows_sql,
-    test_rows_sql)
+    test_rows_sql,
+    test_audit_record)
