@@ -644,7 +644,10 @@ struct agent {
 	double	 next_topo, next_ctl;
 };
 
-/* This node's name and i/N; 0 when they changed since the last call. */
+/*
+ * This node's name and i/N; 0 when they changed since the last call, -1
+ * when Harper did not answer (they stay as they were).
+ */
 static int
 layout(struct agent *a, double now)
 {
@@ -655,12 +658,14 @@ layout(struct agent *a, double now)
 	int same;
 
 	if (harper_cluster_status(a->hc, &st, &err) == -1) {
-		if (a->node == NULL)
-			a->node = xstrdup(a->o.host);
-		bqsync_log(a->o.use_harper ? BQ_LOG_WARN : BQ_LOG_DEBUG,
-		    "cluster_status: %s; keeping worker %ld/%ld", err.msg,
-		    a->wi, a->wn);
-		return 1;
+		if (a->o.use_harper && a->node == NULL)
+			bqsync_log(BQ_LOG_WARN, "cluster_status: %s; no "
+			    "pipeline until this node knows its place", err.msg);
+		else
+			bqsync_log(a->o.use_harper ? BQ_LOG_WARN : BQ_LOG_DEBUG,
+			    "cluster_status: %s; keeping worker %ld/%ld",
+			    err.msg, a->wi, a->wn);
+		return -1;
 	}
 	agent_topo_update(a->topo, st, a->o.host, now,
 	    a->cfg->sync.topology_grace, a->o.use_harper ? &i : &(long){ 0 },
@@ -904,7 +909,9 @@ agent_new(const struct agent_opts *o, const struct agent_env *env,
 	a->wi = o->wi;
 	a->wn = o->wn;
 	a->topo = agent_topo_new();
-	layout(a, util_now_mono());
+	/* --harper: never run as 0/1, the guess every node would make */
+	while (layout(a, util_now_mono()) == -1 && o->use_harper && !*o->term)
+		sleep(1);
 	make_jobs(a);
 	a->next_topo = util_now_mono() + cfg->sync.topology_interval;
 	return a;

@@ -780,6 +780,162 @@ START_TEST(test_plugin_config)
 }
 END_TEST
 
+/* Every message logged while loading, one per line, for the tests below. */
+static char logged[2048];
+
+static void
+capture_log(enum log_level lvl, const char *msg, void *arg)
+{
+	size_t n = strlen(logged);
+
+	(void)arg;
+	snprintf(logged + n, sizeof(logged) - n, "%c %s\n",
+	    lvl == BQ_LOG_ERROR ? 'E' : lvl == BQ_LOG_WARN ? 'W' : 'I', msg);
+}
+
+/*
+ * The seed plugin's config.yaml, every key and block of it in the same
+ * structure (values of our own; the keys it shows only in comments too):
+ * one run names each key bqsync has no use for, with its line, and warns
+ * once about the component keys and once about the password.
+ */
+static const char plugin_file[] =
+    "# a node's copy of the plugin's settings\n"		/* 1 */
+    "pluginModule: ./plugin/main.js\n"
+    "rest: true\n"
+    "graphqlSchema:\n"
+    "  files: 'schema/ingest.graphql'\n"			/* 5 */
+    "jsResource:\n"
+    "  files: 'plugin/handlers.js'\n"
+    "operations:\n"
+    "  host: harper-1.internal\n"
+    "  port: 9935\n"						/* 10 */
+    "  username: syncer\n"
+    "  password: not-used-here\n"
+    "bigquery:\n"
+    "  projectId: fleet-analytics\n"
+    "  credentials: keys/reader.json\n"				/* 15 */
+    "  location: EU\n"
+    "  tables:\n"
+    "    - id: positions\n"
+    "      dataset: ais\n"
+    "      table: positions_raw\n"				/* 20 */
+    "      timestampColumn: seen_at\n"
+    "      columns: [seen_at, mmsi, lat, lon]\n"
+    "      targetTable: Positions\n"
+    "      sync:\n"
+    "        initialBatchSize: 20000\n"			/* 25 */
+    "        catchupBatchSize: 2000\n"
+    "        steadyBatchSize: 200\n"
+    "      useStreamingAPIs: false\n"
+    "    - id: registry\n"
+    "      dataset: ais\n"					/* 30 */
+    "      table: registry\n"
+    "      timestampColumn: updated_at\n"
+    "      columns: ['*']\n"
+    "      targetTable: Registry\n"
+    "      sync:\n"						/* 35 */
+    "        initialBatchSize: 500\n"
+    "        catchupBatchSize: 50\n"
+    "        steadyBatchSize: 5\n"
+    "synthesizer:\n"
+    "  dataset: ais\n"						/* 40 */
+    "  table: positions_raw\n"
+    "  totalVessels: 2500\n"
+    "  batchSize: 50\n"
+    "  generationIntervalMs: 15000\n"
+    "  retentionDays: 7\n"					/* 45 */
+    "  cleanupIntervalHours: 12\n"
+    "sync:\n"
+    "  startTimestamp: \"2025-06-01T00:00:00Z\"\n"
+    "  initialBatchSize: 8000\n"
+    "  catchupBatchSize: 800\n"					/* 50 */
+    "  steadyBatchSize: 80\n"
+    "  catchupThreshold: 7200\n"
+    "  steadyThreshold: 120\n"
+    "  pollInterval: 45000\n"
+    "validation:\n"						/* 55 */
+    "  enabled: false\n"
+    "  interval: 600\n"
+    "retry:\n"
+    "  maxAttempts: 3\n"
+    "  backoffMultiplier: 3\n"					/* 60 */
+    "  initialDelay: 250\n";
+
+START_TEST(test_plugin_file_one_run)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	char want[2048], msg[320];
+	const char *f;
+
+	logged[0] = '\0';
+	bqsync_set_log(capture_log, NULL);
+	ck_assert_int_eq(load_text(&cfg, plugin_file, &err), -1);
+	bqsync_set_log(NULL, NULL);
+	f = tmp_path;
+	ck_assert_int_eq(err.kind, EXIT_CONFIG);
+	snprintf(msg, sizeof(msg), "%s: 4 unknown keys (listed above)", f);
+	ck_assert_str_eq(err.msg, msg);
+	snprintf(want, sizeof(want),
+	    "W %s:2: ignoring the Harper component keys (pluginModule, rest, "
+	    "graphqlSchema, jsResource): bqsync runs beside Harper\n"
+	    "W %s:12: key 'operations.password' ignored: the Harper password "
+	    "comes only from HARPER_PASSWORD or harper.password (in a file "
+	    "only you can read)\n"
+	    "E %s:28: unknown key 'bigquery.tables[0].useStreamingAPIs'\n"
+	    "E %s:41: unknown key 'synthesizer.table'\n"
+	    "E %s:55: unknown key 'validation'\n"
+	    "E %s:58: unknown key 'retry'\n", f, f, f, f, f, f);
+	ck_assert_str_eq(logged, want);
+	config_release(&cfg);
+}
+END_TEST
+
+/* Without the four keys it reports, the same file loads as it means. */
+START_TEST(test_plugin_file_migrated)
+{
+	struct config cfg;
+	struct bq_err err = BQ_ERR_INIT;
+	char *text = xstrdup(plugin_file), *cut;
+	const struct config_table *t;
+
+	cut = strstr(text, "      useStreamingAPIs");
+	memmove(cut, strchr(cut, '\n') + 1, strlen(strchr(cut, '\n')));
+	cut = strstr(text, "  table: positions_raw\n  totalVessels");
+	memmove(cut, strchr(cut, '\n') + 1, strlen(strchr(cut, '\n')));
+	*strstr(text, "validation:\n") = '\0';
+	ck_assert_msg(load_text(&cfg, text, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(cfg.harper_url, "http://harper-1.internal:9935");
+	ck_assert_str_eq(cfg.harper_username, "syncer");
+	ck_assert_ptr_null(cfg.harper_password);
+	ck_assert_uint_eq(cfg.ntables, 2);
+	t = &cfg.tables[0];
+	ck_assert_str_eq(t->project, "fleet-analytics");
+	ck_assert_str_eq(t->dataset, "ais");
+	ck_assert_str_eq(t->table, "positions_raw");
+	ck_assert_str_eq(t->target_table, "Positions");
+	ck_assert_uint_eq(t->ncolumns, 4);
+	ck_assert_int_eq(t->sync.initial_batch, 20000);
+	ck_assert_int_eq(t->sync.steady_batch, 200);
+	ck_assert_double_eq(t->sync.steady_poll, 45);
+	ck_assert_str_eq(t->sync.start_timestamp, "2025-06-01T00:00:00Z");
+	t = &cfg.tables[1];
+	ck_assert_ptr_null(t->columns);
+	ck_assert_int_eq(t->sync.catchup_batch, 50);
+	ck_assert_double_eq(t->sync.catchup_threshold, 7200);
+	ck_assert_double_eq(t->sync.steady_threshold, 120);
+	ck_assert_int_eq(cfg.synth.vessels, 2500);
+	ck_assert_double_eq(cfg.synth.interval, 15);
+	ck_assert_double_eq(cfg.synth.cleanup_interval, 12 * 3600);
+	/* relative to the file's folder */
+	ck_assert_str_eq(cfg.credentials, "/tmp/keys/reader.json");
+	ck_assert_str_eq(cfg.location, "EU");
+	config_release(&cfg);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_bad_values)
 {
 	expect_error("harper:\n  batchRows: x\n", EXIT_CONFIG,
@@ -1315,6 +1471,8 @@ CHECK_TESTS("config", 0,
     test_null_keeps_default,
     test_unknown_keys,
     test_plugin_config,
+    test_plugin_file_one_run,
+    test_plugin_file_migrated,
     test_bad_values,
     test_table_errors,
     test_yaml_errors,

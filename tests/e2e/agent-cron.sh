@@ -14,7 +14,9 @@ mkdir -p "$etc" "$home"
 make -s -C "$top" install PREFIX="$prefix" > "$T/install.log" 2>&1 ||
     fail "make install: $(cat "$T/install.log")"
 sed 's|^  path: .*|  path: state.json|' "$cfg" > "$etc/config.yaml"
-printf 'export HARPER_URL=%s HARPER_USERNAME=%s HARPER_PASSWORD=%s\nexport BIGQUERY_EMULATOR_HOST=%s\n' \
+# harper.env as README writes it for the systemd unit's EnvironmentFile
+# (VAR=value lines, no export): the crontab reads the same file
+printf 'HARPER_URL=%s\nHARPER_USERNAME=%s\nHARPER_PASSWORD=%s\nBIGQUERY_EMULATOR_HOST=%s\n' \
     "$HARPER_URL" "$HARPER_USERNAME" "$HARPER_PASSWORD" "$BIGQUERY_EMULATOR_HOST" > "$etc/harper.env"
 chmod 600 "$etc/harper.env"
 maritime-synth -q -c "$cfg" -s 7 initialize 1
@@ -61,7 +63,7 @@ as_cron 2> "$T/cron2.log" || rc=$?
 say "crontab line with a missing table: exit $rc"
 rc=0
 (cd "$home" && env -i HOME="$home" PATH="$prefix/bin:/usr/bin:/bin" \
-    BQSYNC_CONFIG="$etc/config.yaml" bash -c ". '$etc/harper.env' && '$ex/sync-cycle.sh' nosuch 0/1") \
+    BQSYNC_CONFIG="$etc/config.yaml" bash -c "set -a && . '$etc/harper.env' && set +a && '$ex/sync-cycle.sh' nosuch 0/1") \
     2> "$T/cycle.log" || rc=$?
 [ "$rc" -ne 0 ] || fail "sync-cycle.sh with a missing table gave exit 0"
 say "sync-cycle.sh with a missing table: exit $rc"

@@ -4,7 +4,9 @@
 # lost (a restart completes Harper exactly); kill -9 leaves no stage
 # running; a second bq-sync finds the tables locked and runs no duplicate
 # pipeline; `bq-checkpoint control stop` pauses it within the poll
-# interval, `start` resumes it.
+# interval, `start` resumes it; SIGHUP rereads the config (a table
+# removed, then added back) and loses or duplicates nothing; with
+# --harper, nothing runs before Harper says where this node stands.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pipeline-common.bash"
 
@@ -44,6 +46,21 @@ start_sync() {	# start_sync LOG: bq-sync in the background, pid in $sp
 	cleanup "kill -9 $sp"
 }
 stages() { pgrep -P "$1" | wc -l; }
+
+# --harper before Harper answers: no pipeline (every node would guess 0/1)
+nowhere=http://127.0.0.1:$(free_port)
+HARPER_URL=$nowhere bq-sync -c "$cfg" --harper 2> "$T/h.log" &
+h=$!
+cleanup "kill -9 $h"
+for i in $(seq 30); do
+	[ "$(stages "$h")" -eq 0 ] || fail "bq-sync --harper ran stages without Harper"
+	sleep 0.1
+done
+grep -q "no pipeline until this node knows its place" "$T/h.log" ||
+    fail "bq-sync --harper without Harper: $(cat "$T/h.log")"
+kill -TERM "$h"; wait "$h" || fail "bq-sync --harper without Harper: exit $?"
+[ -s "$T/state.json" ] && fail "a checkpoint without Harper: $(cat "$T/state.json")"
+say "--harper: no pipeline until Harper answers"
 
 start_sync "$T/a.log"
 synced || fail "not synced: $(tail "$T/a.log")"
@@ -107,5 +124,38 @@ expect_eq 9 "$(stages "$sp")" "stages after control start (8 s)"
 synced || fail "not synced after control start: $(tail "$T/d.log")"
 grep -q "SyncControl stop: pausing" "$T/d.log" || fail "no pause logged"
 say "control stop paused, start resumed"
+
+# SIGHUP rereads the config: without port_events (and a longer poll
+# interval) the agent drains and runs the other two; with it back, all
+# three again, and every table ends exactly equal to BigQuery.  Rows of
+# hours 6 to 8 after t0 (after every row so far) arrive in between.
+add() {	# add FROM TO: every table's rows of hours FROM to TO after t0
+	local t
+	for t in $PL_TABLES; do
+		maritime-synth -q -c "$cfg" -s 7 generate -t "$t" --vessels 20 \
+		    --start "$(date -u -d "@$((t0 + $1 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
+		    --end "$(date -u -d "@$((t0 + $2 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" |
+		    "$PY" "$top/tests/e2e/bqapi.py" insert test-project maritime "$t" > /dev/null
+	done
+}
+cp "$cfg" "$T/full.yaml"
+awk '/^    - id: port_events/ { skip = 1; next }
+     skip && /^    - id:/ { skip = 0 }
+     !skip' "$T/full.yaml" | sed 's/^  pollInterval: 500$/  pollInterval: 700/' > "$cfg"
+grep -q port_events "$cfg" && fail "port_events still in $cfg"
+kill -HUP "$sp"
+for i in $(seq 100); do [ "$(stages "$sp")" -eq 6 ] && break; sleep 0.1; done
+expect_eq 6 "$(stages "$sp")" "stages after SIGHUP without port_events"
+pgrep -P "$sp" -f -- "-t port_events" && fail "port_events still runs after SIGHUP"
+grep -q "SIGHUP: rereading" "$T/d.log" || fail "no reread logged: $(tail "$T/d.log")"
+add 6 7
+cp "$T/full.yaml" "$cfg"
+kill -HUP "$sp"
+for i in $(seq 100); do [ "$(pgrep -P "$sp" -f -- "-t port_events" | wc -l)" -eq 3 ] && break; sleep 0.1; done
+expect_eq 9 "$(stages "$sp")" "stages after SIGHUP with port_events again"
+add 7 8
+synced || fail "not synced after two SIGHUPs: $(tail "$T/d.log")"
+expect_eq 2 "$(grep -c "SIGHUP: rereading" "$T/d.log")" "rereads logged"
+say "SIGHUP: reread the config, a table removed and added back, nothing lost"
 kill -TERM "$sp"; wait "$sp"
 say ok
