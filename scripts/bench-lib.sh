@@ -67,3 +67,34 @@ bench_raw() {
 	node "$top/scripts/bench-post.mjs" "$tmp/bodies.$1" "$3" |
 	    bqtest get rows_per_s | awk '{ printf "%.0f\n", $1 }'
 }
+
+# bench_raw_curl TABLE ROWS CONNS [BATCH]: the same with curl as the client
+# (--parallel, CONNS transfers at a time, each body a file), a second
+# baseline that spends next to no CPU of its own; every answer must say
+# "upserted N of N records".
+bench_raw_curl() {
+	local d=$tmp/curl.$1 i=0 t0 t1 n
+	bench_create "$1" "$2"
+	mkdir -p "$d"
+	bqtest gen harper-upserts "$db" "$1" "${4:-1000}" "$2" |
+	    split -l 1 -a 6 - "$d/b."
+	(umask 077
+	printf 'user = "%s:%s"\n' "$HARPER_USERNAME" "$HARPER_PASSWORD" > "$d/cfg"
+	for f in "$d"/b.*; do
+		[ $i -eq 0 ] || printf 'next\nuser = "%s:%s"\n' \
+		    "$HARPER_USERNAME" "$HARPER_PASSWORD"
+		printf 'header = "Content-Type: application/json"\n'
+		printf 'url = "%s/"\ndata-binary = "@%s"\noutput = "%s.out"\n' \
+		    "$HARPER_URL" "$f" "$f"
+		i=$((i + 1))
+	done >> "$d/cfg")
+	t0=$(date +%s.%N)
+	curl -sS --fail-with-body --parallel --parallel-max "$3" -K "$d/cfg"
+	t1=$(date +%s.%N)
+	n=$(cat "$d"/b.*.out | grep -o 'upserted [0-9]* of [0-9]*' |
+	    awk '$2 == $4 { n += $2 } END { print n + 0 }')
+	[ "$n" -eq "$(wc -l < "$2")" ] ||
+	    { echo "bench_raw_curl: $n of $(wc -l < "$2") rows upserted" >&2; return 1; }
+	rm -rf "$d"
+	awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
+}

@@ -70,24 +70,29 @@ billed() {	# bytes billed by the jobs so far
 	    bqtest jobs-billed
 }
 
-# A warm-up, so that no measured run pays for the new database.
+rawc() { bench_raw_curl "$1" "$tmp/rows" "$2"; }	# rawc NAME CONNS
+max() { printf '%s\n' "$@" | sort -n | tail -n 1; }
+
+# A warm-up, so that no measured run pays for the new database.  Each
+# path is compared with the best of four raw runs at its concurrency: the
+# Node client and curl, each just before and just after it.
 raw Warm 2 40000 > /dev/null
-r1=$(raw Raw1 2)
+r1=$(raw Raw1 2); c1=$(rawc Curl1 2)
 b0=$(billed)
 one=$(pipeline One 1)
 b1=$(billed)
-r2=$(raw Raw2 2)
-r3=$(raw Raw3 4)
+r2=$(raw Raw2 2); c2=$(rawc Curl2 2)
+r3=$(raw Raw3 4); c3=$(rawc Curl3 4)
 two=$(pipeline Two 2)
 b2=$(billed)
-r4=$(raw Raw4 4)
-raw2=$((r1 > r2 ? r1 : r2))
-raw4=$((r3 > r4 ? r3 : r4))
+r4=$(raw Raw4 4); c4=$(rawc Curl4 4)
+raw2=$(max "$r1" "$r2" "$c1" "$c2")
+raw4=$(max "$r3" "$r4" "$c3" "$c4")
 size=$(bqtest bq get test-project ds positions numBytes)
 echo "rows $n (table $size bytes, DAY-partitioned), batch 1000, inFlight 2 per worker"
 echo "load average before/after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "Harper raw upsert (Node posting pre-built batches), 2 in flight: $raw2 rows/s (runs: $r1 before, $r2 after the 1-worker path)"
-echo "Harper raw upsert (Node posting pre-built batches), 4 in flight: $raw4 rows/s (runs: $r3 before, $r4 after the 2-worker path)"
+echo "Harper raw upsert, 2 in flight: $raw2 rows/s (Node $r1 before, $r2 after; curl $c1 before, $c2 after the 1-worker path)"
+echo "Harper raw upsert, 4 in flight: $raw4 rows/s (Node $r3 before, $r4 after; curl $c3 before, $c4 after the 2-worker path)"
 echo "whole path, 1 worker: $one rows/s; peak RSS KiB: bq-pull $(peak One pull), harper-load $(peak One load), bq-checkpoint $(peak One ckpt)"
 echo "whole path, 2 workers: $two rows/s; peak RSS KiB: bq-pull $(peak Two pull), harper-load $(peak Two load), bq-checkpoint $(peak Two ckpt)"
 awk -v b="$((b1 - b0))" -v c="$((b2 - b1))" -v n="$n" 'BEGIN {
