@@ -2,6 +2,7 @@
 #
 #   make                      build lib/libbqsync.a, lib/emu/libbqemu.a and every tool
 #   make check                unit (Check) and end-to-end tests
+#   make soak                 the long end-to-end tests ("# long": cluster rebalance)
 #   make DEVELOPER=1          warnings are errors
 #   make SANITIZE=address,undefined check
 #   make install PREFIX=/usr/local
@@ -114,6 +115,9 @@ check-unit: $(CHECKS)
 check-e2e: $(BINS)
 	tests/run-tests.sh --e2e $(E2E)
 
+soak: $(BINS)
+	tests/run-tests.sh --long
+
 bench: $(BINS)
 	scripts/bench.sh $(BENCH)
 
@@ -160,4 +164,4 @@ clean:
 	    $(BINS) $(CHECKS) $(FUZZERS)
 	rm -rf tests/tmp
 
-.PHONY: all check check-unit check-e2e bench fuzz lint check-headers style install clean
+.PHONY: all check check-unit check-e2e soak bench fuzz lint check-headers style install clean

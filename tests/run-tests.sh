@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-tests.sh [--unit] [--e2e] [--quick] [NAME...]
+# run-tests.sh [--unit] [--e2e] [--quick | --long] [NAME...]
 # Runs the Check suites (tests/check_*) and the end-to-end tests
 # (tests/e2e/*.sh, or the ones named).  The e2e tier runs against a real
 # Harper: the one in HARPER_URL when it answers, else one started here
@@ -7,18 +7,21 @@
 # Harper tests then run against it and must not skip (BQSYNC_REQUIRE_HARPER).
 # --unit alone starts no Harper: the suites' Harper tests run if HARPER_URL
 # answers and skip with a message if not.  --quick keeps the e2e tests
-# marked "# quick" (the sanitizer run).  Ends with "N passed, N failed".
+# marked "# quick" (the sanitizer run).  Tests marked "# long" (soaks of
+# many minutes) run only when named or with --long (`make soak`), not in
+# `make check`.  Ends with "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-unit= e2e= quick=
+unit= e2e= quick= long=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--unit) unit=1 ;;
 	--e2e) e2e=1 ;;
 	--quick) quick=1 ;;
+	--long) long=1 e2e=1 ;;
 	--) shift; break ;;
-	-*) echo "usage: tests/run-tests.sh [--unit] [--e2e] [--quick] [NAME...]" >&2; exit 64 ;;
+	-*) echo "usage: tests/run-tests.sh [--unit] [--e2e] [--quick | --long] [NAME...]" >&2; exit 64 ;;
 	*) break ;;
 	esac
 	shift
@@ -77,6 +80,12 @@ if [ -n "$e2e" ]; then
 	for t in "${tests[@]}"; do
 		[ "$(basename "$t")" = lib.sh ] && continue
 		if [ -n "$quick" ] && ! grep -qx '# quick' "$t"; then
+			continue
+		fi
+		if [ $# -eq 0 ] && [ -z "$long" ] && grep -qx '# long' "$t"; then
+			continue
+		fi
+		if [ -n "$long" ] && [ $# -eq 0 ] && ! grep -qx '# long' "$t"; then
 			continue
 		fi
 		s=$(date +%s); log=tests/tmp/$(basename "$t" .sh).log
