@@ -89,7 +89,8 @@ bench_raw_curl() {
 		i=$((i + 1))
 	done >> "$d/cfg")
 	t0=$(date +%s.%N)
-	curl -sS --fail-with-body --parallel --parallel-max "$3" -K "$d/cfg"
+	curl -sS --fail-with-body --parallel --parallel-max "$3" -K "$d/cfg" \
+	    2> "$d/err" || { cat "$d/err" >&2; return 1; }
 	t1=$(date +%s.%N)
 	n=$(cat "$d"/b.*.out | grep -o 'upserted [0-9]* of [0-9]*' |
 	    awk '$2 == $4 { n += $2 } END { print n + 0 }')
