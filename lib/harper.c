@@ -86,6 +86,12 @@ harper_client_new(const struct config *cfg, struct bq_err *err)
 }
 
 void
+harper_client_fresh(struct harper_client *h)
+{
+	http_client_fresh(h->http);
+}
+
+void
 harper_client_free(struct harper_client *h)
 {
 	if (h == NULL)

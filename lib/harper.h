@@ -24,6 +24,8 @@ struct harper_client;
 
 /* From cfg->harper_* (URL, database, credentials, timeout, deadline). */
 struct harper_client *harper_client_new(const struct config *, struct bq_err *);
+/* The next request goes over a new connection (another Harper thread). */
+void	 harper_client_fresh(struct harper_client *);
 void	 harper_client_free(struct harper_client *);
 const char *harper_database(const struct harper_client *);
 

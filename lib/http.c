@@ -21,6 +21,7 @@ struct http_client {
 	http_retry_fn	*retry;
 	void		*retry_arg;
 	uint64_t	 rng;
+	int		 fresh;		/* next request on a new connection */
 };
 
 /* What a header callback collects about one attempt. */
@@ -88,6 +89,12 @@ http_client_free(struct http_client *c)
 	util_free_secret(c->username);
 	util_free_secret(c->password);
 	free(c);
+}
+
+void
+http_client_fresh(struct http_client *c)
+{
+	c->fresh = 1;
 }
 
 void
@@ -336,6 +343,10 @@ setup(struct http_client *c, const struct http_request *req,
 	const char *m = req->method != NULL ? req->method : "GET";
 
 	curl_easy_reset(h);
+	if (c->fresh) {
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+		c->fresh = 0;
+	}
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);

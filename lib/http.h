@@ -64,6 +64,8 @@ struct http_client *http_client_new(const struct http_opts *);
 void	 http_client_free(struct http_client *);
 /* Replaces the retry classifier (NULL restores the default). */
 void	 http_client_set_retry(struct http_client *, http_retry_fn *, void *arg);
+/* The next request opens a new connection instead of reusing one. */
+void	 http_client_fresh(struct http_client *);
 /* The default classifier: 408, 429, 500-599. */
 int	 http_retry_default(long status, const struct strbuf *body, void *arg);
 

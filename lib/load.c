@@ -376,12 +376,15 @@ post_rows(struct loader *l, struct harper_client *h, struct batch *b,
 	/*
 	 * A table just created may not be visible yet to the Harper thread
 	 * that serves this connection: it answers "does not exist" for a
-	 * moment.  Retry that (only that) for a while.
+	 * moment.  Retry that (only that) for a while, over a new connection
+	 * each time: a restarted harper-load, on a new connection, has been
+	 * seen to succeed where 18 s of retries on the old one did not.
 	 */
 	for (i = 0; rc == -1 && i < 40 && e.kind == EXIT_DATA &&
 	    strstr(e.msg, "does not exist") != NULL; i++) {
 		util_sleep(i < 10 ? 0.05 * (double)(i + 1) : 0.5, NULL);
 		bq_err_clear(&e);
+		harper_client_fresh(h);
 		rc = harper_upsert(h, l->o->table, body, len, &e);
 	}
 	if (body == b->recs.buf)
