@@ -108,17 +108,27 @@ ctx_close(struct ctx *x)
 		progress_done(&x->prog);
 }
 
+static int
+stopped(const struct synthbq_opts *o)
+{
+	return o->stop != NULL && *o->stop;
+}
+
 /*
  * Takes the dataset's lock, /tmp/maritime-synth.SERVICE.PROJECT.DATASET.lock
- * (SERVICE: the emulator's host:port, else "bigquery"), with
- * flock(LOCK_EX | LOCK_NB).  A start holds it while it runs; clear, clean
- * and reset take it for their own run, so none of them overlaps a start.
+ * (SERVICE: the emulator's host:port, else "bigquery"), with flock(2).
+ * A start holds it exclusively while it runs; clear, clean and reset hold
+ * it shared for their own run.  So only a start ever holds it exclusively,
+ * and a failed try tells who holds it: clear, clean and reset refuse only
+ * when a start runs (their shared try fails), and a start that finds the
+ * lock shared waits for those finite commands to end, but refuses when
+ * another start holds it.
  */
 static int
 lock_dataset(struct ctx *x, const char *what, struct bq_err *err)
 {
 	char path[512];
-	int n;
+	int n, excl = strcmp(what, "start") == 0;
 
 	const char *svc = x->o->cfg->emulator_host;
 
@@ -131,11 +141,29 @@ lock_dataset(struct ctx *x, const char *what, struct bq_err *err)
 	if ((x->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) == -1)
 		return bq_err_set(err, EXIT_IOERR, "cannot open '%s': %s",
 		    path, strerror(errno));
-	if (flock(x->lock_fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	if (errno == EWOULDBLOCK)
-		return bq_err_set(err, EXIT_TEMPFAIL, "%s: a start is running "
-		    "on dataset '%s' (stop it first)", what, x->o->dataset);
+	for (n = 0;; n++) {
+		if (flock(x->lock_fd, (excl ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			break;
+		/* Busy: exclusively (a start) unless a shared try succeeds. */
+		if (!excl || flock(x->lock_fd, LOCK_SH | LOCK_NB) == -1) {
+			if (errno != EWOULDBLOCK)
+				break;
+			return bq_err_set(err, EXIT_TEMPFAIL, "%s: a start is "
+			    "running on dataset '%s' (stop it first)", what,
+			    x->o->dataset);
+		}
+		(void)flock(x->lock_fd, LOCK_UN);
+		if (n == 0)
+			bqsync_log(BQ_LOG_INFO, "start: waiting for a clear, "
+			    "clean or reset of dataset '%s' to end",
+			    x->o->dataset);
+		util_sleep(0.1, NULL);
+		if (stopped(x->o))
+			return bq_err_set(err, EXIT_TEMPFAIL, "start: "
+			    "interrupted while waiting for the dataset's lock");
+	}
 	return bq_err_set(err, EXIT_IOERR, "cannot lock '%s': %s", path,
 	    strerror(errno));
 }
@@ -294,12 +322,6 @@ flush(struct ctx *x, int t, struct bq_err *err)
 	x->pending[t] = 0;
 	strbuf_reset(&x->buf[t]);
 	return 0;
-}
-
-static int
-stopped(const struct synthbq_opts *o)
-{
-	return o->stop != NULL && *o->stop;
 }
 
 /*

@@ -127,6 +127,24 @@ done
 kill -KILL $pid
 wait $pid || true
 ms clear
+# Only a start holds the lock exclusively: a start waits for a clear,
+# clean or reset (shared holders) to end, and refuses another start.
+lock=/tmp/maritime-synth.$BIGQUERY_EMULATOR_HOST.synthtest.maritime.lock
+flock -s "$lock" sleep 2 &
+holder=$!
+sleep 0.3
+maritime-synth -c "$T/synth.yaml" -s 1 start --speedup 3600 --no-backfill \
+    --until "$(date -u -d '+10 min' +%FT%TZ)" 2> "$T/wait.err" ||
+	fail "start did not wait for a shared holder: $(cat "$T/wait.err")"
+grep -q 'waiting for a clear, clean or reset' "$T/wait.err" ||
+	fail "start did not say it waits: $(cat "$T/wait.err")"
+wait $holder
+flock -x "$lock" sleep 2 &
+holder=$!
+sleep 0.3
+must_fail 75 ms start --no-backfill
+wait $holder
+ms clear
 
 # Configuration and usage errors.
 must_fail 64 ms initialize nine
