@@ -8,16 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
-#include "agent.h"
 #include "config.h"
-#include "harper.h"
 #include "hash.h"
 #include "tool.h"
 #include "ndjson.h"
 #include "partition.h"
-#include "row.h"
 #include "util.h"
 #include "banned.h"
 
@@ -61,53 +56,18 @@ static struct partition_filter f = { NULL, NULL, 0, -1, 0,
 static int
 cmd_whoami(int argc, char *argv[] TOOL_UNUSED)
 {
-	struct config cfg;
+	struct partition_whoami w = { o.config, o.harper, o.peers, o.self,
+	    o.threads, strcmp(o.format, "sh") == 0 };
 	struct bq_err err = BQ_ERR_INIT;
-	struct harper_client *hc = NULL;
 	struct strbuf sb = STRBUF_INIT;
-	cJSON *st = NULL;
-	char **peers = NULL, **w = NULL, *self = NULL, hn[256];
-	size_t np = 0, n = 0, i;
-	long idx;
 
 	if (argc != 0 || (o.harper && o.peers))
 		tool_usage();
-	config_init(&cfg);
-	if (o.harper) {
-		config_release(&cfg);
-		if (config_load(&cfg, o.config, &err) == -1 ||
-		    (hc = harper_client_new(&cfg, &err)) == NULL ||
-		    harper_cluster_status(hc, &st, &err) == -1)
-			tool_die_err(&err);
-	}
-	partition_peers(st, o.peers, &peers, &np, &self);
-	if (o.self != NULL) {
-		free(self);
-		self = xstrdup(o.self);
-	} else if (self == NULL) {
-		if (gethostname(hn, sizeof(hn)) == -1)
-			tool_die(EXIT_FAIL, "cannot get the host name");
-		hn[sizeof(hn) - 1] = '\0';
-		self = xstrfmt("%s-0", hn);
-	}
-	if ((idx = hash_whoami(self, peers, np, o.threads, &w, &n)) == -1)
-		tool_die(EXIT_USAGE, "worker '%s' is not in the cluster "
-		    "(host-thread, thread < %d)", self, o.threads);
-	partition_whoami_format(&sb, self, idx, w, n,
-	    strcmp(o.format, "sh") == 0);
+	if (partition_whoami(&w, &sb, &err) == -1)
+		tool_die_err(&err);
 	if (fwrite(sb.buf, 1, sb.len, stdout) != sb.len)
 		tool_write_failed();
-	for (i = 0; i < n || i < np; i++) {
-		free(i < n ? w[i] : NULL);
-		free(i < np ? peers[i] : NULL);
-	}
-	free(w);
-	free(peers);
-	free(self);
 	strbuf_release(&sb);
-	cJSON_Delete(st);
-	harper_client_free(hc);
-	config_release(&cfg);
 	tool_close_stdout();
 	return EXIT_OK;
 }

@@ -5,11 +5,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "agent.h"
+#include "harper.h"
 #include "hash.h"
 #include "log.h"
 #include "partition.h"
@@ -204,4 +207,68 @@ partition_peers(const cJSON *st, const char *list, char ***peers,
 		if ((l = strcspn(p, ",")) > 0)
 			add_host(peers, np, p, l);
 	}
+}
+
+/* Harper's cluster_status, with the config of o: into *st. */
+static int
+cluster_status(const struct partition_whoami *o, cJSON **st,
+    struct bq_err *err)
+{
+	struct config cfg;
+	struct harper_client *hc = NULL;
+	int rc = -1;
+
+	if (config_load(&cfg, o->config, err) == -1)
+		goto out;
+	if ((hc = harper_client_new(&cfg, err)) == NULL ||
+	    harper_cluster_status(hc, st, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	harper_client_free(hc);
+	config_release(&cfg);
+	return rc;
+}
+
+int
+partition_whoami(const struct partition_whoami *o, struct strbuf *sb,
+    struct bq_err *err)
+{
+	cJSON *st = NULL;
+	char **peers = NULL, **w = NULL, *self = NULL, hn[256];
+	size_t np = 0, n = 0, i;
+	long idx;
+	int rc = -1;
+
+	if (o->harper && cluster_status(o, &st, err) == -1)
+		goto out;
+	partition_peers(st, o->peers, &peers, &np, &self);
+	if (o->self != NULL) {
+		free(self);
+		self = xstrdup(o->self);
+	} else if (self == NULL) {
+		if (gethostname(hn, sizeof(hn)) == -1) {
+			bq_err_set(err, EXIT_FAIL, "cannot get the host name");
+			goto out;
+		}
+		hn[sizeof(hn) - 1] = '\0';
+		self = xstrfmt("%s-0", hn);
+	}
+	if ((idx = hash_whoami(self, peers, np, o->threads, &w, &n)) == -1) {
+		bq_err_set(err, EXIT_USAGE, "worker '%s' is not in the "
+		    "cluster (host-thread, thread < %d)", self, o->threads);
+		goto out;
+	}
+	partition_whoami_format(sb, self, idx, w, n, o->sh);
+	rc = 0;
+out:
+	for (i = 0; i < n || i < np; i++) {
+		free(i < n ? w[i] : NULL);
+		free(i < np ? peers[i] : NULL);
+	}
+	free(w);
+	free(peers);
+	free(self);
+	cJSON_Delete(st);
+	return rc;
 }

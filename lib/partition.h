@@ -4,7 +4,8 @@
  * the table has one, else by its timestamp (hash.h has the rules), and
  * passes control lines through; partition_fingerprint() prints
  * FARM_FINGERPRINT of each line.  Bad lines are logged with their
- * position and counted; strict stops at the first.
+ * position and counted; strict stops at the first.  partition_whoami()
+ * tells a worker its index among the workers of the cluster.
  */
 #ifndef BQSYNC_PARTITION_H
 #define BQSYNC_PARTITION_H
@@ -53,5 +54,23 @@ void	 partition_peers(const cJSON *st, const char *list, char ***peers,
  */
 void	 partition_whoami_format(struct strbuf *, const char *self, long idx,
 	    char *const *w, size_t n, int sh);
+
+/* whoami's question: where the peers come from, who asks, the answer's form. */
+struct partition_whoami {
+	const char *config;		/* harper: the config file, or NULL */
+	int	 harper;		/* peers from Harper's cluster_status */
+	const char *peers;		/* comma-separated hosts, or NULL */
+	const char *self;		/* host-thread, NULL: Harper's node or
+					   this host's, thread 0 */
+	int	 threads;		/* workers per host */
+	int	 sh;			/* shell assignments, not JSON */
+};
+/*
+ * Appends whoami's answer (partition_whoami_format()) for w's peers and
+ * self.  0; or -1 with err: a config or Harper failure, no host name
+ * (EXIT_FAIL), or self not among the workers (EXIT_USAGE).
+ */
+int	 partition_whoami(const struct partition_whoami *w, struct strbuf *,
+	    struct bq_err *);
 
 #endif

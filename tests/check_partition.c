@@ -140,8 +140,31 @@ START_TEST(test_peers)
 }
 END_TEST
 
+START_TEST(test_whoami)
+{
+	struct partition_whoami w = { NULL, 0, "h1,h2", "h2-1", 2, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	struct bq_err err = BQ_ERR_INIT;
+
+	ck_assert_int_eq(partition_whoami(&w, &sb, &err), 0);
+	ck_assert_str_eq(sb.buf, "{\"worker\":\"h2-1\",\"index\":3,"
+	    "\"count\":4,\"workers\":[\"h1-0\",\"h1-1\",\"h2-0\","
+	    "\"h2-1\"]}\n");
+	/* a thread past --threads is no worker: a usage error, no answer */
+	strbuf_reset(&sb);
+	w.self = "h2-2";
+	ck_assert_int_eq(partition_whoami(&w, &sb, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_USAGE);
+	ck_assert_str_eq(err.msg, "worker 'h2-2' is not in the cluster "
+	    "(host-thread, thread < 2)");
+	ck_assert_uint_eq(sb.len, 0);
+	strbuf_release(&sb);
+}
+END_TEST
+
 CHECK_TESTS("partition", 0,
     test_filter_share,
     test_fingerprint,
     test_whoami_format,
+    test_whoami,
     test_peers)
