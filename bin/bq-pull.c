@@ -77,7 +77,6 @@ static const char synopsis[] =
 static struct {
 	const char *cfgpath, *after, *table, *column, *columns, *dataset;
 	const char *project, *source, *partition, *response;
-	long	 limit;
 	int	 follow, verbosity;
 } o;
 
@@ -108,7 +107,7 @@ parse_options(int argc, char **argv, struct pull *p)
 		case 'a': o.after = optarg; break;
 		case 'c': o.cfgpath = optarg; break;
 		case 'f': o.follow = 1; break;
-		case 'n': o.limit = tool_parse_long("--limit", optarg, 1,
+		case 'n': p->limit = tool_parse_long("--limit", optarg, 1,
 		    CONFIG_BATCH_MAX); break;
 		case 'q': o.verbosity = -1; break;
 		case 't': o.table = optarg; break;
@@ -155,7 +154,7 @@ parse_options(int argc, char **argv, struct pull *p)
 
 /* The command line's choices over the config's, for table t. */
 static void
-apply_options(struct config *cfg, struct config_table *t, struct pull *p)
+apply_options(struct config *cfg, struct config_table *t)
 {
 	if (o.project) config_set_str(&t->project, o.project);
 	if (o.project && cfg->project == NULL)	/* also the billing project */
@@ -165,8 +164,6 @@ apply_options(struct config *cfg, struct config_table *t, struct pull *p)
 	if (o.column) config_set_str(&t->timestamp_column, o.column);
 	if (o.partition) cfg->partition = strcmp(o.partition, "micros") == 0 ?
 	    PARTITION_MICROS : PARTITION_FINGERPRINT;
-	if (p->lookback < 0)
-		p->lookback = t->sync.lookback;
 }
 
 int
@@ -194,11 +191,9 @@ main(int argc, char **argv)
 		t = config_table_add(&cfg, o.table ? o.table : o.source);
 	p.out = stdout;
 	p.stop = &stop;
-	if (t != NULL) {
-		p.id_columns = t->id_columns;
-		p.nid_columns = t->nid_columns;
-		p.id_column = t->id_column;
-	}
+	if (t != NULL)
+		apply_options(&cfg, t);
+	pull_configure(&p, &cfg, t);
 	if (o.response != NULL) {
 		if (pull_from_response(&p, o.response, &err) == -1)
 			die(&p, &err);
@@ -209,9 +204,6 @@ main(int argc, char **argv)
 	if (t == NULL)
 		tool_die(EXIT_CONFIG, "no table: give --table or "
 		    "--source-table, or list tables in the config");
-	apply_options(&cfg, t, &p);
-	if (p.dry_run)
-		p.markers = 0;
 	if (pull_begin(&p, t->id) == -1)
 		die(&p, &err);
 	pulling = &p;
@@ -220,7 +212,7 @@ main(int argc, char **argv)
 		tool_die_err(&err);
 	if ((proj = t->project ? t->project : bq_client_project(c,
 	    &err)) == NULL || pull_build_sql(&sql, &psql, &cfg, t, proj,
-	    o.columns, o.limit > 0, &err) == -1)
+	    o.columns, p.limit > 0, &err) == -1)
 		tool_die_err(&err);
 	after = o.after && *o.after ? o.after : t->sync.start_timestamp;
 	cursor = TS_MIN_MICROS;
@@ -230,20 +222,13 @@ main(int argc, char **argv)
 	bqsync_log(BQ_LOG_DEBUG, "%s", sql.buf);
 	p.sql = sql.buf;
 	p.probe_sql = psql.buf;
-	p.limit = o.limit;
-	p.max_billed = cfg.max_bytes_billed;
-	p.daily_limit = cfg.daily_bytes_limit;
 	if (p.daily_limit > 0 && !p.dry_run &&
 	    pull_day_billed(&p, &cfg, t->id, &err) == -1)
 		tool_die_err(&err);
-	p.ts_column = t->timestamp_column;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (pull_run(&p, c, &t->sync, cursor, o.follow, &err) == -1)
 		die(&p, &err);
-	if (!p.dry_run)
-		bqsync_log(BQ_LOG_DEBUG, "%lld bytes billed by this run",
-		    (long long)p.run_billed);
 	strbuf_release(&sql);
 	strbuf_release(&psql);
 	bq_client_free(c);

@@ -634,5 +634,28 @@ pull_run(struct pull *p, struct bq_client *c, const struct config_sync *sync,
 			util_sleep(poll, p->stop);
 	} while (!*p->stop && !p->dry_run && (follow ||
 	    (p->before != 0 && p->limit == 0 && got >= lim)));
-	return pull_marker(p, "end", INT64_MIN);
+	if (pull_marker(p, "end", INT64_MIN) == -1)
+		return -1;
+	if (!p->dry_run)
+		bqsync_log(BQ_LOG_DEBUG, "%lld bytes billed by this run",
+		    (long long)p->run_billed);
+	return 0;
+}
+
+void
+pull_configure(struct pull *p, const struct config *cfg,
+    const struct config_table *t)
+{
+	if (t != NULL) {
+		/* idColumn, when set, is the id as is; else the key's hash */
+		p->id_columns = config_table_keys(t, &p->nid_columns);
+		p->id_column = t->id_column;
+		p->ts_column = t->timestamp_column;
+		if (p->lookback < 0)
+			p->lookback = t->sync.lookback;
+	}
+	if (p->dry_run)
+		p->markers = 0;
+	p->max_billed = cfg->max_bytes_billed;
+	p->daily_limit = cfg->daily_bytes_limit;
 }

@@ -30,7 +30,7 @@ struct pull {
 	int		 dry_run;	/* print the query and bytes instead */
 	int		 markers;	/* write the control lines */
 	int		 begun;		/* out: the begin line is out */
-	char *const	*id_columns;	/* see bqrow_set_id() */
+	char *const	*id_columns;	/* the key, as bqrow_set_id() takes */
 	size_t		 nid_columns;
 	const char	*id_column;
 	volatile int	*stop;		/* set: stop after the current page */
@@ -98,6 +98,14 @@ int	 pull_build_sql(struct strbuf *sql, struct strbuf *psql,
  */
 int	 pull_run(struct pull *, struct bq_client *, const struct config_sync *,
 	    int64_t cursor, int follow, struct bq_err *);
+/*
+ * Takes from table t (NULL: none) the row id's columns (the natural key,
+ * config_table_keys(), and idColumn), the timestamp column and, unless
+ * set, the lookback; from cfg the caps on bytes billed.  A dry run writes
+ * no control lines.  t's strings must outlive p.
+ */
+void	 pull_configure(struct pull *, const struct config *,
+	    const struct config_table *t);
 /*
  * --from-response: writes the rows of a saved jobs.query or
  * getQueryResults answer in file path (no cursor column).  0, or -1 with

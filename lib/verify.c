@@ -64,15 +64,6 @@ add_table(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
 	return rc;
 }
 
-/* A natural-key table's key columns (*n of them), as bq-pull's; or NULL. */
-static char *const *
-table_keys(const struct config_table *t, size_t *n)
-{
-	*n = t->nid_columns > 0 ? t->nid_columns : t->id_column != NULL;
-	return t->nid_columns > 0 ? t->id_columns : t->id_column != NULL ?
-	    &t->id_column : NULL;
-}
-
 /* The table as "_t". */
 static int
 add_source(struct strbuf *sb, const struct verify_opts *o, struct bq_err *err)
@@ -90,7 +81,7 @@ add_share(struct strbuf *sb, const struct verify_opts *o, const char *qts,
 	char *const *keys;
 	size_t nkeys;
 
-	keys = table_keys(o->t, &nkeys);
+	keys = config_table_keys(o->t, &nkeys);
 	return bq_share_sql(sb, qts, keys, nkeys, o->cfg->partition, err);
 }
 
@@ -108,7 +99,7 @@ add_from(struct strbuf *sb, const struct verify_opts *o, const char *qts,
 	char *const *keys;
 	size_t nkeys, i;
 
-	keys = table_keys(o->t, &nkeys);
+	keys = config_table_keys(o->t, &nkeys);
 	strbuf_adds(sb, " FROM ");
 	if (nkeys > 0)
 		strbuf_addf(sb, "(SELECT %s FROM ", inner);
@@ -143,7 +134,7 @@ add_fp(struct strbuf *sb, const struct verify_opts *o, int inner,
 {
 	size_t nkeys;
 
-	(void)table_keys(o->t, &nkeys);
+	(void)config_table_keys(o->t, &nkeys);
 	if (nkeys > 0 && !inner) {
 		strbuf_adds(sb, "_fp");
 		return 0;
@@ -210,7 +201,7 @@ verify_rows_sql(struct strbuf *sb, const struct verify_opts *o,
 	size_t nkeys;
 	int rc = -1;
 
-	(void)table_keys(o->t, &nkeys);
+	(void)config_table_keys(o->t, &nkeys);
 	if (quote(&ts, "timestamp column", o->t->timestamp_column, err) == -1 ||
 	    add_columns(&cols, o->t, err) == -1)
 		goto out;
@@ -515,7 +506,7 @@ in_share(struct vrun *v, const cJSON *row, int64_t us, struct strbuf *key,
 
 	if (v->o->nworkers <= 1)
 		return 1;
-	keys = table_keys(v->o->t, &nkeys);
+	keys = config_table_keys(v->o->t, &nkeys);
 	if (nkeys == 0)
 		return hash_partition(us, v->o->nworkers,
 		    v->o->cfg->partition) == v->o->worker;
@@ -560,7 +551,7 @@ harper_scan(struct vrun *v, int64_t a, int64_t b, struct verify_row **rows,
 	strbuf_add_json_string(&req, tsc, strlen(tsc));
 	if (v->harper_fp && !v->o->quick)
 		strbuf_adds(&req, ",\"_fp\"");
-	keys = table_keys(v->o->t, &nkeys);
+	keys = config_table_keys(v->o->t, &nkeys);
 	for (i = 0; v->o->nworkers > 1 && i < nkeys; i++) {
 		strbuf_addch(&req, ',');
 		strbuf_add_json_string(&req, keys[i], strlen(keys[i]));

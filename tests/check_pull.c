@@ -184,9 +184,44 @@ START_TEST(test_build_sql)
 }
 END_TEST
 
+/* The table's id columns, timestamp column and lookback; cfg's caps. */
+START_TEST(test_configure)
+{
+	struct config cfg;
+	struct config_table *t;
+	struct pull p = { .markers = 1, .lookback = -1, .dry_run = 1 };
+
+	config_init(&cfg);
+	cfg.max_bytes_billed = 1000;
+	t = config_table_add(&cfg, "vp");
+	config_set_str(&t->id_column, "mmsi");
+	t->sync.lookback = 30;
+	pull_configure(&p, &cfg, t);
+	/* idColumn is the id as is; it is also the key */
+	ck_assert_str_eq(p.id_column, "mmsi");
+	ck_assert_uint_eq(p.nid_columns, 1);
+	ck_assert_str_eq(p.id_columns[0], "mmsi");
+	ck_assert_str_eq(p.ts_column, t->timestamp_column);
+	ck_assert(p.lookback == 30);
+	ck_assert_int_eq(p.markers, 0);	/* a dry run writes none */
+	ck_assert_int_eq(p.max_billed, 1000);
+	/* --lookback stays; no table: no id columns */
+	memset(&p, 0, sizeof(p));
+	p.lookback = 5;
+	p.markers = 1;
+	pull_configure(&p, &cfg, NULL);
+	ck_assert(p.lookback == 5);
+	ck_assert_ptr_null(p.id_columns);
+	ck_assert_ptr_null(p.id_column);
+	ck_assert_int_eq(p.markers, 1);
+	config_release(&cfg);
+}
+END_TEST
+
 CHECK_TESTS("pull", 0,
     test_phase,
     test_rows_and_markers,
     test_write_failure,
     test_from_response,
-    test_build_sql)
+    test_build_sql,
+    test_configure)
