@@ -65,8 +65,7 @@ cmd_whoami(int argc, char *argv[] TOOL_UNUSED)
 		tool_usage();
 	if (partition_whoami(&w, &sb, &err) == -1)
 		tool_die_err(&err);
-	if (fwrite(sb.buf, 1, sb.len, stdout) != sb.len)
-		tool_write_failed();
+	tool_print(&sb);
 	strbuf_release(&sb);
 	tool_close_stdout();
 	return EXIT_OK;

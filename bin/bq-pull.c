@@ -17,15 +17,8 @@
 #include "util.h"
 #include "banned.h"
 
-static volatile int stop;
+static volatile sig_atomic_t stop;
 static struct pull *pulling;	/* for the error line of tool_die() */
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 enum {
 	OPT_BEFORE = TOOL_OPT_LONG, OPT_COLUMN, OPT_COLUMNS, OPT_DATASET,
@@ -225,8 +218,7 @@ main(int argc, char **argv)
 	if (p.daily_limit > 0 && !p.dry_run &&
 	    pull_day_billed(&p, &cfg, t->id, &err) == -1)
 		tool_die_err(&err);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	tool_stop_on_signals(&stop);
 	if (pull_run(&p, c, &t->sync, cursor, o.follow, &err) == -1)
 		die(&p, &err);
 	strbuf_release(&sql);

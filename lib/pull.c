@@ -631,7 +631,7 @@ pull_run(struct pull *p, struct bq_client *c, const struct config_sync *sync,
 			poll = sync->steady_poll;
 		}
 		if (follow && !*p->stop)
-			util_sleep(poll, p->stop);
+			util_sleep(poll, (volatile int *)p->stop);
 	} while (!*p->stop && !p->dry_run && (follow ||
 	    (p->before != 0 && p->limit == 0 && got >= lim)));
 	if (pull_marker(p, "end", INT64_MIN) == -1)

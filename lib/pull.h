@@ -11,6 +11,7 @@
 #ifndef BQSYNC_PULL_H
 #define BQSYNC_PULL_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -33,7 +34,7 @@ struct pull {
 	char *const	*id_columns;	/* the key, as bqrow_set_id() takes */
 	size_t		 nid_columns;
 	const char	*id_column;
-	volatile int	*stop;		/* set: stop after the current page */
+	volatile sig_atomic_t *stop;	/* set: stop after the current page */
 	int		 write_errno;	/* out: errno of a failed write, or 0 */
 	long		 emitted;	/* out: rows written by the last query */
 	int64_t		 max_billed;	/* maximumBytesBilled; 0 = none */

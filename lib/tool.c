@@ -168,6 +168,14 @@ tool_write_failed(void)
 }
 
 void
+tool_print(const struct strbuf *sb)
+{
+	if ((sb->len > 0 && fwrite(sb->buf, 1, sb->len, stdout) != sb->len) ||
+	    fflush(stdout) == EOF)
+		tool_write_failed();
+}
+
+void
 tool_close_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout))
@@ -182,6 +190,23 @@ tool_version(void)
 	printf("%s %s\n", bqsync_progname(), BQSYNC_VERSION);
 	tool_close_stdout();
 	exit(EXIT_OK);
+}
+
+static volatile sig_atomic_t *stop_flag;
+
+static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	*stop_flag = 1;
+}
+
+void
+tool_stop_on_signals(volatile sig_atomic_t *flag)
+{
+	stop_flag = flag;
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
 }
 
 static tool_die_hook *die_hook;

@@ -18,9 +18,12 @@
 #ifndef BQSYNC_TOOL_H
 #define BQSYNC_TOOL_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "log.h"
+
+struct strbuf;
 
 /* For the parameters a verb's function does not use (git's UNUSED). */
 #define TOOL_UNUSED	__attribute__((unused))
@@ -83,6 +86,8 @@ const struct tool_cmd *tool_cmd(const struct tool_cmd *cmds,
  * prints "<prog>: write: <strerror>" and exits EXIT_IOERR.
  */
 void	 tool_write_failed(void) __attribute__((noreturn));
+/* Writes sb to stdout and flushes it; on failure tool_write_failed(). */
+void	 tool_print(const struct strbuf *sb);
 /* fflush, ferror and fclose of stdout; on failure tool_write_failed(). */
 void	 tool_close_stdout(void);
 /*
@@ -90,6 +95,11 @@ void	 tool_close_stdout(void);
  * tool_write_failed() when stdout cannot take it (exit 74, not a silent 0).
  */
 void	 tool_version(void) __attribute__((noreturn));
+/*
+ * From now on SIGINT and SIGTERM set *flag instead of ending the tool, so
+ * that it ends at a point of its choosing (the flag must be static).
+ */
+void	 tool_stop_on_signals(volatile sig_atomic_t *flag);
 /* Prints "<prog>: <msg>" and exits with code. */
 void	 tool_die(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));

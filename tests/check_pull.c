@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ START_TEST(test_rows_and_markers)
 {
 	struct pull p;
 	int64_t last, prev;
-	volatile int stop = 0;
+	volatile sig_atomic_t stop = 0;
 	long n;
 	int cut;
 	char *s;
@@ -123,7 +124,7 @@ START_TEST(test_from_response)
 {
 	struct pull p;
 	struct bq_err err = BQ_ERR_INIT;
-	volatile int stop = 0;
+	volatile sig_atomic_t stop = 0;
 	char path[] = "/tmp/check_pull.XXXXXX", *buf = NULL;
 	size_t len = 0;
 	int fd = mkstemp(path);

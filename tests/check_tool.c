@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,33 @@ START_TEST(test_parse_bad_seed)
 }
 END_TEST
 
+/* A lost write is no success: exit 74, as tool_write_failed(). */
+START_TEST(test_print_full)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	tool_init("t", synopsis, opts);
+	strbuf_adds(&sb, "a line\n");
+	freopen("/dev/null", "w", stderr);
+	ck_assert_ptr_nonnull(freopen("/dev/full", "w", stdout));
+	tool_print(&sb);
+}
+END_TEST
+
+/* SIGINT and SIGTERM only raise the flag; the tool goes on. */
+START_TEST(test_stop_on_signals)
+{
+	static volatile sig_atomic_t stop;
+
+	tool_stop_on_signals(&stop);
+	raise(SIGTERM);
+	ck_assert_int_eq(stop, 1);
+	stop = 0;
+	raise(SIGINT);
+	ck_assert_int_eq(stop, 1);
+}
+END_TEST
+
 static Suite *
 tool_suite(void)
 {
@@ -179,6 +207,8 @@ tool_suite(void)
 	tcase_add_test(tc, test_parse_values);
 	tcase_add_exit_test(tc, test_parse_bad_double, EXIT_USAGE);
 	tcase_add_exit_test(tc, test_parse_bad_seed, EXIT_USAGE);
+	tcase_add_exit_test(tc, test_print_full, EXIT_IOERR);
+	tcase_add_test(tc, test_stop_on_signals);
 	suite_add_tcase(s, tc);
 	return s;
 }
