@@ -2,7 +2,6 @@
  * maritime-synth: synthetic vessel positions, port events and vessel
  * metadata, as NDJSON on stdout or loaded into BigQuery.
  */
-#include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,7 +11,6 @@
 
 #include "config.h"
 #include "tool.h"
-#include "searoute.h"
 #include "synth.h"
 #include "synthbq.h"
 #include "ts.h"
@@ -70,58 +68,32 @@ static const char synopsis[] =
 
 static volatile sig_atomic_t stop;
 static struct config cfg;
-static struct synthbq_opts o;
-static struct {			/* generate's options */
-	int	 table, geojson, tracks;
-	long long count;
-	int64_t	 start, end;
-} g = { -1, 0, 0, -1, INT64_MIN, INT64_MIN };
+static struct synthbq_opts o = { .until = INT64_MIN };
+static struct synth_gen g = SYNTH_GEN_INIT;	/* generate's options */
 static long days = 30;
 static const char *cfgpath;
 static unsigned long long opt_seed;
-static int seeded;
+static int seeded, verbosity, progress = -1;
 
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-/* stats: JSON lines when stdout is not a terminal, else a table. */
+/* The end of a verb: out on stdout, stdout closed. */
 static int
-stats(const struct synthbq_opts *so, struct bq_err *err)
+done(struct strbuf *out)
 {
-	struct synthbq_stat st[SYNTH_NTABLES];
-	struct strbuf out = STRBUF_INIT;
-	int t;
-
-	if (synthbq_stats(so, st, err) == -1)
-		return -1;
-	for (t = 0; t < SYNTH_NTABLES; t++)
-		synthbq_stat_format(&st[t], !isatty(STDOUT_FILENO), &out);
-	if (fwrite(out.buf, 1, out.len, stdout) != out.len)
-		tool_write_failed();
-	strbuf_release(&out);
-	return 0;
+	tool_print(out);
+	strbuf_release(out);
+	config_release(&cfg);
+	tool_close_stdout();
+	return EXIT_OK;
 }
 
 /* routes: the sea-lane graph as GeoJSON. */
 static int
 cmd_routes(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
-	struct searoute *r = synth_routes_new();
 	struct strbuf out = STRBUF_INIT;
 
-	strbuf_init(&out, 1 << 16);
-	searoute_geojson(r, &out);
-	if (fwrite(out.buf, 1, out.len, stdout) != out.len)
-		tool_write_failed();
-	strbuf_release(&out);
-	searoute_free(r);
-	config_release(&cfg);
-	tool_close_stdout();
-	return EXIT_OK;
+	synth_routes_geojson(&out);
+	return done(&out);
 }
 
 /* generate: rows of one table on stdout, in timestamp order. */
@@ -129,52 +101,31 @@ static int
 cmd_generate(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
 {
 	struct bq_err err = BQ_ERR_INIT;
-	uint64_t seed;
+	struct strbuf none = STRBUF_INIT;
 
-	if (g.table < 0)
-		tool_die(EXIT_USAGE, "generate needs --table");
-	if (g.geojson && g.table == SYNTH_METADATA)
-		tool_die(EXIT_USAGE, "vessel_metadata has no positions for "
-		    "GeoJSON");
-	if (g.tracks && g.table != SYNTH_POSITIONS)
-		tool_die(EXIT_USAGE, "--tracks needs --table vessel_positions");
-	if (synth_plan(g.table, o.vessels, o.rate, ts_now(), &g.start, &g.end,
-	    &g.count, &err) == -1)
+	g.seed = o.seed;
+	g.vessels = o.vessels;
+	g.rate = o.rate;
+	if (synth_gen_plan(&g, ts_now(), &err) == -1)
 		tool_die_err(&err);
-	seed = o.seed;
-	if (seed == 0) {	/* from the clock */
-		seed = (uint64_t)ts_now();
-		seed = synth_splitmix64(&seed);
-		bqsync_log(BQ_LOG_DEBUG, "seed %" PRIu64, seed);
-	}
-	if (synth_generate(stdout, g.table, seed, o.vessels, g.start, g.end,
+	if (synth_generate(stdout, g.table, g.seed, g.vessels, g.start, g.end,
 	    (uint64_t)g.count, g.geojson, g.tracks) == -1)
 		tool_write_failed();
-	config_release(&cfg);
-	tool_close_stdout();
-	return EXIT_OK;
+	return done(&none);
 }
 
-/* The end of a BigQuery verb: its error, or stdout closed. */
-static int
-bq_done(int rc, const struct bq_err *err)
-{
-	config_release(&cfg);
-	if (rc == -1)
-		tool_die_err(err);
-	tool_close_stdout();
-	return EXIT_OK;
-}
-
+/* A BigQuery verb: SIGINT and SIGTERM end it soon; its error, or done. */
 #define BQ_VERB(verb, call)						\
 static int								\
 cmd_##verb(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)		\
 {									\
 	struct bq_err err = BQ_ERR_INIT;				\
+	struct strbuf out = STRBUF_INIT;				\
 									\
-	signal(SIGINT, on_signal);					\
-	signal(SIGTERM, on_signal);					\
-	return bq_done(call, &err);					\
+	tool_stop_on_signals(&stop);					\
+	if ((call) == -1)						\
+		tool_die_err(&err);					\
+	return done(&out);						\
 }
 
 BQ_VERB(clean, synthbq_clean(&o, &err))
@@ -182,7 +133,8 @@ BQ_VERB(clear, synthbq_clear(&o, &err))
 BQ_VERB(initialize, synthbq_initialize(&o, days, &err))
 BQ_VERB(reset, synthbq_reset(&o, days, &err))
 BQ_VERB(start, synthbq_start(&o, &err))
-BQ_VERB(stats, stats(&o, &err))
+BQ_VERB(stats, synthbq_stats_format(&o, !isatty(STDOUT_FILENO), &out,
+    &err))
 
 static const int generate_opts[] = { 'n', 't', OPT_FORMAT, OPT_TRACKS, 0 };
 
@@ -200,8 +152,7 @@ static const struct tool_cmd cmds[] = {
 };
 
 static void
-parse_options(int argc, char *argv[], struct synthbq_opts *so,
-    int *verbosity, int *progress)
+parse_options(int argc, char *argv[])
 {
 	int c;
 
@@ -210,33 +161,33 @@ parse_options(int argc, char *argv[], struct synthbq_opts *so,
 		case 'c': cfgpath = optarg; break;
 		case 'n': g.count = tool_parse_long("--count", optarg, 0,
 		    (long)(~0UL >> 1)); break;
-		case 'q': *verbosity = -1; break;
+		case 'q': verbosity = -1; break;
 		case 's': opt_seed = tool_parse_u64("--seed", optarg); seeded = 1; break;
 		case 't':
 			if ((g.table = synth_table_parse(optarg)) < 0)
 				tool_die(EXIT_USAGE, "unknown table '%s'",
 				    optarg);
 			break;
-		case 'v': *verbosity = 1; break;
+		case 'v': verbosity = 1; break;
 		case OPT_END: g.end = tool_parse_time("--end", optarg); break;
 		case OPT_START: g.start = tool_parse_time("--start", optarg); break;
 		case OPT_VESSELS:
-			so->vessels = tool_parse_long("--vessels", optarg, 1,
+			o.vessels = tool_parse_long("--vessels", optarg, 1,
 			    CONFIG_VESSELS_MAX);
 			break;
-		case OPT_RATE: so->rate = tool_parse_double("--rate", optarg, 1e12); break;
+		case OPT_RATE: o.rate = tool_parse_double("--rate", optarg, 1e12); break;
 		case OPT_DATASET:
 			tool_check_name("--dataset", optarg);
-			so->dataset = optarg;
+			o.dataset = optarg;
 			break;
-		case OPT_STREAMING: so->streaming = 1; break;
-		case OPT_UNTIL: so->until = tool_parse_time("--until", optarg); break;
+		case OPT_STREAMING: o.streaming = 1; break;
+		case OPT_UNTIL: o.until = tool_parse_time("--until", optarg); break;
 		case OPT_SPEEDUP:
-			so->speedup = tool_parse_double("--speedup", optarg, 1e12);
+			o.speedup = tool_parse_double("--speedup", optarg, 1e12);
 			break;
-		case OPT_NO_BACKFILL: so->no_backfill = 1; break;
-		case OPT_PROGRESS: *progress = 1; break;
-		case OPT_NO_PROGRESS: *progress = 0; break;
+		case OPT_NO_BACKFILL: o.no_backfill = 1; break;
+		case OPT_PROGRESS: progress = 1; break;
+		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "geojson") == 0)
 				g.geojson = 1;
@@ -246,7 +197,7 @@ parse_options(int argc, char *argv[], struct synthbq_opts *so,
 			break;
 		case OPT_TRACKS: g.tracks = 1; break;
 		case OPT_LOAD_ROWS:
-			so->load_rows = tool_parse_long("--load-rows", optarg,
+			o.load_rows = tool_parse_long("--load-rows", optarg,
 			    1, CONFIG_LOAD_ROWS_MAX);
 			break;
 		}
@@ -258,12 +209,10 @@ main(int argc, char *argv[])
 {
 	const struct tool_cmd *c;
 	struct bq_err err = BQ_ERR_INIT;
-	int verbosity = 0, progress = -1;
 
 	tool_init(argv[0], synopsis, opts);
 	util_no_core_dumps();	/* it may hold keys, tokens, passwords */
-	o.until = INT64_MIN;
-	parse_options(argc, argv, &o, &verbosity, &progress);
+	parse_options(argc, argv);
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)

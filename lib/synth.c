@@ -21,6 +21,7 @@
  * port events come from a min-heap holding each vessel's next event time.
  * Either way memory is O(vessels), whatever the number of rows.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -916,6 +917,16 @@ synth_routes_new(void)
 	return r;
 }
 
+void
+synth_routes_geojson(struct strbuf *out)
+{
+	struct searoute *r = synth_routes_new();
+
+	strbuf_grow(out, 1 << 16);
+	searoute_geojson(r, out);
+	searoute_free(r);
+}
+
 struct synth *
 synth_new(enum synth_table table, uint64_t seed, long vessels, int64_t epoch)
 {
@@ -1392,6 +1403,30 @@ synth_plan(enum synth_table table, long vessels, double rate, int64_t now,
 	}
 	if (*end < *start)
 		return bq_err_set(err, EXIT_USAGE, "--end is before --start");
+	return 0;
+}
+
+int
+synth_gen_plan(struct synth_gen *g, int64_t now, struct bq_err *err)
+{
+	uint64_t clock;
+
+	if (g->table < 0)
+		return bq_err_set(err, EXIT_USAGE, "generate needs --table");
+	if (g->geojson && g->table == SYNTH_METADATA)
+		return bq_err_set(err, EXIT_USAGE, "vessel_metadata has no "
+		    "positions for GeoJSON");
+	if (g->tracks && g->table != SYNTH_POSITIONS)
+		return bq_err_set(err, EXIT_USAGE, "--tracks needs --table "
+		    "vessel_positions");
+	if (synth_plan(g->table, g->vessels, g->rate, now, &g->start, &g->end,
+	    &g->count, err) == -1)
+		return -1;
+	if (g->seed == 0) {
+		clock = (uint64_t)now;
+		g->seed = synth_splitmix64(&clock);
+		bqsync_log(BQ_LOG_DEBUG, "seed %" PRIu64, g->seed);
+	}
 	return 0;
 }
 

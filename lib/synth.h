@@ -136,6 +136,8 @@ struct searoute;
  * searoute_free().
  */
 struct searoute *synth_routes_new(void);
+/* routes: synth_routes_new() as GeoJSON (searoute_geojson()), into out. */
+void	 synth_routes_geojson(struct strbuf *out);
 
 /*
  * A generator of table's rows over a world of vessels drawn from seed,
@@ -204,6 +206,24 @@ void	 synth_tracks_release(struct synth_tracks *);
  */
 int	 synth_plan(enum synth_table, long vessels, double rate, int64_t now,
 	    int64_t *start, int64_t *end, long long *count, struct bq_err *);
+
+/* What maritime-synth generate was asked for (synth_gen_plan()). */
+struct synth_gen {
+	int	 table;			/* enum synth_table, or -1: none */
+	int	 geojson, tracks;	/* --format geojson, --tracks */
+	long long count;		/* -1: unset */
+	int64_t	 start, end;		/* INT64_MIN: unset */
+	uint64_t seed;			/* 0: from the clock */
+	long	 vessels;
+	double	 rate;			/* rows/s */
+};
+#define SYNTH_GEN_INIT	{ -1, 0, 0, -1, INT64_MIN, INT64_MIN, 0, 0, 0 }
+/*
+ * Checks g (a table; GeoJSON has no metadata; tracks are of positions),
+ * completes its window at now (synth_plan()) and, with seed 0, seeds it
+ * from now.  0, or -1 with err (EXIT_USAGE).
+ */
+int	 synth_gen_plan(struct synth_gen *g, int64_t now, struct bq_err *);
 
 /*
  * maritime-synth generate: count rows (0: no limit) of table, seeded,

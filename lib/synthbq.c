@@ -728,3 +728,17 @@ out:
 	ctx_close(&x);
 	return rc;
 }
+
+int
+synthbq_stats_format(const struct synthbq_opts *o, int json,
+    struct strbuf *out, struct bq_err *err)
+{
+	struct synthbq_stat st[SYNTH_NTABLES];
+	int t;
+
+	if (synthbq_stats(o, st, err) == -1)
+		return -1;
+	for (t = 0; t < SYNTH_NTABLES; t++)
+		synthbq_stat_format(&st[t], json, out);
+	return 0;
+}

@@ -77,6 +77,9 @@ int	 synthbq_stats(const struct synthbq_opts *,
  */
 void	 synthbq_stat_format(const struct synthbq_stat *st, int json,
 	    struct strbuf *out);
+/* stats: synthbq_stats() of every table, synthbq_stat_format()ed. */
+int	 synthbq_stats_format(const struct synthbq_opts *, int json,
+	    struct strbuf *out, struct bq_err *);
 /*
  * clear, clean and reset refuse (EXIT_TEMPFAIL) while a start runs on the
  * same project and dataset: start holds an flock(2) on a lock file for as

@@ -444,6 +444,55 @@ START_TEST(test_plan)
 }
 END_TEST
 
+/* generate's checks, its plan, and a seed from the clock when none. */
+START_TEST(test_gen_plan)
+{
+	struct synth_gen g = SYNTH_GEN_INIT;
+	struct bq_err err = BQ_ERR_INIT;
+	uint64_t clock = (uint64_t)T2025;
+
+	g.vessels = 10;
+	g.rate = 2.0;
+	g.count = 100;
+	ck_assert_int_eq(synth_gen_plan(&g, T2025, &err), -1);
+	ck_assert_str_eq(err.msg, "generate needs --table");
+	g.table = SYNTH_METADATA;
+	g.geojson = 1;
+	ck_assert_int_eq(synth_gen_plan(&g, T2025, &err), -1);
+	ck_assert_int_eq(err.kind, EXIT_USAGE);
+	g.table = SYNTH_EVENTS;
+	g.tracks = 1;
+	ck_assert_int_eq(synth_gen_plan(&g, T2025, &err), -1);
+	ck_assert_str_eq(err.msg, "--tracks needs --table vessel_positions");
+	g.table = SYNTH_POSITIONS;
+	ck_assert_int_eq(synth_gen_plan(&g, T2025, &err), 0);
+	ck_assert_int_eq(g.start, T2025);
+	ck_assert_int_eq(g.end, T2025 + 50000000);
+	ck_assert_uint_eq(g.seed, synth_splitmix64(&clock));
+	/* a seed given stays */
+	g.seed = 7;
+	ck_assert_int_eq(synth_gen_plan(&g, T2025, &err), 0);
+	ck_assert_uint_eq(g.seed, 7);
+}
+END_TEST
+
+/* routes: one FeatureCollection of the sea-lane graph. */
+START_TEST(test_routes_geojson)
+{
+	struct strbuf out = STRBUF_INIT;
+	cJSON *fc;
+
+	synth_routes_geojson(&out);
+	ck_assert_ptr_nonnull(fc = cJSON_Parse(out.buf));
+	ck_assert_str_eq(cJSON_GetObjectItem(fc, "type")->valuestring,
+	    "FeatureCollection");
+	ck_assert_int_gt(cJSON_GetArraySize(cJSON_GetObjectItem(fc,
+	    "features")), 0);
+	cJSON_Delete(fc);
+	strbuf_release(&out);
+}
+END_TEST
+
 START_TEST(test_geojson_feature_and_tracks)
 {
 	struct strbuf out = STRBUF_INIT;
@@ -542,5 +591,7 @@ CHECK_TESTS("synth", 60,
     test_same_seed_same_bytes,
     test_tables,
     test_plan,
+    test_gen_plan,
+    test_routes_geojson,
     test_geojson_feature_and_tracks,
     test_generate)
