@@ -7,14 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ckpt.h"
-#include "ckptcommit.h"
+#include "ckptcmd.h"
 #include "config.h"
-#include "control.h"
-#include "harper.h"
 #include "tool.h"
-#include "metrics.h"
-#include "ndjson.h"
 #include "ts.h"
 #include "util.h"
 #include "banned.h"
@@ -65,203 +60,44 @@ static const char synopsis[] =
     "          reset [--all]\n";
 
 static struct config cfg;
-static struct config_table *tbl, adhoc;
-static struct ckpt_store *st;
-static long wi, wn = 1;
-static const char *cpath, *table, *store_kind, *state, *cursor;
-static char *name, host[256], dflt[300];
-static enum ckpt_format fmt = CKPT_FMT_CURSOR;
-static const char *tool = "bq-sync", *sfmt;
-static int prom, text = -1, tee, all, estatus = EXIT_FAIL, nwhat;
-static int64_t micros;
+static struct ckptcmd cc = { .wn = 1, .fmt = CKPT_FMT_CURSOR,
+    .tool = "bq-sync", .status = EXIT_FAIL, .in = STDIN_FILENO };
+static const char *cpath, *table, *store_kind, *state, *cursor, *format;
+static int tee, nwhat;
 
-static void
-emit(const char *s, size_t len)
-{
-	if ((len > 0 && fwrite(s, 1, len, stdout) != len) ||
-	    fflush(stdout) == EOF)
-		tool_write_failed();
-}
-
-/* status --format: text, json or prometheus; -1 for anything else. */
+/* Runs a verb of ckptcmd.h: what it prints, or how it failed. */
 static int
-status_format(const char *s)
-{
-	if (strcmp(s, "prometheus") == 0) {
-		prom = 1;
-		text = 0;
-	} else if (strcmp(s, "text") == 0)
-		text = 1;
-	else
-		return -1;
-	return 0;
-}
-
-/* The store of the config; the verbs that need one open it. */
-static void
-open_store(void)
+run(int (*fn)(struct ckptcmd *, struct strbuf *, struct bq_err *))
 {
 	struct bq_err err = BQ_ERR_INIT;
+	struct strbuf out = STRBUF_INIT;
 
-	if ((st = ckpt_store_new(&cfg, &err)) == NULL)
-		tool_die_err(&err);
-}
-
-/* The worker's name for commit and error: --name, else host-i. */
-static void
-default_name(void)
-{
-	if (name != NULL)
-		return;
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(dflt, sizeof(dflt), "%s-%ld", host, wi);
-	name = dflt;
-}
-
-static int
-cmd_get(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
-{
-	struct ckpt_start s;
-	struct bq_err err = BQ_ERR_INIT;
-	struct strbuf sb = STRBUF_INIT;
-	char cur[TS_BUFSZ];
-
-	open_store();
-	if (ckpt_start(st, tbl->id, wi, wn, &s, &err) == -1)
-		tool_die_err(&err);
-	if (s.rebalanced)
-		bqsync_log(BQ_LOG_DEBUG, "no checkpoint for '%s' worker %ld/%ld: "
-		    "starting from %s, the minimum cursor of the %ld-worker "
-		    "layout", tbl->id, wi, wn, ts_format(s.cursor, cur),
-		    s.from_n);
-	ckpt_start_format(&s, tbl->id, wi, wn, &tbl->sync, ts_now(), fmt, &sb);
-	emit(sb.buf, sb.len);
-	strbuf_release(&sb);
-	return EXIT_OK;
-}
-
-/* A commit of the worker's acks: the store, the table, the name. */
-static void
-commit_init(struct ckpt_commit *c)
-{
-	open_store();
-	default_name();
-	c->st = st;
-	c->tbl = tbl;
-	c->wi = wi;
-	c->wn = wn;
-	c->name = name;
-	c->tee = tee ? stdout : NULL;
-}
-
-static int
-cmd_commit(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
-{
-	struct ckpt_commit c = { NULL, NULL, 0, 0, NULL, NULL, 0, 0 };
-	struct ndjson_reader *rd;
-	struct bq_err err = BQ_ERR_INIT;
-
-	commit_init(&c);
-	rd = ndjson_reader_new(STDIN_FILENO, "<stdin>");
-	if (ckpt_commit(&c, rd, &err) == -1) {
-		if (c.write_errno != 0) {
-			errno = c.write_errno;
+	if (fn(&cc, &out, &err) == -1) {
+		if (cc.write_errno != 0) {
+			errno = cc.write_errno;
 			tool_write_failed();
 		}
 		tool_die_err(&err);
 	}
-	ndjson_reader_free(rd);
+	tool_print(&out);
+	strbuf_release(&out);
 	return EXIT_OK;
 }
 
-/* `error`: the failure a supervisor saw, on stdin, as the lastError. */
-static int
-cmd_error(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
-{
-	struct ckpt_commit c = { NULL, NULL, 0, 0, NULL, NULL, 0, 0 };
-	struct strbuf msg = STRBUF_INIT;
-	struct bq_err err = BQ_ERR_INIT;
-	char buf[512];
-	size_t n;
-
-	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0 && msg.len < 4096)
-		strbuf_add(&msg, buf, n);
-	commit_init(&c);
-	if (ckpt_commit_error(&c, tool, estatus, msg.buf, msg.len, &err) == -1)
-		tool_die_err(&err);
-	strbuf_release(&msg);
-	return EXIT_OK;
+#define VERB(verb)							\
+static int								\
+cmd_##verb(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)		\
+{									\
+	return run(ckptcmd_##verb);					\
 }
 
-/* `control stop|start`: the SyncControl record of the table, or of all. */
-static int
-cmd_control(int argc TOOL_UNUSED, char *argv[])
-{
-	struct bq_err err = BQ_ERR_INIT;
-	struct harper_client *hc;
-	const char *only = table ? tbl->id : NULL;
-
-	if (strcmp(argv[1], "stop") != 0 && strcmp(argv[1], "start") != 0)
-		tool_usage();
-	if ((hc = harper_client_new(&cfg, &err)) == NULL ||
-	    control_set(hc, only, argv[1], &err) == -1)
-		tool_die_err(&err);
-	bqsync_log(BQ_LOG_INFO, "%s: %s", only ? only : "every table",
-	    argv[1]);
-	harper_client_free(hc);
-	return EXIT_OK;
-}
-
-static int
-cmd_status(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
-{
-	struct ckpt_record *recs = NULL;
-	struct bq_err err = BQ_ERR_INIT;
-	struct strbuf sb = STRBUF_INIT;
-	const char *only = table ? tbl->id : NULL;
-	size_t n;
-
-	open_store();
-	if (ckpt_list(st, only, &recs, &n, &err) == -1)
-		tool_die_err(&err);
-	if (prom)
-		metrics_prometheus(recs, n, &cfg, ts_now(), &sb);
-	else
-		ckpt_status_format(recs, n, &cfg, ts_now(), text == -1 ?
-		    isatty(STDOUT_FILENO) : text, &sb);
-	emit(sb.buf, sb.len);
-	strbuf_release(&sb);
-	ckpt_records_free(recs, n);
-	return EXIT_OK;
-}
-
-static int
-cmd_set(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
-{
-	struct bq_err err = BQ_ERR_INIT;
-
-	open_store();
-	if (ckpt_set(st, &tbl->sync, tbl->id, wi, wn, name, micros, ts_now(),
-	    &err) == -1)
-		tool_die_err(&err);
-	return EXIT_OK;
-}
-
-static int
-cmd_reset(int argc TOOL_UNUSED, char *argv[] TOOL_UNUSED)
-{
-	struct bq_err err = BQ_ERR_INIT;
-	size_t nd;
-
-	open_store();
-	if (ckpt_delete(st, tbl->id, wi, all ? 0 : wn, &nd, &err) == -1)
-		tool_die_err(&err);
-	bqsync_log(BQ_LOG_INFO, "deleted %zu checkpoint%s", nd,
-	    nd == 1 ? "" : "s");
-	return EXIT_OK;
-}
+VERB(commit)
+VERB(control)
+VERB(error)
+VERB(get)
+VERB(reset)
+VERB(set)
+VERB(status)
 
 static const int get_opts[] = { OPT_BATCH, OPT_FORMAT, OPT_PHASE, OPT_POLL,
     0 };
@@ -285,6 +121,7 @@ static const struct tool_cmd cmds[] = {
 static void
 parse_options(int argc, char *argv[])
 {
+	enum ckptcmd_form form;
 	int ch;
 
 	while ((ch = tool_getopt(argc, argv)) != -1) {
@@ -294,30 +131,27 @@ parse_options(int argc, char *argv[])
 		case 't': table = optarg; break;
 		case 'v': bqsync_set_verbosity(1); break;
 		case 'w':
-			if (ckpt_parse_worker(optarg, &wi, &wn) == -1)
+			if (ckpt_parse_worker(optarg, &cc.wi, &cc.wn) == -1)
 				tool_die(EXIT_USAGE, "bad worker '%s': want "
 				    "i/N with 0 <= i < N", optarg);
 			break;
-		case OPT_ALL: all = 1; break;
-		case OPT_BATCH: fmt = CKPT_FMT_BATCH; nwhat++; break;
-		case OPT_PHASE: fmt = CKPT_FMT_PHASE; nwhat++; break;
-		case OPT_POLL: fmt = CKPT_FMT_POLL; nwhat++; break;
+		case OPT_ALL: cc.all = 1; break;
+		case OPT_BATCH: cc.fmt = CKPT_FMT_BATCH; nwhat++; break;
+		case OPT_PHASE: cc.fmt = CKPT_FMT_PHASE; nwhat++; break;
+		case OPT_POLL: cc.fmt = CKPT_FMT_POLL; nwhat++; break;
 		case OPT_CURSOR: cursor = optarg; break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "sh") == 0)
-				fmt = CKPT_FMT_SH;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = CKPT_FMT_JSON;
-			else if (status_format(optarg) == -1)
+		case OPT_FORMAT:	/* get's or status's: see main() */
+			if (ckptcmd_format_parse(optarg, &cc.fmt) == -1 &&
+			    ckptcmd_form_parse(optarg, &form) == -1)
 				tool_usage();
+			format = optarg;
 			nwhat++;
-			sfmt = optarg;
 			break;
-		case OPT_NAME: name = optarg; break;
+		case OPT_NAME: cc.name = optarg; break;
 		case OPT_STATE: state = optarg; break;
-		case OPT_STATUS: estatus = (int)tool_parse_long("--status",
+		case OPT_STATUS: cc.status = (int)tool_parse_long("--status",
 		    optarg, 1, 255); break;
-		case OPT_TOOL: tool = optarg; break;
+		case OPT_TOOL: cc.tool = optarg; break;
 		case OPT_STORE: store_kind = optarg; break;
 		case OPT_TEE: tee = 1; break;
 		}
@@ -340,18 +174,13 @@ main(int argc, char *argv[])
 		tool_usage();
 	tool_check_name("--table", table);
 	c = tool_cmd(cmds, argv[0]);
+	cc.form = isatty(STDOUT_FILENO) ? CKPTCMD_TEXT : CKPTCMD_JSON;
 	if (argc != (c->fn == cmd_control ? 2 : 1) || nwhat > 1 ||
-	    (c->fn == cmd_set && cursor == NULL))
+	    (c->fn == cmd_set && cursor == NULL) || (format != NULL &&
+	    (c->fn == cmd_status ? ckptcmd_form_parse(format, &cc.form) :
+	    ckptcmd_format_parse(format, &cc.fmt)) == -1))
 		tool_usage();
-	if (sfmt != NULL && c->fn == cmd_status) {
-		if (strcmp(sfmt, "json") == 0)
-			text = 0;
-		else if (strcmp(sfmt, "sh") == 0)
-			tool_usage();
-	} else if (text != -1) {
-		tool_usage();	/* text, prometheus: status */
-	}
-	if (cursor != NULL && ts_parse(cursor, &micros) == -1)
+	if (cursor != NULL && ts_parse(cursor, &cc.cursor) == -1)
 		tool_die(EXIT_USAGE, "bad timestamp '%s'", cursor);
 
 	if (config_load(&cfg, cpath, &err) == -1)
@@ -360,15 +189,19 @@ main(int argc, char *argv[])
 		config_set_str(&cfg.ckpt_store, store_kind);
 	if (state != NULL)
 		config_set_str(&cfg.ckpt_path, state);
-	if ((tbl = config_table(&cfg, table, &err)) == NULL) {
-		/* A table not in the file: its name, the global sync: block. */
-		adhoc.id = adhoc.table = adhoc.target_table =
-		    (char *)(table ? table : CONFIG_DEFAULT_TARGET_TABLE);
-		adhoc.sync = cfg.sync;
-		tbl = &adhoc;
-	}
+	/* A table not in the file: its name, the global sync: block. */
+	if ((cc.tbl = config_table(&cfg, table, &err)) == NULL)
+		cc.tbl = config_table_add(&cfg, table ? table :
+		    CONFIG_DEFAULT_TARGET_TABLE);
+	cc.cfg = &cfg;
+	cc.only = table ? cc.tbl->id : NULL;
+	cc.tee = tee ? stdout : NULL;
+	cc.action = argv[1];
+	if (c->fn == cmd_control && strcmp(cc.action, "stop") != 0 &&
+	    strcmp(cc.action, "start") != 0)
+		tool_usage();
 	rc = c->fn(argc, argv);
-	ckpt_store_free(st);
+	ckptcmd_release(&cc);
 	config_release(&cfg);
 	tool_close_stdout();
 	return rc;
