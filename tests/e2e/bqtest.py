@@ -23,13 +23,14 @@ Reading JSON
                             every element when a key is "*"
 Streams of the tools
   stream FILE [--begin JSON] [--end] [--rows N] [--seq N] [--cursor-last]
-         [--controls LIST] [--error-status S]
+         [--controls LIST] [--error-status S] [--syncs N]
                             a bq-pull output: its first line (begin, or
                             equal to JSON), its last line the end line,
                             N rows, their "seq" exactly 0..N-1 in order,
                             the sync line before the end at the last row's
                             ts; LIST the control lines in order; the error
-                            line's status
+                            line's status; sync cursors that never go back,
+                            at least N distinct
   seqs FILE N [--field F]   the records' F (seq) are 0..N-1, each once
                             (control lines skipped, any order)
   disjoint [--column C[,C...]] [--count N] FILE...
@@ -62,7 +63,10 @@ BigQuery (bq-emulator at BIGQUERY_EMULATOR_HOST; BQAPI_TOKEN as bearer)
   bq table PROJECT DATASET TABLE FIELDS_JSON [PARTITIONING_JSON]
   bq insert PROJECT DATASET TABLE < rows.ndjson   (prints the rows inserted)
   bq get PROJECT DATASET TABLE KEY
-  jobs-billed < jobs.list   totalBytesBilled of the query jobs, summed
+  jobs-billed [--reason R] < jobs.list
+                            totalBytesBilled of the query jobs, summed
+                            (with R, of the jobs that failed with reason
+                            R, each carrying it; none such fails)
   bq-query [--project P] SQL  the first result row's values, tab-separated
                             (TIMESTAMPs in microseconds; P test-project)
 The oracle of the pipeline tests (TSCOL: the timestamp column, TSCOLS:
@@ -94,7 +98,7 @@ Other
   python                    this interpreter's path (not a version
                             manager's shim), for scripts that call often
   gen NAME ARGS...          test data: rows (vessel rows, --ids), seconds,
-                            epoch, harper-create and harper-upserts (the
+                            epoch, month (--vessel), harper-create and harper-upserts (the
                             benchmarks' baseline), and one generator per
                             test that needs its own data, named after it
   check NAME ARGS...        the checks only one test makes, named after the
@@ -342,7 +346,8 @@ def cmd_set(argv):
 def cmd_stream(argv):
     pos, o = opts(argv, {"--begin": True, "--end": False, "--rows": True,
                          "--seq": True, "--cursor-last": False,
-                         "--controls": True, "--error-status": True}, (1, 1))
+                         "--controls": True, "--error-status": True,
+                         "--syncs": True}, (1, 1))
     lines = open(pos[0]).read().splitlines()
     need(lines, "%s is empty" % pos[0])
     recs = []
@@ -379,6 +384,12 @@ def cmd_stream(argv):
              "seq not 0..%d in order: %d rows, first differences %s" %
              (int(o["--seq"]) - 1, len(seqs),
               [(i, s) for i, s in enumerate(seqs) if s != i][:5]))
+    if "--syncs" in o:
+        curs = [r.get("cursor") for r in ctl if r["@bqsync"] == "sync"]
+        need(curs == sorted(curs), "sync cursors go back: %s" % curs)
+        need(len(set(curs)) >= int(o["--syncs"]),
+             "%d distinct sync cursors, want at least %s" %
+             (len(set(curs)), o["--syncs"]))
     if "--cursor-last" in o:
         need(len(recs) >= 2 and recs[-2].get("@bqsync") == "sync",
              "no sync line before the end: %s" % lines[-2:])
@@ -684,10 +695,17 @@ def cmd_bq(argv):
 
 
 def cmd_jobs_billed(argv):
-    opts(argv, {}, (0, 0))
-    print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
-              for j in load_json().get("jobs", [])
-              if "query" in j.get("statistics", {})))
+    _, o = opts(argv, {"--reason": True}, (0, 0))
+    jobs = [j for j in load_json().get("jobs", [])
+            if "query" in j.get("statistics", {})]
+    if "--reason" not in o:
+        print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
+                  for j in jobs))
+        return
+    jobs = [j for j in jobs if j["status"].get("errorResult", {})
+            .get("reason") == o["--reason"]]
+    need(jobs, "no job failed %s" % o["--reason"])
+    print(sum(int(j["statistics"]["query"]["totalBytesBilled"]) for j in jobs))
 
 
 def cmd_bq_query(argv):
@@ -1046,6 +1064,23 @@ def gen_epoch(argv):
         print('{"ts":"%d","seq":%d}' % (first + i, i))
 
 
+def gen_month(argv):
+    """month N [--vessel]: N {"ts","seq","note"} rows spread evenly over
+    the 30 days from 2025-11-01 (ts in epoch seconds), the notes 200 to 249
+    bytes long; with --vessel also "mmsi", "lat" and "lon"."""
+    pos, o = opts(argv, {"--vessel": False}, (1, 1))
+    n = int(pos[0])
+    day0 = 1761955200		# 2025-11-01T00:00:00Z
+    for i in range(n):
+        v = ""
+        if "--vessel" in o:
+            v = ',"mmsi":"%d","lat":%.4f,"lon":%.4f' % (
+                367000000 + i % 977, (i % 1800) / 10.0 - 90,
+                (i % 3600) / 10.0 - 180)
+        print('{"ts":"%d","seq":%d%s,"note":"%s"}' % (
+            day0 + i * (30 * 86400 // n), i, v, "x" * (200 + i % 50)))
+
+
 @generator("harper-create")
 def gen_harper_create(argv):
     """harper-create DB TABLE ROWS: the create_table operation harper-load
@@ -1078,7 +1113,8 @@ def gen_harper_upserts(argv):
         sys.stdout.write(head + ",".join(recs[i:i + b]) + "]}\n")
 
 
-GENERATORS.update({"rows": gen_rows, "seconds": gen_seconds, "epoch": gen_epoch})
+GENERATORS.update({"rows": gen_rows, "seconds": gen_seconds, "epoch": gen_epoch,
+                   "month": gen_month})
 
 
 # --- checks and generators of one test each, named after the test ----------
@@ -1202,19 +1238,6 @@ def gen_pull_examples(args):
     for i in range(3000):
         print('{"timestamp":"%d.%06d","mmsi":"%d","seq":%d}' % (
             1762000000 + i // 2, (i % 2) * 250000, 367000000 + i % 7, i))
-
-
-@generator('pull-cost')
-def gen_pull_cost(args):
-    """pull-cost: from tests/e2e/pull-cost.sh."""
-    argv = ['pull-cost'] + args
-    n = int(argv[1])
-    day0 = 1761955200		# 2025-11-01T00:00:00Z, 30 days of rows
-    for i in range(n):
-        print('{"ts":"%d","seq":%d,"mmsi":"%d","lat":%.4f,"lon":%.4f,'
-              '"note":"%s"}' % (day0 + i * (30 * 86400 // n), i,
-                                367000000 + i % 977, (i % 1800) / 10.0 - 90,
-                                (i % 3600) / 10.0 - 180, "x" * (200 + i % 50)))
 
 
 @check("checkpoint-status")

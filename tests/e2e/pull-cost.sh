@@ -36,7 +36,7 @@ bqapi table test-project ds t '[
     {"name":"lon","type":"FLOAT64"},{"name":"note","type":"STRING"}]' \
     '{"type":"DAY","field":"ts"}'
 rows=100000
-bqtest gen pull-cost "$rows" > "$T/src.ndjson"
+bqtest gen month --vessel "$rows" > "$T/src.ndjson"
 expect_eq $rows "$(bqapi insert test-project ds t \
     < "$T/src.ndjson")" inserted
 size=$(bqapi get test-project ds t numBytes)
