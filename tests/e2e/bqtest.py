@@ -49,6 +49,9 @@ Streams of the tools
                             is in Harper, and at least the acked total
 Harper (HARPER_URL, HARPER_USERNAME, HARPER_PASSWORD from the environment)
   harper-sql SQL            the JSON result of a SQL query
+  harper-sql --each FILE    the result of each statement of FILE ("-":
+                            stdin; ";" ends a statement), one a line; an
+                            error answer fails
   harper-count DB.TABLE     its number of records (SQL count)
   harper-ids DB.TABLE       its ids, sorted as text, on one line
   harper-table DB.TABLE [--key K] [--columns-of FILE] [--indexed A,B]
@@ -509,8 +512,16 @@ def harper_sql(q):
 
 
 def cmd_harper_sql(argv):
-    pos, _ = opts(argv, {}, (1, 1))
-    print(compact(harper_sql(pos[0])))
+    pos, o = opts(argv, {"--each": True}, (0, 1))
+    if "--each" not in o:
+        need(pos, "no SQL")
+        print(compact(harper_sql(pos[0])))
+        return
+    f = sys.stdin if o["--each"] == "-" else open(o["--each"])
+    for q in filter(None, (q.strip() for q in f.read().split(";"))):
+        r = harper_sql(q)
+        need(not (isinstance(r, dict) and "error" in r), "%s: %s" % (q, r))
+        print(compact(r))
 
 
 def cmd_harper_count(argv):
