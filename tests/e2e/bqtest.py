@@ -72,6 +72,8 @@ BigQuery (bq-emulator at BIGQUERY_EMULATOR_HOST; BQAPI_TOKEN as bearer)
                             R, each carrying it; none such fails)
   bq-query [--project P] SQL  the first result row's values, tab-separated
                             (TIMESTAMPs in microseconds; P test-project)
+  bq-dml [--project P] SQL N  runs the DML statement SQL, which must
+                            affect exactly N rows
 The oracle of the pipeline tests (TSCOL: the timestamp column, TSCOLS:
 every TIMESTAMP column, comma-separated)
   pipeline dump PROJECT DATASET TABLE
@@ -85,6 +87,13 @@ every TIMESTAMP column, comma-separated)
   pipeline covered DB.TABLE SHARE CURSOR [SHARE CURSOR...]
                             every row of each SHARE with TSCOL <= CURSOR
                             is in Harper (an empty CURSOR covers nothing)
+bq-verify's tests (see the comment above cmd_verify_drift)
+  verify drift DIR DB       BigQuery (test-project.maritime) and Harper
+                            (database DB) made to disagree in every way at
+                            once, from the dumps DIR/src.TABLE
+  verify kinds SUMMARIES TABLE...
+                            "TABLE missing extra changed" per TABLE, summed
+                            over bq-verify's summary lines
 Keys and tokens (RS256 signed with openssl)
   sa-key PEM OUT [--token-uri U] [--project P] [--email E] [--key-id K]
                             a service-account key file (mode 0600)
@@ -687,19 +696,14 @@ def cmd_bq(argv):
     elif cmd == "insert" and len(argv) == 4:
         batch, n = [], 0
 
-        def flush():
-            _, body = bq_call("POST", "%s/%s/insertAll" % (tpath, tab),
-                              {"rows": [{"json": r} for r in batch]})
-            need(not json.loads(body or b"{}").get("insertErrors"),
-                 "insertErrors: %s" % body[:300])
         for _, r in ndjson():
             batch.append(r)
             n += 1
             if len(batch) == 10000:
-                flush()
+                bq_insert("%s/%s" % (tpath, tab), batch)
                 batch = []
         if batch:
-            flush()
+            bq_insert("%s/%s" % (tpath, tab), batch)
         print(n)
     else:
         usage("bq table|insert|get PROJECT DATASET TABLE ...")
@@ -729,6 +733,28 @@ def cmd_bq_query(argv):
     need(r.get("rows"), "no rows: %s" % body[:300])
     print("\t".join("" if c["v"] is None else str(c["v"])
                     for c in r["rows"][0]["f"]))
+
+
+def bq_dml(sql, affected=1, project="test-project"):
+    """Runs the DML statement sql; it must affect exactly affected rows."""
+    _, body = bq_call("POST", "/projects/%s/queries" % project,
+                      {"query": sql, "useLegacySql": False})
+    n = json.loads(body).get("numDmlAffectedRows")
+    need(n == str(affected), "%s: %s rows affected, not %d" %
+         (sql, n, affected))
+
+
+def cmd_bq_dml(argv):
+    pos, o = opts(argv, {"--project": True}, (2, 2))
+    bq_dml(pos[0], int(pos[1]), o.get("--project", "test-project"))
+
+
+def bq_insert(path, rows):
+    """insertAll of rows into the table at path (/projects/P/datasets/...)."""
+    _, body = bq_call("POST", path + "/insertAll",
+                      {"rows": [{"json": r} for r in rows]})
+    need(not json.loads(body or b"{}").get("insertErrors"),
+         "insertErrors: %s" % body[:300])
 
 
 # --- the oracle of the pipeline-*.sh tests ----------------------------------
@@ -888,6 +914,131 @@ def cmd_pipeline(argv):
     if not argv or argv[0] not in PIPELINE:
         usage("pipeline dump|compare|covered ARGS...")
     PIPELINE[argv[0]](argv[1:])
+
+
+# --- bq-verify's drift (verify-drift*.sh) ----------------------------------
+# BigQuery (test-project.maritime in bq-emulator) and Harper (database DB)
+# made to disagree in every way at once, starting from the dumps DIR/src.TABLE
+# of a synced state (pl_dump), in one process.  Per table, what
+# verify-drift.sh expects bq-verify to find:
+#
+# vessel_positions (whole-row ids): 3 late rows (old timestamps, new
+#   content), 2 rows deleted and 1 updated in place by DML in BigQuery, 2
+#   rows deleted from Harper, 2 foreign rows added to Harper:
+#   missing 3 + 1 + 2, extra 2 + 1 + 2.
+# port_events: 1 row updated in place by DML (a new whole-row id), and a new
+#   column whose values come with 2 late rows: missing 3, extra 1.
+# vessel_metadata (natural key mmsi): one vessel's latest version updated in
+#   place by DML (changed 1); an older version of another vessel loaded late,
+#   then updated by DML (not compared: Harper holds latest versions only).
+
+MARITIME = "/projects/test-project/datasets/maritime/tables/"
+TS_COLUMNS = ("timestamp", "eta", "event_time", "last_updated")
+
+
+def rfc3339(us):
+    return (datetime.datetime(1970, 1, 1) + datetime.timedelta(
+        microseconds=us)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def drift_pick(d, table, k):
+    """k rows of BigQuery's dump, spread over the table, timestamps in
+    RFC 3339 (insertAll's form and a TIMESTAMP literal's)."""
+    rows = records(os.path.join(d, "src." + table))
+    out = []
+    for r in rows[len(rows) // (k + 1)::len(rows) // (k + 1)][:k]:
+        for c in TS_COLUMNS:
+            if r.get(c) is not None:
+                r[c] = rfc3339(r[c])
+        out.append(r)
+    return out
+
+
+def drift_positions(d, db):
+    p = drift_pick(d, "vessel_positions", 9)
+    late = [dict(r, speed_knots=99.5) for r in p[0:3]]
+    bq_insert(MARITIME + "vessel_positions", late)
+    for r in p[3:5]:
+        bq_dml("DELETE FROM maritime.vessel_positions WHERE mmsi = '%s' AND "
+               "timestamp = TIMESTAMP '%s'" % (r["mmsi"], r["timestamp"]))
+    bq_dml("UPDATE maritime.vessel_positions SET speed_knots = speed_knots + 1, "
+           "status = 'updated' WHERE mmsi = '%s' AND timestamp = TIMESTAMP "
+           "'%s'" % (p[6]["mmsi"], p[6]["timestamp"]))
+    ids = [r["id"] for r in harper_sql(
+        "SELECT id FROM %s.VesselPositions ORDER BY timestamp LIMIT 2 "
+        "OFFSET 40" % db)]
+    harper({"operation": "delete", "database": db,
+            "table": "VesselPositions", "ids": ids})
+    harper({"operation": "upsert", "database": db,
+            "table": "VesselPositions", "records": [
+                {"id": "foreign-%d" % i, "timestamp": p[5]["timestamp"],
+                 "mmsi": str(i)} for i in (1, 2)]})
+
+
+def drift_events(d, db):
+    e = drift_pick(d, "port_events", 3)
+    bq_dml("UPDATE maritime.port_events SET port_name = CONCAT('Updated ', "
+           "IFNULL(port_name, '')) WHERE vessel_mmsi = '%s' AND event_time = "
+           "TIMESTAMP '%s'" % (e[0]["vessel_mmsi"], e[0]["event_time"]))
+    path = MARITIME + "port_events"
+    f = bq_get(path)["schema"]["fields"] + [
+        {"name": "remark", "type": "STRING", "mode": "NULLABLE"}]
+    bq_call("PATCH", path, {"schema": {"fields": f}})
+    bq_insert(path, [dict(r, remark="late with a remark",
+                          vessel_mmsi=str(int(r["vessel_mmsi"]) + 1))
+                     for r in e[1:3]])
+
+
+def drift_metadata(d, db):
+    latest = {}
+    for r in records(os.path.join(d, "src.vessel_metadata")):
+        if r["mmsi"] not in latest or \
+                r["last_updated"] > latest[r["mmsi"]]["last_updated"]:
+            latest[r["mmsi"]] = r
+    keys = sorted(latest)
+    m = keys[len(keys) // 2]
+    bq_dml("UPDATE maritime.vessel_metadata SET vessel_name = CONCAT(IFNULL("
+           "vessel_name, ''), ' (renamed)') WHERE mmsi = '%s' AND last_updated "
+           "= TIMESTAMP '%s'" % (m, rfc3339(latest[m]["last_updated"])))
+    old = dict(latest[keys[0]], owner="an older owner", last_updated=rfc3339(
+        latest[keys[0]]["last_updated"] - 3600 * 10**6))
+    for c in TS_COLUMNS:
+        if isinstance(old.get(c), int):
+            old[c] = rfc3339(old[c])
+    bq_insert(MARITIME + "vessel_metadata", [old])
+    bq_dml("UPDATE maritime.vessel_metadata SET owner = 'an older owner, "
+           "updated' WHERE mmsi = '%s' AND last_updated = TIMESTAMP '%s'" % (
+               old["mmsi"], old["last_updated"]))
+
+
+def cmd_verify_drift(argv):
+    """DIR DB: the drift above."""
+    pos, _ = opts(argv, {}, (2, 2))
+    for fn in (drift_positions, drift_events, drift_metadata):
+        fn(*pos)
+
+
+def cmd_verify_kinds(argv):
+    """SUMMARIES TABLE...: "TABLE missing extra changed" per TABLE, summed
+    over bq-verify's summary lines (TABLE none when it has none)."""
+    pos, _ = opts(argv, {}, (2, 99))
+    k = {}
+    for _, r in ndjson(pos[0]):
+        a = k.setdefault(r["table"], [0, 0, 0])
+        a[0] += r["missing"]
+        a[1] += r["extra"]
+        a[2] += r["changed"]
+    for t in pos[1:]:
+        print(t, *k.get(t, ["none"]))
+
+
+VERIFY = {"drift": cmd_verify_drift, "kinds": cmd_verify_kinds}
+
+
+def cmd_verify(argv):
+    if not argv or argv[0] not in VERIFY:
+        usage("verify drift|kinds ARGS...")
+    VERIFY[argv[0]](argv[1:])
 
 
 # --- keys and tokens -------------------------------------------------------
@@ -1752,6 +1903,7 @@ COMMANDS = {
     "harper-url": cmd_harper_url,
     "harper-ids": cmd_harper_ids, "harper-table": cmd_harper_table, "quote-env": cmd_quote_env,
     "compare": cmd_compare, "bq": cmd_bq, "bq-query": cmd_bq_query,
+    "bq-dml": cmd_bq_dml, "verify": cmd_verify,
     "jobs-billed": cmd_jobs_billed,
     "pipeline": cmd_pipeline,
     "sa-key": cmd_sa_key, "jwt": cmd_jwt, "token": cmd_token,
@@ -1766,7 +1918,7 @@ def main(argv):
     if len(argv) < 2 or argv[1] not in COMMANDS:
         usage("bqtest.py %s ..." % "|".join(sorted(COMMANDS)))
     ME = "bqtest %s" % " ".join(argv[1:3] if argv[1] in ("gen", "check", "bq",
-                                                         "pipeline")
+                                                         "pipeline", "verify")
                                 else argv[1:2])
     try:
         COMMANDS[argv[1]](argv[2:])

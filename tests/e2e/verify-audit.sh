@@ -17,18 +17,10 @@ done | bqapi insert test-project ds t > /dev/null
 bq-pull -q -c "$T/cfg.yaml" -t t | harper-load -q -c "$T/cfg.yaml" -t t > /dev/null
 expect_eq 20 "$(hcount "$db.T")" "rows synced"
 
-# bqq SQL N: one DML statement (no double quotes) in the emulator,
-# affecting N rows.
-bqq() {
-	curl -sS -H 'Content-Type: application/json' \
-	    --data-binary "{\"query\":\"$1\",\"useLegacySql\":false}" \
-	    "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/test-project/queries" > "$T/dml"
-	grep -q "\"numDmlAffectedRows\": *\"$2\"" "$T/dml" || fail "$1: $(cat "$T/dml")"
-}
 # BigQuery's retention removes the 5 oldest rows; one row is updated in
 # place (a new whole-row id: one missing, one extra).
-bqq "DELETE FROM ds.t WHERE ts < TIMESTAMP '2025-01-01 00:00:15+00'" 5
-bqq "UPDATE ds.t SET n = 100 WHERE n = 20" 1
+bqtest bq-dml "DELETE FROM ds.t WHERE ts < TIMESTAMP '2025-01-01 00:00:15+00'" 5
+bqtest bq-dml "UPDATE ds.t SET n = 100 WHERE n = 20" 1
 ids() { hsql "SELECT id, n FROM $db.T ORDER BY id"; }
 before=$(ids)
 
