@@ -135,7 +135,7 @@ add() {	# add FROM TO: every table's rows of hours FROM to TO after t0
 		maritime-synth -q -c "$cfg" -s 7 generate -t "$t" --vessels 20 \
 		    --start "$(date -u -d "@$((t0 + $1 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
 		    --end "$(date -u -d "@$((t0 + $2 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" |
-		    "$PY" "$top/tests/e2e/bqapi.py" insert test-project maritime "$t" > /dev/null
+		    bqapi insert test-project maritime "$t" > /dev/null
 	done
 }
 cp "$cfg" "$T/full.yaml"

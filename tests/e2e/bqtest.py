@@ -119,8 +119,9 @@ Other
 Inline snippets kept in tests/e2e/*.sh, and why: agent-once.sh reads the
 metrics with python3-prometheus-client, which is not stdlib, on purpose a
 parser from outside; emulator-faults.sh runs google-auth, the Google Cloud
-CLI's own library (third-party code, the point of that part).  (verify-*.sh
-and agent-cluster.sh are not converted yet.)
+CLI's own library (third-party code, the point of that part).  The other
+python3 lines run no snippet: lib.sh asks this file for its interpreter,
+emulator-clients.sh and emulator-faults.sh run the Google Cloud CLI's bq.py.
 """
 import base64
 import collections
@@ -1448,6 +1449,29 @@ def check_checkpoint_sql(args):
     for r in rows:
         assert r["worker"] == "n-%d/2" % r["nodeId"] and r["recordsIngested"] == 4
         assert r["phase"] == "steady" and r["batchSize"] == 500 and r["clusterSize"] == 2
+
+
+@check("agent-cluster-monitoring")
+def check_agent_cluster_monitoring(args):
+    """agent-cluster-monitoring CHECKPOINTS LAG: the seed's monitoring
+    queries on a quiet source, three nodes: one checkpoint per table and
+    worker, distinct worker names, no error, every worker steady (from
+    tests/e2e/agent-cluster.sh)."""
+    pos, _ = opts(args, {}, (2, 2))
+    rows = load_json(pos[0])
+    ids = [r["checkpointId"] for r in rows]
+    assert len(ids) == len(set(ids)), ids
+    got = sorted((r["checkpointId"], r["worker"]) for r in rows)
+    want = sorted(("%s:%d/3" % (t, i), "node_%s-%d" % ("abc"[i], i))
+                  for t in ("vessel_positions", "port_events", "vessel_metadata")
+                  for i in range(3))
+    assert got == want, got
+    lag = {r["nodeId"]: r for r in load_json(pos[1])}
+    for r in rows:
+        assert r["lastError"] is None, r
+        l = lag[r["nodeId"]]
+        assert l["phase"] == "steady", l
+        assert l["lag_seconds"] is not None and l["lag_seconds"] >= 2, l
 
 
 @generator('checkpoint-rows')
