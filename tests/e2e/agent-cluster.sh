@@ -39,8 +39,7 @@ use node_a
 bq-checkpoint -c "$cfg" control stop
 for n in $NODES; do
 	p=${n}_PID
-	for i in $(seq 80); do [ "$(stages "${!p}")" -eq 0 ] && break; sleep 0.1; done
-	expect_eq 0 "$(stages "${!p}")" "$n: stages after control stop (8 s)"
+	wait_stages "${!p}" 0 8 "$n: stages after control stop (8 s)"
 done
 writer_on
 sleep 2
@@ -51,8 +50,7 @@ done
 bq-checkpoint -c "$cfg" control start
 for n in $NODES; do
 	p=${n}_PID
-	for i in $(seq 80); do [ "$(stages "${!p}")" -eq 9 ] && break; sleep 0.1; done
-	expect_eq 9 "$(stages "${!p}")" "$n: stages after control start (8 s)"
+	wait_stages "${!p}" 9 8 "$n: stages after control start (8 s)"
 done
 writer_off
 synced $NODES || fail "not synced after control start"

@@ -64,6 +64,19 @@ fexpr() { awk "BEGIN { exit !($1) }" < /dev/null; }
 # A free TCP port on 127.0.0.1 (and, with N, N consecutive free ports).
 free_port() { bqtest free-port "${1:-1}"; }
 
+# stages PID: the number of PID's children (an agent's pipeline stages).
+stages() { pgrep -P "$1" | wc -l; }
+# wait_stages PID N SECONDS WHAT: waits up to SECONDS (whole) for PID to
+# have N children, then checks that it has (WHAT names the check).
+wait_stages() {
+	local i
+	for i in $(seq $(($3 * 10))); do
+		[ "$(stages "$1")" -eq "$2" ] && break
+		sleep 0.1
+	done
+	expect_eq "$2" "$(stages "$1")" "$4"
+}
+
 # --- Harper --------------------------------------------------------------
 
 need_harper() {
