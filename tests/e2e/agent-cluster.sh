@@ -36,22 +36,21 @@ say "kill -9 of an agent, a bq-pull and a harper-load: nothing lost ($(took))"
 
 # --- control stop pauses all three, start resumes ---------------------------
 use node_a
+# all_stages N SECONDS WHAT: wait_stages on every node's agent.
+all_stages() {
+	local n p
+	for n in $NODES; do
+		p=${n}_PID
+		wait_stages "${!p}" "$1" "$2" "$n: $3"
+	done
+}
 bq-checkpoint -c "$cfg" control stop
-for n in $NODES; do
-	p=${n}_PID
-	wait_stages "${!p}" 0 8 "$n: stages after control stop (8 s)"
-done
+all_stages 0 8 "stages after control stop (8 s)"
 writer_on
 sleep 2
-for n in $NODES; do
-	p=${n}_PID
-	expect_eq 0 "$(stages "${!p}")" "$n: stages 2 s after control stop"
-done
+all_stages 0 0 "stages 2 s after control stop"
 bq-checkpoint -c "$cfg" control start
-for n in $NODES; do
-	p=${n}_PID
-	wait_stages "${!p}" 9 8 "$n: stages after control start (8 s)"
-done
+all_stages 9 8 "stages after control start (8 s)"
 writer_off
 synced $NODES || fail "not synced after control start"
 say "control stop paused all three, start resumed ($(took))"

@@ -66,11 +66,12 @@ free_port() { bqtest free-port "${1:-1}"; }
 
 # stages PID: the number of PID's children (an agent's pipeline stages).
 stages() { pgrep -P "$1" | wc -l; }
-# wait_stages PID N SECONDS WHAT: waits up to SECONDS (whole) for PID to
-# have N children, then checks that it has (WHAT names the check).
+# wait_stages PID N SECONDS WHAT: waits up to SECONDS (whole; 0: not at
+# all) for PID to have N children, then checks that it has (WHAT names
+# the check).
 wait_stages() {
-	local i
-	for i in $(seq $(($3 * 10))); do
+	local _
+	for _ in $(seq $(($3 * 10))); do
 		[ "$(stages "$1")" -eq "$2" ] && break
 		sleep 0.1
 	done
