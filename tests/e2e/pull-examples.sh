@@ -76,5 +76,5 @@ must_fail 64 bq-pull --partition modulo
 must_fail 64 bq-pull --after yesterday
 must_fail 64 bq-pull --lookback soon
 must_fail 64 bq-pull extra-operand
-bq-pull -h | grep -q '^usage: bq-pull'
+grep -q '^usage: bq-pull' <<< "$(bq-pull -h)"
 expect_eq "bq-pull 0.1.0" "$(bq-pull -V)" version
