@@ -66,10 +66,11 @@ BigQuery (bq-emulator at BIGQUERY_EMULATOR_HOST; BQAPI_TOKEN as bearer)
   bq table PROJECT DATASET TABLE FIELDS_JSON [PARTITIONING_JSON]
   bq insert PROJECT DATASET TABLE < rows.ndjson   (prints the rows inserted)
   bq get PROJECT DATASET TABLE KEY
-  jobs-billed [--reason R] < jobs.list
-                            totalBytesBilled of the query jobs, summed
-                            (with R, of the jobs that failed with reason
-                            R, each carrying it; none such fails)
+  jobs-billed [--project P] [--reason R]
+                            totalBytesBilled of P's (test-project's) query
+                            jobs in jobs.list, summed (with R, of the jobs
+                            that failed with reason R, each carrying it;
+                            none such fails)
   bq-query [--project P] SQL  the first result row's values, tab-separated
                             (TIMESTAMPs in microseconds; P test-project)
   bq-dml [--project P] SQL N  runs the DML statement SQL, which must
@@ -711,9 +712,14 @@ def cmd_bq(argv):
 
 
 def cmd_jobs_billed(argv):
-    _, o = opts(argv, {"--reason": True}, (0, 0))
-    jobs = [j for j in load_json().get("jobs", [])
-            if "query" in j.get("statistics", {})]
+    _, o = opts(argv, {"--reason": True, "--project": True}, (0, 0))
+    # bq-emulator lists the newest 1,000 jobs, in one page
+    jobs = bq_get("/projects/%s/jobs?projection=full&maxResults=1000" %
+                  o.get("--project", "test-project")).get("jobs", [])
+    if len(jobs) >= 1000:
+        print("%s: warning: %d jobs listed, older ones may be left out" %
+              (ME, len(jobs)), file=sys.stderr)
+    jobs = [j for j in jobs if "query" in j.get("statistics", {})]
     if "--reason" not in o:
         print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
                   for j in jobs))
