@@ -111,8 +111,9 @@ Other
   python                    this interpreter's path (not a version
                             manager's shim), for scripts that call often
   gen NAME ARGS...          test data: rows (vessel rows, --ids), seconds,
-                            epoch, month (--vessel), harper-create and harper-upserts (the
-                            benchmarks' baseline), and one generator per
+                            epoch, month (--vessel), harper-create and
+                            harper-upserts (the benchmarks' baseline), and
+                            one generator per
                             test that needs its own data, named after it
   check NAME ARGS...        the checks only one test makes, named after the
                             test, its assertions as they were inline
@@ -968,9 +969,9 @@ def drift_positions(d, db):
     for r in p[3:5]:
         bq_dml("DELETE FROM maritime.vessel_positions WHERE mmsi = '%s' AND "
                "timestamp = TIMESTAMP '%s'" % (r["mmsi"], r["timestamp"]))
-    bq_dml("UPDATE maritime.vessel_positions SET speed_knots = speed_knots + 1, "
-           "status = 'updated' WHERE mmsi = '%s' AND timestamp = TIMESTAMP "
-           "'%s'" % (p[6]["mmsi"], p[6]["timestamp"]))
+    bq_dml("UPDATE maritime.vessel_positions SET speed_knots = "
+           "speed_knots + 1, status = 'updated' WHERE mmsi = '%s' AND "
+           "timestamp = TIMESTAMP '%s'" % (p[6]["mmsi"], p[6]["timestamp"]))
     ids = [r["id"] for r in harper_sql(
         "SELECT id FROM %s.VesselPositions ORDER BY timestamp LIMIT 2 "
         "OFFSET 40" % db)]
@@ -1004,9 +1005,10 @@ def drift_metadata(d, db):
             latest[r["mmsi"]] = r
     keys = sorted(latest)
     m = keys[len(keys) // 2]
-    bq_dml("UPDATE maritime.vessel_metadata SET vessel_name = CONCAT(IFNULL("
-           "vessel_name, ''), ' (renamed)') WHERE mmsi = '%s' AND last_updated "
-           "= TIMESTAMP '%s'" % (m, rfc3339(latest[m]["last_updated"])))
+    bq_dml("UPDATE maritime.vessel_metadata SET vessel_name = CONCAT("
+           "IFNULL(vessel_name, ''), ' (renamed)') WHERE mmsi = '%s' AND "
+           "last_updated = TIMESTAMP '%s'" % (
+               m, rfc3339(latest[m]["last_updated"])))
     old = dict(latest[keys[0]], owner="an older owner", last_updated=rfc3339(
         latest[keys[0]]["last_updated"] - 3600 * 10**6))
     for c in TS_COLUMNS:
@@ -1282,8 +1284,8 @@ def gen_harper_upserts(argv):
         sys.stdout.write(head + ",".join(recs[i:i + b]) + "]}\n")
 
 
-GENERATORS.update({"rows": gen_rows, "seconds": gen_seconds, "epoch": gen_epoch,
-                   "month": gen_month})
+GENERATORS.update({"rows": gen_rows, "seconds": gen_seconds,
+                   "epoch": gen_epoch, "month": gen_month})
 
 
 # --- checks and generators of one test each, named after the test ----------
@@ -1469,8 +1471,8 @@ def check_agent_cluster_monitoring(args):
     assert len(ids) == len(set(ids)), ids
     got = sorted((r["checkpointId"], r["worker"]) for r in rows)
     want = sorted(("%s:%d/3" % (t, i), "node_%s-%d" % ("abc"[i], i))
-                  for t in ("vessel_positions", "port_events", "vessel_metadata")
-                  for i in range(3))
+                  for t in ("vessel_positions", "port_events",
+                            "vessel_metadata") for i in range(3))
     assert got == want, got
     lag = {r["nodeId"]: r for r in load_json(pos[1])}
     for r in rows:
