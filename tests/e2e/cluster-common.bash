@@ -57,7 +57,8 @@ cluster_up() {
 		printf -v "${n}_RP" %s "$(free_port)"
 		r=${n}_RP
 		printf -v "${n}_REPL" %s "ws://127.0.0.1:${!r}"
-		cleanup "harper_node $n stop; rm -rf '$d'"
+		# Harper's log stays in $T, for a failure's post-mortem
+		cleanup "harper_node $n stop; cp '$d/root/log/hdb.log' '$T/$n.hdb.log'; rm -rf '$d'"
 		harper_node "$n" start > "$T/$n.harper" 2>&1 &
 		printf -v "${n}_HP" %s $!
 	done
