@@ -189,7 +189,7 @@ three_agents() {
 	synced $NODES || fail "not synced on every node"
 	# a new table's first rows wait for replication (harper-load(1)):
 	# without it a peer once lost a node's first batch for good
-	cat "$T"/node_?/sync.log | grep -q "harper.replicationSettle" ||
+	grep -q "harper.replicationSettle" "$T"/node_?/sync.log ||
 	    fail "no harper-load let a new table settle: $(cat "$T"/node_?/sync.log)"
 	workers 3 "$since" $NODES
 	say "3 agents synced every table on every node ($(took))"
