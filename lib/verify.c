@@ -1072,23 +1072,40 @@ out:
 
 /* --- the audit table ----------------------------------------------------- */
 
+/* Adds ,"key":"s" with s JSON-escaped (key is a literal). */
+static void
+add_str(struct strbuf *sb, const char *key, const char *s)
+{
+	strbuf_addf(sb, ",\"%s\":", key);
+	strbuf_add_json_string(sb, s, strlen(s));
+}
+
 static void
 audit_one(struct strbuf *sb, const struct verify_result *r,
     const char *worker, const char *at, int latest)
 {
+	struct strbuf id = STRBUF_INIT;
 	char a[TS_BUFSZ], b[TS_BUFSZ];
 
-	strbuf_addf(sb, "{\"id\":\"%s:%s%s%s\",\"latest\":%s,"
-	    "\"tableId\":\"%s\",\"worker\":\"%s\",\"checkedAt\":\"%s\","
+	strbuf_addf(&id, "%s:%s", r->table, worker);
+	if (!latest)
+		strbuf_addf(&id, ":%s", at);
+	strbuf_adds(sb, "{\"id\":");
+	strbuf_add_json_string(sb, id.buf, id.len);
+	strbuf_addf(sb, ",\"latest\":%s", latest ? "true" : "false");
+	add_str(sb, "tableId", r->table);
+	add_str(sb, "worker", worker);
+	strbuf_addf(sb, ",\"checkedAt\":\"%s\","
 	    "\"windowStart\":\"%s\",\"windowEnd\":\"%s\","
 	    "\"bigqueryRows\":%lld,\"harperRows\":%lld,\"missing\":%lld,"
 	    "\"extra\":%lld,\"changed\":%lld,\"repaired\":%lld,"
-	    "\"pruned\":%lld,\"windows\":%lld,\"bytesProcessed\":%lld,"
-	    "\"status\":\"%s\"}", r->table, worker, latest ? "" : ":",
-	    latest ? "" : at, latest ? "true" : "false", r->table, worker,
+	    "\"pruned\":%lld,\"windows\":%lld,\"bytesProcessed\":%lld",
 	    at, ts_format(r->from, a), ts_format(r->to, b), r->bq_rows,
 	    r->harper_rows, r->missing, r->extra, r->changed, r->repaired,
-	    r->pruned, r->windows, r->bytes, r->status);
+	    r->pruned, r->windows, r->bytes);
+	add_str(sb, "status", r->status);
+	strbuf_addch(sb, '}');
+	strbuf_release(&id);
 }
 
 void

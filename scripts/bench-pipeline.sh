@@ -65,10 +65,7 @@ pipeline() {
 	awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
 }
 peak() { sort -n "$tmp"/"$1".*."$2" | tail -n 1; }
-billed() {	# bytes billed by the jobs so far
-	curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/test-project/jobs?projection=full&maxResults=100000" |
-	    bqtest jobs-billed
-}
+billed() { bqtest jobs-billed; }	# bytes billed by the jobs so far
 
 rawc() { bench_raw_curl "$1" "$tmp/rows" "$2"; }	# rawc NAME CONNS
 max() { printf '%s\n' "$@" | sort -n | tail -n 1; }

@@ -140,6 +140,16 @@ expect_reply(const char *method, const char *path, const char *body,
 	cJSON_Delete(j);
 }
 
+/* jobs.get of job id of project p: 200 and the values of want. */
+static void
+expect_job(const char *id, const char *const *want)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/projects/p/jobs/%s", id);
+	expect_reply("GET", path, NULL, 200, want);
+}
+
 static void
 start(const char *key)
 {
@@ -494,17 +504,10 @@ START_TEST(test_jobs_insert_get_dml_dryrun)
 	ck_assert_ptr_null(cJSON_GetObjectItem(j, "rows"));
 	id = xstrdup(js(j, "jobReference.jobId"));
 	cJSON_Delete(j);
-	{
-		char path[160];
-
-		snprintf(path, sizeof(path), "/projects/p/jobs/%s", id);
-		j = reqj("GET", path, NULL, &code);
-		ck_assert_str_eq(js(j, "statistics.query.numDmlAffectedRows"),
-		    "2");
-		ck_assert_str_eq(js(j, "statistics.query.statementType"),
-		    "DELETE");
-		cJSON_Delete(j);
-	}
+	expect_job(id, (const char *const[]){
+	    "statistics.query.numDmlAffectedRows", "2",
+	    "statistics.query.statementType", "DELETE",
+	    NULL });
 	free(id);
 	/* UPDATE: the rows it matched, as BigQuery counts them. */
 	j = reqj("POST", "/projects/p/queries", "{\"query\":\"UPDATE ds.t "
@@ -516,17 +519,10 @@ START_TEST(test_jobs_insert_get_dml_dryrun)
 	ck_assert_str_eq(js(j, "dmlStats.deletedRowCount"), "0");
 	id = xstrdup(js(j, "jobReference.jobId"));
 	cJSON_Delete(j);
-	{
-		char path[160];
-
-		snprintf(path, sizeof(path), "/projects/p/jobs/%s", id);
-		j = reqj("GET", path, NULL, &code);
-		ck_assert_str_eq(js(j, "statistics.query.statementType"),
-		    "UPDATE");
-		ck_assert_str_eq(js(j,
-		    "statistics.query.dmlStats.updatedRowCount"), "4");
-		cJSON_Delete(j);
-	}
+	expect_job(id, (const char *const[]){
+	    "statistics.query.statementType", "UPDATE",
+	    "statistics.query.dmlStats.updatedRowCount", "4",
+	    NULL });
 	free(id);
 	j = reqj("POST", "/projects/p/queries", "{\"query\":\"SELECT "
 	    "MIN(id) AS m FROM ds.t\",\"useLegacySql\":false}", &code);

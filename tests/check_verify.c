@@ -284,6 +284,12 @@ START_TEST(test_audit_record)
 	    "\"latest\":false," AUDIT_REST ",{\"id\":\"vp:0/2\",\"latest\":true,"
 	    AUDIT_REST "]");
 #undef AUDIT_REST
+	/* a worker name with a quote and a backslash stays valid JSON */
+	strbuf_reset(&sb);
+	verify_audit_record(&sb, &r, "n\"1\\", 7200000000LL);
+	ck_assert_ptr_nonnull(strstr(sb.buf,
+	    "{\"id\":\"vp:n\\\"1\\\\\",\"latest\":true,"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\"worker\":\"n\\\"1\\\\\","));
 	strbuf_release(&sb);
 }
 END_TEST

@@ -89,7 +89,7 @@ expect_eq vessel_positions "$(jfield table < "$T/acks1" | sort -u)" "table in ev
 billed() { bqtest sum bytesBilled --control sync "$1"; }
 billed1=$(billed "$T/pull1")
 [ "$billed1" -ge 10485760 ] || fail "bytesBilled $billed1"
-grep '"@bqsync":"sync"' "$T/pull1" | jfield bytesProcessed | head -n 1 | grep -qx '[0-9][0-9]*' ||
+grep -m 1 '"@bqsync":"sync"' "$T/pull1" | jfield bytesProcessed | grep -qx '[0-9][0-9]*' ||
     fail "no bytesProcessed: $(grep sync "$T/pull1")"
 expect_eq "$billed1" "$(printf '%s\n' "$st" | jfield bytesBilled)" "bytes billed"
 expect_eq "$billed1" "$(printf '%s\n' "$st" | jfield bytesBilledDay)"
@@ -125,7 +125,8 @@ err=$(printf '%s\n' "$st" | jfield lastError)
 case $err in "bq-pull: exit $pc: "*nosuch*) ;; *) fail "lastError: $err" ;; esac
 [ "$(printf '%s\n' "$st" | jfield lastErrorAt)" != null ] || fail "no lastErrorAt"
 expect_eq "$cur" "$(bq-checkpoint -w 1/2 get)" "cursor after the failure"
-script -qec "bq-checkpoint -w 1/2 status" /dev/null | tr -d '\r' | grep -q "bq-pull: exit $pc: .*nosuch" ||
+tty_out=$(script -qec "bq-checkpoint -w 1/2 status" /dev/null | tr -d '\r')
+grep -q "bq-pull: exit $pc: .*nosuch" <<< "$tty_out" ||
     fail "text status without the error"
 bq-pull -w 1/2 --after "$cur" | harper-load | bq-checkpoint -w 1/2 commit
 st=$(bq-checkpoint -w 1/2 status)

@@ -36,24 +36,21 @@ say "kill -9 of an agent, a bq-pull and a harper-load: nothing lost ($(took))"
 
 # --- control stop pauses all three, start resumes ---------------------------
 use node_a
+# all_stages N SECONDS WHAT: wait_stages on every node's agent.
+all_stages() {
+	local n p
+	for n in $NODES; do
+		p=${n}_PID
+		wait_stages "${!p}" "$1" "$2" "$n: $3"
+	done
+}
 bq-checkpoint -c "$cfg" control stop
-for n in $NODES; do
-	p=${n}_PID
-	for i in $(seq 80); do [ "$(stages "${!p}")" -eq 0 ] && break; sleep 0.1; done
-	expect_eq 0 "$(stages "${!p}")" "$n: stages after control stop (8 s)"
-done
+all_stages 0 8 "stages after control stop (8 s)"
 writer_on
 sleep 2
-for n in $NODES; do
-	p=${n}_PID
-	expect_eq 0 "$(stages "${!p}")" "$n: stages 2 s after control stop"
-done
+all_stages 0 0 "stages 2 s after control stop"
 bq-checkpoint -c "$cfg" control start
-for n in $NODES; do
-	p=${n}_PID
-	for i in $(seq 80); do [ "$(stages "${!p}")" -eq 9 ] && break; sleep 0.1; done
-	expect_eq 9 "$(stages "${!p}")" "$n: stages after control start (8 s)"
-done
+all_stages 9 8 "stages after control start (8 s)"
 writer_off
 synced $NODES || fail "not synced after control start"
 say "control stop paused all three, start resumed ($(took))"
@@ -66,22 +63,7 @@ for n in $NODES; do stop_sync "$n"; done
 use node_a
 hsql "SELECT * FROM $db.SyncCheckpoint ORDER BY nodeId" > "$T/mon"
 hsql "SELECT nodeId, lastTimestamp, DATE_DIFF(NOW(), lastTimestamp, 'seconds') AS lag_seconds, phase FROM $db.SyncCheckpoint ORDER BY nodeId" > "$T/lag"
-python3 - "$T/mon" "$T/lag" <<'PY' || fail "monitoring: $(cat "$T/mon" "$T/lag")"
-import json, sys
-rows = json.load(open(sys.argv[1]))
-ids = [r["checkpointId"] for r in rows]
-assert len(ids) == len(set(ids)), ids
-got = sorted((r["checkpointId"], r["worker"]) for r in rows)
-want = sorted(("%s:%d/3" % (t, i), "node_%s-%d" % ("abc"[i], i))
-              for t in ("vessel_positions", "port_events", "vessel_metadata")
-              for i in range(3))
-assert got == want, got
-lag = {r["nodeId"]: r for r in json.load(open(sys.argv[2]))}
-for r in rows:
-    assert r["lastError"] is None, r
-    l = lag[r["nodeId"]]
-    assert l["phase"] == "steady", l
-    assert l["lag_seconds"] is not None and l["lag_seconds"] >= 2, l
-PY
+bqtest check agent-cluster-monitoring "$T/mon" "$T/lag" ||
+    fail "monitoring: $(cat "$T/mon" "$T/lag")"
 say "monitoring: one checkpoint per table and worker, distinct names, steady on a quiet source"
 say "ok ($(took))"

@@ -45,7 +45,6 @@ start_sync() {	# start_sync LOG: bq-sync in the background, pid in $sp
 	sp=$!
 	cleanup "kill -9 $sp"
 }
-stages() { pgrep -P "$1" | wc -l; }
 
 # --harper before Harper answers: no pipeline (every node would guess 0/1)
 nowhere=http://127.0.0.1:$(free_port)
@@ -65,8 +64,7 @@ say "--harper: no pipeline until Harper answers"
 start_sync "$T/a.log"
 synced || fail "not synced: $(tail "$T/a.log")"
 say "bq-sync synced all three tables"
-for i in $(seq 100); do [ "$(stages "$sp")" -eq 9 ] && break; sleep 0.1; done
-expect_eq 9 "$(stages "$sp")" "stages running (3 tables x 3)"
+wait_stages "$sp" 9 10 "stages running (3 tables x 3)"
 
 # a second bq-sync on the same host: locked out, no duplicate pipeline
 bq-sync -v -c "$cfg" -w 0/1 2> "$T/b.log" &
@@ -114,13 +112,11 @@ say "kill -9: no stage outlived bq-sync"
 start_sync "$T/d.log"
 synced || fail "not synced after kill -9 and restart"
 bq-checkpoint -c "$cfg" control stop
-for i in $(seq 80); do [ "$(stages "$sp")" -eq 0 ] && break; sleep 0.1; done
-expect_eq 0 "$(stages "$sp")" "stages after control stop (8 s)"
+wait_stages "$sp" 0 8 "stages after control stop (8 s)"
 sleep 2
 expect_eq 0 "$(stages "$sp")" "stages 2 s after control stop"
 bq-checkpoint -c "$cfg" control start
-for i in $(seq 80); do [ "$(stages "$sp")" -eq 9 ] && break; sleep 0.1; done
-expect_eq 9 "$(stages "$sp")" "stages after control start (8 s)"
+wait_stages "$sp" 9 8 "stages after control start (8 s)"
 synced || fail "not synced after control start: $(tail "$T/d.log")"
 grep -q "SyncControl stop: pausing" "$T/d.log" || fail "no pause logged"
 say "control stop paused, start resumed"
@@ -135,7 +131,7 @@ add() {	# add FROM TO: every table's rows of hours FROM to TO after t0
 		maritime-synth -q -c "$cfg" -s 7 generate -t "$t" --vessels 20 \
 		    --start "$(date -u -d "@$((t0 + $1 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
 		    --end "$(date -u -d "@$((t0 + $2 * 3600))" +%Y-%m-%dT%H:%M:%SZ)" |
-		    "$PY" "$top/tests/e2e/bqapi.py" insert test-project maritime "$t" > /dev/null
+		    bqapi insert test-project maritime "$t" > /dev/null
 	done
 }
 cp "$cfg" "$T/full.yaml"
@@ -144,8 +140,7 @@ awk '/^    - id: port_events/ { skip = 1; next }
      !skip' "$T/full.yaml" | sed 's/^  pollInterval: 500$/  pollInterval: 700/' > "$cfg"
 grep -q port_events "$cfg" && fail "port_events still in $cfg"
 kill -HUP "$sp"
-for i in $(seq 100); do [ "$(stages "$sp")" -eq 6 ] && break; sleep 0.1; done
-expect_eq 6 "$(stages "$sp")" "stages after SIGHUP without port_events"
+wait_stages "$sp" 6 10 "stages after SIGHUP without port_events"
 pgrep -P "$sp" -f -- "-t port_events" && fail "port_events still runs after SIGHUP"
 grep -q "SIGHUP: rereading" "$T/d.log" || fail "no reread logged: $(tail "$T/d.log")"
 add 6 7

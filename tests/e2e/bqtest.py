@@ -23,13 +23,14 @@ Reading JSON
                             every element when a key is "*"
 Streams of the tools
   stream FILE [--begin JSON] [--end] [--rows N] [--seq N] [--cursor-last]
-         [--controls LIST] [--error-status S]
+         [--controls LIST] [--error-status S] [--syncs N]
                             a bq-pull output: its first line (begin, or
                             equal to JSON), its last line the end line,
                             N rows, their "seq" exactly 0..N-1 in order,
                             the sync line before the end at the last row's
                             ts; LIST the control lines in order; the error
-                            line's status
+                            line's status; sync cursors that never go back,
+                            at least N distinct
   seqs FILE N [--field F]   the records' F (seq) are 0..N-1, each once
                             (control lines skipped, any order)
   disjoint [--column C[,C...]] [--count N] FILE...
@@ -48,6 +49,9 @@ Streams of the tools
                             is in Harper, and at least the acked total
 Harper (HARPER_URL, HARPER_USERNAME, HARPER_PASSWORD from the environment)
   harper-sql SQL            the JSON result of a SQL query
+  harper-sql --each FILE    the result of each statement of FILE ("-":
+                            stdin; ";" ends a statement), one a line; an
+                            error answer fails
   harper-count DB.TABLE     its number of records (SQL count)
   harper-ids DB.TABLE       its ids, sorted as text, on one line
   harper-table DB.TABLE [--key K] [--columns-of FILE] [--indexed A,B]
@@ -62,9 +66,15 @@ BigQuery (bq-emulator at BIGQUERY_EMULATOR_HOST; BQAPI_TOKEN as bearer)
   bq table PROJECT DATASET TABLE FIELDS_JSON [PARTITIONING_JSON]
   bq insert PROJECT DATASET TABLE < rows.ndjson   (prints the rows inserted)
   bq get PROJECT DATASET TABLE KEY
-  jobs-billed < jobs.list   totalBytesBilled of the query jobs, summed
+  jobs-billed [--project P] [--reason R]
+                            totalBytesBilled of P's (test-project's) query
+                            jobs in jobs.list, summed (with R, of the jobs
+                            that failed with reason R, each carrying it;
+                            none such fails)
   bq-query [--project P] SQL  the first result row's values, tab-separated
                             (TIMESTAMPs in microseconds; P test-project)
+  bq-dml [--project P] SQL N  runs the DML statement SQL, which must
+                            affect exactly N rows
 The oracle of the pipeline tests (TSCOL: the timestamp column, TSCOLS:
 every TIMESTAMP column, comma-separated)
   pipeline dump PROJECT DATASET TABLE
@@ -78,6 +88,13 @@ every TIMESTAMP column, comma-separated)
   pipeline covered DB.TABLE SHARE CURSOR [SHARE CURSOR...]
                             every row of each SHARE with TSCOL <= CURSOR
                             is in Harper (an empty CURSOR covers nothing)
+bq-verify's tests (see the comment above cmd_verify_drift)
+  verify drift DIR DB       BigQuery (test-project.maritime) and Harper
+                            (database DB) made to disagree in every way at
+                            once, from the dumps DIR/src.TABLE
+  verify kinds SUMMARIES TABLE...
+                            "TABLE missing extra changed" per TABLE, summed
+                            over bq-verify's summary lines
 Keys and tokens (RS256 signed with openssl)
   sa-key PEM OUT [--token-uri U] [--project P] [--email E] [--key-id K]
                             a service-account key file (mode 0600)
@@ -94,8 +111,9 @@ Other
   python                    this interpreter's path (not a version
                             manager's shim), for scripts that call often
   gen NAME ARGS...          test data: rows (vessel rows, --ids), seconds,
-                            epoch, harper-create and harper-upserts (the
-                            benchmarks' baseline), and one generator per
+                            epoch, month (--vessel), harper-create and
+                            harper-upserts (the benchmarks' baseline), and
+                            one generator per
                             test that needs its own data, named after it
   check NAME ARGS...        the checks only one test makes, named after the
                             test, its assertions as they were inline
@@ -103,8 +121,9 @@ Other
 Inline snippets kept in tests/e2e/*.sh, and why: agent-once.sh reads the
 metrics with python3-prometheus-client, which is not stdlib, on purpose a
 parser from outside; emulator-faults.sh runs google-auth, the Google Cloud
-CLI's own library (third-party code, the point of that part).  (verify-*.sh
-and agent-cluster.sh are not converted yet.)
+CLI's own library (third-party code, the point of that part).  The other
+python3 lines run no snippet: lib.sh asks this file for its interpreter,
+emulator-clients.sh and emulator-faults.sh run the Google Cloud CLI's bq.py.
 """
 import base64
 import collections
@@ -342,7 +361,8 @@ def cmd_set(argv):
 def cmd_stream(argv):
     pos, o = opts(argv, {"--begin": True, "--end": False, "--rows": True,
                          "--seq": True, "--cursor-last": False,
-                         "--controls": True, "--error-status": True}, (1, 1))
+                         "--controls": True, "--error-status": True,
+                         "--syncs": True}, (1, 1))
     lines = open(pos[0]).read().splitlines()
     need(lines, "%s is empty" % pos[0])
     recs = []
@@ -379,6 +399,12 @@ def cmd_stream(argv):
              "seq not 0..%d in order: %d rows, first differences %s" %
              (int(o["--seq"]) - 1, len(seqs),
               [(i, s) for i, s in enumerate(seqs) if s != i][:5]))
+    if "--syncs" in o:
+        curs = [r.get("cursor") for r in ctl if r["@bqsync"] == "sync"]
+        need(curs == sorted(curs), "sync cursors go back: %s" % curs)
+        need(len(set(curs)) >= int(o["--syncs"]),
+             "%d distinct sync cursors, want at least %s" %
+             (len(set(curs)), o["--syncs"]))
     if "--cursor-last" in o:
         need(len(recs) >= 2 and recs[-2].get("@bqsync") == "sync",
              "no sync line before the end: %s" % lines[-2:])
@@ -498,8 +524,16 @@ def harper_sql(q):
 
 
 def cmd_harper_sql(argv):
-    pos, _ = opts(argv, {}, (1, 1))
-    print(compact(harper_sql(pos[0])))
+    pos, o = opts(argv, {"--each": True}, (0, 1))
+    if "--each" not in o:
+        need(pos, "no SQL")
+        print(compact(harper_sql(pos[0])))
+        return
+    f = sys.stdin if o["--each"] == "-" else open(o["--each"])
+    for q in filter(None, (q.strip() for q in f.read().split(";"))):
+        r = harper_sql(q)
+        need(not (isinstance(r, dict) and "error" in r), "%s: %s" % (q, r))
+        print(compact(r))
 
 
 def cmd_harper_count(argv):
@@ -665,29 +699,36 @@ def cmd_bq(argv):
     elif cmd == "insert" and len(argv) == 4:
         batch, n = [], 0
 
-        def flush():
-            _, body = bq_call("POST", "%s/%s/insertAll" % (tpath, tab),
-                              {"rows": [{"json": r} for r in batch]})
-            need(not json.loads(body or b"{}").get("insertErrors"),
-                 "insertErrors: %s" % body[:300])
         for _, r in ndjson():
             batch.append(r)
             n += 1
             if len(batch) == 10000:
-                flush()
+                bq_insert("%s/%s" % (tpath, tab), batch)
                 batch = []
         if batch:
-            flush()
+            bq_insert("%s/%s" % (tpath, tab), batch)
         print(n)
     else:
         usage("bq table|insert|get PROJECT DATASET TABLE ...")
 
 
 def cmd_jobs_billed(argv):
-    opts(argv, {}, (0, 0))
-    print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
-              for j in load_json().get("jobs", [])
-              if "query" in j.get("statistics", {})))
+    _, o = opts(argv, {"--reason": True, "--project": True}, (0, 0))
+    # bq-emulator lists the newest 1,000 jobs, in one page
+    jobs = bq_get("/projects/%s/jobs?projection=full&maxResults=1000" %
+                  o.get("--project", "test-project")).get("jobs", [])
+    if len(jobs) >= 1000:
+        print("%s: warning: %d jobs listed, older ones may be left out" %
+              (ME, len(jobs)), file=sys.stderr)
+    jobs = [j for j in jobs if "query" in j.get("statistics", {})]
+    if "--reason" not in o:
+        print(sum(int(j["statistics"]["query"].get("totalBytesBilled", 0))
+                  for j in jobs))
+        return
+    jobs = [j for j in jobs if j["status"].get("errorResult", {})
+            .get("reason") == o["--reason"]]
+    need(jobs, "no job failed %s" % o["--reason"])
+    print(sum(int(j["statistics"]["query"]["totalBytesBilled"]) for j in jobs))
 
 
 def cmd_bq_query(argv):
@@ -700,6 +741,28 @@ def cmd_bq_query(argv):
     need(r.get("rows"), "no rows: %s" % body[:300])
     print("\t".join("" if c["v"] is None else str(c["v"])
                     for c in r["rows"][0]["f"]))
+
+
+def bq_dml(sql, affected=1, project="test-project"):
+    """Runs the DML statement sql; it must affect exactly affected rows."""
+    _, body = bq_call("POST", "/projects/%s/queries" % project,
+                      {"query": sql, "useLegacySql": False})
+    n = json.loads(body).get("numDmlAffectedRows")
+    need(n == str(affected), "%s: %s rows affected, not %d" %
+         (sql, n, affected))
+
+
+def cmd_bq_dml(argv):
+    pos, o = opts(argv, {"--project": True}, (2, 2))
+    bq_dml(pos[0], int(pos[1]), o.get("--project", "test-project"))
+
+
+def bq_insert(path, rows):
+    """insertAll of rows into the table at path (/projects/P/datasets/...)."""
+    _, body = bq_call("POST", path + "/insertAll",
+                      {"rows": [{"json": r} for r in rows]})
+    need(not json.loads(body or b"{}").get("insertErrors"),
+         "insertErrors: %s" % body[:300])
 
 
 # --- the oracle of the pipeline-*.sh tests ----------------------------------
@@ -859,6 +922,132 @@ def cmd_pipeline(argv):
     if not argv or argv[0] not in PIPELINE:
         usage("pipeline dump|compare|covered ARGS...")
     PIPELINE[argv[0]](argv[1:])
+
+
+# --- bq-verify's drift (verify-drift*.sh) ----------------------------------
+# BigQuery (test-project.maritime in bq-emulator) and Harper (database DB)
+# made to disagree in every way at once, starting from the dumps DIR/src.TABLE
+# of a synced state (pl_dump), in one process.  Per table, what
+# verify-drift.sh expects bq-verify to find:
+#
+# vessel_positions (whole-row ids): 3 late rows (old timestamps, new
+#   content), 2 rows deleted and 1 updated in place by DML in BigQuery, 2
+#   rows deleted from Harper, 2 foreign rows added to Harper:
+#   missing 3 + 1 + 2, extra 2 + 1 + 2.
+# port_events: 1 row updated in place by DML (a new whole-row id), and a new
+#   column whose values come with 2 late rows: missing 3, extra 1.
+# vessel_metadata (natural key mmsi): one vessel's latest version updated in
+#   place by DML (changed 1); an older version of another vessel loaded late,
+#   then updated by DML (not compared: Harper holds latest versions only).
+
+MARITIME = "/projects/test-project/datasets/maritime/tables/"
+TS_COLUMNS = ("timestamp", "eta", "event_time", "last_updated")
+
+
+def rfc3339(us):
+    return (datetime.datetime(1970, 1, 1) + datetime.timedelta(
+        microseconds=us)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def drift_pick(d, table, k):
+    """k rows of BigQuery's dump, spread over the table, timestamps in
+    RFC 3339 (insertAll's form and a TIMESTAMP literal's)."""
+    rows = records(os.path.join(d, "src." + table))
+    out = []
+    for r in rows[len(rows) // (k + 1)::len(rows) // (k + 1)][:k]:
+        for c in TS_COLUMNS:
+            if r.get(c) is not None:
+                r[c] = rfc3339(r[c])
+        out.append(r)
+    return out
+
+
+def drift_positions(d, db):
+    p = drift_pick(d, "vessel_positions", 9)
+    late = [dict(r, speed_knots=99.5) for r in p[0:3]]
+    bq_insert(MARITIME + "vessel_positions", late)
+    for r in p[3:5]:
+        bq_dml("DELETE FROM maritime.vessel_positions WHERE mmsi = '%s' AND "
+               "timestamp = TIMESTAMP '%s'" % (r["mmsi"], r["timestamp"]))
+    bq_dml("UPDATE maritime.vessel_positions SET speed_knots = "
+           "speed_knots + 1, status = 'updated' WHERE mmsi = '%s' AND "
+           "timestamp = TIMESTAMP '%s'" % (p[6]["mmsi"], p[6]["timestamp"]))
+    ids = [r["id"] for r in harper_sql(
+        "SELECT id FROM %s.VesselPositions ORDER BY timestamp LIMIT 2 "
+        "OFFSET 40" % db)]
+    harper({"operation": "delete", "database": db,
+            "table": "VesselPositions", "ids": ids})
+    harper({"operation": "upsert", "database": db,
+            "table": "VesselPositions", "records": [
+                {"id": "foreign-%d" % i, "timestamp": p[5]["timestamp"],
+                 "mmsi": str(i)} for i in (1, 2)]})
+
+
+def drift_events(d, db):
+    e = drift_pick(d, "port_events", 3)
+    bq_dml("UPDATE maritime.port_events SET port_name = CONCAT('Updated ', "
+           "IFNULL(port_name, '')) WHERE vessel_mmsi = '%s' AND event_time = "
+           "TIMESTAMP '%s'" % (e[0]["vessel_mmsi"], e[0]["event_time"]))
+    path = MARITIME + "port_events"
+    f = bq_get(path)["schema"]["fields"] + [
+        {"name": "remark", "type": "STRING", "mode": "NULLABLE"}]
+    bq_call("PATCH", path, {"schema": {"fields": f}})
+    bq_insert(path, [dict(r, remark="late with a remark",
+                          vessel_mmsi=str(int(r["vessel_mmsi"]) + 1))
+                     for r in e[1:3]])
+
+
+def drift_metadata(d, db):
+    latest = {}
+    for r in records(os.path.join(d, "src.vessel_metadata")):
+        if r["mmsi"] not in latest or \
+                r["last_updated"] > latest[r["mmsi"]]["last_updated"]:
+            latest[r["mmsi"]] = r
+    keys = sorted(latest)
+    m = keys[len(keys) // 2]
+    bq_dml("UPDATE maritime.vessel_metadata SET vessel_name = CONCAT("
+           "IFNULL(vessel_name, ''), ' (renamed)') WHERE mmsi = '%s' AND "
+           "last_updated = TIMESTAMP '%s'" % (
+               m, rfc3339(latest[m]["last_updated"])))
+    old = dict(latest[keys[0]], owner="an older owner", last_updated=rfc3339(
+        latest[keys[0]]["last_updated"] - 3600 * 10**6))
+    for c in TS_COLUMNS:
+        if isinstance(old.get(c), int):
+            old[c] = rfc3339(old[c])
+    bq_insert(MARITIME + "vessel_metadata", [old])
+    bq_dml("UPDATE maritime.vessel_metadata SET owner = 'an older owner, "
+           "updated' WHERE mmsi = '%s' AND last_updated = TIMESTAMP '%s'" % (
+               old["mmsi"], old["last_updated"]))
+
+
+def cmd_verify_drift(argv):
+    """DIR DB: the drift above."""
+    pos, _ = opts(argv, {}, (2, 2))
+    for fn in (drift_positions, drift_events, drift_metadata):
+        fn(*pos)
+
+
+def cmd_verify_kinds(argv):
+    """SUMMARIES TABLE...: "TABLE missing extra changed" per TABLE, summed
+    over bq-verify's summary lines (TABLE none when it has none)."""
+    pos, _ = opts(argv, {}, (2, 99))
+    k = {}
+    for _, r in ndjson(pos[0]):
+        a = k.setdefault(r["table"], [0, 0, 0])
+        a[0] += r["missing"]
+        a[1] += r["extra"]
+        a[2] += r["changed"]
+    for t in pos[1:]:
+        print(t, *k.get(t, ["none"]))
+
+
+VERIFY = {"drift": cmd_verify_drift, "kinds": cmd_verify_kinds}
+
+
+def cmd_verify(argv):
+    if not argv or argv[0] not in VERIFY:
+        usage("verify drift|kinds ARGS...")
+    VERIFY[argv[0]](argv[1:])
 
 
 # --- keys and tokens -------------------------------------------------------
@@ -1046,6 +1235,23 @@ def gen_epoch(argv):
         print('{"ts":"%d","seq":%d}' % (first + i, i))
 
 
+def gen_month(argv):
+    """month N [--vessel]: N {"ts","seq","note"} rows spread evenly over
+    the 30 days from 2025-11-01 (ts in epoch seconds), the notes 200 to 249
+    bytes long; with --vessel also "mmsi", "lat" and "lon"."""
+    pos, o = opts(argv, {"--vessel": False}, (1, 1))
+    n = int(pos[0])
+    day0 = 1761955200		# 2025-11-01T00:00:00Z
+    for i in range(n):
+        v = ""
+        if "--vessel" in o:
+            v = ',"mmsi":"%d","lat":%.4f,"lon":%.4f' % (
+                367000000 + i % 977, (i % 1800) / 10.0 - 90,
+                (i % 3600) / 10.0 - 180)
+        print('{"ts":"%d","seq":%d%s,"note":"%s"}' % (
+            day0 + i * (30 * 86400 // n), i, v, "x" * (200 + i % 50)))
+
+
 @generator("harper-create")
 def gen_harper_create(argv):
     """harper-create DB TABLE ROWS: the create_table operation harper-load
@@ -1078,7 +1284,8 @@ def gen_harper_upserts(argv):
         sys.stdout.write(head + ",".join(recs[i:i + b]) + "]}\n")
 
 
-GENERATORS.update({"rows": gen_rows, "seconds": gen_seconds, "epoch": gen_epoch})
+GENERATORS.update({"rows": gen_rows, "seconds": gen_seconds,
+                   "epoch": gen_epoch, "month": gen_month})
 
 
 # --- checks and generators of one test each, named after the test ----------
@@ -1204,19 +1411,6 @@ def gen_pull_examples(args):
             1762000000 + i // 2, (i % 2) * 250000, 367000000 + i % 7, i))
 
 
-@generator('pull-cost')
-def gen_pull_cost(args):
-    """pull-cost: from tests/e2e/pull-cost.sh."""
-    argv = ['pull-cost'] + args
-    n = int(argv[1])
-    day0 = 1761955200		# 2025-11-01T00:00:00Z, 30 days of rows
-    for i in range(n):
-        print('{"ts":"%d","seq":%d,"mmsi":"%d","lat":%.4f,"lon":%.4f,'
-              '"note":"%s"}' % (day0 + i * (30 * 86400 // n), i,
-                                367000000 + i % 977, (i % 1800) / 10.0 - 90,
-                                (i % 3600) / 10.0 - 180, "x" * (200 + i % 50)))
-
-
 @check("checkpoint-status")
 def check_checkpoint_status(args):
     """checkpoint-status < status: the first status record's shape (from
@@ -1263,6 +1457,29 @@ def check_checkpoint_sql(args):
     for r in rows:
         assert r["worker"] == "n-%d/2" % r["nodeId"] and r["recordsIngested"] == 4
         assert r["phase"] == "steady" and r["batchSize"] == 500 and r["clusterSize"] == 2
+
+
+@check("agent-cluster-monitoring")
+def check_agent_cluster_monitoring(args):
+    """agent-cluster-monitoring CHECKPOINTS LAG: the seed's monitoring
+    queries on a quiet source, three nodes: one checkpoint per table and
+    worker, distinct worker names, no error, every worker steady (from
+    tests/e2e/agent-cluster.sh)."""
+    pos, _ = opts(args, {}, (2, 2))
+    rows = load_json(pos[0])
+    ids = [r["checkpointId"] for r in rows]
+    assert len(ids) == len(set(ids)), ids
+    got = sorted((r["checkpointId"], r["worker"]) for r in rows)
+    want = sorted(("%s:%d/3" % (t, i), "node_%s-%d" % ("abc"[i], i))
+                  for t in ("vessel_positions", "port_events",
+                            "vessel_metadata") for i in range(3))
+    assert got == want, got
+    lag = {r["nodeId"]: r for r in load_json(pos[1])}
+    for r in rows:
+        assert r["lastError"] is None, r
+        l = lag[r["nodeId"]]
+        assert l["phase"] == "steady", l
+        assert l["lag_seconds"] is not None and l["lag_seconds"] >= 2, l
 
 
 @generator('checkpoint-rows')
@@ -1718,6 +1935,7 @@ COMMANDS = {
     "harper-url": cmd_harper_url,
     "harper-ids": cmd_harper_ids, "harper-table": cmd_harper_table, "quote-env": cmd_quote_env,
     "compare": cmd_compare, "bq": cmd_bq, "bq-query": cmd_bq_query,
+    "bq-dml": cmd_bq_dml, "verify": cmd_verify,
     "jobs-billed": cmd_jobs_billed,
     "pipeline": cmd_pipeline,
     "sa-key": cmd_sa_key, "jwt": cmd_jwt, "token": cmd_token,
@@ -1732,7 +1950,7 @@ def main(argv):
     if len(argv) < 2 or argv[1] not in COMMANDS:
         usage("bqtest.py %s ..." % "|".join(sorted(COMMANDS)))
     ME = "bqtest %s" % " ".join(argv[1:3] if argv[1] in ("gen", "check", "bq",
-                                                         "pipeline")
+                                                         "pipeline", "verify")
                                 else argv[1:2])
     try:
         COMMANDS[argv[1]](argv[2:])

@@ -170,7 +170,6 @@ workers() {
 	fail "not every node committed as one of $want workers since $since: $(cat "$T/ck")"
 }
 now() { date -u +%Y-%m-%dT%H:%M:%S; }
-stages() { pgrep -P "$1" | wc -l; }
 stage() {	# stage NODE TOOL TABLE: pid of that stage of NODE's agent
 	local p=${1}_PID
 	pgrep -P "${!p}" -f "^$2 .* -t $3( |\$)"

@@ -82,7 +82,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")
 expect_eq 200 "$code" "healthz after the deep query"
 
 say "idle connections"
-python3 "$top/tests/e2e/bqtest.py" idle-clients "$port" 1100 60 &
+# the interpreter itself, not the bqtest function: $! must be its pid
+"$PY" "$top/tests/e2e/bqtest.py" idle-clients "$port" 1100 60 &
 idler=$!
 cleanup "kill $idler"
 sleep 3

@@ -64,6 +64,20 @@ fexpr() { awk "BEGIN { exit !($1) }" < /dev/null; }
 # A free TCP port on 127.0.0.1 (and, with N, N consecutive free ports).
 free_port() { bqtest free-port "${1:-1}"; }
 
+# stages PID: the number of PID's children (an agent's pipeline stages).
+stages() { pgrep -P "$1" | wc -l; }
+# wait_stages PID N SECONDS WHAT: waits up to SECONDS (whole; 0: not at
+# all) for PID to have N children, then checks that it has (WHAT names
+# the check).
+wait_stages() {
+	local _
+	for _ in $(seq $(($3 * 10))); do
+		[ "$(stages "$1")" -eq "$2" ] && break
+		sleep 0.1
+	done
+	expect_eq "$2" "$(stages "$1")" "$4"
+}
+
 # --- Harper --------------------------------------------------------------
 
 need_harper() {
@@ -124,14 +138,23 @@ start_emulator() {
 	export BIGQUERY_EMULATOR_HOST=127.0.0.1:$EMU_PORT EMU_PORT
 }
 
-# pull_setup FIELDS [LINE...]: bq-emulator started, table test-project.ds.t
-# created with FIELDS (a BigQuery schema, JSON) and $T/cfg.yaml reading it
+# pull_setup [-p PARTITIONING] [-s STORE] FIELDS [LINE...]: bq-emulator
+# started (unless start_emulator ran first, with options of its own),
+# table test-project.ds.t created with FIELDS (a BigQuery schema, JSON;
+# timePartitioning PARTITIONING, JSON) and $T/cfg.yaml reading it
 # (timestamp column ts), each LINE added to the table's entry (e.g.
 # "idColumns: [k]").  With $db set, Harper database $db too, and the
-# checkpoints in $T/state.json.
+# checkpoints in $T/state.json (with -s, in checkpoint store STORE).
 pull_setup() {
-	local l
-	start_emulator
+	local part=() store='' l
+	while :; do
+		case ${1:-} in
+		-p) part=("$2"); shift 2 ;;
+		-s) store=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	[ -n "${EMU_PORT:-}" ] || start_emulator
 	{
 		cat <<-YAML
 		bigquery:
@@ -143,10 +166,14 @@ pull_setup() {
 		      timestampColumn: ts
 		YAML
 		for l in "${@:2}"; do printf '      %s\n' "$l"; done
-		[ -z "${db:-}" ] || printf 'harper:\n  database: %s\ncheckpoint:\n  path: %s\n' \
-		    "$db" "$T/state.json"
+		[ -z "${db:-}" ] || printf 'harper:\n  database: %s\n' "$db"
+		if [ -n "$store" ]; then
+			printf 'checkpoint:\n  store: %s\n' "$store"
+		elif [ -n "${db:-}" ]; then
+			printf 'checkpoint:\n  path: %s\n' "$T/state.json"
+		fi
 	} > "$T/cfg.yaml"
-	bqapi table test-project ds t "$1"
+	bqapi table test-project ds t "$1" "${part[@]}"
 }
 
 # load_setup [-t ID TARGET [-i INDEXES]] [LINE...]: need_harper, then

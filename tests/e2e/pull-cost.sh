@@ -36,7 +36,7 @@ bqapi table test-project ds t '[
     {"name":"lon","type":"FLOAT64"},{"name":"note","type":"STRING"}]' \
     '{"type":"DAY","field":"ts"}'
 rows=100000
-bqtest gen pull-cost "$rows" > "$T/src.ndjson"
+bqtest gen month --vessel "$rows" > "$T/src.ndjson"
 expect_eq $rows "$(bqapi insert test-project ds t \
     < "$T/src.ndjson")" inserted
 size=$(bqapi get test-project ds t numBytes)
@@ -46,10 +46,6 @@ expect_eq $rows "$(bqapi get test-project ds t numRows)" \
 
 billed() {	# the bytesBilled of a bq-pull stream's sync lines, summed
 	bqtest sum bytesBilled --control sync "$1"
-}
-jobs_billed() {	# jobs.list projection=full: totalBytesBilled, summed
-	curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/test-project/jobs?projection=full&maxResults=1000" |
-	    bqtest jobs-billed
 }
 
 # nothing_acked CFG I/N: no row was acknowledged: the worker's cursor is
@@ -78,7 +74,7 @@ for w in 0 1; do
 done
 expect_eq $rows "$(cat "$T/pull.0" "$T/pull.1" | grep -vc '@bqsync')" \
     "rows of both workers"
-expect_eq "$total" "$(jobs_billed)" "jobs.list's totalBytesBilled"
+expect_eq "$total" "$(bqtest jobs-billed)" "jobs.list's totalBytesBilled"
 
 # a caught-up worker's poll: the probe alone, at most the 10 MiB minimum
 last=$(grep '"sync"' "$T/pull.0" | tail -n 1 |
@@ -89,10 +85,10 @@ say "a caught-up poll: $b bytes billed"
 [ "$b" -le 10485760 ] || fail "a poll of a caught-up worker billed $b"
 grep -q '"newer":false' "$T/poll" || fail "poll: $(cat "$T/poll")"
 # --dry-run prints what the next pass would scan and bills nothing
-before=$(jobs_billed)
+before=$(bqtest jobs-billed)
 bq-pull -c "$T/cfg.yaml" -w 0/2 --after "$last" --dry-run > "$T/dry"
 expect_eq 2 "$(grep -c '^-- bytes processed: [0-9]*$' "$T/dry")" "dry-run estimates"
-expect_eq "$before" "$(jobs_billed)" "bytes billed by --dry-run"
+expect_eq "$before" "$(bqtest jobs-billed)" "bytes billed by --dry-run"
 
 # capped NAME I/N: the pipeline of worker I/N with $T/NAME.yaml, each
 # stage's stderr in $T/NAME.{err,load,ckpt}, their statuses in st.

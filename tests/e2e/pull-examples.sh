@@ -4,24 +4,13 @@
 # the command-line behaviour around them: --dry-run, --lookback, a closed
 # pipe (death by SIGPIPE, nothing on stderr), usage errors.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pipeline-common.bash"
 
 need_harper
 start_emulator
 db=$(harper_db)
-cat > "$BQSYNC_CONFIG" <<YAML
-bigquery:
-  projectId: test-project
-  dataset: maritime
-  tables:
-    - id: vessel_positions
-      table: vessel_positions
-      timestampColumn: timestamp
-      targetTable: VesselPositions
-harper:
-  database: $db
-checkpoint:
-  path: $T/state.json
-YAML
+cfg=$BQSYNC_CONFIG
+pl_config "{id: vessel_positions, table: vessel_positions, timestampColumn: timestamp, targetTable: VesselPositions}"
 bqapi table test-project maritime vessel_positions \
     '[{"name":"timestamp","type":"TIMESTAMP"},{"name":"mmsi","type":"STRING"},
       {"name":"seq","type":"INT64"}]'
@@ -87,5 +76,5 @@ must_fail 64 bq-pull --partition modulo
 must_fail 64 bq-pull --after yesterday
 must_fail 64 bq-pull --lookback soon
 must_fail 64 bq-pull extra-operand
-bq-pull -h | grep -q '^usage: bq-pull'
+grep -q '^usage: bq-pull' <<< "$(bq-pull -h)"
 expect_eq "bq-pull 0.1.0" "$(bq-pull -V)" version

@@ -60,7 +60,7 @@ for t in vessel_positions port_events vessel_metadata; do
 done
 curl -sf "http://$BIGQUERY_EMULATOR_HOST/bigquery/v2/projects/synthtest/datasets/maritime/tables/port_events" |
     bqtest len schema.fields | grep -qx 8 || fail "port_events lost its schema"
-ms stats | grep -q '"rows":0' || fail "stats after clear"
+grep -q '"rows":0' <<< "$(ms stats)" || fail "stats after clear"
 
 # reset 2: two days again.
 ms reset 2

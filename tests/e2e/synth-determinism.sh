@@ -46,7 +46,7 @@ must_fail 64 maritime-synth generate -t positions
 must_fail 64 maritime-synth generate -t positions -n 1 --start yesterday
 must_fail 64 maritime-synth frobnicate
 must_fail 64 maritime-synth --no-such-option
-maritime-synth --help | grep -q '^usage: maritime-synth' || fail "--help"
+grep -q '^usage: maritime-synth' <<< "$(maritime-synth --help)" || fail "--help"
 expect_eq "maritime-synth 0.1.0" "$(maritime-synth --version)" "--version"
 set +o pipefail
 maritime-synth -s 1 generate -t positions -n 1000000 --start "$start" | head -n 1 > /dev/null

@@ -33,8 +33,9 @@ gen -t positions -n 500 > "$T/rows"
 gen -t positions -n 500 --format geojson --tracks > "$T/tracks.json"
 gen -t events --end 2025-01-08T00:00:00Z --format geojson > "$T/events.json"
 bqtest check synth-sea-geojson "$T" || fail "GeoJSON"
-maritime-synth help | grep -q '^usage: maritime-synth .* generate' || fail "help"
-maritime-synth help | grep -q 'help | routes' || fail "help lists help and routes"
+help=$(maritime-synth help)
+grep -q '^usage: maritime-synth .* generate' <<< "$help" || fail "help"
+grep -q 'help | routes' <<< "$help" || fail "help lists help and routes"
 must_fail 64 maritime-synth generate -t metadata -n 5 --format geojson
 must_fail 64 maritime-synth generate -t positions -n 5 --tracks
 must_fail 64 maritime-synth generate -t positions -n 5 --format kml

@@ -43,15 +43,7 @@ verify() {
 }
 # kinds: "TABLE missing extra changed" per table over the shares' summaries.
 kinds() {
-	python3 -c '
-import json, sys
-k = {}
-for l in open(sys.argv[1]):
-    r = json.loads(l)
-    a = k.setdefault(r["table"], [0, 0, 0])
-    a[0] += r["missing"]; a[1] += r["extra"]; a[2] += r["changed"]
-for t in sys.argv[2:]:
-    print(t, *k.get(t, ["none"]))' "$T/sum" $PL_TABLES
+	bqtest verify kinds "$T/sum" $PL_TABLES
 }
 
 verify
@@ -60,12 +52,13 @@ expect_eq "vessel_positions 0 0 0
 port_events 0 0 0
 vessel_metadata 0 0 0" "$(kinds)" "a fresh sync: missing extra changed"
 
-# The drift, every kind at once (verify-drift.py says what and how much):
+# The drift, every kind at once (`bqtest verify drift` says what and how
+# much):
 # late rows with old timestamps, rows deleted and updated in place by DML
 # in BigQuery, a new column with values, rows deleted from Harper, foreign
 # rows added to Harper, and an older version of a natural key.
 for t in $PL_TABLES; do pl_dump "$t"; done
-python3 "$top/tests/e2e/verify-drift.py" "$T" "$db"
+bqtest verify drift "$T" "$db"
 
 verify
 expect_eq 3 "$vs" "status with drift"
