@@ -25,15 +25,7 @@
 int
 agent_peer_connected(const cJSON *conn)
 {
-	const cJSON *socks, *s, *c;
-
-	socks = cJSON_GetObjectItemCaseSensitive(conn, "database_sockets");
-	cJSON_ArrayForEach(s, socks) {
-		c = cJSON_GetObjectItemCaseSensitive(s, "connected");
-		if (cJSON_IsTrue(c))
-			return 1;
-	}
-	return 0;
+	return harper_peer_connected(conn);
 }
 
 struct peer {

@@ -118,6 +118,7 @@ static const struct key harper_keys[] = {
 	{ "inFlight", K_POS, CO(in_flight), 1, CONFIG_IN_FLIGHT_MAX },
 	{ "timeout", K_DUR_POS, CO(http_timeout), 0, DUR_MAX },
 	{ "retryDeadline", K_DUR, CO(harper_deadline), 0, DUR_MAX },
+	{ "replicationSettle", K_DUR, CO(replication_settle), 0, DUR_MAX },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -1295,6 +1296,7 @@ config_init(struct config *cfg)
 	cfg->in_flight = 2;
 	cfg->http_timeout = 60;
 	cfg->harper_deadline = 120;
+	cfg->replication_settle = 5;
 
 	cfg->ckpt_store = xstrdup("file");
 	cfg->ckpt_path = xstrdup("bqsync-state.json");

@@ -139,6 +139,7 @@ struct config {
 	long	 in_flight;		/* 2 */
 	double	 http_timeout;		/* 60 s per request */
 	double	 harper_deadline;	/* 120 s of retrying before EXIT_TEMPFAIL */
+	double	 replication_settle;	/* 5 s: a new table's first write waits */
 
 	/* checkpoint: */
 	char	*ckpt_store;		/* "file" (default) or "harper" */

@@ -529,3 +529,33 @@ harper_cluster_status(struct harper_client *h, cJSON **out, struct bq_err *err)
 
 	return harper_op(h, op, sizeof(op) - 1, out, err);
 }
+
+int
+harper_peer_connected(const cJSON *conn)
+{
+	const cJSON *socks, *s, *c;
+
+	socks = cJSON_GetObjectItemCaseSensitive(conn, "database_sockets");
+	cJSON_ArrayForEach(s, socks) {
+		c = cJSON_GetObjectItemCaseSensitive(s, "connected");
+		if (cJSON_IsTrue(c))
+			return 1;
+	}
+	return 0;
+}
+
+int
+harper_connected_peers(struct harper_client *h, struct bq_err *err)
+{
+	cJSON *st = NULL;
+	const cJSON *c;
+	int n = 0;
+
+	if (harper_cluster_status(h, &st, err) == -1)
+		return -1;
+	c = cJSON_GetObjectItemCaseSensitive(st, "connections");
+	cJSON_ArrayForEach(c, c)
+		n += harper_peer_connected(c);
+	cJSON_Delete(st);
+	return n;
+}

@@ -77,6 +77,10 @@ int	 harper_ensure_table(struct harper_client *, const char *table,
 /* cluster_status; *out is the parsed response (caller frees). */
 int	 harper_cluster_status(struct harper_client *, cJSON **out,
 	    struct bq_err *);
+/* 1 if a cluster_status connection has a connected database socket. */
+int	 harper_peer_connected(const cJSON *conn);
+/* The peers replicating with this node now (cluster_status), or -1. */
+int	 harper_connected_peers(struct harper_client *, struct bq_err *);
 
 /*
  * Declares attribute name of table (create_attribute); one that exists

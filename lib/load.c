@@ -787,8 +787,58 @@ dispatch(struct loader *l)
 }
 
 /*
+ * On a replicated cluster, Harper 4.7 has been seen to drop, for good, a
+ * peer's copy of rows written to a table that appeared a moment before:
+ * the first batch written right after create_table reached one peer and
+ * never the other, while every later batch reached both (Harper's
+ * replication sender skips the audit records of a table its thread does
+ * not know yet, "Not subscribed to table", and never sends them again).  So the first write to a table that is new here (missing or
+ * empty at the first look) waits harper.replicationSettle while this node
+ * has peers; a stand-alone Harper does not wait.
+ */
+static void
+settle(struct loader *l, int fresh)
+{
+	struct bq_err e = BQ_ERR_INIT;
+	double s = l->cfg->replication_settle;
+	int peers;
+
+	if (!fresh || s <= 0)
+		return;
+	if ((peers = harper_connected_peers(l->ctl, &e)) == -1) {
+		bqsync_log(BQ_LOG_DEBUG, "cluster_status: %s", e.msg);
+		return;
+	}
+	if (peers == 0)
+		return;
+	bqsync_log(BQ_LOG_INFO, "table '%s.%s' is new and this node has %d "
+	    "peer%s: first write in %g s (harper.replicationSettle)",
+	    harper_database(l->ctl), l->o->table, peers, peers == 1 ? "" : "s",
+	    s);
+	util_sleep(s, NULL);
+}
+
+/* 1 if table is missing or empty, 0 if it holds rows, -1 on error. */
+static int
+table_fresh(struct loader *l, struct bq_err *err)
+{
+	cJSON *desc = NULL;
+	const cJSON *n;
+	int have, rc;
+
+	if ((have = harper_describe_table(l->ctl, l->o->table, &desc,
+	    err)) == -1)
+		return -1;
+	n = cJSON_GetObjectItemCaseSensitive(desc, "record_count");
+	rc = have == 0 || (cJSON_IsNumber(n) && n->valuedouble == 0);
+	cJSON_Delete(desc);
+	return rc;
+}
+
+/*
  * Makes the table usable on the first row: creates it declaring its
- * columns, or completes what a killed run left (see harper_ensure_table()).
+ * columns, or completes what a killed run left (see harper_ensure_table()),
+ * then lets a new table settle on a cluster (see settle()).
  */
 static int
 ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
@@ -797,7 +847,7 @@ ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
 	char **plain = NULL;
 	const cJSON *c;
 	size_t n = 0, a = 0;
-	int rc = -1, have;
+	int rc = -1, have, fresh;
 	char *ts = NULL;
 
 	if (!o->create) {
@@ -810,6 +860,8 @@ ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
 			    harper_database(l->ctl), o->table);
 		return 0;
 	}
+	if ((fresh = table_fresh(l, err)) == -1)
+		return -1;
 	a = (o->columns != NULL ? o->ncolumns : (size_t)cJSON_GetArraySize(row))
 	    + 2;
 	plain = xcalloc(a, sizeof(*plain));
@@ -831,6 +883,8 @@ ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
 		    err);
 	free(ts);
 	free(plain);
+	if (rc == 0)
+		settle(l, fresh);
 	return rc;
 }
 

@@ -127,6 +127,7 @@ static const struct field fields[] = {
 	CF(in_flight, L),
 	CF(http_timeout, D),
 	CF(harper_deadline, D),
+	CF(replication_settle, D),
 	CF(ckpt_store, S),
 	CF(ckpt_path, S),
 	CF(ckpt_table, S),
@@ -294,6 +295,7 @@ START_TEST(test_defaults)
 	    "in_flight", "2",
 	    "http_timeout", "60",
 	    "harper_deadline", "120",
+	    "replication_settle", "5",
 	    "ckpt_store", "file",
 	    "ckpt_path", "bqsync-state.json",
 	    "ckpt_table", "SyncCheckpoint",
@@ -397,6 +399,7 @@ static const char every_key[] =
     "  inFlight: 3\n"
     "  timeout: 500ms\n"
     "  retryDeadline: 1d\n"
+    "  replicationSettle: 0\n"
     "checkpoint:\n"
     "  store: harper\n"
     "  path: /tmp/s.json\n"
@@ -492,7 +495,8 @@ START_TEST(test_every_key)
 	    "batch_bytes", "2097152",
 	    "in_flight", "3",
 	    "http_timeout", "0.5",
-	    "harper_deadline", "86400");
+	    "harper_deadline", "86400",
+	    "replication_settle", "0");
 
 	expect_config(&cfg,
 	    "ckpt_store", "harper",

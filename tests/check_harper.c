@@ -205,6 +205,8 @@ START_TEST(test_cluster_status)
 	ck_assert_msg(harper_cluster_status(h, &out, &err) == 0, "%s", err.msg);
 	ck_assert(cJSON_IsArray(cJSON_GetObjectItem(out, "connections")));
 	cJSON_Delete(out);
+	/* a stand-alone Harper: no peer, so harper-load never settles */
+	ck_assert_int_eq(harper_connected_peers(h, &err), 0);
 	harper_client_free(h);
 }
 END_TEST

@@ -57,7 +57,8 @@ cluster_up() {
 		printf -v "${n}_RP" %s "$(free_port)"
 		r=${n}_RP
 		printf -v "${n}_REPL" %s "ws://127.0.0.1:${!r}"
-		cleanup "harper_node $n stop; rm -rf '$d'"
+		# Harper's log stays in $T, for a failure's post-mortem
+		cleanup "harper_node $n stop; cp '$d/root/log/hdb.log' '$T/$n.hdb.log'; rm -rf '$d'"
 		harper_node "$n" start > "$T/$n.harper" 2>&1 &
 		printf -v "${n}_HP" %s $!
 	done
@@ -185,6 +186,10 @@ three_agents() {
 	sleep 3
 	writer_off
 	synced $NODES || fail "not synced on every node"
+	# a new table's first rows wait for replication (harper-load(1)):
+	# without it a peer once lost a node's first batch for good
+	grep -q "harper.replicationSettle" "$T"/node_?/sync.log ||
+	    fail "no harper-load let a new table settle: $(cat "$T"/node_?/sync.log)"
 	workers 3 "$since" $NODES
 	say "3 agents synced every table on every node ($(took))"
 }
