@@ -2,7 +2,7 @@
 #
 #   make                      build lib/libbqsync.a, lib/emu/libbqemu.a and every tool
 #   make check                unit (Check) and end-to-end tests
-#   make soak                 the long end-to-end tests ("# long": cluster rebalance)
+#   make soak                 make check-e2e plus the tests marked "# long"
 #   make DEVELOPER=1          warnings are errors
 #   make SANITIZE=address,undefined check
 #   make install PREFIX=/usr/local

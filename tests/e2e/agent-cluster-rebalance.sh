@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# long
 # bq-sync --harper on a real three-node Harper cluster, as agent-cluster.sh,
 # with one Harper node stopped while maritime-synth keeps writing: the
 # other two see N=2 once sync.topologyGrace has passed, rebalance and
