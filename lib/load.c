@@ -792,9 +792,10 @@ dispatch(struct loader *l)
  * the first batch written right after create_table reached one peer and
  * never the other, while every later batch reached both (Harper's
  * replication sender skips the audit records of a table its thread does
- * not know yet, "Not subscribed to table", and never sends them again).  So the first write to a table that is new here (missing or
- * empty at the first look) waits harper.replicationSettle while this node
- * has peers; a stand-alone Harper does not wait.
+ * not know yet, "Not subscribed to table", and never sends them again).
+ * So the first write to a table that is new here (missing or empty at the
+ * first look) waits harper.replicationSettle while this node has peers; a
+ * stand-alone Harper does not wait.
  */
 static void
 settle(struct loader *l, int fresh)
