@@ -462,19 +462,25 @@ harper_create_attribute(struct harper_client *h, const char *table,
 
 /*
  * One look at the table: 1 usable (primary key id, every name declared),
- * 0 not yet (created or declared what was missing), -1 error.
+ * 0 not yet (created or declared what was missing), -1 error.  With fresh,
+ * *fresh = 1 if the table is missing or holds no record, else 0.
  */
 static int
 ensure_step(struct harper_client *h, const char *table,
-    char *const *names[2], const size_t n[2], struct bq_err *err)
+    char *const *names[2], const size_t n[2], int *fresh, struct bq_err *err)
 {
 	cJSON *desc = NULL;
-	const cJSON *key;
+	const cJSON *key, *count;
 	size_t k, i;
 	int rc = -1, have, missing = 0;
 
 	if ((have = harper_describe_table(h, table, &desc, err)) == -1)
 		return -1;
+	if (fresh != NULL) {
+		count = cJSON_GetObjectItemCaseSensitive(desc, "record_count");
+		*fresh = have == 0 ||
+		    (cJSON_IsNumber(count) && count->valuedouble == 0);
+	}
 	if (have == 0)
 		return harper_create_table_columns(h, table, names[0], n[0],
 		    names[1], n[1], err) == -1 ? -1 : 0;
@@ -503,14 +509,16 @@ out:
 int
 harper_ensure_table(struct harper_client *h, const char *table,
     char *const *indexed, size_t nindexed, char *const *plain, size_t nplain,
-    struct bq_err *err)
+    int *fresh, struct bq_err *err)
 {
 	char *const *names[2] = { indexed, plain };
 	const size_t n[2] = { nindexed, nplain };
 	double start = util_now_mono(), wait = 0.05;
 	int rc;
 
-	while ((rc = ensure_step(h, table, names, n, err)) == 0) {
+	/* Only the first look says whether the table was new. */
+	while ((rc = ensure_step(h, table, names, n, fresh, err)) == 0) {
+		fresh = NULL;
 		if (util_now_mono() - start + wait > h->deadline)
 			return bq_err_set(err, EXIT_TEMPFAIL, "table '%s.%s' "
 			    "is not usable after %.0f s", h->database, table,

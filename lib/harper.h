@@ -69,11 +69,12 @@ int	 harper_create_table_columns(struct harper_client *, const char *table,
  * creates it (as harper_create_table_columns()) or declares the attributes
  * it lacks, and describes it again until it has the primary key "id" and
  * every attribute, up to the deadline (then EXIT_TEMPFAIL).  A table with
- * another primary key is EXIT_CONFIG.  0, or -1 with err.
+ * another primary key is EXIT_CONFIG.  With fresh, *fresh says whether the
+ * first look found the table missing or without records.  0, or -1 with err.
  */
 int	 harper_ensure_table(struct harper_client *, const char *table,
 	    char *const *indexed, size_t nindexed, char *const *plain,
-	    size_t nplain, struct bq_err *);
+	    size_t nplain, int *fresh, struct bq_err *);
 /* cluster_status; *out is the parsed response (caller frees). */
 int	 harper_cluster_status(struct harper_client *, cJSON **out,
 	    struct bq_err *);

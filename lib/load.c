@@ -819,23 +819,6 @@ settle(struct loader *l, int fresh)
 	util_sleep(s, NULL);
 }
 
-/* 1 if table is missing or empty, 0 if it holds rows, -1 on error. */
-static int
-table_fresh(struct loader *l, struct bq_err *err)
-{
-	cJSON *desc = NULL;
-	const cJSON *n;
-	int have, rc;
-
-	if ((have = harper_describe_table(l->ctl, l->o->table, &desc,
-	    err)) == -1)
-		return -1;
-	n = cJSON_GetObjectItemCaseSensitive(desc, "record_count");
-	rc = have == 0 || (cJSON_IsNumber(n) && n->valuedouble == 0);
-	cJSON_Delete(desc);
-	return rc;
-}
-
 /*
  * Makes the table usable on the first row: creates it declaring its
  * columns, or completes what a killed run left (see harper_ensure_table()),
@@ -848,7 +831,7 @@ ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
 	char **plain = NULL;
 	const cJSON *c;
 	size_t n = 0, a = 0;
-	int rc = -1, have, fresh;
+	int rc = -1, have, fresh = 0;
 	char *ts = NULL;
 
 	if (!o->create) {
@@ -861,8 +844,6 @@ ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
 			    harper_database(l->ctl), o->table);
 		return 0;
 	}
-	if ((fresh = table_fresh(l, err)) == -1)
-		return -1;
 	a = (o->columns != NULL ? o->ncolumns : (size_t)cJSON_GetArraySize(row))
 	    + 2;
 	plain = xcalloc(a, sizeof(*plain));
@@ -878,10 +859,10 @@ ensure_table(struct loader *l, const cJSON *row, struct bq_err *err)
 	plain[n++] = ts;
 	if (o->nindexes > 0)
 		rc = harper_ensure_table(l->ctl, o->table, o->indexes,
-		    o->nindexes, plain, n, err);
+		    o->nindexes, plain, n, &fresh, err);
 	else
 		rc = harper_ensure_table(l->ctl, o->table, &ts, 1, plain, n,
-		    err);
+		    &fresh, err);
 	free(ts);
 	free(plain);
 	if (rc == 0)

@@ -1129,7 +1129,7 @@ verify_audit(struct harper_client *h, const char *audit_table,
 
 	verify_audit_record(&rec, r, worker, ts_now());
 	if (harper_ensure_table(h, audit_table, idx, 2, plain,
-	    sizeof(plain) / sizeof(plain[0]), err) == -1 ||
+	    sizeof(plain) / sizeof(plain[0]), NULL, err) == -1 ||
 	    harper_upsert(h, audit_table, rec.buf, rec.len, err) == -1) {
 		bq_err_prefix(err, "cannot write to '%s'", audit_table);
 		goto out;
