@@ -86,10 +86,12 @@ need_harper() {
 }
 
 # hop JSON: one operations-API call against $HARPER_URL; prints the body,
-# fails on HTTP errors.  Credentials go to curl on stdin, not argv.
+# fails on HTTP errors and after 120 s (a hung Harper fails the test, it does
+# not hang the suite).  Credentials go to curl on stdin, not argv.
 hop() {
 	printf 'user = "%s:%s"\n' "$HARPER_USERNAME" "$HARPER_PASSWORD" |
-	    curl -sS --fail-with-body -K - -H 'Content-Type: application/json' \
+	    curl -sS --fail-with-body --max-time 120 -K - \
+	    -H 'Content-Type: application/json' \
 	    --data-binary "$1" "$HARPER_URL/"
 }
 # hsql SQL: prints the JSON result of a Harper SQL query.
