@@ -164,19 +164,8 @@ START_TEST(test_formats)
 }
 END_TEST
 
-static Suite *
-ckptcmd_suite(void)
-{
-	Suite *s = suite_create("ckptcmd");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_set_get_reset);
-	tcase_add_test(tc, test_commit_error_status);
-	tcase_add_test(tc, test_commit_bad);
-	tcase_add_test(tc, test_formats);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(ckptcmd_suite)
+CHECK_TESTS_FIXTURE("ckptcmd", 0, setup, teardown,
+    test_set_get_reset,
+    test_commit_error_status,
+    test_commit_bad,
+    test_formats)

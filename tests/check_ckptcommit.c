@@ -147,18 +147,7 @@ START_TEST(test_commit_error)
 }
 END_TEST
 
-static Suite *
-ckptcommit_suite(void)
-{
-	Suite *s = suite_create("ckptcommit");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_commit_advances);
-	tcase_add_test(tc, test_commit_bad_ack);
-	tcase_add_test(tc, test_commit_error);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-CHECK_MAIN(ckptcommit_suite)
+CHECK_TESTS_FIXTURE("ckptcommit", 0, setup, teardown,
+    test_commit_advances,
+    test_commit_bad_ack,
+    test_commit_error)

@@ -108,11 +108,15 @@ void		 testlib_server_free(struct testlib_server *);
 /*
  * CHECK_TESTS(name, timeout, test...) is the whole suite and main() of a
  * suite that is one TCase, "core", of the tests in that order: a list,
- * not a builder function.  A timeout of 0 keeps Check's default.  Suites
- * with fixtures, loop tests or more TCases build their Suite themselves
- * and use CHECK_MAIN().
+ * not a builder function.  A timeout of 0 keeps Check's default.
+ * CHECK_TESTS_FIXTURE(name, timeout, setup, teardown, test...) is the same
+ * with a checked fixture run around each test.  Suites with loop tests or
+ * more TCases build their Suite themselves and use CHECK_MAIN().
  */
 #define CHECK_TESTS(name, timeout, ...)					\
+	CHECK_TESTS_FIXTURE(name, timeout, NULL, NULL, __VA_ARGS__)
+
+#define CHECK_TESTS_FIXTURE(name, timeout, setup, teardown, ...)	\
 static Suite *								\
 check_tests_suite_(void)						\
 {									\
@@ -123,6 +127,7 @@ check_tests_suite_(void)						\
 									\
 	if ((timeout) > 0)						\
 		tcase_set_timeout(tc_, (timeout));			\
+	tcase_add_checked_fixture(tc_, (setup), (teardown));		\
 	for (i_ = 0; tests_[i_] != NULL; i_++)				\
 		tcase_add_test(tc_, tests_[i_]);			\
 	suite_add_tcase(s_, tc_);					\
