@@ -55,9 +55,11 @@ CHECKS := $(CHECK_SRC:.c=)
 EMU_CHECKS = tests/check_emu tests/check_emusql
 # Suites that talk to the scripted HTTP server (tests/testlib_server.c).
 MHD_CHECKS = tests/check_auth tests/check_bq tests/check_http
-# Suites with Harper tests: they link tests/testlib.o to probe for one.
-HARPER_CHECKS = tests/check_ckpt tests/check_harper
-LIB_CHECKS := $(filter-out $(EMU_CHECKS) $(MHD_CHECKS) $(HARPER_CHECKS),$(CHECKS))
+# Suites that link tests/testlib.o: those with Harper tests (to probe for
+# one) and those that keep checkpoints in a file store of their own.
+TESTLIB_CHECKS = tests/check_ckpt tests/check_ckptcmd tests/check_ckptcommit \
+	tests/check_harper
+LIB_CHECKS := $(filter-out $(EMU_CHECKS) $(MHD_CHECKS) $(TESTLIB_CHECKS),$(CHECKS))
 BINS := $(TOOLS:%=bin/%)
 LIB_BINS := $(filter-out bin/bq-emulator,$(BINS))
 MANS := $(TOOLS:%=man/%.1)
@@ -84,7 +86,7 @@ bin/bq-emulator: bin/bq-emulator.o lib/emu/libbqemu.a lib/libbqsync.a
 $(LIB_CHECKS): tests/check_%: tests/check_%.c lib/libbqsync.a
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
 
-$(HARPER_CHECKS): tests/check_%: tests/check_%.c tests/testlib.o lib/libbqsync.a
+$(TESTLIB_CHECKS): tests/check_%: tests/check_%.c tests/testlib.o lib/libbqsync.a
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS_CHECK) $(ALL_LDFLAGS) -o $@ $< tests/testlib.o \
 	    lib/libbqsync.a $(CHECK_LIBS) $(LDLIBS)
 

@@ -23,15 +23,7 @@ static struct ckptcmd c;
 static void
 setup(void)
 {
-	char *path;
-
-	snprintf(dir, sizeof(dir), "/tmp/check_ckptcmd.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	path = xstrfmt("%s/state.json", dir);
-	config_init(&cfg);
-	config_set_str(&cfg.ckpt_store, "file");
-	config_set_str(&cfg.ckpt_path, path);
-	free(path);
+	testlib_file_store(&cfg, dir, sizeof(dir), "check_ckptcmd");
 	tbl = config_table_add(&cfg, "t1");
 	memset(&c, 0, sizeof(c));
 	c.cfg = &cfg;
@@ -43,12 +35,9 @@ setup(void)
 static void
 teardown(void)
 {
-	char *cmd = xstrfmt("rm -rf '%s'", dir);
-
 	ckptcmd_release(&c);
 	config_release(&cfg);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
+	testlib_rmdir(dir);
 }
 
 /* Runs verb fn with text on its input; its output in out. */

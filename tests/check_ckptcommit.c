@@ -24,15 +24,8 @@ static void
 setup(void)
 {
 	struct bq_err err = BQ_ERR_INIT;
-	char *path;
 
-	snprintf(dir, sizeof(dir), "/tmp/check_ckptcommit.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	path = xstrfmt("%s/state.json", dir);
-	config_init(&cfg);
-	config_set_str(&cfg.ckpt_store, "file");
-	config_set_str(&cfg.ckpt_path, path);
-	free(path);
+	testlib_file_store(&cfg, dir, sizeof(dir), "check_ckptcommit");
 	memset(&tbl, 0, sizeof(tbl));
 	tbl.id = tbl.table = tbl.target_table = (char *)"t1";
 	tbl.sync = cfg.sync;
@@ -43,12 +36,9 @@ setup(void)
 static void
 teardown(void)
 {
-	char *cmd = xstrfmt("rm -rf '%s'", dir);
-
 	ckpt_store_free(st);
 	config_release(&cfg);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
+	testlib_rmdir(dir);
 }
 
 /* Commits text as a stream of acks into worker 0/1 (name "h-0"). */

@@ -1,8 +1,10 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
+#include "config.h"
 #include "testlib.h"
 #include "util.h"
 #include "banned.h"
@@ -54,4 +56,34 @@ testlib_harper(const char *suite)
 	    "the e2e tier runs them)\n", suite,
 	    set ? url : "(HARPER_URL unset)");
 	return NULL;
+}
+
+void
+testlib_file_store(struct config *cfg, char *dir, size_t n, const char *suite)
+{
+	char *path;
+
+	snprintf(dir, n, "/tmp/%s.XXXXXX", suite);
+	if (mkdtemp(dir) == NULL) {
+		perror(dir);
+		exit(EXIT_FAILURE);
+	}
+	path = xstrfmt("%s/state.json", dir);
+	config_init(cfg);
+	config_set_str(&cfg->ckpt_store, "file");
+	config_set_str(&cfg->ckpt_path, path);
+	free(path);
+}
+
+void
+testlib_rmdir(const char *dir)
+{
+	char *cmd = xstrfmt("rm -rf '%s'", dir);
+	int rc = system(cmd);
+
+	free(cmd);
+	if (rc != 0) {
+		fprintf(stderr, "could not remove %s\n", dir);
+		exit(EXIT_FAILURE);
+	}
 }

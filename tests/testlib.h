@@ -31,6 +31,17 @@
  */
 char	*testlib_harper(const char *suite);
 
+struct config;
+/*
+ * Sets cfg up (config_init) with a file checkpoint store in a new folder
+ * under /tmp, named after suite; the folder's path goes in dir (n bytes).
+ * testlib_rmdir() removes it.  Exits 1 if the folder cannot be made.
+ */
+void	 testlib_file_store(struct config *cfg, char *dir, size_t n,
+	    const char *suite);
+/* Removes folder dir and everything in it; exits 1 on failure. */
+void	 testlib_rmdir(const char *dir);
+
 /*
  * A scripted HTTP server on 127.0.0.1, at a port the kernel picks
  * (libmicrohttpd, in tests/testlib_server.c: the suites that use it link
