@@ -101,7 +101,8 @@ Keys and tokens (RS256 signed with openssl)
   jwt PEM AUD ISS SCOPE     a signed grant assertion ("-" leaves a claim out)
   token PEM URI             an access token from URI's JWT bearer grant
 Other
-  free-port [N]             N consecutive free TCP ports on 127.0.0.1
+  free-port [N]             N consecutive free TCP ports on 127.0.0.1, below
+                            the ephemeral range, none given twice a test
   idle-clients PORT N SECONDS  up to N connections to PORT sending half a
                             request, then idle for SECONDS
   relay FLAG N SLOW_AFTER   copies stdin to stdout a line at a time,
@@ -1107,11 +1108,38 @@ def cmd_token(argv):
 
 # --- other -------------------------------------------------------------------
 
+def ephemeral_low():
+    """The first port of the kernel's ephemeral range (32768 if unknown)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def cmd_free_port(argv):
+    """N consecutive ports below the ephemeral range: a port in it can be
+    taken, between this pick and the server's bind, by any connect() that
+    the kernel gives it as a local port (Harper then starts without its
+    port and never answers).  $BQTEST_PORTS, if set, is a file of the ports
+    handed out so far (one "BASE N" a line), so a test that picks several
+    before starting any server never gets one twice."""
     pos, _ = opts(argv, {}, (0, 1))
     n = int(pos[0]) if pos else 1
+    lo, hi = 10000, ephemeral_low() - n
+    if hi <= lo:
+        lo, hi = 20000, 60000 - n
+    given = os.environ.get("BQTEST_PORTS")
+    taken = set()
+    if given and os.path.exists(given):
+        with open(given) as f:
+            for line in f:
+                b, k = map(int, line.split())
+                taken.update(range(b, b + k))
     for _ in range(200):
-        base = random.randint(20000, 60000 - n)
+        base = random.randint(lo, hi)
+        if taken.intersection(range(base, base + n)):
+            continue
         socks = []
         try:
             for p in range(base, base + n):
@@ -1123,6 +1151,9 @@ def cmd_free_port(argv):
         finally:
             for s in socks:
                 s.close()
+        if given:
+            with open(given, "a") as f:
+                f.write("%d %d\n" % (base, n))
         print(base)
         return
     fail("no %d free ports" % n)

@@ -61,7 +61,9 @@ genrows() { bqtest gen rows "$@"; }
 # fexpr EXPR: true if the awk expression EXPR (floating point) holds.
 fexpr() { awk "BEGIN { exit !($1) }" < /dev/null; }
 
-# A free TCP port on 127.0.0.1 (and, with N, N consecutive free ports).
+# A free TCP port on 127.0.0.1 (and, with N, N consecutive free ports),
+# below the kernel's ephemeral range and never the same twice in a test.
+export BQTEST_PORTS=$T/ports
 free_port() { bqtest free-port "${1:-1}"; }
 
 # stages PID: the number of PID's children (an agent's pipeline stages).
