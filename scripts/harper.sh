@@ -4,6 +4,8 @@
 #
 #   scripts/harper.sh install   npm-install harperdb into $BQSYNC_HARPER_DIR/pkg
 #   scripts/harper.sh start     install if needed, start, wait until ready
+#                               (fails, and stops it, if it is not ready in
+#                               120 s or cannot listen on one of its ports)
 #   scripts/harper.sh wait      wait until the operations API answers
 #   scripts/harper.sh stop      stop (SIGTERM, waits for the process to end)
 #   scripts/harper.sh status    print where it listens and whether it runs
@@ -88,8 +90,11 @@ pid_of() {
 	[ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
 }
 
+# Waits until the operations API answers, for up to 120 s.  A Harper that
+# could not bind one of its ports says so only in harper.out, and keeps
+# running without it: that ends the wait at once, with Harper's words.
 cmd_wait() {
-	local i
+	local i bind
 	for i in $(seq 1200); do
 		if curl -sf -o /dev/null "http://127.0.0.1:$port/health"; then
 			# authenticated readiness, credentials via a 0600 netrc-like config
@@ -102,16 +107,23 @@ cmd_wait() {
 				return 0
 			fi
 		fi
+		if [ $((i % 10)) = 0 ] &&
+		    bind=$(grep -m 1 'Unable to bind to port' "$idir/harper.out" 2>/dev/null); then
+			say "Harper '$inst' cannot listen: $bind"
+			return 1
+		fi
 		sleep 0.1
 	done
-	die "Harper on 127.0.0.1:$port did not become ready in 120 s (log: $root/log/hdb.log)"
+	say "Harper on 127.0.0.1:$port did not become ready in 120 s (log: $root/log/hdb.log, output: $idir/harper.out)"
+	return 1
 }
 
 cmd_start() {
+	local hp
 	credentials
 	if p=$(pid_of); then
 		say "Harper '$inst' already running (pid $p) on $HARPER_URL"
-		cmd_wait
+		cmd_wait || exit 1
 		return 0
 	fi
 	cmd_install
@@ -122,7 +134,12 @@ cmd_start() {
 		    die "harperdb install failed (see $idir/install.log)"
 	fi
 	nohup "$bin" < /dev/null > "$idir/harper.out" 2>&1 &
-	cmd_wait
+	hp=$!
+	if ! cmd_wait; then	# not left running without its port
+		cmd_stop
+		kill -TERM "$hp" 2>/dev/null || true
+		exit 1
+	fi
 	say "Harper '$inst' (pid $(pid_of || echo '?')) listens on $HARPER_URL (operations API), 127.0.0.1:$((port + 1)) (REST)"
 	say "credentials for the tools: . $envfile"
 }
@@ -154,7 +171,7 @@ cmd_status() {
 case ${1:-} in
 install) cmd_install ;;
 start) cmd_start ;;
-wait) credentials; cmd_wait; say "Harper ready on $HARPER_URL" ;;
+wait) credentials; cmd_wait || exit 1; say "Harper ready on $HARPER_URL" ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 pid) pid_of ;;
