@@ -29,34 +29,14 @@
 
 static char dir[64];
 
-static void
-mkdir_tmp(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/check_ckpt.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-rm_tmp(void)
-{
-	char *cmd = xstrfmt("rm -rf '%s'", dir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-}
-
 /* A file store at dir/state.json. */
 static struct ckpt_store *
 file_store(struct config *cfg)
 {
 	struct bq_err err = BQ_ERR_INIT;
 	struct ckpt_store *st;
-	char *path = xstrfmt("%s/state.json", dir);
 
-	config_init(cfg);
-	config_set_str(&cfg->ckpt_store, "file");
-	config_set_str(&cfg->ckpt_path, path);
-	free(path);
+	testlib_file_config(cfg, dir);
 	st = ckpt_store_new(cfg, &err);
 	ck_assert_msg(st != NULL, "%s", err.msg);
 	return st;
@@ -454,7 +434,7 @@ START_TEST(test_phase_per_table)
 	char *path;
 	FILE *fp;
 
-	mkdir_tmp();
+	testlib_tmpdir(dir, sizeof(dir), "check_ckpt");
 	path = xstrfmt("%s/config.yaml", dir);
 	fp = fopen(path, "w");
 	ck_assert_ptr_nonnull(fp);
@@ -484,7 +464,7 @@ START_TEST(test_phase_per_table)
 	    CKPT_CATCHUP);
 	config_release(&cfg);
 	free(path);
-	rm_tmp();
+	testlib_rmdir(dir);
 }
 END_TEST
 
@@ -702,13 +682,13 @@ START_TEST(test_file_forward_only)
 	struct config cfg;
 	struct ckpt_store *st;
 
-	mkdir_tmp();
+	testlib_tmpdir(dir, sizeof(dir), "check_ckpt");
 	st = file_store(&cfg);
 	check_forward_only(st);
 	check_ack_fields(st);
 	ckpt_store_free(st);
 	config_release(&cfg);
-	rm_tmp();
+	testlib_rmdir(dir);
 }
 END_TEST
 
@@ -723,7 +703,7 @@ START_TEST(test_file_reset_unreadable)
 	size_t nd;
 	FILE *fp;
 
-	mkdir_tmp();
+	testlib_tmpdir(dir, sizeof(dir), "check_ckpt");
 	st = file_store(&cfg);
 	path = xstrfmt("%s/state.json", dir);
 	fp = fopen(path, "w");
@@ -744,7 +724,7 @@ START_TEST(test_file_reset_unreadable)
 	free(path);
 	ckpt_store_free(st);
 	config_release(&cfg);
-	rm_tmp();
+	testlib_rmdir(dir);
 }
 END_TEST
 
@@ -761,7 +741,7 @@ START_TEST(test_file_atomic)
 	char *tmp, *path;
 	FILE *fp;
 
-	mkdir_tmp();
+	testlib_tmpdir(dir, sizeof(dir), "check_ckpt");
 	st = file_store(&cfg);
 	advance(st, &s, "t", 0, 2, T0, 1, NULL);
 	path = xstrfmt("%s/state.json", dir);
@@ -791,7 +771,7 @@ START_TEST(test_file_atomic)
 	free(path);
 	ckpt_store_free(st);
 	config_release(&cfg);
-	rm_tmp();
+	testlib_rmdir(dir);
 }
 END_TEST
 
@@ -815,7 +795,7 @@ START_TEST(test_file_links)
 	mode_t old = umask(0);
 	FILE *fp;
 
-	mkdir_tmp();
+	testlib_tmpdir(dir, sizeof(dir), "check_ckpt");
 	st = file_store(&cfg);
 	victim = xstrfmt("%s/victim", dir);
 	path = xstrfmt("%s/state.json", dir);
@@ -884,7 +864,7 @@ START_TEST(test_file_links)
 	free(victim);
 	ckpt_store_free(st);
 	config_release(&cfg);
-	rm_tmp();
+	testlib_rmdir(dir);
 }
 END_TEST
 
@@ -902,7 +882,7 @@ START_TEST(test_file_flock_shared)
 	long long recs;
 	int k, j, status;
 
-	mkdir_tmp();
+	testlib_tmpdir(dir, sizeof(dir), "check_ckpt");
 	st = file_store(&cfg);
 	for (k = 0; k < 4; k++) {
 		pids[k] = fork();
@@ -930,7 +910,7 @@ START_TEST(test_file_flock_shared)
 	}
 	ckpt_store_free(st);
 	config_release(&cfg);
-	rm_tmp();
+	testlib_rmdir(dir);
 }
 END_TEST
 
@@ -989,12 +969,12 @@ START_TEST(test_file_rebalance)
 	struct config cfg;
 	struct ckpt_store *st;
 
-	mkdir_tmp();
+	testlib_tmpdir(dir, sizeof(dir), "check_ckpt");
 	st = file_store(&cfg);
 	check_rebalance(st);
 	ckpt_store_free(st);
 	config_release(&cfg);
-	rm_tmp();
+	testlib_rmdir(dir);
 }
 END_TEST
 

@@ -23,7 +23,8 @@ static struct ckptcmd c;
 static void
 setup(void)
 {
-	testlib_file_store(&cfg, dir, sizeof(dir), "check_ckptcmd");
+	testlib_tmpdir(dir, sizeof(dir), "check_ckptcmd");
+	testlib_file_config(&cfg, dir);
 	tbl = config_table_add(&cfg, "t1");
 	memset(&c, 0, sizeof(c));
 	c.cfg = &cfg;

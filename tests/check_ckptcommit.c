@@ -25,7 +25,8 @@ setup(void)
 {
 	struct bq_err err = BQ_ERR_INIT;
 
-	testlib_file_store(&cfg, dir, sizeof(dir), "check_ckptcommit");
+	testlib_tmpdir(dir, sizeof(dir), "check_ckptcommit");
+	testlib_file_config(&cfg, dir);
 	memset(&tbl, 0, sizeof(tbl));
 	tbl.id = tbl.table = tbl.target_table = (char *)"t1";
 	tbl.sync = cfg.sync;

@@ -59,16 +59,20 @@ testlib_harper(const char *suite)
 }
 
 void
-testlib_file_store(struct config *cfg, char *dir, size_t n, const char *suite)
+testlib_tmpdir(char *dir, size_t n, const char *suite)
 {
-	char *path;
-
 	snprintf(dir, n, "/tmp/%s.XXXXXX", suite);
 	if (mkdtemp(dir) == NULL) {
 		perror(dir);
 		exit(EXIT_FAILURE);
 	}
-	path = xstrfmt("%s/state.json", dir);
+}
+
+void
+testlib_file_config(struct config *cfg, const char *dir)
+{
+	char *path = xstrfmt("%s/state.json", dir);
+
 	config_init(cfg);
 	config_set_str(&cfg->ckpt_store, "file");
 	config_set_str(&cfg->ckpt_path, path);

@@ -31,14 +31,14 @@
  */
 char	*testlib_harper(const char *suite);
 
-struct config;
 /*
- * Sets cfg up (config_init) with a file checkpoint store in a new folder
- * under /tmp, named after suite; the folder's path goes in dir (n bytes).
- * testlib_rmdir() removes it.  Exits 1 if the folder cannot be made.
+ * Makes a new folder /tmp/SUITE.XXXXXX; its path goes in dir (n bytes).
+ * testlib_rmdir() removes it.  Exits 1 if it cannot be made.
  */
-void	 testlib_file_store(struct config *cfg, char *dir, size_t n,
-	    const char *suite);
+void	 testlib_tmpdir(char *dir, size_t n, const char *suite);
+struct config;
+/* Sets cfg up (config_init) with a file checkpoint store, dir/state.json. */
+void	 testlib_file_config(struct config *cfg, const char *dir);
 /* Removes folder dir and everything in it; exits 1 on failure. */
 void	 testlib_rmdir(const char *dir);
 

@@ -119,5 +119,5 @@ for t in $PL_TABLES; do
 	[ "${got%% *}" = 1 ] || fail "$t 1/3: ${got%% *} harper store records, not 1"
 	[ -s "$T/share.$t.1.3" ] || expect_eq 0 "${got#* }" "$t 1/3 (empty share): rows ingested"
 done
-expect_eq 3 "$(jq length "$T/ckpt-records.json")" "harper store records"
+expect_eq "$(wc -w <<< "$PL_TABLES")" "$(jq length "$T/ckpt-records.json")" "harper store records"
 say ok
